@@ -1,0 +1,281 @@
+import { allOf, type CompiledSegment, compileCondition, type Test } from "./compile-condition.js";
+import { type EvaluationContext, INVALID_SUBJECT, subjectOf } from "./context.js";
+import { parseIsoDate } from "./dates.js";
+import type { Flag, Override, Serve, VariantValue } from "./flag-schema.js";
+import { POSITION_SCALE, positionHundredths, saltPrefix, toHundredths } from "./position.js";
+import {
+  type EvaluationResult,
+  errorResult,
+  makeResult,
+  type OpenFeatureReason,
+  type Reason,
+  toOpenFeatureReason,
+  valueType,
+} from "./result.js";
+import { onVariants } from "./validate.js";
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/**
+ * A serve ready to answer: a fixed variant is one precomputed result; a split keeps cumulative
+ * bounds in hundredths so that a position picks its variant with integer comparisons only.
+ */
+export class CompiledServe {
+  readonly fixed: EvaluationResult | undefined;
+  /** Cumulative upper bounds in hundredths; the last is always 10 000. */
+  readonly bounds: Int32Array;
+  readonly variants: readonly string[];
+  private readonly values: readonly VariantValue[];
+  private readonly reasons: readonly Reason[];
+  private readonly included: readonly boolean[];
+  private readonly openFeatureReason: OpenFeatureReason;
+  private readonly missingSubject: EvaluationResult | undefined;
+
+  constructor(
+    readonly serve: Serve,
+    private readonly flag: CompiledFlag,
+    readonly ruleId: string | undefined,
+  ) {
+    const { key, version, offVariant } = flag;
+    const inRule = ruleId !== undefined;
+    if (serve.variant !== undefined) {
+      const reason: Reason = inRule ? "RULE_MATCH" : "FALLTHROUGH";
+      this.fixed = Object.freeze(
+        makeResult(
+          key,
+          serve.variant,
+          flag.valueOf(serve.variant),
+          reason,
+          toOpenFeatureReason(reason, flag.isStatic),
+          serve.variant !== offVariant,
+          ruleId,
+          undefined,
+          version,
+        ),
+      );
+      this.bounds = new Int32Array(0);
+      this.variants = [];
+      this.values = [];
+      this.reasons = [];
+      this.included = [];
+      this.openFeatureReason = "DEFAULT";
+      this.missingSubject = undefined;
+      return;
+    }
+    const split = serve.split ?? [];
+    this.fixed = undefined;
+    this.variants = split.map((entry) => entry.variant);
+    this.values = this.variants.map((variant) => flag.valueOf(variant));
+    this.included = this.variants.map((variant) => variant !== offVariant);
+    this.reasons = this.included.map((inside) => (inRule ? "RULE_MATCH" : inside ? "ROLLOUT_INCLUDED" : "ROLLOUT_EXCLUDED"));
+    this.openFeatureReason = inRule ? "TARGETING_MATCH" : "SPLIT";
+    this.bounds = new Int32Array(split.length);
+    let total = 0;
+    split.forEach((entry, i) => {
+      total += toHundredths(entry.weight);
+      this.bounds[i] = total;
+    });
+    // Weights were validated to sum to 100; pinning the last bound makes the scan always stop.
+    this.bounds[split.length - 1] = POSITION_SCALE;
+    this.missingSubject = Object.freeze(
+      makeResult(key, offVariant, flag.valueOf(offVariant), "MISSING_SUBJECT", "DEFAULT", false, ruleId, undefined, version),
+    );
+  }
+
+  /** Index of the split entry that owns a position in hundredths. */
+  indexAt(hundredths: number): number {
+    const bounds = this.bounds;
+    let i = 0;
+    while (hundredths >= bounds[i]!) i++;
+    return i;
+  }
+
+  resolve(subject: string | undefined): EvaluationResult {
+    if (this.fixed !== undefined) return this.fixed;
+    if (subject === undefined) return this.missingSubject!;
+    const hundredths = positionHundredths(this.flag.prefix, subject);
+    const i = this.indexAt(hundredths);
+    return makeResult(
+      this.flag.key,
+      this.variants[i],
+      this.values[i]!,
+      this.reasons[i]!,
+      this.openFeatureReason,
+      this.included[i]!,
+      this.ruleId,
+      hundredths / 100,
+      this.flag.version,
+    );
+  }
+}
+
+export interface CompiledRule {
+  readonly id: string;
+  readonly test: Test;
+  /** One test per condition, kept for `explain`. */
+  readonly conditionTests: readonly Test[];
+  readonly serve: CompiledServe;
+}
+
+export interface CompiledPrerequisite {
+  readonly key: string;
+  readonly variant: string;
+  flag: CompiledFlag | undefined;
+}
+
+/** Results that end a prerequisite as not met, whatever variant they carry. */
+const NOT_LIVE: ReadonlySet<Reason> = new Set<Reason>(["DISABLED", "SCHEDULED_OFF", "PREREQUISITE_FAILED", "ERROR"]);
+
+/**
+ * One flag compiled for evaluation in the order of DESIGN §3.3. Results that do not depend on a
+ * position are built once here and returned as they are, so most evaluations allocate nothing.
+ */
+export class CompiledFlag {
+  readonly key: string;
+  readonly version: number;
+  readonly offVariant: string;
+  readonly valueType: string;
+  readonly salt: string;
+  readonly prefix: Uint8Array;
+  readonly bucketBy: string;
+  /** No schedule, prerequisites, overrides or rules: the context cannot change the answer. */
+  readonly isStatic: boolean;
+  readonly start: number;
+  readonly end: number;
+  readonly hasSchedule: boolean;
+  readonly prerequisites: CompiledPrerequisite[];
+  readonly overrides = new Map<string, EvaluationResult>();
+  readonly overrideSources = new Map<string, Override["source"]>();
+  readonly rules: CompiledRule[];
+  readonly fallthrough: CompiledServe;
+  readonly disabledResult: EvaluationResult;
+  readonly scheduledOffResult: EvaluationResult;
+  readonly prerequisiteFailedResult: EvaluationResult;
+  private readonly invalidSubjectResult: EvaluationResult;
+  private readonly variantValues: Map<string, VariantValue>;
+
+  constructor(
+    readonly source: Flag,
+    overrides: readonly Override[],
+    segments: ReadonlyMap<string, CompiledSegment>,
+    private readonly now: () => number,
+  ) {
+    this.key = source.key;
+    this.version = source.version;
+    this.offVariant = source.offVariant;
+    this.variantValues = new Map(Object.entries(source.variants).map(([name, value]) => [name, deepFreeze(structuredClone(value))]));
+    this.valueType = valueType(this.valueOf(source.offVariant));
+    this.salt = source.salt ?? source.key;
+    this.prefix = saltPrefix(this.salt);
+    this.bucketBy = source.bucketBy;
+    this.start = source.schedule?.start !== undefined ? parseIsoDate(source.schedule.start) : Number.NEGATIVE_INFINITY;
+    this.end = source.schedule?.end !== undefined ? parseIsoDate(source.schedule.end) : Number.POSITIVE_INFINITY;
+    this.hasSchedule = source.schedule !== undefined;
+    this.isStatic = !this.hasSchedule && source.prerequisites.length === 0 && overrides.length === 0 && source.rules.length === 0;
+    this.prerequisites = source.prerequisites.map((p) => ({ key: p.flag, variant: p.variant, flag: undefined }));
+
+    const off = (reason: Reason) =>
+      Object.freeze(
+        makeResult(
+          this.key,
+          this.offVariant,
+          this.valueOf(this.offVariant),
+          reason,
+          toOpenFeatureReason(reason),
+          false,
+          undefined,
+          undefined,
+          this.version,
+        ),
+      );
+    this.disabledResult = off("DISABLED");
+    this.scheduledOffResult = off("SCHEDULED_OFF");
+    this.prerequisiteFailedResult = off("PREREQUISITE_FAILED");
+    this.invalidSubjectResult = Object.freeze(
+      errorResult(
+        this.key,
+        undefined as unknown as VariantValue,
+        "INVALID_CONTEXT",
+        `the subject attribute "${this.bucketBy}" must be a string or a number`,
+        this.version,
+      ),
+    );
+
+    const on = onVariants(source);
+    for (const override of overrides) {
+      const variant = override.variant ?? (override.source === "opt-out" ? this.offVariant : on[0]!);
+      this.overrides.set(
+        override.subject,
+        Object.freeze(
+          makeResult(
+            this.key,
+            variant,
+            this.valueOf(variant),
+            "OVERRIDE",
+            "TARGETING_MATCH",
+            variant !== this.offVariant,
+            undefined,
+            undefined,
+            this.version,
+          ),
+        ),
+      );
+      this.overrideSources.set(override.subject, override.source);
+    }
+    this.rules = source.rules.map((rule) => {
+      const conditionTests = rule.conditions.map((c) => compileCondition(c, segments));
+      return { id: rule.id, test: allOf(conditionTests), conditionTests, serve: new CompiledServe(rule.serve, this, rule.id) };
+    });
+    this.fallthrough = new CompiledServe(source.fallthrough, this, undefined);
+  }
+
+  valueOf(variant: string): VariantValue {
+    const value = this.variantValues.get(variant);
+    if (value === undefined) throw new Error(`flag "${this.key}" has no variant "${variant}"`);
+    return value;
+  }
+
+  /** True when the schedule (if any) lets the flag serve at `time`. */
+  inSchedule(time: number): boolean {
+    return time >= this.start && time < this.end;
+  }
+
+  currentTime(): number {
+    return this.now();
+  }
+
+  prerequisiteMet(prerequisite: CompiledPrerequisite, context: EvaluationContext): boolean {
+    const target = prerequisite.flag;
+    if (target === undefined) return false;
+    const result = target.evaluate(context);
+    return !NOT_LIVE.has(result.reason) && result.variant === prerequisite.variant;
+  }
+
+  /** Evaluates for a context known to be an object. Errors come back with an undefined value. */
+  evaluate(context: EvaluationContext): EvaluationResult {
+    if (!this.source.enabled) return this.disabledResult;
+    if (this.hasSchedule && !this.inSchedule(this.now())) return this.scheduledOffResult;
+    const prerequisites = this.prerequisites;
+    for (let i = 0; i < prerequisites.length; i++) {
+      if (!this.prerequisiteMet(prerequisites[i]!, context)) return this.prerequisiteFailedResult;
+    }
+    const subject = subjectOf(context, this.bucketBy);
+    if (subject === INVALID_SUBJECT) return this.invalidSubjectResult;
+    if (subject !== undefined && this.overrides.size > 0) {
+      const override = this.overrides.get(subject);
+      if (override !== undefined) return override;
+    }
+    const rules = this.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      if (rule.test(context, subject)) return rule.serve.resolve(subject);
+    }
+    return this.fallthrough.resolve(subject);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * @darklaunch/core — the evaluation engine every part of darklaunch runs: the flag model and its
+ * schemas, deterministic bucketing, evaluation, explanation. Pure TypeScript, no I/O.
+ *
+ * @example
+ * import { compile } from "@darklaunch/core";
+ * const snapshot = compile({ flags: [{ key: "checkout-v2", variants: { on: true, off: false },
+ *   offVariant: "off", enabled: true,
+ *   fallthrough: { split: [{ variant: "on", weight: 10 }, { variant: "off", weight: 90 }] } }] });
+ * snapshot.evaluate("checkout-v2", { id: "u42" }, false); // { value, variant, reason, position, … }
+ */
+
+export type { Condition, Operator } from "./condition-schema.js";
+export { ConditionSchema, MAX_CONDITION_VALUES, OPERATORS } from "./condition-schema.js";
+export type { EvaluationContext } from "./context.js";
+export { parseIsoDate } from "./dates.js";
+export { DarkLaunchError, formatProblem, type Problem, ValidationError } from "./errors.js";
+export type { ExplainOptions, ExplainStep, Explanation } from "./explain.js";
+export type {
+  Flag,
+  FlagInput,
+  Override,
+  OverrideInput,
+  Rule,
+  Ruleset,
+  RulesetInput,
+  Segment,
+  SegmentInput,
+  Serve,
+  VariantValue,
+} from "./flag-schema.js";
+export {
+  FLAG_KINDS,
+  FlagSchema,
+  KeySchema,
+  OVERRIDE_SOURCES,
+  OverrideSchema,
+  PercentageSchema,
+  RuleSchema,
+  SegmentSchema,
+  ServeSchema,
+} from "./flag-schema.js";
+export { md5Hex } from "./md5.js";
+export { isValidPercentage, POSITION_SCALE, position, positionSql, toHundredths } from "./position.js";
+export { MAX_REGEX_LENGTH } from "./regex-safety.js";
+export {
+  type EvaluationErrorCode,
+  type EvaluationResult,
+  type OpenFeatureReason,
+  REASONS,
+  type Reason,
+  toOpenFeatureReason,
+} from "./result.js";
+export { formatPercentage, type Rollout, rolloutOf, routingFormula, withRollout } from "./rollout.js";
+export { compareSemver, parseSemver, type SemVer } from "./semver.js";
+export { type CompileOptions, compile, Snapshot } from "./snapshot.js";
+export {
+  formatPath,
+  onVariants,
+  parseFlag,
+  parseRuleset,
+  type Validation,
+  validateFlag,
+  validateOverride,
+  validateRuleset,
+  validateSegment,
+} from "./validate.js";

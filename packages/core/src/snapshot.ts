@@ -1,0 +1,124 @@
+import { allOf, type CompiledSegment, compileCondition } from "./compile-condition.js";
+import { CompiledFlag } from "./compiled-flag.js";
+import { isContext } from "./context.js";
+import { type ExplainOptions, type Explanation, explainFlag } from "./explain.js";
+import type { Flag, Override, Ruleset, Segment, VariantValue } from "./flag-schema.js";
+import { type EvaluationResult, errorResult, valueType } from "./result.js";
+import { parseRuleset } from "./validate.js";
+
+export interface CompileOptions {
+  /**
+   * The clock that schedules are checked against, in epoch milliseconds (default `Date.now`).
+   * It is only called for flags that have a schedule.
+   */
+  now?: () => number;
+}
+
+const EMPTY_CONTEXT = Object.freeze({});
+
+/**
+ * A ruleset compiled for evaluation: id lists are Sets, regexes, dates and versions are pre-built,
+ * conditions are closures. Evaluation is synchronous, never throws and returns the caller's default
+ * with `reason: "ERROR"` and an `errorCode` when it cannot answer.
+ *
+ * @example
+ * const snapshot = compile({ flags: [flag] });
+ * snapshot.evaluate("checkout-v2", { id: "u42", country: "NL" }, false).value;
+ */
+export class Snapshot {
+  readonly ruleset: Ruleset;
+  private readonly flags = new Map<string, CompiledFlag>();
+
+  constructor(ruleset: Ruleset, options: CompileOptions = {}) {
+    this.ruleset = ruleset;
+    const now = options.now ?? Date.now;
+    const segments = new Map<string, CompiledSegment>(ruleset.segments.map((s) => [s.key, compileSegment(s)]));
+    // Map.groupBy is not in Node 20.
+    const overridesByFlag = new Map<string, Override[]>();
+    for (const o of ruleset.overrides) {
+      const list = overridesByFlag.get(o.flag);
+      if (list) list.push(o);
+      else overridesByFlag.set(o.flag, [o]);
+    }
+    for (const flag of ruleset.flags) {
+      this.flags.set(flag.key, new CompiledFlag(flag, overridesByFlag.get(flag.key) ?? [], segments, now));
+    }
+    for (const compiled of this.flags.values()) {
+      for (const prerequisite of compiled.prerequisites) prerequisite.flag = this.flags.get(prerequisite.key);
+    }
+  }
+
+  /**
+   * Evaluates one flag for a context. With a `defaultValue`, the flag's variants must be of its
+   * type (else `TYPE_MISMATCH`); the default is what an error returns.
+   */
+  evaluate(flagKey: string, context?: unknown, defaultValue?: VariantValue): EvaluationResult<VariantValue | undefined> {
+    const flag = this.flags.get(flagKey);
+    if (flag === undefined) return errorResult(flagKey, defaultValue, "FLAG_NOT_FOUND", `flag "${flagKey}" does not exist`);
+    if (defaultValue !== undefined && valueType(defaultValue) !== flag.valueType) {
+      return errorResult(
+        flagKey,
+        defaultValue,
+        "TYPE_MISMATCH",
+        `flag "${flagKey}" serves ${flag.valueType} values, not ${valueType(defaultValue)}`,
+        flag.version,
+      );
+    }
+    const ctx = context === undefined || context === null ? EMPTY_CONTEXT : context;
+    if (!isContext(ctx)) {
+      return errorResult(flagKey, defaultValue, "INVALID_CONTEXT", "the context must be an object of attributes", flag.version);
+    }
+    const result = flag.evaluate(ctx);
+    if (result.errorCode !== undefined) {
+      return errorResult(flagKey, defaultValue, result.errorCode, result.errorMessage ?? "evaluation failed", flag.version);
+    }
+    return result;
+  }
+
+  /** Evaluates every flag for one context (what OFREP's bulk call and `darklaunch check` need). */
+  evaluateAll(context?: unknown): EvaluationResult<VariantValue | undefined>[] {
+    const results: EvaluationResult<VariantValue | undefined>[] = [];
+    for (const key of this.flags.keys()) results.push(this.evaluate(key, context));
+    return results;
+  }
+
+  /**
+   * Says why a subject gets what it gets: which step decided, the position, and for a rollout the
+   * verdict at other percentages. `options.percentage` asks "what if the rollout were at p %?".
+   */
+  explain(flagKey: string, context?: unknown, options: ExplainOptions = {}): Explanation {
+    const flag = this.flags.get(flagKey);
+    const ctx = context === undefined || context === null ? EMPTY_CONTEXT : context;
+    return explainFlag(flag, flagKey, ctx, this.evaluate(flagKey, ctx), options);
+  }
+
+  has(flagKey: string): boolean {
+    return this.flags.has(flagKey);
+  }
+
+  /** The flag as it was compiled, or undefined. */
+  flag(flagKey: string): Flag | undefined {
+    return this.flags.get(flagKey)?.source;
+  }
+
+  keys(): string[] {
+    return [...this.flags.keys()];
+  }
+
+  get size(): number {
+    return this.flags.size;
+  }
+}
+
+function compileSegment(segment: Segment): CompiledSegment {
+  const tests = segment.conditions.map((c) => compileCondition(c, new Map()));
+  return { key: segment.key, ids: new Set(segment.ids), conditions: tests.length === 0 ? undefined : allOf(tests) };
+}
+
+/**
+ * Validates and compiles a ruleset. Throws a `ValidationError` listing every problem (with paths)
+ * when the input is not a valid ruleset; evaluation itself never throws.
+ */
+export function compile(input: unknown, options: CompileOptions = {}): Snapshot {
+  return new Snapshot(parseRuleset(input), options);
+}
