@@ -7,6 +7,7 @@ export default defineConfig({
   },
   test: {
     include: ["packages/*/src/**/*.test.ts"],
+    reporters: ["default", "./vitest-summary-reporter.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

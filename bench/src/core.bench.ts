@@ -31,7 +31,8 @@ for (const spec of specs) {
     if (result.value === true) included++;
     if (isPlain(users[u]!, spec, betaSets)) {
       plain++;
-      if (result.reason !== "ROLLOUT_INCLUDED" && result.reason !== "ROLLOUT_EXCLUDED") throw new Error(`plain user decided by ${result.reason}`);
+      if (result.reason !== "ROLLOUT_INCLUDED" && result.reason !== "ROLLOUT_EXCLUDED")
+        throw new Error(`plain user decided by ${result.reason}`);
       if (result.value === true) plainIncluded++;
     }
   }
@@ -69,7 +70,11 @@ const nodeCrypto = measure("position, node:crypto md5", 1_000, () => {
 console.log();
 for (const m of [evaluation, ours, nodeCrypto]) console.log(formatMeasurement(m));
 console.log();
-console.log(`evaluations per second: ${Math.round(evaluation.opsPerSecond).toLocaleString("en")}; ns per evaluation: ${evaluation.nsPerOp.toFixed(1)}`);
+console.log(
+  `evaluations per second: ${Math.round(evaluation.opsPerSecond).toLocaleString("en")}; ns per evaluation: ${evaluation.nsPerOp.toFixed(1)}`,
+);
 console.log(`our MD5 position vs node:crypto: ${(nodeCrypto.nsPerOp / ours.nsPerOp).toFixed(2)}× faster`);
-console.log(`vs flagd's in-process evaluator (≈ 2 µs/evaluation on this ruleset, per issue #2; measured side by side in bench:sdk): ≈ ${(2000 / evaluation.nsPerOp).toFixed(1)}×`);
+console.log(
+  `vs flagd's in-process evaluator (≈ 2 µs/evaluation on this ruleset, per issue #2; measured side by side in bench:sdk): ≈ ${(2000 / evaluation.nsPerOp).toFixed(1)}×`,
+);
 if (sink === -1) console.log("");

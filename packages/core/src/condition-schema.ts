@@ -49,24 +49,38 @@ export const ConditionSchema = z
       .max(MAX_CONDITION_VALUES, `a condition holds at most ${MAX_CONDITION_VALUES} values; use a segment`),
     negate: z.boolean().optional(),
   })
-  .superRefine((condition, ctx) => {
-    const { op } = condition;
-    if (op === "inSegment") {
-      if (condition.attribute !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["attribute"],
-          message: "inSegment takes no attribute: it tests the flag's subject and the whole context",
-        });
+  .superRefine(
+    (condition, ctx) => {
+      const { op } = condition;
+      // The enum reports an unknown operator; what it would need cannot be judged.
+      if (!(OPERATORS as readonly unknown[]).includes(op)) return;
+      if (op === "inSegment") {
+        if (condition.attribute !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["attribute"],
+            message: "inSegment takes no attribute: it tests the flag's subject and the whole context",
+          });
+        }
+      } else if (condition.attribute === undefined) {
+        ctx.addIssue({ code: "custom", path: ["attribute"], message: `operator "${op}" needs an attribute` });
       }
-    } else if (condition.attribute === undefined) {
-      ctx.addIssue({ code: "custom", path: ["attribute"], message: `operator "${op}" needs an attribute` });
-    }
-    condition.values.forEach((value, i) => {
-      const problem = valueProblem(op, value);
-      if (problem) ctx.addIssue({ code: "custom", path: ["values", i], message: problem });
-    });
-  });
+      if (!Array.isArray(condition.values)) return;
+      condition.values.forEach((value, i) => {
+        // A value of the wrong type is reported by the union already.
+        if (!isConditionValue(value)) return;
+        const problem = valueProblem(op, value);
+        if (problem) ctx.addIssue({ code: "custom", path: ["values", i], message: problem });
+      });
+    },
+    // Run even when another field failed (a null among the values, an unknown key), so that every
+    // problem of a condition is reported at once, not one save later.
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  );
+
+function isConditionValue(value: unknown): value is string | number | boolean {
+  return typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value));
+}
 
 export type Condition = z.output<typeof ConditionSchema>;
 

@@ -9,6 +9,10 @@ export type EvaluationContext = Readonly<Record<string, unknown>>;
 export function attributeOf(context: EvaluationContext, attribute: string): unknown {
   const value = context[attribute];
   if (value === undefined && attribute === "id") return context.targetingKey;
+  // Own properties only: the `constructor` or `toString` of a plain object is an absent attribute, so a
+  // negated condition on it does not hold. Object.prototype holds no primitives; they skip the check.
+  if ((typeof value === "object" && value !== null) || typeof value === "function")
+    return Object.hasOwn(context, attribute) ? value : undefined;
   return value;
 }
 
@@ -27,7 +31,8 @@ export function subjectOf(context: EvaluationContext, bucketBy: string): string 
   if (typeof value === "string") return value === "" ? undefined : value;
   if (value === undefined || value === null) return undefined;
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  return INVALID_SUBJECT;
+  // An inherited `constructor` or `toString` is no attribute: the subject is absent, not invalid.
+  return Object.hasOwn(context, bucketBy) || (bucketBy === "id" && Object.hasOwn(context, "targetingKey")) ? INVALID_SUBJECT : undefined;
 }
 
 /** True for a value evaluation accepts as a context: a plain object (or nothing, read as `{}`). */

@@ -6,7 +6,9 @@
 import { compile, formatPercentage, type RulesetInput, rolloutOf, routingFormula } from "./index.js";
 
 const ruleset: RulesetInput = {
-  segments: [{ key: "beta-testers", ids: ["u-ada", "u-linus"], conditions: [{ attribute: "email", op: "endsWith", values: ["@example.com"] }] }],
+  segments: [
+    { key: "beta-testers", ids: ["u-ada", "u-linus"], conditions: [{ attribute: "email", op: "endsWith", values: ["@example.com"] }] },
+  ],
   flags: [
     {
       key: "checkout-v2",
@@ -26,7 +28,12 @@ const ruleset: RulesetInput = {
           serve: { variant: "on" },
         },
       ],
-      fallthrough: { split: [{ variant: "on", weight: 10 }, { variant: "off", weight: 90 }] },
+      fallthrough: {
+        split: [
+          { variant: "on", weight: 10 },
+          { variant: "off", weight: 90 },
+        ],
+      },
     },
     {
       key: "search-ranker",
@@ -35,7 +42,12 @@ const ruleset: RulesetInput = {
       bucketBy: "accountId",
       variants: { control: "bm25", candidate: "learned-v3" },
       offVariant: "control",
-      fallthrough: { split: [{ variant: "candidate", weight: 25 }, { variant: "control", weight: 75 }] },
+      fallthrough: {
+        split: [
+          { variant: "candidate", weight: 25 },
+          { variant: "control", weight: 75 },
+        ],
+      },
     },
   ],
   overrides: [{ flag: "checkout-v2", subject: "u-grace", source: "opt-in" }],
@@ -55,7 +67,9 @@ console.log("darklaunch core demo — evaluating a sample ruleset\n");
 for (const key of snapshot.keys()) {
   const flag = snapshot.flag(key)!;
   const rollout = rolloutOf(flag);
-  console.log(`${key}: ${rollout ? `${formatPercentage(rollout.percentage)} % rollout` : "split"}; ${routingFormula(flag, rollout?.percentage)}`);
+  console.log(
+    `${key}: ${rollout ? `${formatPercentage(rollout.percentage)} % rollout` : "split"}; ${routingFormula(flag, rollout?.percentage)}`,
+  );
   for (const context of contexts) {
     const r = snapshot.evaluate(key, context);
     const where = r.position === undefined ? "" : ` position ${r.position.toFixed(2)}`;

@@ -46,6 +46,15 @@ function describeCondition(condition: Condition): string {
   return `${subject} ${condition.negate ? "not " : ""}${condition.op} [${shown.join(", ")}${more}]`;
 }
 
+/** A context value for a person to read; contexts may hold what JSON cannot (BigInt, cycles). */
+function show(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 function describeServe(serve: CompiledServe): string {
   if (serve.serve.variant !== undefined) return `variant "${serve.serve.variant}"`;
   return `split ${(serve.serve.split ?? []).map((e) => `${e.variant} ${formatPercentage(e.weight)} %`).join(" / ")}`;
@@ -76,7 +85,8 @@ export function explainFlag(
   if (options.percentage !== undefined && !isValidPercentage(options.percentage)) {
     steps.push({
       step: "flag",
-      outcome: "decided",
+      // Evaluation goes on without the what-if; only one step decides the result.
+      outcome: "pass",
       detail: `what-if percentage ${options.percentage} is not from 0 to 100 with two decimals`,
     });
   }
@@ -121,7 +131,8 @@ export function explainFlag(
     }
     const override = subject === undefined ? undefined : flag.overrides.get(subject);
     if (override !== undefined) {
-      decided("override", `subject "${subject}" has an ${flag.overrideSources.get(subject ?? "")} override → "${override.variant}"`);
+      const source = flag.overrideSources.get(subject ?? "");
+      decided("override", `subject "${subject}" has ${source === "pinned" ? "a" : "an"} ${source} override → "${override.variant}"`);
       return;
     }
     for (const rule of flag.rules) {
@@ -132,7 +143,7 @@ export function explainFlag(
         const actual =
           condition?.op === "inSegment"
             ? `subject ${JSON.stringify(subject)}`
-            : `${condition?.attribute} = ${JSON.stringify(attributeOf(ctx, condition?.attribute ?? ""))}`;
+            : `${condition?.attribute} = ${show(attributeOf(ctx, condition?.attribute ?? ""))}`;
         return { holds, text: `${condition ? describeCondition(condition) : "?"}: ${holds ? "yes" : "no"} (${actual})` };
       });
       if (verdicts.every((v) => v.holds)) {

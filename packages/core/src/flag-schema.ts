@@ -48,7 +48,8 @@ export const ServeSchema = z
     if (serve.split === undefined) return;
     // Sum in integer hundredths: 33.33 + 33.33 + 33.34 is 100 exactly, which floating point misses.
     const total = serve.split.reduce((sum, entry) => sum + toHundredths(entry.weight), 0);
-    if (total !== POSITION_SCALE) {
+    // A weight that is no percentage is reported on its own; a sum of its rounding would mislead.
+    if (total !== POSITION_SCALE && serve.split.every((entry) => isValidPercentage(entry.weight))) {
       ctx.addIssue({ code: "custom", path: ["split"], message: `weights sum to ${total / 100}, not 100` });
     }
     const seen = new Set<string>();

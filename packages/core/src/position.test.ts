@@ -98,7 +98,12 @@ describe("position (DESIGN §3.1)", () => {
       enabled: true,
       variants: { on: true, off: false },
       offVariant: "off",
-      fallthrough: { split: [{ variant: "on", weight: 30 }, { variant: "off", weight: 70 }] },
+      fallthrough: {
+        split: [
+          { variant: "on", weight: 30 },
+          { variant: "off", weight: 70 },
+        ],
+      },
     });
     const snapshot = compile({ flags: [flag("a"), flag("b")] });
     for (const id of fc.sample(fc.uuid(), { numRuns: 2_000, seed: 3 })) {
@@ -107,14 +112,12 @@ describe("position (DESIGN §3.1)", () => {
   });
 
   it("split ranges partition [0, 100): every position belongs to exactly one variant, in order", () => {
-    const splitArb = fc
-      .array(fc.integer({ min: 0, max: 10_000 }), { minLength: 1, maxLength: 6 })
-      .map((cuts) => {
-        const sorted = [...cuts].sort((a, b) => a - b);
-        const weights = sorted.map((c, i) => c - (i === 0 ? 0 : sorted[i - 1]!));
-        weights.push(10_000 - sorted[sorted.length - 1]!);
-        return weights;
-      });
+    const splitArb = fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 1, maxLength: 6 }).map((cuts) => {
+      const sorted = [...cuts].sort((a, b) => a - b);
+      const weights = sorted.map((c, i) => c - (i === 0 ? 0 : sorted[i - 1]!));
+      weights.push(10_000 - sorted[sorted.length - 1]!);
+      return weights;
+    });
     fc.assert(
       fc.property(splitArb, fc.array(subjectArb, { minLength: 1, maxLength: 30 }), (weights, subjects) => {
         const variants = Object.fromEntries(weights.map((_, i) => [`v${i}`, i]));
@@ -150,7 +153,8 @@ describe("position (DESIGN §3.1)", () => {
 
   it("accepts percentages with two decimals and rejects others", () => {
     for (const ok of [0, 0.01, 10, 33.33, 99.99, 100]) expect(isValidPercentage(ok), String(ok)).toBe(true);
-    for (const bad of [-0.01, 100.01, 10.001, Number.NaN, Number.POSITIVE_INFINITY]) expect(isValidPercentage(bad), String(bad)).toBe(false);
+    for (const bad of [-0.01, 100.01, 10.001, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(isValidPercentage(bad), String(bad)).toBe(false);
     expect(toHundredths(0.29)).toBe(29);
     expect(toHundredths(33.33) + toHundredths(33.33) + toHundredths(33.34)).toBe(10_000);
   });

@@ -27,8 +27,16 @@ export function positionHundredths(prefix: Uint8Array, subject: string): number 
  * position("u42", "checkout-v2"); // the same number on every machine, in every process
  */
 export function position(subject: string, salt: string): number {
-  return positionHundredths(saltPrefix(salt), subject) / 100;
+  // Callers usually ask for many subjects under one salt: keep its encoding for the next call.
+  if (salt !== lastSalt) {
+    lastPrefix = saltPrefix(salt);
+    lastSalt = salt;
+  }
+  return positionHundredths(lastPrefix, subject) / 100;
 }
+
+let lastSalt = "";
+let lastPrefix: Uint8Array = EMPTY;
 
 /** Converts a percentage with at most two decimals to integer hundredths (10.5 → 1050). */
 export function toHundredths(percentage: number): number {

@@ -21,16 +21,22 @@ export function formatPath(path: readonly PathPart[]): string {
 }
 
 function zodProblems(error: z.ZodError, prefix: readonly PathPart[]): Problem[] {
-  return error.issues.map((issue) => ({ path: formatPath([...prefix, ...issue.path]), message: issue.message }));
+  return error.issues.map((issue) => {
+    // A bad record key (a variant name) carries the key schema's own message inside.
+    const inner = issue.code === "invalid_key" ? issue.issues[0]?.message : undefined;
+    const message = inner === undefined ? issue.message : `variant name ${inner}`;
+    return { path: formatPath([...prefix, ...issue.path]), message };
+  });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function valueType(value: unknown): string {
+function valueType(value: unknown): string | undefined {
   if (Array.isArray(value) || isRecord(value)) return "json";
-  return typeof value;
+  // null and other non-values are reported by the schema; they have no type to mix with others.
+  return typeof value === "boolean" || typeof value === "string" || typeof value === "number" ? typeof value : undefined;
 }
 
 /**
@@ -48,7 +54,10 @@ function flagReferenceProblems(raw: unknown, prefix: readonly PathPart[]): Probl
     if (names.length === 0) add(["variants"], "a flag needs at least one variant");
     if (names.length > 100) add(["variants"], "a flag has at most 100 variants");
     const types = new Map<string, string>();
-    for (const name of names) types.set(valueType(variants[name]), name);
+    for (const name of names) {
+      const type = valueType(variants[name]);
+      if (type !== undefined) types.set(type, name);
+    }
     if (types.size > 1) {
       const described = [...types].map(([type, name]) => `"${name}" is ${type === "json" ? "JSON" : `a ${type}`}`);
       add(["variants"], `variants mix types (${described.join(", ")}); a flag's variants share one type`);
@@ -159,7 +168,10 @@ export function validateRuleset(input: unknown): Validation<Ruleset> {
       problems.push({ path: formatPath([key]), message: `unknown field "${key}"; a ruleset has flags, segments and overrides` });
     }
   }
-  problems.push(...crossReferenceProblems(flags, segments, overrides));
+  // References to a flag or segment that is present but invalid are not "unknown": its own problems
+  // are already listed, and a second, misleading one would point away from them.
+  const invalid = new Set([...rawKeys(input.flags, flags), ...rawKeys(input.segments, segments)]);
+  problems.push(...crossReferenceProblems(flags, segments, overrides, invalid));
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -181,6 +193,12 @@ export function parseFlag(input: unknown): Flag {
   if (!checked.ok)
     throw new ValidationError(`flag${isRecord(input) && typeof input.key === "string" ? ` "${input.key}"` : ""}`, checked.problems);
   return checked.value;
+}
+
+function rawKeys(raw: unknown, valid: Indexed<unknown>[]): string[] {
+  if (!Array.isArray(raw)) return [];
+  const validIndexes = new Set(valid.map((v) => v.index));
+  return raw.flatMap((item, i) => (!validIndexes.has(i) && isRecord(item) && typeof item.key === "string" ? [item.key] : []));
 }
 
 interface Indexed<T> {
@@ -209,7 +227,12 @@ function validateList<T>(
   return valid;
 }
 
-function crossReferenceProblems(flags: Indexed<Flag>[], segments: Indexed<Segment>[], overrides: Indexed<Override>[]): Problem[] {
+function crossReferenceProblems(
+  flags: Indexed<Flag>[],
+  segments: Indexed<Segment>[],
+  overrides: Indexed<Override>[],
+  invalidKeys: ReadonlySet<string>,
+): Problem[] {
   const problems: Problem[] = [];
   const add = (path: PathPart[], message: string) => problems.push({ path: formatPath(path), message });
 
@@ -230,8 +253,9 @@ function crossReferenceProblems(flags: Indexed<Flag>[], segments: Indexed<Segmen
   for (const { index, value: flag } of flags) {
     flag.prerequisites.forEach((prerequisite, i) => {
       const target = flagByKey.get(prerequisite.flag);
-      if (!target) add(["flags", index, "prerequisites", i, "flag"], `unknown flag "${prerequisite.flag}"`);
-      else if (!Object.hasOwn(target.value.variants, prerequisite.variant)) {
+      if (!target) {
+        if (!invalidKeys.has(prerequisite.flag)) add(["flags", index, "prerequisites", i, "flag"], `unknown flag "${prerequisite.flag}"`);
+      } else if (!Object.hasOwn(target.value.variants, prerequisite.variant)) {
         add(["flags", index, "prerequisites", i, "variant"], `flag "${prerequisite.flag}" has no variant "${prerequisite.variant}"`);
       }
     });
@@ -239,7 +263,7 @@ function crossReferenceProblems(flags: Indexed<Flag>[], segments: Indexed<Segmen
       rule.conditions.forEach((condition, c) => {
         if (condition.op !== "inSegment") return;
         condition.values.forEach((key, v) => {
-          if (!segmentIndex.has(String(key))) {
+          if (!segmentIndex.has(String(key)) && !invalidKeys.has(String(key))) {
             add(["flags", index, "rules", r, "conditions", c, "values", v], `unknown segment "${String(key)}"`);
           }
         });
@@ -252,7 +276,7 @@ function crossReferenceProblems(flags: Indexed<Flag>[], segments: Indexed<Segmen
   for (const { index, value: override } of overrides) {
     const target = flagByKey.get(override.flag)?.value;
     if (!target) {
-      add(["overrides", index, "flag"], `unknown flag "${override.flag}"`);
+      if (!invalidKeys.has(override.flag)) add(["overrides", index, "flag"], `unknown flag "${override.flag}"`);
       continue;
     }
     if (override.variant !== undefined && !Object.hasOwn(target.variants, override.variant)) {
