@@ -32,6 +32,7 @@ export type {
 export {
   FLAG_KINDS,
   FlagSchema,
+  IsoDateSchema,
   KeySchema,
   OVERRIDE_SOURCES,
   OverrideSchema,

@@ -1,0 +1,12 @@
+import type { FlagService } from "./flags/flag-service.js";
+import type { RulesetCache } from "./ruleset/ruleset-store.js";
+import type { Database } from "./store/database.js";
+
+/** What route modules are given: the store and the services built on it. */
+export interface ServerContext {
+  database: Database;
+  rulesets: RulesetCache;
+  flags: FlagService;
+  /** How many days the evaluations log keeps (DESIGN §6; default 30). */
+  evaluationRetentionDays: number;
+}

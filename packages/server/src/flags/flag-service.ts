@@ -1,0 +1,172 @@
+import { type Flag, rolloutOf, validateFlag } from "@darklaunch/core";
+import { recordAudit } from "../audit/audit-store.js";
+import { badFields, ConflictError, NotFoundError, VersionConflictError } from "../errors.js";
+import { assertValidAfter, configTransaction } from "../ruleset/ruleset-store.js";
+import type { Database, Db } from "../store/database.js";
+import { applyPatch, type FlagPatch } from "./flag-patch.js";
+import { deleteFlag, type FlagRecord, flagOf, getFlag, insertFlag, listFlags, updateFlag } from "./flag-store.js";
+
+export type FlagState = "active" | "enabled" | "disabled" | "archived" | "all";
+
+export interface FlagFilter {
+  tag?: string;
+  kind?: string;
+  state?: FlagState;
+  /** True: only flags past their `expiresAt`; false: only flags that are not. */
+  stale?: boolean;
+}
+
+/** A flag past its `expiresAt` is stale: the launch is over and the flag should be cleaned up. */
+export function isStale(flag: Pick<Flag, "expiresAt">, now = Date.now()): boolean {
+  return flag.expiresAt !== undefined && Date.parse(flag.expiresAt) <= now;
+}
+
+function validated(input: unknown, what: string): Flag {
+  const checked = validateFlag(input);
+  if (!checked.ok) throw badFields(checked.problems, what);
+  return checked.value;
+}
+
+/**
+ * Flags: every change is one transaction that checks the version, validates the whole resulting
+ * ruleset, writes, records the audit entry and bumps the revision — or does none of it.
+ */
+export class FlagService {
+  constructor(private readonly database: Database) {}
+
+  async list(filter: FlagFilter = {}): Promise<FlagRecord[]> {
+    const now = Date.now();
+    const state = filter.state ?? "active";
+    return (await listFlags(this.database.db)).filter((flag) => {
+      if (filter.tag !== undefined && !flag.tags.includes(filter.tag)) return false;
+      if (filter.kind !== undefined && flag.kind !== filter.kind) return false;
+      if (filter.stale !== undefined && isStale(flag, now) !== filter.stale) return false;
+      switch (state) {
+        case "all":
+          return true;
+        case "archived":
+          return flag.archived;
+        case "active":
+          return !flag.archived;
+        case "enabled":
+          return !flag.archived && flag.enabled;
+        case "disabled":
+          return !flag.archived && !flag.enabled;
+      }
+    });
+  }
+
+  async get(key: string): Promise<FlagRecord> {
+    const flag = await getFlag(this.database.db, key);
+    if (!flag) throw new NotFoundError("flag", key);
+    return flag;
+  }
+
+  async create(input: unknown, actor: string): Promise<FlagRecord> {
+    // A new flag starts at version 1 whatever the input says (an exported flag carries its old one).
+    const flag = validated(typeof input === "object" && input !== null ? { ...input, version: 1 } : input, "flag");
+    return configTransaction(this.database, async (trx) => {
+      if (await getFlag(trx, flag.key))
+        throw new ConflictError("ALREADY_EXISTS", `flag "${flag.key}" already exists; change it with PUT or PATCH`);
+      await assertValidAfter(trx, `flag "${flag.key}"`, (rs) => ({ ...rs, flags: [...rs.flags, flag] }), flag.key);
+      const at = new Date().toISOString();
+      await insertFlag(trx, flag, at);
+      const record: FlagRecord = { ...flag, archived: false, createdAt: at, updatedAt: at };
+      await recordAudit(trx, { actor, action: "flag.create", targetType: "flag", targetKey: flag.key, after: record });
+      return record;
+    });
+  }
+
+  /** Replaces a flag with a whole new definition (PUT). */
+  replace(key: string, input: unknown, expected: number | undefined, actor: string): Promise<FlagRecord> {
+    const flag = validated(typeof input === "object" && input !== null ? { ...input, version: 1 } : input, `flag "${key}"`);
+    if (flag.key !== key)
+      throw badFields(
+        [{ path: "key", message: `is "${flag.key}" but the URL names "${key}"; a flag's key cannot change` }],
+        `flag "${key}"`,
+      );
+    return this.mutate(key, expected, actor, "flag.replace", () => ({ flag, archived: undefined }));
+  }
+
+  patch(key: string, patch: FlagPatch, expected: number | undefined, actor: string): Promise<FlagRecord> {
+    const action =
+      patch.percentage !== undefined
+        ? "flag.rollout"
+        : patch.enabled === true
+          ? "flag.enable"
+          : patch.enabled === false
+            ? "flag.disable"
+            : "flag.patch";
+    return this.mutate(key, expected, actor, action, (current) => ({ flag: applyPatch(flagOf(current), patch), archived: undefined }));
+  }
+
+  setArchived(key: string, archived: boolean, expected: number | undefined, actor: string): Promise<FlagRecord> {
+    return this.mutate(key, expected, actor, archived ? "flag.archive" : "flag.unarchive", (current) => {
+      if (current.archived === archived) throw new ConflictError("IN_USE", `flag "${key}" is already ${archived ? "archived" : "active"}`);
+      return { flag: flagOf(current), archived };
+    });
+  }
+
+  async delete(key: string, expected: number | undefined, actor: string): Promise<void> {
+    await configTransaction(this.database, async (trx) => {
+      const current = await this.current(trx, key, expected);
+      await assertNotRequired(trx, key, "delete");
+      if (!(await deleteFlag(trx, key, current.version)))
+        throw new VersionConflictError(`flag "${key}"`, expected ?? current.version, current.version + 1);
+      await trx.deleteFrom("overrides").where("flag", "=", key).execute();
+      await recordAudit(trx, { actor, action: "flag.delete", targetType: "flag", targetKey: key, before: current });
+    });
+  }
+
+  private async current(trx: Db, key: string, expected: number | undefined): Promise<FlagRecord> {
+    const current = await getFlag(trx, key);
+    if (!current) throw new NotFoundError("flag", key);
+    if (expected !== undefined && expected !== current.version) throw new VersionConflictError(`flag "${key}"`, expected, current.version);
+    return current;
+  }
+
+  private mutate(
+    key: string,
+    expected: number | undefined,
+    actor: string,
+    action: string,
+    change: (current: FlagRecord) => { flag: Flag; archived: boolean | undefined },
+  ): Promise<FlagRecord> {
+    return configTransaction(this.database, async (trx) => {
+      const current = await this.current(trx, key, expected);
+      const changed = change(current);
+      const archived = changed.archived ?? current.archived;
+      const next = validated({ ...changed.flag, key, version: current.version + 1 }, `flag "${key}"`);
+      if (archived && !current.archived) await assertNotRequired(trx, key, "archive");
+      if (!archived) {
+        await assertValidAfter(trx, `flag "${key}"`, (rs) => ({ ...rs, flags: [...rs.flags.filter((f) => f.key !== key), next] }), key);
+      }
+      const at = new Date().toISOString();
+      if (!(await updateFlag(trx, next, current.version, archived, at))) {
+        throw new VersionConflictError(`flag "${key}"`, expected ?? current.version, current.version + 1);
+      }
+      const record: FlagRecord = { ...next, archived, createdAt: current.createdAt, updatedAt: at };
+      await recordAudit(trx, { actor, action, targetType: "flag", targetKey: key, before: current, after: record });
+      return record;
+    });
+  }
+}
+
+/** A flag that other active flags require cannot be archived or deleted: they would break. */
+async function assertNotRequired(trx: Db, key: string, verb: string): Promise<void> {
+  const dependents = (await listFlags(trx))
+    .filter((flag) => !flag.archived && flag.key !== key && flag.prerequisites.some((p) => p.flag === key))
+    .map((flag) => flag.key);
+  if (dependents.length > 0) {
+    throw new ConflictError(
+      "IN_USE",
+      `cannot ${verb} flag "${key}": flags ${dependents.map((d) => `"${d}"`).join(", ")} require it as a prerequisite`,
+      { dependents },
+    );
+  }
+}
+
+/** The rollout percentage of a flag for listings, or undefined when its fallthrough is no single rollout. */
+export function percentageOf(flag: Flag): number | undefined {
+  return rolloutOf(flag)?.percentage;
+}

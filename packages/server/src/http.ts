@@ -1,0 +1,40 @@
+import { formatPath } from "@darklaunch/core";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import { badField, badFields } from "./errors.js";
+
+/** Validates a body, query or params object with a zod schema; a 400 names every bad field. */
+export function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  throw badFields(
+    parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+    what,
+  );
+}
+
+/**
+ * The version a write expects, from the body's `version` or an `If-Match` header (`"7"`, `W/"7"`
+ * or `7`). Both may be sent, but must agree. Undefined means "whatever is current".
+ */
+export function expectedVersion(request: FastifyRequest, bodyVersion: number | undefined): number | undefined {
+  const header = request.headers["if-match"];
+  if (header === undefined || header === "*") return bodyVersion;
+  const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(String(header));
+  if (!match) throw badField("If-Match", `must be a flag version such as "7", got ${JSON.stringify(header)}`);
+  const fromHeader = Number(match[1]);
+  if (bodyVersion !== undefined && bodyVersion !== fromHeader) {
+    throw badField("version", `the body says version ${bodyVersion} but If-Match says ${fromHeader}`);
+  }
+  return fromHeader;
+}
+
+/** Sets the ETag of a versioned resource. */
+export function withVersionTag(reply: FastifyReply, version: number): FastifyReply {
+  return reply.header("etag", `"${version}"`);
+}
+
+/** The actor recorded in the audit log for this request. */
+export function actorOf(request: FastifyRequest): string {
+  return request.caller?.name ?? "anonymous";
+}

@@ -1,0 +1,15 @@
+/**
+ * @darklaunch/server — the control plane (DESIGN §6): REST API under /api/v1, OpenAPI at /api/docs,
+ * SQLite or Postgres through one set of migrations, scoped tokens, audit in every write's transaction.
+ *
+ * @example
+ * import { createServer } from "@darklaunch/server";
+ * const server = await createServer({ databaseUrl: process.env.DATABASE_URL });
+ * const url = await server.listen(4700, "127.0.0.1");
+ */
+export { type AppOptions, buildApp } from "./app.js";
+export { grants, SCOPES, type Scope } from "./auth/scopes.js";
+export type { ServerContext } from "./context.js";
+export type { FlagRecord } from "./flags/flag-store.js";
+export { createServer, type DarkLaunchServer, type ServerOptions } from "./server.js";
+export type { Dialect, StoreOptions } from "./store/database.js";

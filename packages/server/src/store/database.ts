@@ -1,0 +1,100 @@
+import SQLite from "better-sqlite3";
+import { type Generated, Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+
+/** Timestamps are ISO 8601 UTC text (`toISOString()`): one format, sortable, on both databases. */
+export interface Tables {
+  flags: {
+    key: string;
+    version: number;
+    archived: number;
+    /** The whole flag (core `Flag`) as JSON. */
+    data: string;
+    created_at: string;
+    updated_at: string;
+  };
+  segments: {
+    key: string;
+    version: number;
+    description: string;
+    /** The segment's conditions as JSON; its ids live in `segment_ids`. */
+    conditions: string;
+    created_at: string;
+    updated_at: string;
+  };
+  segment_ids: { segment_key: string; subject: string };
+  overrides: { flag: string; subject: string; variant: string | null; source: string; created_at: string };
+  tokens: {
+    id: string;
+    name: string;
+    scope: string;
+    hash: string;
+    created_at: string;
+    last_used_at: string | null;
+    revoked_at: string | null;
+  };
+  audit: {
+    id: Generated<number>;
+    at: string;
+    actor: string;
+    action: string;
+    target_type: string;
+    target_key: string;
+    before: string | null;
+    after: string | null;
+  };
+  evaluations: {
+    id: Generated<number>;
+    at: string;
+    flag: string;
+    flag_version: number | null;
+    subject: string | null;
+    variant: string | null;
+    verdict: string;
+    reason: string;
+    position: number | null;
+    source: string;
+  };
+  /** `revision` counts every configuration write: snapshots and ETags follow it. */
+  meta: { name: string; value: number };
+}
+
+export type Db = Kysely<Tables>;
+export type Dialect = "sqlite" | "postgres";
+
+export interface StoreOptions {
+  /** Path of the SQLite file (default `./darklaunch.db`); `:memory:` for a throwaway store. */
+  sqlitePath?: string;
+  /** `postgres://…`: use Postgres instead of SQLite. */
+  databaseUrl?: string;
+}
+
+export interface Database {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  /** Where the data lives, for the start-up banner (the password is never shown). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+/** Opens the store: Postgres when a URL is given, else SQLite in WAL mode with full fsync. */
+export function openDatabase(options: StoreOptions = {}): Database {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
+    // An idle client that loses its server emits here; without a listener it would crash the process.
+    pool.on("error", () => {});
+    const url = new URL(options.databaseUrl);
+    url.password = url.password ? "***" : "";
+    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: "postgres", location: url.toString(), close: () => db.destroy() };
+  }
+  const path = options.sqlitePath ?? "./darklaunch.db";
+  const sqlite = new SQLite(path);
+  sqlite.pragma("journal_mode = WAL");
+  // FULL: a write acknowledged to the client is on disk, even if the process is killed next.
+  sqlite.pragma("synchronous = FULL");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: "sqlite", location: path, close: () => db.destroy() };
+}

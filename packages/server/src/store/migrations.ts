@@ -1,0 +1,115 @@
+import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import type { Db, Dialect } from "./database.js";
+
+/**
+ * The one list of migrations for both databases, run at every start (idempotent: Kysely records
+ * what ran). Only the auto-increment id differs between SQLite and Postgres.
+ */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const serial = dialect === "postgres" ? "bigserial" : "integer";
+  const id = (c: ColumnDefinitionBuilder) => (dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement());
+  return {
+    "0001-initial": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("flags")
+          .addColumn("key", "text", (c) => c.primaryKey())
+          .addColumn("version", "integer", (c) => c.notNull())
+          .addColumn("archived", "integer", (c) => c.notNull().defaultTo(0))
+          .addColumn("data", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("segments")
+          .addColumn("key", "text", (c) => c.primaryKey())
+          .addColumn("version", "integer", (c) => c.notNull())
+          .addColumn("description", "text", (c) => c.notNull().defaultTo(""))
+          .addColumn("conditions", "text", (c) => c.notNull().defaultTo("[]"))
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("segment_ids")
+          .addColumn("segment_key", "text", (c) => c.notNull().references("segments.key").onDelete("cascade"))
+          .addColumn("subject", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("segment_ids_pk", ["segment_key", "subject"])
+          .execute();
+        await db.schema
+          .createTable("overrides")
+          .addColumn("flag", "text", (c) => c.notNull().references("flags.key").onDelete("cascade"))
+          .addColumn("subject", "text", (c) => c.notNull())
+          .addColumn("variant", "text")
+          .addColumn("source", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("overrides_pk", ["flag", "subject"])
+          .execute();
+        await db.schema
+          .createTable("tokens")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("scope", "text", (c) => c.notNull())
+          .addColumn("hash", "text", (c) => c.notNull().unique())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("last_used_at", "text")
+          .addColumn("revoked_at", "text")
+          .execute();
+        await db.schema
+          .createTable("audit")
+          .addColumn("id", serial, id)
+          .addColumn("at", "text", (c) => c.notNull())
+          .addColumn("actor", "text", (c) => c.notNull())
+          .addColumn("action", "text", (c) => c.notNull())
+          .addColumn("target_type", "text", (c) => c.notNull())
+          .addColumn("target_key", "text", (c) => c.notNull())
+          .addColumn("before", "text")
+          .addColumn("after", "text")
+          .execute();
+        await db.schema.createIndex("audit_target").on("audit").columns(["target_type", "target_key", "id"]).execute();
+        await db.schema
+          .createTable("evaluations")
+          .addColumn("id", serial, id)
+          .addColumn("at", "text", (c) => c.notNull())
+          .addColumn("flag", "text", (c) => c.notNull())
+          .addColumn("flag_version", "integer")
+          .addColumn("subject", "text")
+          .addColumn("variant", "text")
+          .addColumn("verdict", "text", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("position", "real")
+          .addColumn("source", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("evaluations_flag_at").on("evaluations").columns(["flag", "at"]).execute();
+        await db.schema.createIndex("evaluations_at").on("evaluations").column("at").execute();
+        await db.schema
+          .createTable("meta")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("value", "bigint", (c) => c.notNull())
+          .execute();
+        await sql`insert into meta (name, value) values ('revision', 0)`.execute(db);
+      },
+    },
+  };
+}
+
+class StaticProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations(this.dialect);
+  }
+}
+
+/** Brings the schema up to date; throws with the failing migration's name and cause. */
+export async function migrate(db: Db, dialect: Dialect): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: new StaticProvider(dialect),
+    migrationTableName: "darklaunch_migrations",
+    migrationLockTableName: "darklaunch_migrations_lock",
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(`migration ${failed} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
+  }
+}

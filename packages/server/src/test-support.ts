@@ -1,0 +1,102 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { connectTestPostgres, TEST_DATABASE_URL } from "../../core/src/test-postgres.js";
+import type { Scope } from "./auth/scopes.js";
+import { createServer, type DarkLaunchServer, type ServerOptions } from "./server.js";
+import type { StoreOptions } from "./store/database.js";
+import { createToken } from "./tokens/token-store.js";
+
+/** A store for one test suite, and how to throw it away. */
+export interface TestStore {
+  name: "sqlite" | "postgres";
+  options: StoreOptions;
+  drop(): Promise<void>;
+}
+
+/**
+ * Every store suite runs over each of these (Kysely's DIALECTS loop): a fresh SQLite file and a
+ * fresh Postgres database. Under CI=true an unreachable Postgres fails the suite instead of skipping.
+ */
+export const STORE_FACTORIES: { name: TestStore["name"]; create(): Promise<TestStore | undefined> }[] = [
+  {
+    name: "sqlite",
+    async create() {
+      const dir = mkdtempSync(join(tmpdir(), "darklaunch-test-"));
+      return { name: "sqlite", options: { sqlitePath: join(dir, "darklaunch.db") }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+  {
+    name: "postgres",
+    async create() {
+      const admin = await connectTestPostgres();
+      if (!admin) return undefined;
+      const name = `darklaunch_test_${randomBytes(6).toString("hex")}`;
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const url = new URL(TEST_DATABASE_URL);
+      url.pathname = `/${name}`;
+      return {
+        name: "postgres",
+        options: { databaseUrl: url.toString() },
+        async drop() {
+          const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+          await client.connect();
+          await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await client.end();
+        },
+      };
+    },
+  },
+];
+
+export const ADMIN_SECRET = "dl_admin_test-secret-0123456789abcdef";
+
+/** A server on a test store with one token per scope (`secrets.read`, `secrets.sdk` …). */
+export interface TestServer {
+  server: DarkLaunchServer;
+  store: TestStore;
+  secrets: Record<Scope, string>;
+  /** `app.inject` with a token of the given scope (admin by default) and a JSON body. */
+  request(method: string, url: string, body?: unknown, options?: { scope?: Scope | "none"; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(store: TestStore, options: ServerOptions = {}): Promise<TestServer> {
+  const server = await createServer({ ...store.options, adminToken: ADMIN_SECRET, ...options });
+  const secrets = { admin: ADMIN_SECRET } as Record<Scope, string>;
+  for (const scope of ["write", "read", "sdk"] as const) {
+    secrets[scope] = (await createToken(server.context.database.db, `${scope}-token`, scope)).secret;
+  }
+  return {
+    server,
+    store,
+    secrets,
+    async request(method, url, body, { scope = "admin", headers = {} } = {}) {
+      const response = await server.app.inject({
+        method: method as "GET",
+        url,
+        headers: { ...(scope === "none" ? {} : { authorization: `Bearer ${secrets[scope]}` }), ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+        payload: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      });
+      const text = response.body;
+      let parsed: unknown = text;
+      try {
+        parsed = text === "" ? undefined : JSON.parse(text);
+      } catch {
+        // Not JSON (the docs page): keep the text.
+      }
+      return { status: response.statusCode, body: parsed, headers: response.headers };
+    },
+    async close() {
+      await server.close();
+    },
+  };
+}
+
+/** A minimal valid boolean flag; spread overrides over it. */
+export function testFlag(key: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { key, variants: { on: true, off: false }, offVariant: "off", enabled: true, fallthrough: { split: [{ variant: "on", weight: 10 }, { variant: "off", weight: 90 }] }, ...overrides };
+}
