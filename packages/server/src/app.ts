@@ -14,6 +14,19 @@ export interface AppOptions {
   bodyLimit?: number;
 }
 
+/** A registered route and the scope it needs, for the scope table test and the docs. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  scope: string;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    darklaunchRoutes: RouteInfo[];
+  }
+}
+
 /** Route modules, each registering one domain's routes. */
 export type RouteModule = (app: FastifyInstance, context: ServerContext) => void;
 
@@ -34,12 +47,15 @@ export async function buildApp(
   app.setValidatorCompiler(() => (data) => ({ value: data }));
   installErrorHandler(app);
 
+  const routes: RouteInfo[] = [];
+  app.decorate("darklaunchRoutes", routes);
   app.addHook("onRoute", (route) => {
     if (route.url.startsWith("/api/docs")) {
       route.config = { ...route.config, scope: "public" };
     } else if (route.config?.scope === undefined) {
       throw new Error(`route ${String(route.method)} ${route.url} declares no scope`);
     }
+    for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url, scope: String(route.config?.scope) });
   });
   const authenticate = createAuthenticator(context.database.db);
   app.addHook("onRequest", async (request) => {

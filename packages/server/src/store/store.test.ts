@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STORE_FACTORIES, startTestServer, type TestStore, testFlag } from "../test-support.js";
+import { openDatabase } from "./database.js";
+import { migrate } from "./migrations.js";
+import { currentRevision } from "./revision.js";
+
+describe.each(STORE_FACTORIES)("store on $name", (factory) => {
+  let store: TestStore | undefined;
+  beforeAll(async () => {
+    store = await factory.create();
+  });
+  afterAll(async () => {
+    await store?.drop();
+  });
+
+  it("runs the migrations once: a second and third start change nothing", async (ctx) => {
+    if (!store) return ctx.skip("no Postgres");
+    const database = openDatabase(store.options);
+    try {
+      await migrate(database.db, database.dialect);
+      await migrate(database.db, database.dialect);
+      expect(await currentRevision(database.db)).toBe(0);
+      const ran = await database.db
+        .selectFrom("darklaunch_migrations" as "meta")
+        .selectAll()
+        .execute();
+      expect(ran).toHaveLength(1);
+    } finally {
+      await database.close();
+    }
+    const again = openDatabase(store.options);
+    try {
+      await migrate(again.db, again.dialect);
+      expect(await currentRevision(again.db)).toBe(0);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("a store that goes away mid-flight answers 503 with a clear message, and readiness says so", async (ctx) => {
+    if (!store) return ctx.skip("no Postgres");
+    const t = await startTestServer(store);
+    expect((await t.request("POST", "/api/v1/flags", testFlag("before-outage"))).status).toBe(201);
+    await t.server.context.database.close();
+    const down = await t.request("GET", "/api/v1/flags");
+    expect(down.status).toBe(503);
+    expect(down.body.code).toBe("STORE_UNAVAILABLE");
+    expect(down.body.message).toMatch(/nothing was changed/);
+    expect((await t.request("GET", "/readyz", undefined, { scope: "none" })).status).toBe(503);
+    await t.server.app.close();
+  });
+});
