@@ -25,7 +25,11 @@ export const STORE_FACTORIES: { name: TestStore["name"]; create(): Promise<TestS
     name: "sqlite",
     async create() {
       const dir = mkdtempSync(join(tmpdir(), "darklaunch-test-"));
-      return { name: "sqlite", options: { sqlitePath: join(dir, "darklaunch.db") }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+      return {
+        name: "sqlite",
+        options: { sqlitePath: join(dir, "darklaunch.db") },
+        drop: async () => rmSync(dir, { recursive: true, force: true }),
+      };
     },
   },
   {
@@ -60,7 +64,12 @@ export interface TestServer {
   store: TestStore;
   secrets: Record<Scope, string>;
   /** `app.inject` with a token of the given scope (admin by default) and a JSON body. */
-  request(method: string, url: string, body?: unknown, options?: { scope?: Scope | "none"; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  request(
+    method: string,
+    url: string,
+    body?: unknown,
+    options?: { scope?: Scope | "none"; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
@@ -78,7 +87,11 @@ export async function startTestServer(store: TestStore, options: ServerOptions =
       const response = await server.app.inject({
         method: method as "GET",
         url,
-        headers: { ...(scope === "none" ? {} : { authorization: `Bearer ${secrets[scope]}` }), ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+        headers: {
+          ...(scope === "none" ? {} : { authorization: `Bearer ${secrets[scope]}` }),
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...headers,
+        },
         payload: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
       });
       const text = response.body;
@@ -98,5 +111,17 @@ export async function startTestServer(store: TestStore, options: ServerOptions =
 
 /** A minimal valid boolean flag; spread overrides over it. */
 export function testFlag(key: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { key, variants: { on: true, off: false }, offVariant: "off", enabled: true, fallthrough: { split: [{ variant: "on", weight: 10 }, { variant: "off", weight: 90 }] }, ...overrides };
+  return {
+    key,
+    variants: { on: true, off: false },
+    offVariant: "off",
+    enabled: true,
+    fallthrough: {
+      split: [
+        { variant: "on", weight: 10 },
+        { variant: "off", weight: 90 },
+      ],
+    },
+    ...overrides,
+  };
 }
