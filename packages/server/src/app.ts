@@ -1,12 +1,19 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { auditRoutes } from "./audit/audit-routes.js";
 import { createAuthenticator } from "./auth/authenticate.js";
 import type { ServerContext } from "./context.js";
 import { installErrorHandler } from "./error-handler.js";
+import { badFields } from "./errors.js";
+import { evaluationRoutes } from "./evaluations/evaluation-routes.js";
 import { checkRoutes } from "./flags/check-routes.js";
 import { flagRoutes } from "./flags/flag-routes.js";
 import { healthRoutes } from "./health/health-routes.js";
+import { NUL_MESSAGE, nulPaths } from "./http.js";
+import { overrideRoutes } from "./overrides/override-routes.js";
+import { segmentRoutes } from "./segments/segment-routes.js";
+import { tokenRoutes } from "./tokens/token-routes.js";
 
 export interface AppOptions {
   logger?: FastifyServerOptions["logger"];
@@ -30,7 +37,16 @@ declare module "fastify" {
 /** Route modules, each registering one domain's routes. */
 export type RouteModule = (app: FastifyInstance, context: ServerContext) => void;
 
-export const ROUTE_MODULES: RouteModule[] = [healthRoutes, flagRoutes, checkRoutes];
+export const ROUTE_MODULES: RouteModule[] = [
+  healthRoutes,
+  flagRoutes,
+  checkRoutes,
+  segmentRoutes,
+  overrideRoutes,
+  tokenRoutes,
+  auditRoutes,
+  evaluationRoutes,
+];
 
 /**
  * The Fastify app with every route. Each route states the scope it needs in `config.scope`; a route
@@ -41,7 +57,12 @@ export async function buildApp(
   options: AppOptions = {},
   modules: RouteModule[] = ROUTE_MODULES,
 ): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024 });
+  // Subjects travel in paths (`/flags/{key}/overrides/{subject}`) and may be up to 1024 characters.
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
+    routerOptions: { maxParamLength: 2048 },
+  });
   // Route schemas document the API; handlers validate with the core's zod schemas, which name
   // every bad field with its path, so Fastify's own validation is switched off.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
@@ -62,6 +83,13 @@ export async function buildApp(
     const scope = request.routeOptions.config?.scope;
     if (scope === undefined || scope === "public") return;
     request.caller = await authenticate(request, scope);
+  });
+  app.addHook("preHandler", async (request) => {
+    const problems = [...nulPaths(request.params), ...nulPaths(request.query), ...nulPaths(request.body)].map((path) => ({
+      path,
+      message: NUL_MESSAGE,
+    }));
+    if (problems.length > 0) throw badFields(problems, "request");
   });
 
   await app.register(swagger, {

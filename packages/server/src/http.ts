@@ -38,3 +38,25 @@ export function withVersionTag(reply: FastifyReply, version: number): FastifyRep
 export function actorOf(request: FastifyRequest): string {
   return request.caller?.name ?? "anonymous";
 }
+
+/**
+ * Postgres text cannot hold NUL characters (SQLite can). Refusing them in every request, before any
+ * handler runs, keeps the two stores alike and turns what would be a 500 on Postgres into a 400.
+ */
+export const NUL_MESSAGE = "must not contain NUL (\\u0000) characters";
+
+/** Paths of strings (and object keys) that hold a NUL character, at most `limit` of them. */
+export function nulPaths(value: unknown, limit = 20, path: PropertyKey[] = [], found: string[] = []): string[] {
+  if (found.length >= limit) return found;
+  if (typeof value === "string") {
+    if (value.includes("\u0000")) found.push(formatPath(path));
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && found.length < limit; i++) nulPaths(value[i], limit, [...path, i], found);
+  } else if (typeof value === "object" && value !== null) {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key.includes("\u0000")) found.push(formatPath([...path, key]));
+      nulPaths(inner, limit, [...path, key], found);
+    }
+  }
+  return found;
+}

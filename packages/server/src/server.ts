@@ -3,6 +3,7 @@ import { type AppOptions, buildApp } from "./app.js";
 import { recordAudit } from "./audit/audit-store.js";
 import { hashToken } from "./auth/token-secrets.js";
 import type { ServerContext } from "./context.js";
+import { startEvaluationRetention } from "./evaluations/evaluation-retention.js";
 import { FlagService } from "./flags/flag-service.js";
 import { RulesetCache } from "./ruleset/ruleset-store.js";
 import { type Database, openDatabase, type StoreOptions } from "./store/database.js";
@@ -17,6 +18,8 @@ export interface ServerOptions extends StoreOptions, AppOptions {
   adminToken?: string;
   /** Days the evaluations log keeps (default 30). */
   evaluationRetentionDays?: number;
+  /** The clock flag schedules are evaluated against, in epoch ms (default `Date.now`; tests pin it). */
+  now?: () => number;
 }
 
 export interface DarkLaunchServer {
@@ -70,11 +73,14 @@ export async function createServer(options: ServerOptions = {}): Promise<DarkLau
     const createdAdminToken = await ensureAdminToken(database, options.adminToken);
     const context: ServerContext = {
       database,
-      rulesets: new RulesetCache(database),
+      rulesets: new RulesetCache(database, options.now),
       flags: new FlagService(database),
       evaluationRetentionDays: options.evaluationRetentionDays ?? 30,
     };
     const app = await buildApp(context, options);
+    const retention = startEvaluationRetention(database.db, context.evaluationRetentionDays, {
+      onError: (error) => app.log.error({ err: error }, "pruning the evaluations log failed"),
+    });
     let closed = false;
     return {
       app,
@@ -90,6 +96,7 @@ export async function createServer(options: ServerOptions = {}): Promise<DarkLau
         if (closed) return;
         closed = true;
         await app.close();
+        await retention.stop();
         await database.close();
       },
     };

@@ -69,6 +69,7 @@ export interface TestServer {
     url: string,
     body?: unknown,
     options?: { scope?: Scope | "none"; headers?: Record<string, string> },
+    // biome-ignore lint/suspicious/noExplicitAny: response bodies are whatever JSON each test asserts on
   ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
   close(): Promise<void>;
 }

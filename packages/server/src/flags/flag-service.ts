@@ -16,6 +16,13 @@ export interface FlagFilter {
   stale?: boolean;
 }
 
+function inState(flag: FlagRecord, state: FlagState): boolean {
+  if (state === "all") return true;
+  if (state === "archived") return flag.archived;
+  if (flag.archived) return false;
+  return state === "active" || flag.enabled === (state === "enabled");
+}
+
 /** A flag past its `expiresAt` is stale: the launch is over and the flag should be cleaned up. */
 export function isStale(flag: Pick<Flag, "expiresAt">, now = Date.now()): boolean {
   return flag.expiresAt !== undefined && Date.parse(flag.expiresAt) <= now;
@@ -41,18 +48,7 @@ export class FlagService {
       if (filter.tag !== undefined && !flag.tags.includes(filter.tag)) return false;
       if (filter.kind !== undefined && flag.kind !== filter.kind) return false;
       if (filter.stale !== undefined && isStale(flag, now) !== filter.stale) return false;
-      switch (state) {
-        case "all":
-          return true;
-        case "archived":
-          return flag.archived;
-        case "active":
-          return !flag.archived;
-        case "enabled":
-          return !flag.archived && flag.enabled;
-        case "disabled":
-          return !flag.archived && !flag.enabled;
-      }
+      return inState(flag, state);
     });
   }
 

@@ -64,7 +64,11 @@ export class RulesetCache {
   private current: CompiledRuleset | undefined;
   private loading: Promise<CompiledRuleset> | undefined;
 
-  constructor(private readonly database: Database) {}
+  /** `now` is the clock schedules are evaluated against (default `Date.now`). */
+  constructor(
+    private readonly database: Database,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async get(): Promise<CompiledRuleset> {
     const revision = await currentRevision(this.database.db);
@@ -72,7 +76,7 @@ export class RulesetCache {
     if (!this.loading) {
       this.loading = loadRuleset(this.database)
         .then(({ revision: loaded, ruleset }) => {
-          const next = { revision: loaded, ruleset, snapshot: compile(ruleset) };
+          const next = { revision: loaded, ruleset, snapshot: compile(ruleset, { now: this.now }) };
           if (!this.current || loaded >= this.current.revision) this.current = next;
           return next;
         })

@@ -1,0 +1,129 @@
+import { KeySchema } from "@darklaunch/core";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { DurationParam, nextBefore, PageParams, TimeParam } from "../audit/time-range.js";
+import type { ServerContext } from "../context.js";
+import { badField, ConflictError } from "../errors.js";
+import { parse } from "../http.js";
+import { evaluationStats, listEvaluations, recordEvaluations } from "./evaluation-store.js";
+
+const EvaluateBody = z.strictObject({
+  /** The attributes to evaluate for: `{ id: "u42", country: "NL" }`. */
+  context: z.record(z.string(), z.unknown()).default({}),
+});
+
+const Filters = {
+  flag: KeySchema.optional(),
+  verdict: z.enum(["include", "exclude"]).optional(),
+  reason: z.string().min(1).optional(),
+  subject: z.string().min(1).optional(),
+  source: z.enum(["server", "sdk"]).optional(),
+  since: TimeParam.optional(),
+  until: TimeParam.optional(),
+};
+
+const ListQuery = z.strictObject({ ...Filters, ...PageParams });
+const StatsQuery = z.strictObject({ ...Filters, period: DurationParam.optional() });
+
+/** The subject an evaluation is about: the flag's bucketBy attribute as text (`id` falls back to `targetingKey`). */
+function subjectOf(context: Record<string, unknown>, bucketBy: string): string | null {
+  const value = context[bucketBy] ?? (bucketBy === "id" ? context.targetingKey : undefined);
+  if (typeof value === "string") return value === "" ? null : value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+/**
+ * Evaluations: evaluate a flag for a caller (and record it), and read the log the seed called
+ * `policy_evaluations` — listed with filters and paging, or counted over a period.
+ */
+export function evaluationRoutes(app: FastifyInstance, { database, rulesets, flags }: ServerContext): void {
+  const tags = ["evaluations"];
+  const db = database.db;
+
+  app.post(
+    "/api/v1/flags/:key/evaluate",
+    {
+      config: { scope: "read" },
+      schema: { tags: ["flags", ...tags], summary: "Evaluate a flag for a context and record it in the evaluations log" },
+    },
+    async (request) => {
+      const { key } = parse(z.strictObject({ key: KeySchema }), request.params, "path");
+      const { context } = parse(EvaluateBody, request.body, "evaluation");
+      const { snapshot } = await rulesets.get();
+      const flag = snapshot.flag(key);
+      if (!flag) {
+        // 404 when the flag does not exist at all; otherwise it is archived.
+        await flags.get(key);
+        throw new ConflictError("IN_USE", `flag "${key}" is archived; unarchive it to evaluate it`);
+      }
+      const result = snapshot.evaluate(key, context);
+      const at = new Date().toISOString();
+      const subject = subjectOf(context, flag.bucketBy);
+      const verdict = result.included ? "include" : "exclude";
+      await recordEvaluations(db, [
+        {
+          at,
+          flag: key,
+          flagVersion: result.flagVersion ?? flag.version,
+          subject,
+          variant: result.variant ?? null,
+          verdict,
+          reason: result.reason,
+          position: result.position ?? null,
+          source: "server",
+        },
+      ]);
+      return {
+        flagKey: key,
+        flagVersion: result.flagVersion ?? flag.version,
+        subject,
+        variant: result.variant ?? null,
+        value: result.value ?? null,
+        included: result.included,
+        verdict,
+        reason: result.reason,
+        ruleId: result.ruleId ?? null,
+        position: result.position ?? null,
+        errorCode: result.errorCode ?? null,
+        errorMessage: result.errorMessage ?? null,
+        at,
+      };
+    },
+  );
+
+  app.get(
+    "/api/v1/evaluations",
+    {
+      config: { scope: "read" },
+      schema: {
+        tags,
+        summary: "List recorded evaluations, newest first (filter by flag, verdict, reason, subject, since/until; page with before)",
+      },
+    },
+    async (request) => {
+      const query = parse(ListQuery, request.query, "query");
+      const evaluations = await listEvaluations(db, query);
+      return { evaluations, nextBefore: nextBefore(evaluations, query.limit) };
+    },
+  );
+
+  app.get(
+    "/api/v1/evaluations/stats",
+    {
+      config: { scope: "read" },
+      schema: { tags, summary: "Count evaluations over a period (default 1d) by verdict, reason, variant and flag" },
+    },
+    async (request) => {
+      const query = parse(StatsQuery, request.query, "query");
+      if (query.period !== undefined && query.since !== undefined) {
+        throw badField("period", "give either period or since, not both", "query");
+      }
+      const until = query.until ?? new Date().toISOString();
+      const since = query.since ?? new Date(Date.parse(until) - (query.period ?? 86_400_000)).toISOString();
+      if (since > until) throw badField("since", `must not be later than until (${until})`, "query");
+      const { period: _period, ...filter } = query;
+      return evaluationStats(db, { ...filter, since, until });
+    },
+  );
+}
