@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { durationMs } from "../query-params.js";
 import { ADMIN_SECRET, STORE_FACTORIES, startTestServer, type TestServer, testFlag } from "../test-support.js";
-import { durationMs } from "./time-range.js";
 
 describe("time parameters", () => {
   it("reads durations", () => {

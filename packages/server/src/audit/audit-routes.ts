@@ -3,8 +3,8 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { parse } from "../http.js";
+import { nextBefore, PageParams, TimeParam } from "../query-params.js";
 import { type AuditQuery, listAudit } from "./audit-store.js";
-import { nextBefore, PageParams, TimeParam } from "./time-range.js";
 
 const Filters = {
   actor: z.string().min(1).optional(),

@@ -1,10 +1,10 @@
 import { KeySchema } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { DurationParam, nextBefore, PageParams, TimeParam } from "../audit/time-range.js";
 import type { ServerContext } from "../context.js";
 import { badField, ConflictError } from "../errors.js";
 import { parse } from "../http.js";
+import { DurationParam, nextBefore, PageParams, TimeParam } from "../query-params.js";
 import { evaluationStats, listEvaluations, recordEvaluations } from "./evaluation-store.js";
 
 const EvaluateBody = z.strictObject({
