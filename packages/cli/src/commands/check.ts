@@ -1,0 +1,77 @@
+import { formatPercentage, routingFormula } from "@darklaunch/core";
+import type { Command } from "commander";
+import type { CheckResultView, CheckView } from "../api-types.js";
+import { apiPath } from "../client.js";
+import { apiOf, chunks, collect, collectAttr, jsonOption, parsePercentage, subjectsOf } from "../options.js";
+import { percent, print, printJson, printTable } from "../output.js";
+
+/** Subjects per request: the server's limit for one check. */
+const CHECK_BATCH = 10_000;
+
+interface CheckOptions {
+  id?: string[];
+  idsFile?: string;
+  percentage?: number;
+  attr?: Record<string, string>;
+  json?: boolean;
+}
+
+/** The seed's policy-check, explained: position, verdict, reason and the deciding step per subject. */
+async function check(key: string, options: CheckOptions, command: Command): Promise<void> {
+  const ids = subjectsOf(options);
+  const api = apiOf(command);
+  let head: CheckView | undefined;
+  const results: CheckResultView[] = [];
+  for (const batch of chunks(ids, CHECK_BATCH)) {
+    const body = { ids: batch, context: options.attr, percentage: options.percentage };
+    const answer = await api.send<CheckView>("POST", apiPath("flags", key, "check"), body);
+    head ??= answer;
+    results.push(...answer.results);
+  }
+  if (head === undefined) return;
+  const included = results.filter((r) => r.included).length;
+  if (options.json) return printJson({ ...head, included, results });
+  print(
+    `flag ${head.flagKey} (version ${head.flagVersion}) · rollout ${percent(head.percentage)} · bucket by ${head.bucketBy} · salt ${JSON.stringify(head.salt)}`,
+  );
+  print(`routing: ${routingFormula({ key: head.flagKey, salt: head.salt, bucketBy: head.bucketBy }, head.percentage ?? undefined)}`);
+  print();
+  const whatIf = options.percentage !== undefined;
+  const headers = ["subject", "position", "verdict", "reason", "variant"];
+  if (whatIf) headers.push(`at ${formatPercentage(options.percentage ?? 0)}%`);
+  headers.push("summary");
+  printTable(
+    headers,
+    results.map((r) => {
+      const row: (string | number | null)[] = [
+        r.subject,
+        r.position === null ? null : r.position.toFixed(2),
+        r.verdict,
+        r.ruleId ? `${r.reason} (${r.ruleId})` : r.reason,
+        r.variant,
+      ];
+      if (whatIf) row.push(r.whatIf === null ? null : r.whatIf.included ? "include" : "exclude");
+      row.push(r.summary);
+      return row;
+    }),
+  );
+  print();
+  print(`${included} of ${results.length} subject${results.length === 1 ? "" : "s"} included at ${percent(head.percentage)}`);
+  if (whatIf) {
+    const would = results.filter((r) => r.whatIf?.included).length;
+    print(`${would} of ${results.length} would be included at ${formatPercentage(options.percentage ?? 0)}%`);
+  }
+}
+
+export function registerCheckCommand(program: Command): void {
+  program
+    .command("check")
+    .description("Explain, without evaluating for real, whether subjects are included in a flag (the seed's policy-check)")
+    .argument("<flag>", "flag key")
+    .option("--id <id>", "a subject id (repeatable, or comma-separated)", collect)
+    .option("--ids-file <file>", "a file with one subject id per line (- for stdin)")
+    .option("-p, --percentage <n>", "what-if: the verdict if the rollout were at this percentage", parsePercentage)
+    .option("--attr <name=value>", "a context attribute for every subject, e.g. country=NL (repeatable)", collectAttr)
+    .addOption(jsonOption())
+    .action(check);
+}

@@ -1,0 +1,100 @@
+import type { Command } from "commander";
+import type { EvaluationView, StatsView } from "../api-types.js";
+import { apiPath } from "../client.js";
+import { apiOf, jsonOption, parseDuration, parsePositiveInt, parseSince, parseVerdict } from "../options.js";
+import { print, printJson, printTable, shortTime } from "../output.js";
+
+interface LogOptions {
+  flag?: string;
+  verdict?: string;
+  reason?: string;
+  subject?: string;
+  since?: string;
+  limit?: number;
+  json?: boolean;
+}
+
+async function log(options: LogOptions, command: Command): Promise<void> {
+  const api = apiOf(command);
+  const page = await api.get<{ evaluations: EvaluationView[]; nextBefore: number | null }>(apiPath("evaluations"), {
+    flag: options.flag,
+    verdict: options.verdict,
+    reason: options.reason,
+    subject: options.subject,
+    since: options.since,
+    limit: options.limit,
+  });
+  if (options.json) return printJson(page);
+  printTable(
+    ["at", "flag", "version", "subject", "verdict", "reason", "variant", "position"],
+    page.evaluations.map((e) => [
+      shortTime(e.at),
+      e.flag,
+      e.flagVersion,
+      e.subject,
+      e.verdict,
+      e.reason,
+      e.variant,
+      e.position === null ? null : e.position.toFixed(2),
+    ]),
+    "no evaluations match",
+  );
+  if (page.nextBefore !== null) print(`(more: raise --limit or narrow --since)`);
+}
+
+function share(part: number, total: number): string {
+  return total === 0 ? "-" : `${((part / total) * 100).toFixed(1)}%`;
+}
+
+function printCounts(title: string, counts: Record<string, number>, total: number): void {
+  print(title);
+  printTable(
+    ["", "count", "share"],
+    Object.entries(counts)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, n]) => [`  ${name}`, n, share(n, total)]),
+    "  (none)",
+  );
+}
+
+async function stats(options: { flag?: string; period?: string; json?: boolean }, command: Command): Promise<void> {
+  const api = apiOf(command);
+  const result = await api.get<StatsView>(apiPath("evaluations", "stats"), { flag: options.flag, period: options.period ?? "1d" });
+  if (options.json) return printJson(result);
+  print(
+    `evaluations${options.flag ? ` of ${options.flag}` : ""} from ${shortTime(result.since)} to ${shortTime(result.until)} UTC: ${result.total}`,
+  );
+  if (result.total === 0) return;
+  print();
+  printCounts("by verdict", result.byVerdict, result.total);
+  print();
+  printCounts("by reason", result.byReason, result.total);
+  print();
+  printCounts("by variant", result.byVariant, result.total);
+  print();
+  printTable(
+    ["flag", "total", "include", "exclude", "include rate"],
+    result.flags.map((f) => [f.flag, f.total, f.include, f.exclude, `${(f.includeRate * 100).toFixed(1)}%`]),
+  );
+}
+
+export function registerEvaluationCommands(program: Command): void {
+  program
+    .command("log")
+    .description("Recorded evaluations, newest first (the seed's policy log)")
+    .option("--flag <flag>", "only this flag")
+    .option("--verdict <verdict>", "include or exclude (allow / deny also work)", parseVerdict)
+    .option("--reason <reason>", "only this reason, e.g. ROLLOUT_EXCLUDED")
+    .option("--subject <id>", "only this subject")
+    .option("--since <when>", "a duration such as 1h or 7d, or an ISO date", parseSince)
+    .option("--limit <n>", "at most this many (default 100, at most 1000)", parsePositiveInt)
+    .addOption(jsonOption())
+    .action(log);
+  program
+    .command("stats")
+    .description("Evaluations counted over a period by verdict, reason, variant and flag (the seed's policy stats)")
+    .option("--flag <flag>", "only this flag")
+    .option("--period <duration>", "how far back, e.g. 1h, 1d, 7d (default 1d)", parseDuration)
+    .addOption(jsonOption())
+    .action(stats);
+}

@@ -1,0 +1,114 @@
+import { resolve } from "node:path";
+import type { DarkLaunchServer } from "@darklaunch/server";
+import type { Command } from "commander";
+import { CliError } from "../errors.js";
+import { parsePort } from "../options.js";
+import { print } from "../output.js";
+
+interface ServeOptions {
+  port: number;
+  host: string;
+  db?: string;
+  databaseUrl?: string;
+  log?: boolean;
+}
+
+/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable DATABASE_URL)";
+  }
+}
+
+/** Starts the control plane and keeps it running until SIGINT / SIGTERM, then drains and closes. */
+async function serve(options: ServeOptions): Promise<void> {
+  const databaseUrl = options.databaseUrl ?? (process.env.DATABASE_URL || undefined);
+  const sqlitePath = databaseUrl === undefined ? resolve(options.db ?? "darklaunch.db") : undefined;
+  if (databaseUrl !== undefined && options.db !== undefined)
+    throw new CliError("give either --db (SQLite) or --database-url / DATABASE_URL (Postgres), not both", 2);
+  let server: DarkLaunchServer;
+  try {
+    // Loaded here, not at the top: the other verbs start faster without Fastify and the drivers.
+    const { createServer } = await import("@darklaunch/server");
+    server = await createServer({
+      sqlitePath,
+      databaseUrl,
+      adminToken: process.env.DARKLAUNCH_ADMIN_TOKEN || undefined,
+      logger: options.log ? { level: "info" } : false,
+    });
+  } catch (error) {
+    throw new CliError(`cannot start the server: ${(error as Error).message}`);
+  }
+  let url: string;
+  try {
+    url = await server.listen(options.port, options.host);
+  } catch (error) {
+    await server.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      code === "EADDRINUSE"
+        ? `port ${options.port} on ${options.host} is in use; pick another with --port`
+        : `cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`,
+    );
+  }
+  const hasDashboard = server.app.hasRoute({ method: "GET", url: "/" });
+  print(`darklaunch control plane listening on ${url}`);
+  print(`  store:     ${databaseUrl === undefined ? `SQLite ${sqlitePath}` : `Postgres ${redact(databaseUrl)}`}`);
+  if (hasDashboard) print(`  dashboard: ${url}/`);
+  print(`  API docs:  ${url}/api/docs`);
+  const token = server.createdAdminToken;
+  if (token !== undefined) {
+    print(`  admin token (shown only this once; store it now): ${token}`);
+  } else {
+    print(
+      `  admin token: ${process.env.DARKLAUNCH_ADMIN_TOKEN ? "DARKLAUNCH_ADMIN_TOKEN" : "created at the first start of this store (it was printed then)"}`,
+    );
+  }
+  print();
+  print("next:");
+  print(`  darklaunch login --url ${url} --token ${token ?? "<admin token>"}`);
+  print("  darklaunch enable checkout-v2 --percentage 1");
+  print();
+  print("Ctrl-C stops the server (in-flight requests finish first).");
+
+  await new Promise<void>((done) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        print(`${signal} again: exiting now`);
+        process.exit(1);
+      }
+      stopping = true;
+      print(`${signal}: stopping; letting in-flight requests finish…`);
+      server.close().then(
+        () => {
+          print("stopped; store closed");
+          done();
+        },
+        (error: unknown) => {
+          process.stderr.write(`error: closing the server failed: ${(error as Error).message}\n`);
+          process.exitCode = 1;
+          done();
+        },
+      );
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command("serve")
+    .description("Run the control plane: REST API, API docs, store (SQLite by default, Postgres with --database-url)")
+    .option("--port <port>", "port to listen on (0 picks a free one)", parsePort, 4700)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--db <path>", "SQLite file (default ./darklaunch.db)")
+    .option("--database-url <url>", "Postgres URL, e.g. postgres://user:pass@host/db (or DATABASE_URL)")
+    .option("--log", "log every request (JSON lines)")
+    .action(serve);
+}

@@ -1,0 +1,107 @@
+import { readFileSync } from "node:fs";
+import { isValidPercentage } from "@darklaunch/core";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { ApiClient } from "./client.js";
+import { clientFor, type GlobalOptions } from "./config.js";
+import { CliError, UsageError } from "./errors.js";
+
+/** `--percentage 12.5` (or `12.5%`): 0 to 100 with at most two decimals, else a usage error (exit 2). */
+export function parsePercentage(text: string): number {
+  const trimmed = text.trim().replace(/%$/, "");
+  const value = trimmed === "" ? Number.NaN : Number(trimmed);
+  if (!isValidPercentage(value)) {
+    throw new InvalidArgumentError(
+      `must be a percentage from 0 to 100 with at most two decimals (0.01 steps), got ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
+}
+
+export function parsePositiveInt(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new InvalidArgumentError(`must be a whole number of at least 1, got ${JSON.stringify(text)}`);
+  return value;
+}
+
+/** Repeatable option: `--id a --id b` (each may also hold a comma-separated list). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(",")
+      .map((v) => v.trim())
+      .filter((v) => v !== ""),
+  ];
+}
+
+/** `--attr country=NL --attr plan=pro` → `{ country: "NL", plan: "pro" }`. */
+export function collectAttr(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf("=");
+  if (at <= 0) throw new InvalidArgumentError(`must be name=value, got ${JSON.stringify(value)}`);
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
+/** `include` / `exclude`, accepting the seed's `allow` / `deny` too. */
+export function parseVerdict(text: string): "include" | "exclude" {
+  const verdict = { include: "include", allow: "include", exclude: "exclude", deny: "exclude" }[text.toLowerCase()];
+  if (verdict === undefined)
+    throw new InvalidArgumentError(`must be include or exclude (allow / deny also work), got ${JSON.stringify(text)}`);
+  return verdict as "include" | "exclude";
+}
+
+/** `30m`, `1h`, `7d`, `2w`, or an ISO date (passed on to the server as is). */
+export function parseSince(text: string): string {
+  if (/^\d{1,6}[smhdw]$/.test(text) || !Number.isNaN(Date.parse(text))) return text;
+  throw new InvalidArgumentError(`must be a duration such as 30m, 1h, 7d, or an ISO date, got ${JSON.stringify(text)}`);
+}
+
+export function parseDuration(text: string): string {
+  if (/^\d{1,6}[smhdw]$/.test(text) && !/^0+[smhdw]$/.test(text)) return text;
+  throw new InvalidArgumentError(`must be a duration such as 30m, 1h, 1d or 2w, got ${JSON.stringify(text)}`);
+}
+
+export const jsonOption = () => new Option("--json", "print JSON instead of a table");
+
+/** Ids from a file, one per line (`-` reads stdin); blank lines and `#` comments are skipped. */
+export function readIdsFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path === "-" ? 0 : path, "utf8");
+  } catch (error) {
+    throw new CliError(`cannot read ids file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"));
+}
+
+/** The subjects of `--id …` and `--ids-file FILE`, de-duplicated in order; at least one is required. */
+export function subjectsOf(options: { id?: string[]; idsFile?: string }, what = "subject"): string[] {
+  const ids = [...(options.id ?? []), ...(options.idsFile === undefined ? [] : readIdsFile(options.idsFile))];
+  if (ids.length === 0) {
+    if (options.idsFile !== undefined) throw new CliError(`${options.idsFile} holds no ids`);
+    throw new UsageError(`give at least one ${what} with --id ID (repeatable) or --ids-file FILE`);
+  }
+  return [...new Set(ids)];
+}
+
+/** The API client for an action, from the global --url / --token, env and profile. */
+export function apiOf(command: Command): ApiClient {
+  return clientFor(command.optsWithGlobals<GlobalOptions>());
+}
+
+/** Splits a list into chunks of `size`. */
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function parsePort(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535)
+    throw new InvalidArgumentError(`must be a port from 0 to 65535, got ${JSON.stringify(text)}`);
+  return value;
+}
