@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 import { connectTestPostgres, TEST_DATABASE_URL } from "../../core/src/test-postgres.js";
 import type { Scope } from "./auth/scopes.js";
 import { createServer, type DarkLaunchServer, type ServerOptions } from "./server.js";
@@ -125,4 +126,25 @@ export function testFlag(key: string, overrides: Record<string, unknown> = {}): 
     },
     ...overrides,
   };
+}
+
+/**
+ * Registers a suite's server on a fresh store of `factory`: created before the suite's tests,
+ * closed and dropped after them. `use` receives it (or nothing, when Postgres is absent off CI).
+ */
+export function useTestServer(
+  factory: (typeof STORE_FACTORIES)[number],
+  use: (server: TestServer | undefined) => void | Promise<void>,
+  options: ServerOptions = {},
+): void {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    const store = await factory.create();
+    if (store) server = await startTestServer(store, options);
+    await use(server);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await server?.store.drop();
+  });
 }

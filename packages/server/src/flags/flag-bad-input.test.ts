@@ -1,7 +1,7 @@
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Db } from "../store/database.js";
-import { STORE_FACTORIES, startTestServer, type TestServer, testFlag } from "../test-support.js";
+import { STORE_FACTORIES, type TestServer, testFlag, useTestServer } from "../test-support.js";
 
 /** Every stored row except token bookkeeping that reads legitimately touch. */
 async function dump(db: Db): Promise<string> {
@@ -56,13 +56,8 @@ const headers = fc.record(
 
 describe.each(STORE_FACTORIES)("bad input on $name", (factory) => {
   let t: TestServer | undefined;
-  beforeAll(async () => {
-    const store = await factory.create();
-    if (store) t = await startTestServer(store);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await t?.store.drop();
+  useTestServer(factory, (server) => {
+    t = server;
   });
 
   it("never answers 500 and never changes stored data on a 4xx, for any write route", async (ctx) => {

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STORE_FACTORIES, startTestServer, type TestServer, testFlag } from "../test-support.js";
+import { describe, expect, it } from "vitest";
+import { STORE_FACTORIES, type TestServer, testFlag, useTestServer } from "../test-support.js";
 
 describe.each(STORE_FACTORIES)("concurrent edits on $name", (factory) => {
   let t: TestServer | undefined;
-  beforeAll(async () => {
-    const store = await factory.create();
-    if (store) t = await startTestServer(store);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await t?.store.drop();
+  useTestServer(factory, (server) => {
+    t = server;
   });
 
   it("20 parallel patches with the same version: exactly one succeeds, 19 get 409, one audit entry", async (ctx) => {

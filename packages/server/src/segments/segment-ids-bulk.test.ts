@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STORE_FACTORIES, startTestServer, type TestServer, testFlag } from "../test-support.js";
+import { describe, expect, it } from "vitest";
+import { STORE_FACTORIES, type TestServer, testFlag, useTestServer } from "../test-support.js";
 import { MAX_IDS_PER_CALL } from "./segment-service.js";
 
 const ids = Array.from({ length: MAX_IDS_PER_CALL }, (_, i) => `user-${String(i).padStart(6, "0")}`);
 
 describe.each(STORE_FACTORIES)("100 000 segment ids on $name", (factory) => {
   let t: TestServer | undefined;
-
-  beforeAll(async () => {
-    const store = await factory.create();
-    if (store) t = await startTestServer(store);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await t?.store.drop();
+  useTestServer(factory, (server) => {
+    t = server;
   });
 
   it("adds them in one call, counts and pages them, evaluates with them and removes them in one call", async (ctx) => {

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STORE_FACTORIES, startTestServer, type TestServer, testFlag } from "../test-support.js";
+import { describe, expect, it } from "vitest";
+import { STORE_FACTORIES, type TestServer, testFlag, useTestServer } from "../test-support.js";
 
 describe.each(STORE_FACTORIES)("segments API on $name", (factory) => {
   let t: TestServer | undefined;
-
-  beforeAll(async () => {
-    const store = await factory.create();
-    if (store) t = await startTestServer(store);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await t?.store.drop();
+  useTestServer(factory, (server) => {
+    t = server;
   });
 
   const db = () => (t as TestServer).server.context.database.db;

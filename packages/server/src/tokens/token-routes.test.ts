@@ -1,19 +1,13 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_SECRET, STORE_FACTORIES, startTestServer, type TestServer } from "../test-support.js";
+import { describe, expect, it } from "vitest";
+import { ADMIN_SECRET, STORE_FACTORIES, type TestServer, useTestServer } from "../test-support.js";
 import { revokeTokenAudited } from "./token-routes.js";
 import { createToken } from "./token-store.js";
 
 describe.each(STORE_FACTORIES)("tokens API on $name", (factory) => {
   let t: TestServer | undefined;
-
-  beforeAll(async () => {
-    const store = await factory.create();
-    if (store) t = await startTestServer(store);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await t?.store.drop();
+  useTestServer(factory, (server) => {
+    t = server;
   });
 
   async function storedHash(id: string): Promise<string | undefined> {
