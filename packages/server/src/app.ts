@@ -11,8 +11,11 @@ import { checkRoutes } from "./flags/check-routes.js";
 import { flagRoutes } from "./flags/flag-routes.js";
 import { healthRoutes } from "./health/health-routes.js";
 import { NUL_MESSAGE, nulPaths } from "./http.js";
+import { ofrepRoutes } from "./ofrep/ofrep-routes.js";
 import { overrideRoutes } from "./overrides/override-routes.js";
+import { sdkRoutes } from "./sdk/sdk-routes.js";
 import { segmentRoutes } from "./segments/segment-routes.js";
+import { telemetryRoutes } from "./telemetry/telemetry-routes.js";
 import { tokenRoutes } from "./tokens/token-routes.js";
 
 export interface AppOptions {
@@ -46,6 +49,9 @@ export const ROUTE_MODULES: RouteModule[] = [
   tokenRoutes,
   auditRoutes,
   evaluationRoutes,
+  ofrepRoutes,
+  telemetryRoutes,
+  sdkRoutes,
 ];
 
 /**

@@ -6,6 +6,7 @@ import type { ServerContext } from "./context.js";
 import { startEvaluationRetention } from "./evaluations/evaluation-retention.js";
 import { FlagService } from "./flags/flag-service.js";
 import { RulesetCache } from "./ruleset/ruleset-store.js";
+import { SdkStreams } from "./sdk/sdk-streams.js";
 import { type Database, openDatabase, type StoreOptions } from "./store/database.js";
 import { migrate } from "./store/migrations.js";
 import { countTokens, createToken, findTokenByHash } from "./tokens/token-store.js";
@@ -20,6 +21,8 @@ export interface ServerOptions extends StoreOptions, AppOptions {
   evaluationRetentionDays?: number;
   /** The clock flag schedules are evaluated against, in epoch ms (default `Date.now`; tests pin it). */
   now?: () => number;
+  /** Milliseconds between heartbeats on SDK streams (default 15 000). */
+  heartbeatMs?: number;
 }
 
 export interface DarkLaunchServer {
@@ -68,16 +71,25 @@ async function ensureAdminToken(database: Database, secret: string | undefined):
  */
 export async function createServer(options: ServerOptions = {}): Promise<DarkLaunchServer> {
   const database = openDatabase(options);
+  let sdkStreams: SdkStreams | undefined;
   try {
     await migrate(database.db, database.dialect);
     const createdAdminToken = await ensureAdminToken(database, options.adminToken);
+    const rulesets = new RulesetCache(database, options.now);
+    const streams = new SdkStreams(rulesets, {
+      heartbeatMs: options.heartbeatMs,
+      onError: (error) => app.log.error({ err: error }, "SDK streams: following changes failed"),
+    });
+    sdkStreams = streams;
     const context: ServerContext = {
       database,
-      rulesets: new RulesetCache(database, options.now),
+      rulesets,
       flags: new FlagService(database),
+      sdkStreams: streams,
       evaluationRetentionDays: options.evaluationRetentionDays ?? 30,
     };
     const app = await buildApp(context, options);
+    await streams.start(database, options.databaseUrl);
     const retention = startEvaluationRetention(database.db, context.evaluationRetentionDays, {
       onError: (error) => app.log.error({ err: error }, "pruning the evaluations log failed"),
     });
@@ -95,12 +107,15 @@ export async function createServer(options: ServerOptions = {}): Promise<DarkLau
       async close() {
         if (closed) return;
         closed = true;
+        // Streams never end by themselves: they are closed first, or app.close() would wait on them.
+        await streams.close();
         await app.close();
         await retention.stop();
         await database.close();
       },
     };
   } catch (error) {
+    await sdkStreams?.close();
     await database.close();
     throw error;
   }

@@ -14,8 +14,8 @@ export interface PruneOptions {
 }
 
 /**
- * Deletes evaluations older than `retentionDays`, in batches of at most `batchSize` rows, and returns
- * how many it deleted. Between batches it yields to the event loop (better-sqlite3 is synchronous).
+ * Deletes evaluations older than `retentionDays`, in batches of at most `batchSize` rows, then the SDK
+ * count and report rows of minutes before the cutoff, and returns how many rows it deleted. Between batches it yields to the event loop (better-sqlite3 is synchronous).
  *
  * @example
  * await pruneEvaluations(db, 30); // rows recorded more than 30 days ago are gone
@@ -32,9 +32,13 @@ export async function pruneEvaluations(db: Db, retentionDays: number, options: P
       .executeTakeFirst();
     const n = Number(result.numDeletedRows);
     deleted += n;
-    if (n < batchSize || options.stopped?.()) return deleted;
+    if (n < batchSize || options.stopped?.()) break;
     await new Promise((resolve) => setImmediate(resolve));
   }
+  // SDK counts and reports are already aggregated per instance and minute: few rows, one statement each.
+  const counts = await db.deleteFrom("evaluation_counts").where("minute", "<", cutoff).executeTakeFirst();
+  const reports = await db.deleteFrom("telemetry_reports").where("minute", "<", cutoff).executeTakeFirst();
+  return deleted + Number(counts.numDeletedRows) + Number(reports.numDeletedRows);
 }
 
 export interface RetentionJob {

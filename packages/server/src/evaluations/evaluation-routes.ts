@@ -17,7 +17,7 @@ const Filters = {
   verdict: z.enum(["include", "exclude"]).optional(),
   reason: z.string().min(1).optional(),
   subject: z.string().min(1).optional(),
-  source: z.enum(["server", "sdk"]).optional(),
+  source: z.enum(["server", "sdk", "ofrep"]).optional(),
   since: TimeParam.optional(),
   until: TimeParam.optional(),
 };

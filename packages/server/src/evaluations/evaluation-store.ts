@@ -1,8 +1,9 @@
 import { type SelectQueryBuilder, sql } from "kysely";
 import type { Db, Tables } from "../store/database.js";
+import { countGroups } from "../telemetry/telemetry-store.js";
 
 export type Verdict = "include" | "exclude";
-export type EvaluationSource = "server" | "sdk";
+export type EvaluationSource = "server" | "sdk" | "ofrep";
 
 /** One recorded evaluation (the seed's `policy_evaluations` row, for any flag and subject). */
 export interface EvaluationRecord {
@@ -119,8 +120,8 @@ export interface EvaluationStats {
 export const NO_VARIANT = "(none)";
 
 /**
- * Counts evaluations in [since, until) with one GROUP BY over (flag, verdict, reason, variant): the
- * database scans the rows once and returns one row per combination, which are few, so every total
+ * Counts evaluations in [since, until) with one GROUP BY over (flag, verdict, reason, variant), plus
+ * the SDKs' telemetry counts (grouped alike) beyond their samples already in the log: the database scans the rows once and returns one row per combination, which are few, so every total
  * below comes from the same read and they always add up.
  */
 export async function evaluationStats(db: Db, filter: EvaluationFilter & { since: string; until: string }): Promise<EvaluationStats> {
@@ -130,6 +131,8 @@ export async function evaluationStats(db: Db, filter: EvaluationFilter & { since
   )
     .groupBy(["flag", "verdict", "reason", "variant"])
     .execute();
+  // SDK telemetry: what the services counted beyond the samples already in the log.
+  groups.push(...(await countGroups(db, filter)));
   const stats: EvaluationStats = {
     since: filter.since,
     until: filter.until,

@@ -1,5 +1,6 @@
 import { compile, type Flag, type Override, type Ruleset, type Segment, type Snapshot, validateRuleset } from "@darklaunch/core";
 import { badFields } from "../errors.js";
+import { announceChangeInTransaction, announceCommittedChange } from "../sdk/change-notice.js";
 import type { Database, Db } from "../store/database.js";
 import { bumpRevision, currentRevision } from "../store/revision.js";
 
@@ -63,6 +64,7 @@ export interface CompiledRuleset {
 export class RulesetCache {
   private current: CompiledRuleset | undefined;
   private loading: Promise<CompiledRuleset> | undefined;
+  private loadingFor = -1;
 
   /** `now` is the clock schedules are evaluated against (default `Date.now`). */
   constructor(
@@ -73,16 +75,19 @@ export class RulesetCache {
   async get(): Promise<CompiledRuleset> {
     const revision = await currentRevision(this.database.db);
     if (this.current?.revision === revision) return this.current;
-    if (!this.loading) {
-      this.loading = loadRuleset(this.database)
+    // A load started for an older revision may not see this one: it is not shared, a newer one starts.
+    if (!this.loading || this.loadingFor < revision) {
+      this.loadingFor = revision;
+      const loading = loadRuleset(this.database)
         .then(({ revision: loaded, ruleset }) => {
           const next = { revision: loaded, ruleset, snapshot: compile(ruleset, { now: this.now }) };
           if (!this.current || loaded >= this.current.revision) this.current = next;
           return next;
         })
         .finally(() => {
-          this.loading = undefined;
+          if (this.loading === loading) this.loading = undefined;
         });
+      this.loading = loading;
     }
     return this.loading;
   }
@@ -93,11 +98,15 @@ export class RulesetCache {
  * writes are serialized across all replicas, so each one validates against the state it changes.
  * Any error rolls everything back, revision included.
  */
-export function configTransaction<T>(database: Database, write: (trx: Db) => Promise<T>): Promise<T> {
-  return database.db.transaction().execute(async (trx) => {
+export async function configTransaction<T>(database: Database, write: (trx: Db) => Promise<T>): Promise<T> {
+  const result = await database.db.transaction().execute(async (trx) => {
     await bumpRevision(trx);
+    // Postgres delivers the NOTIFY at commit, to every replica's SDK streams; a rollback drops it.
+    await announceChangeInTransaction(trx, database);
     return write(trx);
   });
+  announceCommittedChange(database);
+  return result;
 }
 
 /**

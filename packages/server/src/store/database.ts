@@ -55,6 +55,30 @@ export interface Tables {
     position: number | null;
     source: string;
   };
+  /**
+   * SDK evaluation counts per instance and minute. `sampled` of `count` are also in `evaluations`
+   * as samples, so the log plus `count - sampled` counts every evaluation once.
+   */
+  evaluation_counts: {
+    instance: string;
+    minute: string;
+    flag: string;
+    /** '' when no variant was served (an error). */
+    variant: string;
+    reason: string;
+    verdict: string;
+    count: number;
+    sampled: number;
+  };
+  /** One row per SDK instance and minute: evaluations it dropped (bounded buffer), and what it is. */
+  telemetry_reports: {
+    instance: string;
+    minute: string;
+    dropped: number;
+    sdk_name: string | null;
+    sdk_version: string | null;
+    received_at: string;
+  };
   /** `revision` counts every configuration write: snapshots and ETags follow it. */
   meta: { name: string; value: number };
 }

@@ -89,6 +89,35 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`insert into meta (name, value) values ('revision', 0)`.execute(db);
       },
     },
+    "0002-telemetry": {
+      async up(db: Kysely<unknown>) {
+        // SDK evaluation counts, merged per (instance, minute, flag, variant, reason, verdict);
+        // variant '' is "no variant" (an error), since a primary key column cannot be null.
+        await db.schema
+          .createTable("evaluation_counts")
+          .addColumn("instance", "text", (c) => c.notNull())
+          .addColumn("minute", "text", (c) => c.notNull())
+          .addColumn("flag", "text", (c) => c.notNull())
+          .addColumn("variant", "text", (c) => c.notNull())
+          .addColumn("reason", "text", (c) => c.notNull())
+          .addColumn("verdict", "text", (c) => c.notNull())
+          .addColumn("count", "bigint", (c) => c.notNull())
+          .addColumn("sampled", "bigint", (c) => c.notNull().defaultTo(0))
+          .addPrimaryKeyConstraint("evaluation_counts_pk", ["instance", "minute", "flag", "variant", "reason", "verdict"])
+          .execute();
+        await db.schema.createIndex("evaluation_counts_minute").on("evaluation_counts").columns(["minute", "flag"]).execute();
+        await db.schema
+          .createTable("telemetry_reports")
+          .addColumn("instance", "text", (c) => c.notNull())
+          .addColumn("minute", "text", (c) => c.notNull())
+          .addColumn("dropped", "bigint", (c) => c.notNull())
+          .addColumn("sdk_name", "text")
+          .addColumn("sdk_version", "text")
+          .addColumn("received_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("telemetry_reports_pk", ["instance", "minute"])
+          .execute();
+      },
+    },
   };
 }
 

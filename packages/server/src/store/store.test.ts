@@ -24,7 +24,10 @@ describe.each(STORE_FACTORIES)("store on $name", (factory) => {
         .selectFrom("darklaunch_migrations" as "meta")
         .selectAll()
         .execute();
-      expect(ran).toHaveLength(1);
+      // One row per migration, each recorded once however often the store starts.
+      const names = ran.map((r) => (r as unknown as { name: string }).name);
+      expect(names.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(names).size).toBe(names.length);
     } finally {
       await database.close();
     }

@@ -1,0 +1,28 @@
+/**
+ * @darklaunch/sdk — gate code on darklaunch flags from Node.js. Evaluation is local and synchronous
+ * on a snapshot that a server stream keeps current (DESIGN §6); the last good snapshot survives a
+ * server outage in memory and, with `cachePath`, on disk (DESIGN §8).
+ *
+ * @example
+ * import { createClient } from "@darklaunch/sdk";
+ * const client = createClient({ url: "http://darklaunch:4700", token: process.env.DARKLAUNCH_SDK_TOKEN });
+ * await client.ready();
+ * client.isEnabled("checkout-v2", { id: "u42", country: "NL" });
+ */
+export {
+  type ChangeEvent,
+  type ClientEvents,
+  type ClientOptions,
+  type ClientStatus,
+  type Context,
+  createClient,
+  DarkLaunchClient,
+  type ReadyEvent,
+  SDK_NAME,
+  SDK_VERSION,
+  type SnapshotSource,
+  type StaleEvent,
+} from "./client.js";
+export { SdkError, type SdkErrorCode } from "./errors.js";
+export { DarkLaunchProvider } from "./openfeature-provider.js";
+export type { TelemetryBatch, TelemetryCount, TelemetryOptions, TelemetrySample } from "./telemetry.js";

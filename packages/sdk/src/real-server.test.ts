@@ -1,0 +1,191 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createServer, type DarkLaunchServer } from "@darklaunch/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient, type DarkLaunchClient, type SdkError } from "./index.js";
+import { boolFlag, waitFor } from "./test-fake-server.js";
+
+const ADMIN = "dl_admin_sdk-test-secret-0123456789";
+const admin = { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" };
+
+async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${url}${path}`, { method, headers: admin, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, body: text === "" ? {} : JSON.parse(text) };
+}
+
+async function sdkToken(url: string): Promise<string> {
+  const created = await api(url, "POST", "/api/v1/tokens", { name: "sdk-test", scope: "sdk" });
+  expect(created.status).toBe(201);
+  return created.body.secret as string;
+}
+
+async function setEnabled(url: string, key: string, enabled: boolean): Promise<void> {
+  const current = await api(url, "GET", `/api/v1/flags/${key}`);
+  const patched = await api(url, "PATCH", `/api/v1/flags/${key}`, { enabled, version: current.body.version });
+  expect(patched.status).toBe(200);
+}
+
+describe("against the real server, in process", () => {
+  let dir = "";
+  let server: DarkLaunchServer;
+  let url = "";
+  let token = "";
+  const clients: DarkLaunchClient[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "darklaunch-sdk-real-"));
+    server = await createServer({ sqlitePath: join(dir, "darklaunch.db"), adminToken: ADMIN, heartbeatMs: 200 });
+    url = await server.listen(0, "127.0.0.1");
+    token = await sdkToken(url);
+    expect((await api(url, "POST", "/api/v1/flags", boolFlag("checkout-v2", true))).status).toBe(201);
+  });
+  afterAll(async () => {
+    for (const client of clients) await client.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a flag change made through the API reaches the client as a change event", async () => {
+    const client = createClient({ url, token, heartbeatTimeoutMs: 2_000 });
+    clients.push(client);
+    const errors: SdkError[] = [];
+    client.on("error", (error) => errors.push(error));
+    expect(await client.ready()).toMatchObject({ source: "server", stale: false });
+    expect(client.isEnabled("checkout-v2", { id: "u42" })).toBe(true);
+
+    const changed = waitFor<{ keys: string[] }>(
+      (l) => client.on("change", l),
+      (e) => e.keys.includes("checkout-v2"),
+      20_000,
+    );
+    await setEnabled(url, "checkout-v2", false);
+    await changed;
+    expect(client.evaluate("checkout-v2", { id: "u42" })).toMatchObject({ value: false, reason: "DISABLED" });
+
+    const added = waitFor<{ keys: string[] }>(
+      (l) => client.on("change", l),
+      (e) => e.keys.includes("new-search"),
+      20_000,
+    );
+    expect((await api(url, "POST", "/api/v1/flags", boolFlag("new-search", true))).status).toBe(201);
+    await added;
+    expect(client.isEnabled("new-search", { id: "u1" })).toBe(true);
+    expect(client.status).toBe("live");
+    expect(errors).toEqual([]);
+  });
+
+  it("telemetry is accepted by the server on close", async () => {
+    const client = createClient({ url, token, telemetry: { intervalMs: 60_000, sampleExcluded: 10 } });
+    const errors: SdkError[] = [];
+    client.on("error", (error) => errors.push(error));
+    await client.ready();
+    for (let i = 0; i < 50; i++) client.isEnabled("checkout-v2", { id: `u${i}` });
+    await client.close();
+    expect(errors).toEqual([]);
+  });
+
+  it("a wrong token: a clear error, and no retry storm", async () => {
+    const client = createClient({ url, token: "dl_sdk_wrong-0123456789abcdef", readyTimeoutMs: 10_000, telemetry: false });
+    clients.push(client);
+    await expect(client.ready()).rejects.toMatchObject({ code: "UNAUTHORIZED", message: expect.stringMatching(/refused the SDK token/) });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(client.syncRequests).toBe(1);
+  });
+});
+
+// The built server (the test script builds before it tests): a real process, killed for real.
+const serverModule = fileURLToPath(new URL("../../server/dist/index.js", import.meta.url));
+
+async function startProcess(sqlitePath: string, port: number): Promise<{ child: ChildProcess; url: string }> {
+  const options = { sqlitePath, adminToken: ADMIN, heartbeatMs: 200 };
+  const script = `
+    import { createServer } from ${JSON.stringify(serverModule)};
+    const server = await createServer(${JSON.stringify(options)});
+    console.log(JSON.stringify({ url: await server.listen(${port}, "127.0.0.1") }));
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  let output = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 20_000);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split("\n").find((l) => l.startsWith("{"));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line).url);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+  return { child, url };
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGKILL");
+  await exited;
+}
+
+describe("against a real server process", () => {
+  const children: ChildProcess[] = [];
+  let dir = "";
+  let client: DarkLaunchClient | undefined;
+  afterAll(async () => {
+    await client?.close();
+    for (const child of children) await kill(child);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("killed: the client keeps answering from its snapshot, goes stale, and recovers on restart", async () => {
+    dir = mkdtempSync(join(tmpdir(), "darklaunch-sdk-kill-"));
+    const sqlitePath = join(dir, "darklaunch.db");
+    const first = await startProcess(sqlitePath, 0);
+    children.push(first.child);
+    const port = Number(new URL(first.url).port);
+    const token = await sdkToken(first.url);
+    expect((await api(first.url, "POST", "/api/v1/flags", boolFlag("checkout-v2", true))).status).toBe(201);
+
+    client = createClient({
+      url: first.url,
+      token,
+      heartbeatTimeoutMs: 1_000,
+      pollIntervalMs: 500,
+      backoff: { baseMs: 100, capMs: 500 },
+      telemetry: false,
+      cachePath: join(dir, "sdk-cache.json"),
+    });
+    const c = client;
+    await c.ready();
+    expect(c.isEnabled("checkout-v2", { id: "u42" })).toBe(true);
+
+    const stale = waitFor((l) => c.on("stale", l), undefined, 20_000);
+    await kill(first.child);
+    await stale;
+    expect(c.status).toBe("stale");
+    expect(c.isEnabled("checkout-v2", { id: "u42" })).toBe(true);
+    expect(c.revision).not.toBeUndefined();
+
+    const recovered = waitFor((l) => c.on("ready", l), undefined, 30_000);
+    const second = await startProcess(sqlitePath, port);
+    children.push(second.child);
+    await recovered;
+    // Whichever answers first after the restart, the stream or a poll of the snapshot, recovers it.
+    expect(["live", "polling"]).toContain(c.status);
+
+    const changed = waitFor<{ keys: string[] }>(
+      (l) => c.on("change", l),
+      (e) => e.keys.includes("checkout-v2"),
+      20_000,
+    );
+    await setEnabled(second.url, "checkout-v2", false);
+    await changed;
+    expect(c.isEnabled("checkout-v2", { id: "u42" })).toBe(false);
+    await kill(second.child);
+  }, 90_000);
+});

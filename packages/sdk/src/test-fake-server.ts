@@ -1,0 +1,112 @@
+/**
+ * A tiny node:http server that speaks the SDK endpoints' contract, or fails in chosen ways, for the
+ * tests whose subject is the client's handling of failures. Test-only.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type Handler = (request: IncomingMessage, response: ServerResponse) => void;
+
+export interface FakeServer {
+  url: string;
+  /** Requests per path, e.g. `counts["/api/v1/sdk/stream"]`. */
+  counts: Record<string, number>;
+  /** Bodies received on the telemetry endpoint. */
+  telemetry: unknown[];
+  /** Open stream responses, to write to or cut. */
+  streams: Set<ServerResponse>;
+  /** The most streams ever open at once. */
+  maxStreams: number;
+  handle: (path: string, handler: Handler) => void;
+  close(): Promise<void>;
+}
+
+export function rulesetWith(flags: Record<string, unknown>[]): Record<string, unknown> {
+  return { flags, segments: [], overrides: [] };
+}
+
+export function boolFlag(key: string, enabled: boolean, version = 1): Record<string, unknown> {
+  return { key, variants: { on: true, off: false }, offVariant: "off", enabled, fallthrough: { variant: "on" }, version };
+}
+
+export function sse(event: string, data: unknown, id?: unknown): string {
+  return `event: ${event}\n${id === undefined ? "" : `id: ${id}\n`}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`;
+}
+
+/** A stream handler that sends `put` with the snapshot and keeps the connection open. */
+export function streamOf(fake: () => FakeServer, snapshot: () => { revision: unknown; ruleset: unknown }): Handler {
+  return (_request, response) => {
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    const current = snapshot();
+    response.write(sse("put", current, current.revision));
+    const server = fake();
+    server.streams.add(response);
+    server.maxStreams = Math.max(server.maxStreams, server.streams.size);
+    response.on("close", () => fake().streams.delete(response));
+  };
+}
+
+export async function startFakeServer(): Promise<FakeServer> {
+  const handlers = new Map<string, Handler>();
+  const counts: Record<string, number> = {};
+  const telemetry: unknown[] = [];
+  const streams = new Set<ServerResponse>();
+  const server: Server = createServer((request, response) => {
+    const path = (request.url ?? "/").split("?")[0] ?? "/";
+    counts[path] = (counts[path] ?? 0) + 1;
+    if (path === "/api/v1/sdk/telemetry" && !handlers.has(path)) {
+      let body = "";
+      request.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on("end", () => {
+        telemetry.push(JSON.parse(body));
+        response.writeHead(202).end();
+      });
+      return;
+    }
+    const handler = handlers.get(path);
+    if (handler) handler(request, response);
+    else response.writeHead(404, { "content-type": "application/json" }).end('{"code":"NOT_FOUND"}');
+  });
+  server.listen(0, "127.0.0.1");
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    maxStreams: 0,
+    url: `http://127.0.0.1:${port}`,
+    counts,
+    telemetry,
+    streams,
+    handle: (path, handler) => handlers.set(path, handler),
+    async close() {
+      for (const stream of streams) stream.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Resolves with the first event `on` delivers that satisfies `test`, or rejects after `ms`. */
+export function waitFor<T>(
+  subscribe: (listener: (value: T) => void) => () => void,
+  test: (value: T) => boolean = () => true,
+  ms = 10_000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no matching event within ${ms} ms`));
+    }, ms);
+    const off = subscribe((value) => {
+      if (!test(value)) return;
+      clearTimeout(timer);
+      off();
+      resolve(value);
+    });
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto";
+import type { EvaluationResult } from "@darklaunch/core";
+import type { EvaluationWrite } from "../evaluations/evaluation-store.js";
+
+/** OFREP's error codes (open-feature/protocol `service/openapi.yaml`). */
+export type OfrepErrorCode = "PARSE_ERROR" | "TARGETING_KEY_MISSING" | "INVALID_CONTEXT" | "GENERAL" | "FLAG_NOT_FOUND";
+
+/** A flag evaluated: `evaluationSuccess`. `metadata` holds only primitives, as the spec requires. */
+export interface OfrepSuccess {
+  key: string;
+  value: unknown;
+  reason: string;
+  variant?: string;
+  metadata: Record<string, string | number | boolean>;
+}
+
+/** A flag that could not be evaluated: `evaluationFailure` / `flagNotFound`. */
+export interface OfrepFailure {
+  key: string;
+  errorCode: OfrepErrorCode;
+  errorDetails?: string;
+}
+
+/** The core's error codes as OFREP's; TYPE_MISMATCH cannot happen here (OFREP sends no default). */
+function ofrepCode(code: string | undefined): OfrepErrorCode {
+  return code === "FLAG_NOT_FOUND" || code === "INVALID_CONTEXT" ? code : "GENERAL";
+}
+
+/**
+ * One core result as OFREP's JSON. `reason` is OpenFeature's; darklaunch's own reason, the flag
+ * version, the rule and the position travel in `metadata`.
+ *
+ * @example
+ * toOfrep(snapshot.evaluate("checkout", { targetingKey: "u1" }));
+ * // { key: "checkout", value: true, variant: "on", reason: "SPLIT", metadata: { flagVersion: 3, reason: "ROLLOUT_INCLUDED", position: 12.5 } }
+ */
+export function toOfrep(result: EvaluationResult<unknown>): OfrepSuccess | OfrepFailure {
+  if (result.errorCode !== undefined) {
+    return { key: result.flagKey, errorCode: ofrepCode(result.errorCode), errorDetails: result.errorMessage ?? "evaluation failed" };
+  }
+  const metadata: Record<string, string | number | boolean> = { reason: result.reason };
+  if (result.flagVersion !== undefined) metadata.flagVersion = result.flagVersion;
+  if (result.ruleId !== undefined) metadata.ruleId = result.ruleId;
+  if (result.position !== undefined) metadata.position = result.position;
+  return {
+    key: result.flagKey,
+    value: result.value,
+    reason: result.openFeatureReason,
+    ...(result.variant === undefined ? {} : { variant: result.variant }),
+    metadata,
+  };
+}
+
+/** The subject an evaluation is about: the flag's bucketBy attribute as text (`id` falls back to `targetingKey`). */
+function subjectOf(context: Record<string, unknown>, bucketBy: string): string | null {
+  const value = context[bucketBy] ?? (bucketBy === "id" ? context.targetingKey : undefined);
+  if (typeof value === "string") return value === "" ? null : value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+/** The evaluations-log row of one OFREP evaluation. */
+export function ofrepRecord(
+  result: EvaluationResult<unknown>,
+  context: Record<string, unknown>,
+  bucketBy: string,
+  at: string,
+): EvaluationWrite {
+  return {
+    at,
+    flag: result.flagKey,
+    flagVersion: result.flagVersion ?? null,
+    subject: subjectOf(context, bucketBy),
+    variant: result.variant ?? null,
+    verdict: result.included ? "include" : "exclude",
+    reason: result.reason,
+    position: result.position ?? null,
+    source: "ofrep",
+  };
+}
+
+/** JSON with object keys sorted, so that `{a, b}` and `{b, a}` hash alike. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * The bulk call's ETag: the ruleset revision and the context, hashed. The variants served are
+ * hashed in too, because a schedule can change an answer at a given time without any write.
+ */
+export function bulkEtag(revision: number, context: unknown, results: readonly EvaluationResult<unknown>[]): string {
+  const hash = createHash("sha256").update(`${revision}\n${canonical(context)}\n`);
+  for (const r of results) hash.update(`${r.flagKey}=${r.variant ?? ""}/${r.reason}\n`);
+  return `"${hash.digest("base64url").slice(0, 32)}"`;
+}
+
+/** True when `If-None-Match` (a list, possibly weak tags, or `*`) matches the tag. */
+export function etagMatches(header: string | string[] | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const tags = [header]
+    .flat()
+    .flatMap((h) => h.split(","))
+    .map((t) => t.trim().replace(/^W\//, ""));
+  return tags.includes("*") || tags.includes(etag);
+}
