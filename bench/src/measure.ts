@@ -27,6 +27,29 @@ export function measure(name: string, batch: number, step: () => void, warmupMs 
   return { name, operations, seconds, opsPerSecond: operations / seconds, nsPerOp: (seconds * 1e9) / operations };
 }
 
+/** `measure` for an API that only answers through a promise: each `step` is awaited in turn. */
+export async function measureAsync(
+  name: string,
+  batch: number,
+  step: () => Promise<void>,
+  warmupMs = 1_000,
+  durationMs = 4_000,
+): Promise<Measurement> {
+  const warmEnd = performance.now() + warmupMs;
+  while (performance.now() < warmEnd) await step();
+  let operations = 0;
+  const start = performance.now();
+  const end = start + durationMs;
+  let now = start;
+  while (now < end) {
+    await step();
+    operations += batch;
+    now = performance.now();
+  }
+  const seconds = (now - start) / 1000;
+  return { name, operations, seconds, opsPerSecond: operations / seconds, nsPerOp: (seconds * 1e9) / operations };
+}
+
 export function formatMeasurement(m: Measurement): string {
   return `${m.name.padEnd(44)} ${(m.opsPerSecond / 1e6).toFixed(2).padStart(8)} M/s ${m.nsPerOp.toFixed(1).padStart(9)} ns/op  (${m.operations.toLocaleString("en")} in ${m.seconds.toFixed(2)} s)`;
 }

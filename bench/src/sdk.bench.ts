@@ -1,0 +1,382 @@
+/**
+ * `npm run bench:sdk` (issue #4): the 200-flag ruleset of `bench:core`, evaluated offline through our
+ * SDK and, in the same run and on the same ruleset, through four peers, each configured in its own
+ * native offline format: unleash-client (bootstrap), @growthbook/growthbook (payload),
+ * @launchdarkly/node-server-sdk (TestData with full flag JSON) and @openfeature/flagd-core (flagd JSON).
+ * Each is checked first (plain users ≈ 10 % on, beta ids and NL/DE + pro users on), then timed.
+ */
+import { once } from "node:events";
+import { createClient } from "@darklaunch/sdk";
+import { GrowthBookClient } from "@growthbook/growthbook";
+import { init as ldInit, integrations as ldIntegrations } from "@launchdarkly/node-server-sdk";
+import { FlagdCore } from "@openfeature/flagd-core";
+import { InMemStorageProvider, Unleash } from "unleash-client";
+import {
+  type BenchFlagSpec,
+  type BenchUser,
+  darklaunchRuleset,
+  FLAG_COUNT,
+  isPlain,
+  makeFlagSpecs,
+  makeUsers,
+  ROLLOUT_PERCENT,
+} from "./core-ruleset.js";
+import { type Measurement, measure, measureAsync } from "./measure.js";
+
+const WARMUP_MS = 1_000;
+const DURATION_MS = 4_000;
+/** Users of the correctness pass (× all flags), plus every beta id of every flag. */
+const CHECK_USERS = 5_000;
+/** Tolerance of the share of plain users included, in percentage points. */
+const SHARE_TOLERANCE = 0.5;
+/** Batch timings kept for p50/p99 (the last ones of the timed loop). */
+const LATENCY_SAMPLES = 1 << 20;
+
+const users = makeUsers();
+const specs = makeFlagSpecs();
+const keys = specs.map((s) => s.key);
+const betaSets = new Map(specs.map((s) => [s.key, new Set(s.betaIds)]));
+const userById = new Map(users.map((u) => [u.id, u]));
+
+const gc = (globalThis as { gc?: () => void }).gc;
+function heapAfterGc(): number {
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+/** One peer under test: `evaluate` (sync) or `evaluateAsync` (promise-only API) on a native context. */
+interface Peer<C> {
+  name: string;
+  note: string;
+  context(user: BenchUser): C;
+  evaluate?: (key: string, ctx: C) => boolean;
+  evaluateAsync?: (key: string, ctx: C) => Promise<boolean>;
+  close(): Promise<void> | void;
+}
+
+interface Row {
+  name: string;
+  note: string;
+  share: number;
+  measurement: Measurement;
+  p50: number;
+  p99: number;
+  heapMiB: number;
+  heapDeltaMiB: number;
+}
+
+// ---- the peers, each in its own format ---------------------------------------------------------
+
+async function darklaunch(): Promise<Peer<{ id: string; country: string; plan: string }>> {
+  const client = createClient({ offline: true, bootstrap: darklaunchRuleset(specs), telemetry: false });
+  await client.ready();
+  return {
+    name: "@darklaunch/sdk",
+    note: "offline, bootstrap object, telemetry off",
+    context: (u) => ({ id: u.id, country: u.country, plan: u.plan }),
+    evaluate: (key, ctx) => client.isEnabled(key, ctx, false),
+    close: () => client.close(),
+  };
+}
+
+async function unleash(): Promise<Peer<{ userId: string; properties: { country: string; plan: string } }>> {
+  const features = specs.map((spec) => ({
+    name: spec.key,
+    enabled: true,
+    strategies: [
+      { name: "default", constraints: [{ contextName: "userId", operator: "IN", values: spec.betaIds }], parameters: {} },
+      {
+        name: "default",
+        constraints: [
+          { contextName: "country", operator: "IN", values: ["NL", "DE"] },
+          { contextName: "plan", operator: "IN", values: ["pro"] },
+        ],
+        parameters: {},
+      },
+      {
+        name: "flexibleRollout",
+        constraints: [],
+        parameters: { rollout: String(ROLLOUT_PERCENT), stickiness: "userId", groupId: spec.key },
+      },
+    ],
+  }));
+  const client = new Unleash({
+    appName: "darklaunch-bench",
+    url: "http://127.0.0.1:9/api/",
+    refreshInterval: 0, // never fetch: bootstrap only
+    disableMetrics: true,
+    storageProvider: new InMemStorageProvider(),
+    bootstrap: { data: features as never },
+    skipInstanceCountWarning: true,
+  });
+  client.on("error", (error: Error) => console.error(`unleash: ${error.message}`));
+  await once(client, "ready");
+  return {
+    name: "unleash-client",
+    note: "bootstrap, refreshInterval 0, disableMetrics; flexibleRollout 10 % on userId",
+    context: (u) => ({ userId: u.id, properties: { country: u.country, plan: u.plan } }),
+    evaluate: (key, ctx) => client.isEnabled(key, ctx, false),
+    close: () => client.destroy(),
+  };
+}
+
+async function growthbook(): Promise<Peer<{ attributes: { id: string; country: string; plan: string } }>> {
+  const features: Record<string, unknown> = {};
+  for (const spec of specs) {
+    features[spec.key] = {
+      defaultValue: false,
+      rules: [
+        { condition: { id: { $in: spec.betaIds } }, force: true },
+        { condition: { country: { $in: ["NL", "DE"] }, plan: "pro" }, force: true },
+        { force: true, coverage: ROLLOUT_PERCENT / 100, hashAttribute: "id" },
+      ],
+    };
+  }
+  const client = new GrowthBookClient().initSync({ payload: { features: features as never } });
+  return {
+    name: "@growthbook/growthbook",
+    note: "GrowthBookClient.initSync(payload); force rule coverage 0.1 on id",
+    context: (u) => ({ attributes: { id: u.id, country: u.country, plan: u.plan } }),
+    evaluate: (key, ctx) => client.isOn(key, ctx),
+    close: () => client.destroy(),
+  };
+}
+
+async function launchdarkly(): Promise<Peer<{ kind: string; key: string; country: string; plan: string }>> {
+  const td = new ldIntegrations.TestData();
+  for (const spec of specs) {
+    await td.usePreconfiguredFlag({
+      key: spec.key,
+      version: 1,
+      on: true,
+      variations: [true, false],
+      offVariation: 1,
+      targets: [],
+      contextTargets: [],
+      prerequisites: [],
+      salt: spec.key,
+      rules: [
+        { id: "beta", variation: 0, clauses: [{ contextKind: "user", attribute: "key", op: "in", values: spec.betaIds, negate: false }] },
+        {
+          id: "eu-pro",
+          variation: 0,
+          clauses: [
+            { contextKind: "user", attribute: "country", op: "in", values: ["NL", "DE"], negate: false },
+            { contextKind: "user", attribute: "plan", op: "in", values: ["pro"], negate: false },
+          ],
+        },
+      ],
+      fallthrough: {
+        rollout: {
+          contextKind: "user",
+          bucketBy: "key",
+          variations: [
+            { variation: 0, weight: ROLLOUT_PERCENT * 1_000 },
+            { variation: 1, weight: (100 - ROLLOUT_PERCENT) * 1_000 },
+          ],
+        },
+      },
+    });
+  }
+  const client = ldInit("sdk-bench-offline", {
+    updateProcessor: td.getFactory(),
+    sendEvents: false,
+    diagnosticOptOut: true,
+    logger: { error: console.error, warn: console.error, info: () => {}, debug: () => {} },
+  });
+  await client.waitForInitialization({ timeout: 10 });
+  return {
+    name: "@launchdarkly/node-server-sdk",
+    note: "TestData flag JSON, sendEvents false; variation() is async: awaited in turn",
+    context: (u) => ({ kind: "user", key: u.id, country: u.country, plan: u.plan }),
+    evaluateAsync: async (key, ctx) => (await client.variation(key, ctx, false)) === true,
+    close: () => client.close(),
+  };
+}
+
+async function flagd(): Promise<Peer<{ targetingKey: string; country: string; plan: string }>> {
+  const flags: Record<string, unknown> = {};
+  for (const spec of specs) {
+    flags[spec.key] = {
+      state: "ENABLED",
+      variants: { on: true, off: false },
+      defaultVariant: "off",
+      targeting: {
+        if: [
+          { in: [{ var: "targetingKey" }, spec.betaIds] },
+          "on",
+          { and: [{ in: [{ var: "country" }, ["NL", "DE"]] }, { "==": [{ var: "plan" }, "pro"] }] },
+          "on",
+          {
+            fractional: [
+              ["on", ROLLOUT_PERCENT],
+              ["off", 100 - ROLLOUT_PERCENT],
+            ],
+          },
+        ],
+      },
+    };
+  }
+  const core = new FlagdCore();
+  core.setConfigurations(JSON.stringify({ flags }));
+  return {
+    name: "@openfeature/flagd-core",
+    note: "FlagdCore, flagd JSON: if / in / fractional on targetingKey",
+    context: (u) => ({ targetingKey: u.id, country: u.country, plan: u.plan }),
+    evaluate: (key, ctx) => core.resolveBooleanEvaluation(key, false, ctx).value,
+    close: () => {},
+  };
+}
+
+// ---- check, then time ----------------------------------------------------------------------------
+
+async function check<C>(peer: Peer<C>): Promise<number> {
+  const evaluate = async (key: string, ctx: C) => (peer.evaluate ? peer.evaluate(key, ctx) : await peer.evaluateAsync!(key, ctx));
+  let plain = 0;
+  let plainOn = 0;
+  for (let u = 0; u < CHECK_USERS; u++) {
+    const user = users[u]!;
+    const ctx = peer.context(user);
+    for (const spec of specs) {
+      const on = await evaluate(spec.key, ctx);
+      if (isPlain(user, spec, betaSets)) {
+        plain++;
+        if (on) plainOn++;
+      } else if (!on) throw new Error(`${user.id} (${user.country}, ${user.plan}) matches a rule of ${spec.key} but is off`);
+    }
+  }
+  for (const spec of specs as BenchFlagSpec[]) {
+    for (const id of spec.betaIds) {
+      if (!(await evaluate(spec.key, peer.context(userById.get(id)!)))) throw new Error(`beta id ${id} of ${spec.key} is off`);
+    }
+  }
+  return (100 * plainOn) / plain;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function run<C>(build: () => Promise<Peer<C>>): Promise<Row | undefined> {
+  const before = heapAfterGc();
+  let peer: Peer<C>;
+  try {
+    peer = await build();
+  } catch (error) {
+    console.log(`  ${build.name}: cannot be set up (${(error as Error).message}); row left out`);
+    return undefined;
+  }
+  const after = heapAfterGc();
+  try {
+    const share = await check(peer);
+    const shareText = `plain users on: ${share.toFixed(3)} % (target ${ROLLOUT_PERCENT} ± ${SHARE_TOLERANCE})`;
+    if (Math.abs(share - ROLLOUT_PERCENT) > SHARE_TOLERANCE) {
+      console.log(`  ${peer.name.padEnd(30)} ${shareText} — OUT OF RANGE, row left out`);
+      return undefined;
+    }
+    console.log(`  ${peer.name.padEnd(30)} ${shareText}; rule users and beta ids on ✓  [${peer.note}]`);
+
+    // Every (flag, user) pair, user-major: one batch = one user × all flags, timed with hrtime.
+    const contexts = users.map((u) => peer.context(u));
+    const batchNs = new Float64Array(LATENCY_SAMPLES);
+    let batches = 0;
+    let u = 0;
+    let sink = 0;
+    let measurement: Measurement;
+    if (peer.evaluate) {
+      const evaluate = peer.evaluate;
+      measurement = measure(
+        peer.name,
+        keys.length,
+        () => {
+          const ctx = contexts[u]!;
+          const t0 = process.hrtime.bigint();
+          for (let f = 0; f < keys.length; f++) if (evaluate(keys[f]!, ctx)) sink++;
+          batchNs[batches++ & (LATENCY_SAMPLES - 1)] = Number(process.hrtime.bigint() - t0);
+          u = u + 1 === contexts.length ? 0 : u + 1;
+        },
+        WARMUP_MS,
+        DURATION_MS,
+      );
+    } else {
+      const evaluateAsync = peer.evaluateAsync!;
+      measurement = await measureAsync(
+        peer.name,
+        keys.length,
+        async () => {
+          const ctx = contexts[u]!;
+          const t0 = process.hrtime.bigint();
+          for (let f = 0; f < keys.length; f++) if (await evaluateAsync(keys[f]!, ctx)) sink++;
+          batchNs[batches++ & (LATENCY_SAMPLES - 1)] = Number(process.hrtime.bigint() - t0);
+          u = u + 1 === contexts.length ? 0 : u + 1;
+        },
+        WARMUP_MS,
+        DURATION_MS,
+      );
+    }
+    // The timed loop's batches are the last `operations / batch` calls of step.
+    const timed = Math.min(measurement.operations / keys.length, batches, LATENCY_SAMPLES);
+    const sample = new Float64Array(timed);
+    for (let i = 0; i < timed; i++) sample[i] = batchNs[(batches - timed + i) & (LATENCY_SAMPLES - 1)]! / keys.length;
+    sample.sort();
+    if (sink === -1) console.log("");
+    return {
+      name: peer.name,
+      note: peer.note,
+      share,
+      measurement,
+      p50: percentile(sample, 50),
+      p99: percentile(sample, 99),
+      heapMiB: after / 1024 / 1024,
+      heapDeltaMiB: (after - before) / 1024 / 1024,
+    };
+  } catch (error) {
+    console.log(`  ${peer.name.padEnd(30)} FAILED the check: ${(error as Error).message}; row left out`);
+    return undefined;
+  } finally {
+    await peer.close();
+  }
+}
+
+console.log(
+  `darklaunch bench:sdk — node ${process.version}, ${FLAG_COUNT} flags × ${users.length.toLocaleString("en")} users, offline; ` +
+    `${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s per SDK${gc ? "" : " (no --expose-gc: heap figures without a forced gc)"}`,
+);
+console.log(`correctness first (${CHECK_USERS.toLocaleString("en")} users × ${FLAG_COUNT} flags, plus every beta id of every flag):`);
+
+const rows: Row[] = [];
+for (const build of [darklaunch, unleash, growthbook, launchdarkly, flagd] as Array<() => Promise<Peer<unknown>>>) {
+  const row = await run(build);
+  if (row) rows.push(row);
+}
+
+const ours = rows.find((r) => r.name === "@darklaunch/sdk");
+const peers = rows.filter((r) => r !== ours);
+const header = `${"SDK".padEnd(30)} ${"evals/s".padStart(13)} ${"ns/eval".padStart(9)} ${"p50 ns".padStart(8)} ${"p99 ns".padStart(8)} ${"heap MiB".padStart(9)} ${"Δ build".padStart(8)} ${"ours ÷ it".padStart(10)}`;
+console.log();
+console.log(header);
+console.log("-".repeat(header.length));
+for (const r of rows) {
+  const ratio = ours ? `${(ours.measurement.opsPerSecond / r.measurement.opsPerSecond).toFixed(1)}×` : "—";
+  console.log(
+    `${r.name.padEnd(30)} ${Math.round(r.measurement.opsPerSecond).toLocaleString("en").padStart(13)} ${r.measurement.nsPerOp.toFixed(1).padStart(9)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${r.heapMiB.toFixed(1).padStart(9)} ${r.heapDeltaMiB.toFixed(1).padStart(8)} ${ratio.padStart(10)}`,
+  );
+}
+console.log();
+console.log(
+  "ns/eval: timed loop over every (flag, user) pair, user-major. p50/p99 per evaluation: each batch of " +
+    `${FLAG_COUNT} evaluations (one user × all flags) timed with process.hrtime.bigint and divided by ${FLAG_COUNT}. ` +
+    `heap MiB: heapUsed after building the client${gc ? " and a forced gc" : ""} (Δ build: growth from before building it; ` +
+    "the 100 000 users are already in memory). ours ÷ it: our evaluations/s over that SDK's.",
+);
+if (ours && peers.length > 0) {
+  const fastest = peers.reduce((a, b) => (b.measurement.opsPerSecond > a.measurement.opsPerSecond ? b : a));
+  const ratio = ours.measurement.opsPerSecond / fastest.measurement.opsPerSecond;
+  console.log(
+    `ours vs the fastest peer (${fastest.name}): ${ratio.toFixed(1)}× (target ≥ 2×, aim 5×) — ${ratio >= 2 ? "target met" : "TARGET MISSED"}`,
+  );
+}
+const missing = 5 - rows.length;
+if (missing > 0) console.log(`${missing} SDK(s) left out of the table: see above.`);
+process.exit(0);
