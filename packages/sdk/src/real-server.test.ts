@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createServer, type DarkLaunchServer } from "@darklaunch/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killProcess as kill, type ServerProcess, startServerProcess } from "../../server/src/test-server-process.js";
 import { createClient, type DarkLaunchClient, type SdkError } from "./index.js";
 import { boolFlag, waitFor } from "./test-fake-server.js";
 
@@ -98,38 +97,9 @@ describe("against the real server, in process", () => {
   });
 });
 
-// The built server (the test script builds before it tests): a real process, killed for real.
-const serverModule = fileURLToPath(new URL("../../server/dist/index.js", import.meta.url));
-
-async function startProcess(sqlitePath: string, port: number): Promise<{ child: ChildProcess; url: string }> {
-  const options = { sqlitePath, adminToken: ADMIN, heartbeatMs: 200 };
-  const script = `
-    import { createServer } from ${JSON.stringify(serverModule)};
-    const server = await createServer(${JSON.stringify(options)});
-    console.log(JSON.stringify({ url: await server.listen(${port}, "127.0.0.1") }));
-  `;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-  let output = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 20_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split("\n").find((l) => l.startsWith("{"));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line).url);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-  return { child, url };
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGKILL");
-  await exited;
+/** The real server in its own process (heartbeats every 200 ms), so that it can be killed for real. */
+function startProcess(sqlitePath: string, port: number): Promise<ServerProcess> {
+  return startServerProcess({ sqlitePath, adminToken: ADMIN, heartbeatMs: 200 }, port);
 }
 
 describe("against a real server process", () => {

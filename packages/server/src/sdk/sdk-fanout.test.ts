@@ -1,43 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killProcess as kill, type ServerProcess, startServerProcess } from "../test-server-process.js";
 import { ADMIN_SECRET, STORE_FACTORIES, type TestStore, testFlag } from "../test-support.js";
 import { openSse, type SseReader } from "./test-sse.js";
 
-// The built server (npm test builds before it tests): two real replicas on one Postgres database.
-const serverModule = fileURLToPath(new URL("../../dist/index.js", import.meta.url));
-
-async function startReplica(store: TestStore): Promise<{ child: ChildProcess; url: string }> {
-  // Heartbeats (which also re-read the revision) are an hour apart: only NOTIFY can carry the change.
-  const options = { ...store.options, adminToken: ADMIN_SECRET, heartbeatMs: 3_600_000 };
-  const script = `
-    import { createServer } from ${JSON.stringify(serverModule)};
-    const server = await createServer(${JSON.stringify(options)});
-    console.log(JSON.stringify({ url: await server.listen(0, "127.0.0.1") }));
-  `;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-  let output = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`replica did not start: ${output}`)), 20_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split("\n").find((l) => l.startsWith("{"));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line).url);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`replica exited with ${code}: ${output}`)));
-  });
-  return { child, url };
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGKILL");
-  await exited;
+/** A real replica; heartbeats (which also re-read the revision) an hour apart, so only NOTIFY can carry a change. */
+function startReplica(store: TestStore): Promise<ServerProcess> {
+  return startServerProcess({ ...store.options, adminToken: ADMIN_SECRET, heartbeatMs: 3_600_000 });
 }
 
 const headers = { authorization: `Bearer ${ADMIN_SECRET}`, "content-type": "application/json" };
