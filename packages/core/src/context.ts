@@ -39,3 +39,12 @@ export function subjectOf(context: EvaluationContext, bucketBy: string): string 
 export function isContext(value: unknown): value is EvaluationContext {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/**
+ * The subject of a context for a flag bucketing by `bucketBy`, as the evaluations log records it:
+ * the same reading evaluation uses, or undefined when there is none (absent, empty or invalid).
+ */
+export function subjectText(context: EvaluationContext, bucketBy: string): string | undefined {
+  const subject = subjectOf(context, bucketBy);
+  return typeof subject === "string" ? subject : undefined;
+}

@@ -12,7 +12,7 @@
 
 export type { Condition, Operator } from "./condition-schema.js";
 export { ConditionSchema, MAX_CONDITION_VALUES, OPERATORS } from "./condition-schema.js";
-export type { EvaluationContext } from "./context.js";
+export { type EvaluationContext, subjectText } from "./context.js";
 export { parseIsoDate } from "./dates.js";
 export { DarkLaunchError, formatProblem, type Problem, ValidationError } from "./errors.js";
 export type { ExplainOptions, ExplainStep, Explanation } from "./explain.js";

@@ -148,3 +148,40 @@ export function useTestServer(
     await server?.store.drop();
   });
 }
+
+interface RulesetLike {
+  flags?: unknown[];
+  segments?: unknown[];
+  overrides?: unknown[];
+}
+
+/**
+ * Creates a ruleset (as the fixtures and `darklaunch export` carry it) through the API: segments,
+ * then flags with prerequisites first, then overrides. Throws naming the first write refused.
+ */
+export async function provisionRuleset(t: TestServer, ruleset: RulesetLike): Promise<void> {
+  const ensure = (what: string, response: { status: number; body: unknown }) => {
+    if (response.status >= 300) throw new Error(`${what} was refused (${response.status}): ${JSON.stringify(response.body)}`);
+  };
+  for (const segment of ruleset.segments ?? []) ensure("segment", await t.request("POST", "/api/v1/segments", segment));
+  const flags = (ruleset.flags ?? []) as { key: string; prerequisites?: { flag: string }[] }[];
+  const byKey = new Map(flags.map((f) => [f.key, f]));
+  const created = new Set<string>();
+  const create = async (flag: (typeof flags)[number]): Promise<void> => {
+    if (created.has(flag.key)) return;
+    created.add(flag.key);
+    for (const p of flag.prerequisites ?? []) {
+      const required = byKey.get(p.flag);
+      if (required) await create(required);
+    }
+    ensure(`flag ${flag.key}`, await t.request("POST", "/api/v1/flags", flag));
+  };
+  for (const flag of flags) await create(flag);
+  for (const override of (ruleset.overrides ?? []) as { flag: string; subject: string }[]) {
+    const { flag, subject, ...body } = override;
+    ensure(
+      `override ${flag}/${subject}`,
+      await t.request("PUT", `/api/v1/flags/${flag}/overrides/${encodeURIComponent(subject)}`, { source: "pinned", ...body }),
+    );
+  }
+}

@@ -1,8 +1,8 @@
-import { KeySchema } from "@darklaunch/core";
+import { KeySchema, subjectText } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
-import { badField, ConflictError } from "../errors.js";
+import { badField } from "../errors.js";
 import { parse } from "../http.js";
 import { DurationParam, nextBefore, PageParams, TimeParam } from "../query-params.js";
 import { evaluationStats, listEvaluations, recordEvaluations } from "./evaluation-store.js";
@@ -25,14 +25,6 @@ const Filters = {
 const ListQuery = z.strictObject({ ...Filters, ...PageParams });
 const StatsQuery = z.strictObject({ ...Filters, period: DurationParam.optional() });
 
-/** The subject an evaluation is about: the flag's bucketBy attribute as text (`id` falls back to `targetingKey`). */
-function subjectOf(context: Record<string, unknown>, bucketBy: string): string | null {
-  const value = context[bucketBy] ?? (bucketBy === "id" ? context.targetingKey : undefined);
-  if (typeof value === "string") return value === "" ? null : value;
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  return null;
-}
-
 /**
  * Evaluations: evaluate a flag for a caller (and record it), and read the log the seed called
  * `policy_evaluations` — listed with filters and paging, or counted over a period.
@@ -51,15 +43,10 @@ export function evaluationRoutes(app: FastifyInstance, { database, rulesets, fla
       const { key } = parse(z.strictObject({ key: KeySchema }), request.params, "path");
       const { context } = parse(EvaluateBody, request.body, "evaluation");
       const { snapshot } = await rulesets.get();
-      const flag = snapshot.flag(key);
-      if (!flag) {
-        // 404 when the flag does not exist at all; otherwise it is archived.
-        await flags.get(key);
-        throw new ConflictError("IN_USE", `flag "${key}" is archived; unarchive it to evaluate it`);
-      }
+      const flag = await flags.active(snapshot, key, "evaluate it");
       const result = snapshot.evaluate(key, context);
       const at = new Date().toISOString();
-      const subject = subjectOf(context, flag.bucketBy);
+      const subject = subjectText(context, flag.bucketBy) ?? null;
       const verdict = result.included ? "include" : "exclude";
       await recordEvaluations(db, [
         {

@@ -2,7 +2,6 @@ import { KeySchema, PercentageSchema, rolloutOf } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
-import { ConflictError } from "../errors.js";
 import { parse } from "../http.js";
 
 /** Subjects one check may ask about. */
@@ -39,12 +38,7 @@ export function checkRoutes(app: FastifyInstance, { rulesets, flags }: ServerCon
       const { key } = parse(z.strictObject({ key: KeySchema }), request.params, "path");
       const body = parse(CheckBody, request.body, "check");
       const { snapshot, revision } = await rulesets.get();
-      const flag = snapshot.flag(key);
-      if (!flag) {
-        // Throws 404 when the flag does not exist at all; otherwise it is archived.
-        await flags.get(key);
-        throw new ConflictError("IN_USE", `flag "${key}" is archived; unarchive it to check subjects`);
-      }
+      const flag = await flags.active(snapshot, key, "check subjects");
       const ids = body.ids ?? [];
       if (body.id !== undefined) ids.unshift(body.id);
       const results = ids.map((subject) => {

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { caseTime, type EvaluationCase, loadEvaluationFixtures } from "../../../core/src/test-fixtures.js";
-import { STORE_FACTORIES, startTestServer, type TestServer } from "../test-support.js";
+import { provisionRuleset, STORE_FACTORIES, startTestServer, type TestServer } from "../test-support.js";
 
 // The shared (ruleset, context) → result cases of fixtures/evaluation-cases.json, through the
 // server: each ruleset is created through the API, then every case is asked of the check endpoint.
@@ -10,24 +10,6 @@ interface FlagLike {
   key: string;
   bucketBy?: string;
   prerequisites?: { flag: string }[];
-}
-
-/** Prerequisites first, so that every flag's create finds the flags it needs. */
-function dependencyOrder(flags: FlagLike[]): FlagLike[] {
-  const byKey = new Map(flags.map((f) => [f.key, f]));
-  const ordered: FlagLike[] = [];
-  const seen = new Set<string>();
-  const visit = (flag: FlagLike) => {
-    if (seen.has(flag.key)) return;
-    seen.add(flag.key);
-    for (const p of flag.prerequisites ?? []) {
-      const required = byKey.get(p.flag);
-      if (required) visit(required);
-    }
-    ordered.push(flag);
-  };
-  flags.forEach(visit);
-  return ordered;
 }
 
 /**
@@ -70,18 +52,7 @@ describe.each(STORE_FACTORIES)("evaluation fixtures through the check endpoint o
       if (!store) return ctx.skip("no Postgres");
       const t = await startTestServer(store, { now: () => clock });
       servers.push(t);
-      for (const segment of ruleset.segments ?? []) {
-        expect((await t.request("POST", "/api/v1/segments", segment)).status, JSON.stringify(segment)).toBe(201);
-      }
-      for (const flag of dependencyOrder(flags)) {
-        const created = await t.request("POST", "/api/v1/flags", flag);
-        expect(created.status, JSON.stringify(created.body)).toBe(201);
-      }
-      for (const override of (ruleset.overrides ?? []) as { flag: string; subject: string; variant?: string; source?: string }[]) {
-        const { flag, subject, ...body } = override;
-        const set = await t.request("PUT", `/api/v1/flags/${flag}/overrides/${encodeURIComponent(subject)}`, { source: "pinned", ...body });
-        expect(set.status, JSON.stringify(set.body)).toBeLessThan(300);
-      }
+      await provisionRuleset(t, ruleset);
       expect(asked.length).toBeGreaterThan(0);
       for (const c of asked) {
         const { subject, context } = checkable(

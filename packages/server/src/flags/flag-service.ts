@@ -1,4 +1,4 @@
-import { type Flag, rolloutOf, validateFlag } from "@darklaunch/core";
+import { type Flag, rolloutOf, type Snapshot, validateFlag } from "@darklaunch/core";
 import { recordAudit } from "../audit/audit-store.js";
 import { badFields, ConflictError, NotFoundError, VersionConflictError } from "../errors.js";
 import { assertValidAfter, configTransaction } from "../ruleset/ruleset-store.js";
@@ -50,6 +50,17 @@ export class FlagService {
       if (filter.stale !== undefined && isStale(flag, now) !== filter.stale) return false;
       return inState(flag, state);
     });
+  }
+
+  /**
+   * The flag as compiled in `snapshot`, for routes that evaluate it: 404 when it does not exist,
+   * 409 when it is archived (and so not in the snapshot) — `purpose` says what it was wanted for.
+   */
+  async active(snapshot: Snapshot, key: string, purpose: string): Promise<Flag> {
+    const flag = snapshot.flag(key);
+    if (flag) return flag;
+    await this.get(key);
+    throw new ConflictError("IN_USE", `flag "${key}" is archived; unarchive it to ${purpose}`);
   }
 
   async get(key: string): Promise<FlagRecord> {

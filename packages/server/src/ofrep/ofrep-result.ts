@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { EvaluationResult } from "@darklaunch/core";
+import { type EvaluationResult, subjectText } from "@darklaunch/core";
 import type { EvaluationWrite } from "../evaluations/evaluation-store.js";
 
 /** OFREP's error codes (open-feature/protocol `service/openapi.yaml`). */
@@ -51,14 +51,6 @@ export function toOfrep(result: EvaluationResult<unknown>): OfrepSuccess | Ofrep
   };
 }
 
-/** The subject an evaluation is about: the flag's bucketBy attribute as text (`id` falls back to `targetingKey`). */
-function subjectOf(context: Record<string, unknown>, bucketBy: string): string | null {
-  const value = context[bucketBy] ?? (bucketBy === "id" ? context.targetingKey : undefined);
-  if (typeof value === "string") return value === "" ? null : value;
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
-  return null;
-}
-
 /** The evaluations-log row of one OFREP evaluation. */
 export function ofrepRecord(
   result: EvaluationResult<unknown>,
@@ -70,7 +62,7 @@ export function ofrepRecord(
     at,
     flag: result.flagKey,
     flagVersion: result.flagVersion ?? null,
-    subject: subjectOf(context, bucketBy),
+    subject: subjectText(context, bucketBy) ?? null,
     variant: result.variant ?? null,
     verdict: result.included ? "include" : "exclude",
     reason: result.reason,

@@ -1,34 +1,11 @@
 import { compile } from "@darklaunch/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { caseTime, loadEvaluationFixtures } from "../../../core/src/test-fixtures.js";
-import { STORE_FACTORIES, startTestServer, type TestServer, testFlag, useTestServer } from "../test-support.js";
+import { provisionRuleset, STORE_FACTORIES, startTestServer, type TestServer, testFlag, useTestServer } from "../test-support.js";
 
 // The shared (ruleset, context) → result cases through OFREP: same variant, value and reasons as
 // the core, OFREP's error codes for unknown flags and bad contexts.
 const fixtures = loadEvaluationFixtures();
-
-interface FlagLike {
-  key: string;
-  prerequisites?: { flag: string }[];
-}
-
-/** Prerequisites first, so that every flag's create finds the flags it needs. */
-function dependencyOrder(flags: FlagLike[]): FlagLike[] {
-  const byKey = new Map(flags.map((f) => [f.key, f]));
-  const ordered: FlagLike[] = [];
-  const seen = new Set<string>();
-  const visit = (flag: FlagLike) => {
-    if (seen.has(flag.key)) return;
-    seen.add(flag.key);
-    for (const p of flag.prerequisites ?? []) {
-      const required = byKey.get(p.flag);
-      if (required) visit(required);
-    }
-    ordered.push(flag);
-  };
-  flags.forEach(visit);
-  return ordered;
-}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -50,16 +27,7 @@ describe.each(STORE_FACTORIES)("OFREP on the evaluation fixtures on $name", (fac
       if (!store) return ctx.skip("no Postgres");
       const t = await startTestServer(store, { now: () => clock });
       servers.push(t);
-      for (const segment of ruleset.segments ?? []) expect((await t.request("POST", "/api/v1/segments", segment)).status).toBe(201);
-      for (const flag of dependencyOrder((ruleset.flags ?? []) as unknown as FlagLike[])) {
-        const created = await t.request("POST", "/api/v1/flags", flag);
-        expect(created.status, JSON.stringify(created.body)).toBe(201);
-      }
-      for (const override of (ruleset.overrides ?? []) as { flag: string; subject: string; variant?: string }[]) {
-        const { flag, subject, ...body } = override;
-        const set = await t.request("PUT", `/api/v1/flags/${flag}/overrides/${encodeURIComponent(subject)}`, { source: "pinned", ...body });
-        expect(set.status).toBeLessThan(300);
-      }
+      await provisionRuleset(t, ruleset);
       const stored = (await t.request("GET", "/api/v1/flags")).body;
       expect(stored).toBeDefined();
 
