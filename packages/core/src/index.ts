@@ -10,10 +10,20 @@
  * snapshot.evaluate("checkout-v2", { id: "u42" }, false); // { value, variant, reason, position, … }
  */
 
+export { type Comparator, compareResponses, compileComparator } from "./compare-responses.js";
 export type { Condition, Operator } from "./condition-schema.js";
 export { ConditionSchema, MAX_CONDITION_VALUES, OPERATORS } from "./condition-schema.js";
 export { type EvaluationContext, subjectText } from "./context.js";
 export { parseIsoDate } from "./dates.js";
+export {
+  type ComparedResponse,
+  type CompareOptions,
+  type ComparisonResult,
+  type Difference,
+  type DifferenceKind,
+  REDACTED,
+  type RedactionOptions,
+} from "./difference.js";
 export { DarkLaunchError, formatProblem, type Problem, ValidationError } from "./errors.js";
 export type { ExplainOptions, ExplainStep, Explanation } from "./explain.js";
 export type {
@@ -41,8 +51,54 @@ export {
   SegmentSchema,
   ServeSchema,
 } from "./flag-schema.js";
+export { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";
+export { emptySketchData, LatencySketch, SKETCH_RELATIVE_ACCURACY, type SketchData } from "./latency-sketch.js";
 export { md5Hex } from "./md5.js";
+export { DEFAULT_NOISE_THRESHOLDS, type FieldCounts, isSignificant, type NoiseThresholds } from "./noise-rule.js";
+export {
+  type ComparisonObservation,
+  type ComparisonVerdict,
+  ObservationRecorder,
+  type ObservationRecorderOptions,
+  type RequestObservation,
+  type SampleRedactor,
+} from "./observation-recorder.js";
+export {
+  type ComparisonSummary,
+  type FieldReport,
+  fieldReports,
+  type SideSummary,
+  summarizeComparison,
+  summarizeSide,
+  totalWindows,
+  type WindowTotals,
+} from "./observation-summary.js";
+export {
+  type ComparisonCounts,
+  emptyWindow,
+  MAX_DIFFERENCES_PER_SAMPLE,
+  MAX_FIELDS_PER_WINDOW,
+  MAX_SAMPLES_PER_WINDOW,
+  MAX_WINDOWS_PER_BATCH,
+  type MismatchSample,
+  mergeWindows,
+  minuteOf,
+  OBSERVATION_SOURCES,
+  type ObservationBatch,
+  ObservationBatchSchema,
+  type ObservationSource,
+  type ObservationWindow,
+  ObservationWindowSchema,
+  OTHER_FIELDS,
+  parseObservationBatch,
+  SIDES,
+  type Side,
+  type SideWindow,
+  windowKey,
+} from "./observation-window.js";
+export { compilePathPattern, type PathPattern } from "./path-pattern.js";
 export { isValidPercentage, POSITION_SCALE, position, positionSql, toHundredths } from "./position.js";
+export { ALWAYS_REDACTED_HEADERS, compileRedactor, type RedactedHeaders, type Redactor } from "./redactor.js";
 export { MAX_REGEX_LENGTH } from "./regex-safety.js";
 export {
   type EvaluationErrorCode,

@@ -20,7 +20,7 @@ export function formatPath(path: readonly PathPart[]): string {
   return out;
 }
 
-function zodProblems(error: z.ZodError, prefix: readonly PathPart[]): Problem[] {
+export function zodProblems(error: z.ZodError, prefix: readonly PathPart[]): Problem[] {
   return error.issues.map((issue) => {
     // A bad record key (a variant name) carries the key schema's own message inside.
     const inner = issue.code === "invalid_key" ? issue.issues[0]?.message : undefined;

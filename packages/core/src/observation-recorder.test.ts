@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import type { ComparisonResult, Difference } from "./difference.js";
+import { ObservationRecorder } from "./observation-recorder.js";
+import { totalWindows } from "./observation-summary.js";
+import { parseObservationBatch } from "./observation-window.js";
+
+const T0 = Date.parse("2026-11-22T07:31:10Z");
+const FLAG = "checkout-v2";
+const ROUTE = "GET /cart";
+
+function diff(path: string, baseline: unknown, dark: unknown): Difference {
+  return { path, location: path, kind: "changed", baseline, dark };
+}
+
+function result(...differences: Difference[]): ComparisonResult {
+  return { match: differences.length === 0, differences, truncated: false };
+}
+
+function recorder(now = T0, maxWindows?: number): ObservationRecorder {
+  return new ObservationRecorder({ source: "proxy", now: () => now, ...(maxWindows === undefined ? {} : { maxWindows }) });
+}
+
+describe("ObservationRecorder", () => {
+  it("collects requests per side into the minute's window", () => {
+    const r = recorder();
+    r.recordRequest({ flag: FLAG, route: ROUTE, side: "baseline", latencyMs: 10 });
+    r.recordRequest({ flag: FLAG, route: ROUTE, side: "dark", latencyMs: 30, error: true });
+    r.recordRequest({ flag: FLAG, route: ROUTE, side: "dark", latencyMs: 20, at: T0 + 60_000 });
+    const windows = r.drain();
+    expect(windows.map((w) => [w.start, w.baseline.requests, w.dark.requests, w.dark.errors])).toEqual([
+      ["2026-11-22T07:31:00.000Z", 1, 1, 1],
+      ["2026-11-22T07:32:00.000Z", 0, 1, 0],
+    ]);
+    expect(windows[0]?.dark.reservoir).toEqual([30]);
+    expect(r.drain()).toEqual([]);
+    // What it drains is what the server accepts.
+    expect(() => parseObservationBatch({ windows })).not.toThrow();
+  });
+
+  it("counts matches, mismatches and differing paths", () => {
+    const r = recorder();
+    expect(r.recordComparison({ flag: FLAG, route: ROUTE, result: result() }).mismatch).toBe(false);
+    const verdict = r.recordComparison({
+      flag: FLAG,
+      route: ROUTE,
+      result: result(diff("body.price", 10, 12), diff("body.items[].sku", "a", "b")),
+    });
+    expect(verdict.mismatch).toBe(true);
+    const [w] = r.drain();
+    expect(w?.comparison).toEqual({
+      total: 2,
+      matched: 1,
+      mismatched: 1,
+      noiseTotal: 0,
+      fields: { "body.price": 1, "body.items[].sku": 1 },
+      noise: {},
+    });
+    expect(w?.samples).toHaveLength(1);
+    expect(w?.samples[0]?.differences.map((d) => d.path)).toEqual(["body.price", "body.items[].sku"]);
+  });
+
+  it("counts a path once per comparison however many elements differ there", () => {
+    const r = recorder();
+    r.recordComparison({ flag: FLAG, route: ROUTE, result: result(diff("body.items[].price", 1, 2), diff("body.items[].price", 3, 4)) });
+    expect(r.drain()[0]?.comparison.fields).toEqual({ "body.items[].price": 1 });
+  });
+
+  it("filters a field that differs between two baselines as noise (Diffy's rule)", () => {
+    const r = recorder();
+    for (let i = 0; i < 50; i++) {
+      const raw = result(diff("body.requestId", `s${i}`, `d${i}`), ...(i % 2 === 0 ? [diff("body.price", 10, 12)] : []));
+      const noise = result(diff("body.requestId", `s${i}`, `t${i}`));
+      const verdict = r.recordComparison({ flag: FLAG, route: ROUTE, result: raw, noise });
+      expect(verdict.mismatch).toBe(i % 2 === 0);
+      expect(verdict.noise.map((d) => d.path)).toEqual(["body.requestId"]);
+    }
+    const [w] = r.drain();
+    expect(w?.comparison).toMatchObject({ total: 50, matched: 25, mismatched: 25, noiseTotal: 50 });
+    expect(w?.comparison.fields).toEqual({ "body.requestId": 50, "body.price": 25 });
+    expect(w?.comparison.noise).toEqual({ "body.requestId": 50 });
+    expect(w?.samples.every((s) => s.differences.every((d) => d.path === "body.price"))).toBe(true);
+  });
+
+  it("redacts secrets in samples before they leave", () => {
+    const r = recorder();
+    r.recordComparison({
+      flag: FLAG,
+      route: ROUTE,
+      result: result(
+        diff("body.owner", "ann@example.com", "bob@example.com"),
+        diff("headers.authorization", "Bearer abc.def", "Bearer xyz"),
+      ),
+      sample: { requestId: "req-1", method: "GET", url: "/cart?email=ann@example.com" },
+    });
+    const text = JSON.stringify(r.drain());
+    expect(text).not.toContain("example.com");
+    expect(text).not.toContain("abc.def");
+    expect(text).toContain("req-1");
+  });
+
+  it("stays within its bound of open windows and counts what it drops", () => {
+    const r = recorder(T0, 2);
+    for (const route of ["a", "b", "c", "d"]) r.recordRequest({ flag: FLAG, route, side: "baseline", latencyMs: 1 });
+    expect(r.pending).toBe(2);
+    expect(r.dropped).toBe(2);
+  });
+
+  it("restores windows after a failed send, merging with what arrived since", () => {
+    const r = recorder();
+    r.recordRequest({ flag: FLAG, route: ROUTE, side: "dark", latencyMs: 5 });
+    r.recordComparison({ flag: FLAG, route: ROUTE, result: result(diff("body.x", 1, 2)) });
+    const failed = r.drain();
+    r.recordRequest({ flag: FLAG, route: ROUTE, side: "dark", latencyMs: 7, error: true });
+    r.restore(failed);
+    const [w] = r.drain();
+    expect(w?.dark).toMatchObject({ requests: 2, errors: 1 });
+    expect(w?.dark.latency.count).toBe(2);
+    expect(w?.comparison).toMatchObject({ total: 1, mismatched: 1, fields: { "body.x": 1 } });
+    expect(w?.samples).toHaveLength(1);
+  });
+
+  it("totals windows of two recorders exactly", () => {
+    const a = recorder();
+    const b = recorder();
+    for (let i = 0; i < 300; i++) a.recordRequest({ flag: FLAG, route: ROUTE, side: "dark", latencyMs: i, error: i % 10 === 0 });
+    for (let i = 0; i < 200; i++) b.recordRequest({ flag: FLAG, route: ROUTE, side: "dark", latencyMs: i, error: i % 4 === 0 });
+    const totals = totalWindows([...a.drain(), ...b.drain()]);
+    expect(totals.dark).toMatchObject({ requests: 500, errors: 30 + 50 });
+    expect(totals.dark.latency.count).toBe(500);
+    expect(totals.dark.reservoir).toHaveLength(256);
+  });
+});

@@ -1,0 +1,282 @@
+import type { ComparisonResult, Difference } from "./difference.js";
+import { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";
+import { LatencySketch } from "./latency-sketch.js";
+import { DEFAULT_NOISE_THRESHOLDS, isSignificant, type NoiseThresholds } from "./noise-rule.js";
+import {
+  type ComparisonCounts,
+  countField,
+  emptyComparison,
+  MAX_DIFFERENCES_PER_SAMPLE,
+  MAX_SAMPLES_PER_WINDOW,
+  type MismatchSample,
+  minuteOf,
+  type ObservationSource,
+  type ObservationWindow,
+  type Side,
+  type SideWindow,
+  windowKey,
+} from "./observation-window.js";
+import { compileRedactor } from "./redactor.js";
+
+/** What the recorder needs to hide secrets in samples (a `compileRedactor(...)` result fits). */
+export interface SampleRedactor {
+  difference(difference: Difference): Difference;
+  url(url: string): string;
+}
+
+export interface ObservationRecorderOptions {
+  source: ObservationSource;
+  /** Clock in epoch milliseconds (tests pass a fixed one). */
+  now?: () => number;
+  random?: Random;
+  /** Hides secrets in mismatch samples; default: `compileRedactor()` (headers, e-mails, cards, tokens). */
+  redactor?: SampleRedactor;
+  noiseThresholds?: NoiseThresholds;
+  /** Open windows kept before new ones are dropped and counted (default 10 000). */
+  maxWindows?: number;
+}
+
+export interface RequestObservation {
+  flag: string;
+  route: string;
+  side: Side;
+  latencyMs: number;
+  error?: boolean;
+  /** Epoch milliseconds; default now. */
+  at?: number;
+}
+
+export interface ComparisonObservation {
+  flag: string;
+  route: string;
+  /** Baseline compared with dark. */
+  result: ComparisonResult;
+  /** Baseline compared with a second baseline instance, when there is one (Diffy's noise). */
+  noise?: ComparisonResult | undefined;
+  at?: number;
+  sample?: Omit<MismatchSample, "at" | "differences">;
+}
+
+/** How a comparison was judged: mismatched when a difference remains that is not noise. */
+export interface ComparisonVerdict {
+  mismatch: boolean;
+  real: Difference[];
+  noise: Difference[];
+}
+
+interface OpenSide {
+  requests: number;
+  errors: number;
+  sketch: LatencySketch;
+  reservoir: LatencyReservoir;
+}
+
+interface OpenWindow {
+  key: Pick<ObservationWindow, "flag" | "source" | "route" | "start">;
+  baseline: OpenSide;
+  dark: OpenSide;
+  comparison: ComparisonCounts;
+  samples: MismatchSample[];
+}
+
+/** Diffy's running counters for one flag and route, across windows: noise is a property of the route, not of a minute. */
+interface NoiseState {
+  total: number;
+  noiseTotal: number;
+  raw: Map<string, number>;
+  noise: Map<string, number>;
+}
+
+const MAX_NOISE_PATHS = 1000;
+
+/**
+ * Collects observations into per-minute windows (per flag, route) for one source, bounded in
+ * memory, until `drain()` hands them to a reporter. Used by the proxy and by `experiment()`.
+ *
+ * @example
+ * const recorder = new ObservationRecorder({ source: "proxy" });
+ * recorder.recordRequest({ flag: "checkout-v2", route: "GET /cart", side: "baseline", latencyMs: 12 });
+ * recorder.recordComparison({ flag: "checkout-v2", route: "GET /cart", result: compareResponses(a, b) });
+ * await post(recorder.drain());
+ */
+export class ObservationRecorder {
+  private readonly windows = new Map<string, OpenWindow>();
+  private readonly noiseStates = new Map<string, NoiseState>();
+  private readonly now: () => number;
+  private readonly random: Random;
+  private readonly redactor: SampleRedactor;
+  private readonly thresholds: NoiseThresholds;
+  private readonly maxWindows: number;
+  private droppedCount = 0;
+
+  constructor(private readonly options: ObservationRecorderOptions) {
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.redactor = options.redactor ?? compileRedactor();
+    this.thresholds = options.noiseThresholds ?? DEFAULT_NOISE_THRESHOLDS;
+    this.maxWindows = options.maxWindows ?? 10_000;
+  }
+
+  /** Observations dropped because `maxWindows` windows were open. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** Windows waiting for `drain()`. */
+  get pending(): number {
+    return this.windows.size;
+  }
+
+  recordRequest(observation: RequestObservation): void {
+    const window = this.window(observation.flag, observation.route, observation.at);
+    if (window === undefined) return;
+    const side = window[observation.side];
+    side.requests++;
+    if (observation.error === true) side.errors++;
+    const latency = Number.isFinite(observation.latencyMs) && observation.latencyMs > 0 ? observation.latencyMs : 0;
+    side.sketch.record(latency);
+    side.reservoir.record(latency);
+  }
+
+  /** Counts a comparison and returns its verdict; with `noise`, differences also seen between two baselines may be noise. */
+  recordComparison(observation: ComparisonObservation): ComparisonVerdict {
+    const verdict = this.judge(observation);
+    const window = this.window(observation.flag, observation.route, observation.at);
+    if (window === undefined) return verdict;
+    const counts = window.comparison;
+    counts.total++;
+    if (verdict.mismatch) counts.mismatched++;
+    else counts.matched++;
+    for (const path of uniquePaths(observation.result.differences)) countField(counts.fields, path);
+    if (observation.noise !== undefined) {
+      counts.noiseTotal++;
+      for (const path of uniquePaths(observation.noise.differences)) countField(counts.noise, path);
+    }
+    if (verdict.mismatch && window.samples.length < MAX_SAMPLES_PER_WINDOW) {
+      window.samples.push(this.sample(observation, verdict.real));
+    }
+    return verdict;
+  }
+
+  /** Hands over every window recorded so far and starts afresh (noise counters are kept). */
+  drain(): ObservationWindow[] {
+    const out: ObservationWindow[] = [];
+    for (const open of this.windows.values()) {
+      out.push({
+        ...open.key,
+        baseline: closeSide(open.baseline),
+        dark: closeSide(open.dark),
+        comparison: open.comparison,
+        samples: open.samples,
+      });
+    }
+    this.windows.clear();
+    return out;
+  }
+
+  /** Puts windows back (a failed send), merging with what arrived since; over the bound they are dropped and counted. */
+  restore(windows: readonly ObservationWindow[]): void {
+    for (const w of windows) {
+      const open = this.window(w.flag, w.route, Date.parse(w.start));
+      if (open === undefined) continue;
+      restoreSide(open.baseline, w.baseline);
+      restoreSide(open.dark, w.dark);
+      const c = open.comparison;
+      c.total += w.comparison.total;
+      c.matched += w.comparison.matched;
+      c.mismatched += w.comparison.mismatched;
+      c.noiseTotal += w.comparison.noiseTotal;
+      for (const [path, n] of Object.entries(w.comparison.fields)) countField(c.fields, path, n);
+      for (const [path, n] of Object.entries(w.comparison.noise)) countField(c.noise, path, n);
+      open.samples = [...w.samples, ...open.samples].slice(0, MAX_SAMPLES_PER_WINDOW);
+    }
+  }
+
+  private judge(observation: ComparisonObservation): ComparisonVerdict {
+    const differences = observation.result.differences;
+    if (observation.noise === undefined) return { mismatch: !observation.result.match, real: differences, noise: [] };
+    const state = this.noiseState(observation.flag, observation.route);
+    state.total++;
+    state.noiseTotal++;
+    for (const path of uniquePaths(differences)) bump(state.raw, path);
+    for (const path of uniquePaths(observation.noise.differences)) bump(state.noise, path);
+    const real: Difference[] = [];
+    const noise: Difference[] = [];
+    for (const d of differences) {
+      const counts = {
+        raw: state.raw.get(d.path) ?? 0,
+        total: state.total,
+        noise: state.noise.get(d.path) ?? 0,
+        noiseTotal: state.noiseTotal,
+      };
+      (isSignificant(counts, this.thresholds) ? real : noise).push(d);
+    }
+    // A truncated list may hide real differences past its end: never call that a match.
+    return { mismatch: real.length > 0 || (observation.result.truncated && noise.length === 0), real, noise };
+  }
+
+  private noiseState(flag: string, route: string): NoiseState {
+    const key = JSON.stringify([flag, route]);
+    let state = this.noiseStates.get(key);
+    if (state === undefined) {
+      state = { total: 0, noiseTotal: 0, raw: new Map(), noise: new Map() };
+      if (this.noiseStates.size >= this.maxWindows) this.noiseStates.clear();
+      this.noiseStates.set(key, state);
+    }
+    return state;
+  }
+
+  private sample(observation: ComparisonObservation, real: readonly Difference[]): MismatchSample {
+    const { sample } = observation;
+    const out: MismatchSample = {
+      at: new Date(observation.at ?? this.now()).toISOString(),
+      differences: real.slice(0, MAX_DIFFERENCES_PER_SAMPLE).map((d) => this.redactor.difference(d)),
+    };
+    if (sample?.requestId !== undefined) out.requestId = sample.requestId.slice(0, 256);
+    if (sample?.method !== undefined) out.method = sample.method.slice(0, 32);
+    if (sample?.url !== undefined) out.url = this.redactor.url(sample.url).slice(0, 4096);
+    if (sample?.baselineStatus !== undefined) out.baselineStatus = sample.baselineStatus;
+    if (sample?.darkStatus !== undefined) out.darkStatus = sample.darkStatus;
+    return out;
+  }
+
+  private window(flag: string, route: string, at: number | undefined): OpenWindow | undefined {
+    const key = { flag, source: this.options.source, route, start: minuteOf(at ?? this.now()) };
+    const id = windowKey(key);
+    let open = this.windows.get(id);
+    if (open === undefined) {
+      if (this.windows.size >= this.maxWindows) {
+        this.droppedCount++;
+        return undefined;
+      }
+      open = { key, baseline: this.openSide(), dark: this.openSide(), comparison: emptyComparison(), samples: [] };
+      this.windows.set(id, open);
+    }
+    return open;
+  }
+
+  private openSide(): OpenSide {
+    return { requests: 0, errors: 0, sketch: new LatencySketch(), reservoir: new LatencyReservoir([], 0, RESERVOIR_CAPACITY, this.random) };
+  }
+}
+
+function closeSide(side: OpenSide): SideWindow {
+  return { requests: side.requests, errors: side.errors, latency: side.sketch.toJSON(), reservoir: side.reservoir.toArray() };
+}
+
+function restoreSide(open: OpenSide, side: SideWindow): void {
+  open.requests += side.requests;
+  open.errors += side.errors;
+  open.sketch.mergeData(side.latency);
+  open.reservoir.merge(side.reservoir, side.requests);
+}
+
+function uniquePaths(differences: readonly Difference[]): Set<string> {
+  return new Set(differences.map((d) => d.path));
+}
+
+function bump(counts: Map<string, number>, path: string): void {
+  const current = counts.get(path);
+  if (current !== undefined) counts.set(path, current + 1);
+  else if (counts.size < MAX_NOISE_PATHS) counts.set(path, 1);
+}

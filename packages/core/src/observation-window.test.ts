@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { ValidationError } from "./errors.js";
+import { LatencySketch } from "./latency-sketch.js";
+import {
+  countField,
+  emptyWindow,
+  MAX_FIELDS_PER_WINDOW,
+  mergeWindows,
+  minuteOf,
+  type ObservationWindow,
+  OTHER_FIELDS,
+  parseObservationBatch,
+} from "./observation-window.js";
+
+const KEY = { flag: "checkout-v2", source: "proxy", route: "GET /cart", start: "2026-11-22T07:31:00.000Z" } as const;
+
+function windowWith(latencies: { baseline: number[]; dark: number[] }, errors = 0): ObservationWindow {
+  const w = emptyWindow(KEY);
+  for (const side of ["baseline", "dark"] as const) {
+    const sketch = new LatencySketch();
+    for (const v of latencies[side]) sketch.record(v);
+    w[side] = {
+      requests: latencies[side].length,
+      errors: side === "dark" ? errors : 0,
+      latency: sketch.toJSON(),
+      reservoir: latencies[side].slice(0, 256),
+    };
+  }
+  w.comparison = { total: 3, matched: 2, mismatched: 1, noiseTotal: 0, fields: { "body.price": 1 }, noise: {} };
+  return w;
+}
+
+describe("observation windows", () => {
+  it("start at the minute", () => {
+    expect(minuteOf(Date.parse("2026-11-22T07:31:59.999Z"))).toBe("2026-11-22T07:31:00.000Z");
+  });
+
+  it("merge to exact totals", () => {
+    const a = windowWith({ baseline: [1, 2, 3], dark: [10, 20] }, 1);
+    const b = windowWith({ baseline: [4], dark: [30, 40, 50] }, 2);
+    const merged = mergeWindows(a, b);
+    expect(merged.baseline.requests).toBe(4);
+    expect(merged.dark).toMatchObject({ requests: 5, errors: 3 });
+    expect(merged.dark.latency.count).toBe(5);
+    expect(merged.dark.reservoir.sort((x, y) => x - y)).toEqual([10, 20, 30, 40, 50]);
+    expect(merged.comparison).toEqual({ total: 6, matched: 4, mismatched: 2, noiseTotal: 0, fields: { "body.price": 2 }, noise: {} });
+    const union = new LatencySketch();
+    for (const v of [10, 20, 30, 40, 50]) union.record(v);
+    expect(LatencySketch.from(merged.dark.latency).quantile(0.99)).toBe(union.quantile(0.99));
+  });
+
+  it("refuse to merge windows of different keys", () => {
+    expect(() => mergeWindows(emptyWindow(KEY), emptyWindow({ ...KEY, route: "GET /other" }))).toThrow(ValidationError);
+  });
+
+  it("fold field paths past the bound into one entry", () => {
+    const fields: Record<string, number> = {};
+    for (let i = 0; i < MAX_FIELDS_PER_WINDOW + 10; i++) countField(fields, `body.f${i}`);
+    expect(Object.keys(fields)).toHaveLength(MAX_FIELDS_PER_WINDOW + 1);
+    expect(fields[OTHER_FIELDS]).toBe(10);
+    countField(fields, "body.f0", 2);
+    expect(fields["body.f0"]).toBe(3);
+  });
+});
+
+describe("parseObservationBatch", () => {
+  const good = () => JSON.parse(JSON.stringify({ instance: "proxy-1", windows: [windowWith({ baseline: [1, 2], dark: [3] })] }));
+
+  it("accepts a well-formed batch and canonicalizes the start", () => {
+    const batch = good();
+    batch.windows[0].start = "2026-11-22T08:31:00+01:00";
+    expect(parseObservationBatch(batch).windows[0]?.start).toBe("2026-11-22T07:31:00.000Z");
+  });
+
+  const problems = (mutate: (b: ReturnType<typeof good>) => void): string[] => {
+    const batch = good();
+    mutate(batch);
+    try {
+      parseObservationBatch(batch);
+    } catch (error) {
+      return (error as ValidationError).problems.map((p) => `${p.path}: ${p.message}`);
+    }
+    return [];
+  };
+
+  it("names every bad field", () => {
+    expect(problems((b) => (b.windows[0].dark.errors = 5))).toEqual(["windows[0].dark.errors: errors must not exceed requests"]);
+    expect(problems((b) => (b.windows[0].start = "2026-11-22T07:31:30Z"))).toEqual(["windows[0].start: must be the start of a minute"]);
+    expect(problems((b) => (b.windows[0].source = "nginx"))).toEqual(["windows[0].source: must be one of proxy, sdk, api"]);
+    expect(problems((b) => (b.windows[0].baseline.requests = 3))).toEqual([
+      "windows[0].baseline.latency.count: latency.count must equal requests",
+    ]);
+    expect(problems((b) => (b.windows[0].comparison.matched = 0))).toEqual([
+      "windows[0].comparison: matched + mismatched must equal total",
+    ]);
+    expect(problems((b) => (b.windows[0].flag = "bad key!"))[0]).toMatch(/^windows\[0\]\.flag: must start with a letter or digit/);
+    expect(problems((b) => (b.windows[0].extra = 1))[0]).toMatch(/^windows\[0\]: Unrecognized key/);
+    expect(problems((b) => (b.windows[0].dark.reservoir = [-1]))).toEqual(["windows[0].dark.reservoir[0]: must not be negative"]);
+  });
+
+  it("refuses a sketch whose bins do not add up to its count", () => {
+    expect(problems((b) => (b.windows[0].baseline.latency.bins = [7]))).toEqual([
+      "windows[0].baseline.latency: count must equal the sum of bins and zeroCount",
+    ]);
+  });
+
+  it("refuses what is not a batch", () => {
+    expect(() => parseObservationBatch(null)).toThrow(/observation batch is invalid/);
+    expect(() => parseObservationBatch({ windows: "x" })).toThrow(ValidationError);
+  });
+});

@@ -1,0 +1,248 @@
+import { z } from "zod";
+import type { Difference } from "./difference.js";
+import { ValidationError } from "./errors.js";
+import { IsoDateSchema, KeySchema } from "./flag-schema.js";
+import { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";
+import { emptySketchData, LatencySketch, type SketchData } from "./latency-sketch.js";
+import { zodProblems } from "./validate.js";
+
+/** Who reported a window: the shadow proxy, an SDK's `experiment()`, or a service through the API. */
+export const OBSERVATION_SOURCES = ["proxy", "sdk", "api"] as const;
+export type ObservationSource = (typeof OBSERVATION_SOURCES)[number];
+
+/** The two sides a window measures: the current path and the dark one. */
+export const SIDES = ["baseline", "dark"] as const;
+export type Side = (typeof SIDES)[number];
+
+/** Bounds that keep a window small whatever the traffic. */
+export const MAX_FIELDS_PER_WINDOW = 200;
+export const MAX_SAMPLES_PER_WINDOW = 5;
+export const MAX_DIFFERENCES_PER_SAMPLE = 20;
+export const MAX_WINDOWS_PER_BATCH = 1000;
+/** Field paths past `MAX_FIELDS_PER_WINDOW` are counted under this name. */
+export const OTHER_FIELDS = "(other fields)";
+
+/** One side's measurements in a window. `reservoir` is a uniform sample of the side's latencies. */
+export interface SideWindow {
+  requests: number;
+  errors: number;
+  latency: SketchData;
+  reservoir: number[];
+}
+
+/**
+ * Comparison counters. `fields[path]` counts comparisons where the path differed between baseline
+ * and dark (Diffy's R); `noise[path]` where it differed between baseline and a second baseline
+ * instance (N), over `noiseTotal` such comparisons. `mismatched` counts comparisons with at least
+ * one difference not judged noise when it was recorded.
+ */
+export interface ComparisonCounts {
+  total: number;
+  matched: number;
+  mismatched: number;
+  noiseTotal: number;
+  fields: Record<string, number>;
+  noise: Record<string, number>;
+}
+
+/** A redacted example of a mismatch, kept so a person can see what differed. */
+export interface MismatchSample {
+  at: string;
+  requestId?: string | undefined;
+  method?: string | undefined;
+  url?: string | undefined;
+  baselineStatus?: number | undefined;
+  darkStatus?: number | undefined;
+  differences: Difference[];
+}
+
+/** Everything observed for one flag, source and route in one minute (DESIGN §4). */
+export interface ObservationWindow {
+  flag: string;
+  source: ObservationSource;
+  route: string;
+  /** The minute's start, ISO 8601 UTC (`2026-11-22T07:31:00.000Z`). */
+  start: string;
+  baseline: SideWindow;
+  dark: SideWindow;
+  comparison: ComparisonCounts;
+  samples: MismatchSample[];
+}
+
+/** What `POST /api/v1/observations` takes. */
+export interface ObservationBatch {
+  /** The reporting process (a proxy or SDK instance), for logs. */
+  instance?: string | undefined;
+  windows: ObservationWindow[];
+}
+
+const MINUTE_MS = 60_000;
+
+/** The start of the minute holding `ms`, as ISO text. */
+export function minuteOf(ms: number): string {
+  return new Date(Math.floor(ms / MINUTE_MS) * MINUTE_MS).toISOString();
+}
+
+export function emptySide(): SideWindow {
+  return { requests: 0, errors: 0, latency: emptySketchData(), reservoir: [] };
+}
+
+export function emptyComparison(): ComparisonCounts {
+  return { total: 0, matched: 0, mismatched: 0, noiseTotal: 0, fields: {}, noise: {} };
+}
+
+export function emptyWindow(key: Pick<ObservationWindow, "flag" | "source" | "route" | "start">): ObservationWindow {
+  return { ...key, baseline: emptySide(), dark: emptySide(), comparison: emptyComparison(), samples: [] };
+}
+
+/** The identity windows merge by. */
+export function windowKey(window: Pick<ObservationWindow, "flag" | "source" | "route" | "start">): string {
+  return JSON.stringify([window.flag, window.source, window.route, window.start]);
+}
+
+/**
+ * Merges two windows of the same flag, source, route and minute. Counts add up exactly, sketches
+ * merge exactly, reservoirs stay uniform samples of the union, samples keep the first few.
+ */
+export function mergeWindows(a: ObservationWindow, b: ObservationWindow, random: Random = Math.random): ObservationWindow {
+  if (windowKey(a) !== windowKey(b)) {
+    throw new ValidationError("observation merge", [{ path: "", message: `windows ${windowKey(a)} and ${windowKey(b)} differ in key` }]);
+  }
+  return {
+    flag: a.flag,
+    source: a.source,
+    route: a.route,
+    start: a.start,
+    baseline: mergeSides(a.baseline, b.baseline, random),
+    dark: mergeSides(a.dark, b.dark, random),
+    comparison: mergeComparisons(a.comparison, b.comparison),
+    samples: [...a.samples, ...b.samples].slice(0, MAX_SAMPLES_PER_WINDOW),
+  };
+}
+
+/** Merges sides (of any windows: the time series merges minutes into steps with it). */
+export function mergeSides(a: SideWindow, b: SideWindow, random: Random = Math.random): SideWindow {
+  const sketch = LatencySketch.from(a.latency);
+  sketch.mergeData(b.latency);
+  const reservoir = new LatencyReservoir(a.reservoir, a.requests, RESERVOIR_CAPACITY, random);
+  reservoir.merge(b.reservoir, b.requests);
+  return { requests: a.requests + b.requests, errors: a.errors + b.errors, latency: sketch.toJSON(), reservoir: reservoir.toArray() };
+}
+
+/** Adds comparison counters; field maps stay within `MAX_FIELDS_PER_WINDOW` paths. */
+export function mergeComparisons(a: ComparisonCounts, b: ComparisonCounts): ComparisonCounts {
+  return {
+    total: a.total + b.total,
+    matched: a.matched + b.matched,
+    mismatched: a.mismatched + b.mismatched,
+    noiseTotal: a.noiseTotal + b.noiseTotal,
+    fields: addCounts(a.fields, b.fields),
+    noise: addCounts(a.noise, b.noise),
+  };
+}
+
+/** Adds `count` for `path` to a field map in place, folding paths past the bound into one entry. */
+export function countField(fields: Record<string, number>, path: string, count = 1): void {
+  const known = Object.hasOwn(fields, path);
+  const key = known || Object.keys(fields).length < MAX_FIELDS_PER_WINDOW ? path : OTHER_FIELDS;
+  fields[key] = (Object.hasOwn(fields, key) ? (fields[key] as number) : 0) + count;
+}
+
+function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = { ...a };
+  for (const [path, count] of Object.entries(b)) countField(out, path, count);
+  return out;
+}
+
+// ---- wire format -------------------------------------------------------------------------------
+
+const Count = z
+  .number({ error: "must be a number" })
+  .int("must be a whole number")
+  .min(0, "must not be negative")
+  .max(Number.MAX_SAFE_INTEGER);
+const Latency = z.number({ error: "must be a number" }).min(0, "must not be negative").max(1e9, "must be at most 1e9 ms");
+
+const SketchSchema = z
+  .strictObject({
+    count: z.number().min(0),
+    sum: z.number().min(0),
+    min: Latency.nullable(),
+    max: Latency.nullable(),
+    zeroCount: z.number().min(0),
+    offset: z.number().int().min(-100_000).max(100_000),
+    bins: z.array(z.number().min(0)).max(4096, "holds at most 4096 bins"),
+  })
+  .refine((s) => Math.abs(s.bins.reduce((sum, n) => sum + n, 0) + s.zeroCount - s.count) < 1e-6, {
+    error: "count must equal the sum of bins and zeroCount",
+  });
+
+const SideSchema = z
+  .strictObject({
+    requests: Count,
+    errors: Count,
+    latency: SketchSchema,
+    reservoir: z.array(Latency).max(RESERVOIR_CAPACITY, `holds at most ${RESERVOIR_CAPACITY} latencies`),
+  })
+  .refine((s) => s.errors <= s.requests, { error: "errors must not exceed requests", path: ["errors"] })
+  .refine((s) => s.latency.count === s.requests, { error: "latency.count must equal requests", path: ["latency", "count"] });
+
+const FieldMap = z
+  .record(z.string().min(1).max(512), Count)
+  .refine((m) => Object.keys(m).length <= MAX_FIELDS_PER_WINDOW + 1, { error: `holds at most ${MAX_FIELDS_PER_WINDOW} paths` });
+
+const ComparisonSchema = z
+  .strictObject({
+    total: Count,
+    matched: Count,
+    mismatched: Count,
+    noiseTotal: Count,
+    fields: FieldMap,
+    noise: FieldMap,
+  })
+  .refine((c) => c.matched + c.mismatched === c.total, { error: "matched + mismatched must equal total" });
+
+const DifferenceSchema = z.strictObject({
+  path: z.string().max(512),
+  location: z.string().max(1024),
+  kind: z.enum(["changed", "added", "removed", "type"]),
+  baseline: z.json().optional(),
+  dark: z.json().optional(),
+});
+
+const SampleSchema = z.strictObject({
+  at: IsoDateSchema,
+  requestId: z.string().max(256).optional(),
+  method: z.string().max(32).optional(),
+  url: z.string().max(4096).optional(),
+  baselineStatus: z.number().int().min(0).max(999).optional(),
+  darkStatus: z.number().int().min(0).max(999).optional(),
+  differences: z.array(DifferenceSchema).max(MAX_DIFFERENCES_PER_SAMPLE),
+});
+
+export const ObservationWindowSchema = z.strictObject({
+  flag: KeySchema,
+  source: z.enum(OBSERVATION_SOURCES, { error: `must be one of ${OBSERVATION_SOURCES.join(", ")}` }),
+  route: z.string({ error: "must be a string" }).min(1, "must not be empty").max(256, "must be at most 256 characters"),
+  start: IsoDateSchema.refine((text) => Date.parse(text) % MINUTE_MS === 0, { error: "must be the start of a minute" }),
+  baseline: SideSchema,
+  dark: SideSchema,
+  comparison: ComparisonSchema,
+  samples: z.array(SampleSchema).max(MAX_SAMPLES_PER_WINDOW, `holds at most ${MAX_SAMPLES_PER_WINDOW} samples`),
+});
+
+export const ObservationBatchSchema = z.strictObject({
+  instance: z.string().max(256).optional(),
+  windows: z.array(ObservationWindowSchema).max(MAX_WINDOWS_PER_BATCH, `holds at most ${MAX_WINDOWS_PER_BATCH} windows`),
+});
+
+/**
+ * Checks a posted batch and returns it with `start` in canonical ISO form; throws a
+ * `ValidationError` naming every bad field (`windows[3].dark.errors: errors must not exceed requests`).
+ */
+export function parseObservationBatch(input: unknown): ObservationBatch {
+  const parsed = ObservationBatchSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError("observation batch", zodProblems(parsed.error, []));
+  const windows = parsed.data.windows.map((w) => ({ ...w, start: new Date(Date.parse(w.start)).toISOString() }) as ObservationWindow);
+  return { instance: parsed.data.instance, windows };
+}
