@@ -1,4 +1,4 @@
-import type { Flag } from "@darklaunch/core";
+import type { ComparisonSummary, FieldReport, Flag, MismatchSample, SideSummary } from "@darklaunch/core";
 
 /** A flag as the API returns it (FlagRecord plus its rollout percentage, null when it has none). */
 export interface FlagView extends Flag {
@@ -93,4 +93,27 @@ export interface CheckView {
   whatIfPercentage: number | null;
   included: number;
   results: CheckResultView[];
+}
+
+/** One side of a dark launch over a step or period (`GET /flags/{key}/observations`). */
+export type SideRatesView = SideSummary & { requestRate: number };
+
+export interface ObservationSeriesView {
+  flag: string;
+  since: string;
+  until: string;
+  step: string;
+  stepSeconds: number;
+  series: { start: string; baseline: SideRatesView; dark: SideRatesView; comparison: ComparisonSummary }[];
+  totals: { baseline: SideRatesView; dark: SideRatesView; comparison: ComparisonSummary };
+}
+
+/** `GET /flags/{key}/mismatches`: the fields that differed and the newest samples. */
+export interface MismatchesView {
+  flag: string;
+  since: string;
+  until: string;
+  comparison: ComparisonSummary;
+  fields: FieldReport[];
+  samples: (MismatchSample & { route: string; source: string })[];
 }

@@ -6,6 +6,7 @@ import { registerEvaluationCommands } from "./commands/evaluations.js";
 import { registerFlagCommands } from "./commands/flags.js";
 import { registerLaunchCommands } from "./commands/launch.js";
 import { registerLoginCommands } from "./commands/login.js";
+import { registerObservationCommands } from "./commands/observations.js";
 import { registerOverrideCommands } from "./commands/overrides.js";
 import { registerSegmentCommands } from "./commands/segments.js";
 import { registerServeCommand } from "./commands/serve.js";
@@ -34,6 +35,7 @@ export function createProgram(): Command {
   registerLaunchCommands(program);
   registerCheckCommand(program);
   registerEvaluationCommands(program);
+  registerObservationCommands(program);
   registerFlagCommands(program);
   registerSegmentCommands(program);
   registerOverrideCommands(program);

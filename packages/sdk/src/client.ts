@@ -1,12 +1,27 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { compile, type EvaluationErrorCode, type EvaluationResult, type Ruleset, type Snapshot, type VariantValue } from "@darklaunch/core";
+import {
+  compile,
+  compileRedactor,
+  type EvaluationErrorCode,
+  type EvaluationResult,
+  ObservationRecorder,
+  type ObservationSource,
+  type RedactionOptions,
+  type Redactor,
+  type Ruleset,
+  type Snapshot,
+  type VariantValue,
+} from "@darklaunch/core";
 import { readCacheFile, type SnapshotPayload, writeCacheFile } from "./cache-file.js";
 import { SdkError } from "./errors.js";
+import { type ExperimentOptions, ExperimentRunner, type ExperimentStats } from "./experiment.js";
+import { type PostTarget, postJson } from "./http-post.js";
+import { ObservationReporter, type ObservationReportStats } from "./observation-reporter.js";
 import { changedFlags } from "./ruleset-diff.js";
 import { Sync } from "./sync.js";
-import { Telemetry, type TelemetryBatch, type TelemetryOptions } from "./telemetry.js";
+import { Telemetry, type TelemetryOptions } from "./telemetry.js";
 
 export const SDK_NAME = "@darklaunch/sdk";
 export const SDK_VERSION = "0.1.0";
@@ -36,12 +51,40 @@ export interface ClientOptions {
   backoff?: { baseMs?: number; capMs?: number };
   /** Evaluation counts sent to the server; `false` turns them off (always off when offline). */
   telemetry?: TelemetryOptions | false;
-  /** This process's name in telemetry (default host-pid-random). */
+  /**
+   * Observations of dark paths (`experiment()`, or a proxy recording into `client.observations`),
+   * sent to the server every `flushIntervalMs`; `false` sends nothing (never sent when offline).
+   */
+  observations?: ObservationOptions | false;
+  /** In-process experiments: at most `maxInFlight` candidates run at once (default 100). */
+  experiments?: { maxInFlight?: number };
+  /** How long `close()` waits for the last experiment results and observations (default 5 000 ms). */
+  closeTimeoutMs?: number;
+  /** This process's name in telemetry and observations (default host-pid-random). */
   instance?: string;
   /** The fetch to use (default the global one). */
   fetch?: typeof fetch;
   /** The clock schedules are checked against, epoch ms (default `Date.now`). */
   now?: () => number;
+}
+
+export interface ObservationOptions {
+  /** Who reports: `sdk` (default) for experiments, `proxy` for the shadow proxy. */
+  source?: Extract<ObservationSource, "sdk" | "proxy">;
+  /** How often windows are sent, in ms (default 10 000). */
+  flushIntervalMs?: number;
+  /** What mismatch samples hide besides credentials, e-mail addresses, card numbers and tokens. */
+  redaction?: RedactionOptions;
+  /** Windows held unsent (including ones put back after a failed send) before new ones are dropped and counted (default 10 000). */
+  maxPendingWindows?: number;
+}
+
+/** What happened to observations so far (`client.observationStats()`). */
+export interface ObservationStats extends ObservationReportStats, ExperimentStats {
+  /** Observations lost because `maxPendingWindows` windows were held (also windows put back that did not fit). */
+  droppedObservations: number;
+  /** Windows recorded and not yet sent. */
+  pendingWindows: number;
 }
 
 /** Where the snapshot being served came from. */
@@ -104,6 +147,13 @@ export class DarkLaunchClient {
   private readyTimer: NodeJS.Timeout | undefined;
   private readonly sync: Sync | undefined;
   private readonly telemetry: Telemetry | undefined;
+  private readonly reporter: ObservationReporter | undefined;
+  private readonly experiments: ExperimentRunner;
+  /**
+   * Where dark-path observations are recorded before they are sent: `experiment()` records here,
+   * and so does a shadow proxy running in this process.
+   */
+  readonly observations: ObservationRecorder;
   private cacheWrite: Promise<void> = Promise.resolve();
   private readonly now: () => number;
 
@@ -116,6 +166,16 @@ export class DarkLaunchClient {
       throw new SdkError("INVALID_OPTIONS", "createClient needs an sdk `token` (or `offline: true`)");
     }
     this.now = options.now ?? Date.now;
+    const observing = options.observations === false ? {} : (options.observations ?? {});
+    this.observations = new ObservationRecorder({
+      source: observing.source ?? "sdk",
+      now: this.now,
+      redactor: redactorFor(observing.redaction),
+      maxWindows: positive(observing.maxPendingWindows, 10_000),
+    });
+    this.experiments = new ExperimentRunner(this.observations, positive(options.experiments?.maxInFlight, 100), (error) =>
+      this.emit("error", error),
+    );
     this.statusValue = offline ? "offline" : "starting";
     this.readyPromise = new Promise<ReadyEvent>((resolve, reject) => {
       this.settleReady = (outcome) => {
@@ -141,18 +201,29 @@ export class DarkLaunchClient {
     }
     const url = (options.url as string).replace(/\/+$/, "");
     const fetchImpl = options.fetch ?? globalThis.fetch;
+    const target: PostTarget = { fetch: fetchImpl, url, token: options.token as string };
+    const instance = options.instance ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
     this.readyTimer = setTimeout(() => this.readyTimedOut(), positive(options.readyTimeoutMs, 5_000));
     this.readyTimer.unref();
     if (options.telemetry !== false) {
-      const instance = options.instance ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
       this.telemetry = new Telemetry(
         options.telemetry ?? {},
         { instance, sdk: { name: SDK_NAME, version: SDK_VERSION } },
-        (batch) => postTelemetry(fetchImpl, url, options.token as string, batch),
+        (batch) => postJson(target, "/api/v1/sdk/telemetry", batch, "TELEMETRY_FAILED"),
         (error) => this.emit("error", error instanceof SdkError ? error : new SdkError("TELEMETRY_FAILED", String(error))),
         this.now,
       );
       this.telemetry.start();
+    }
+    if (options.observations !== false) {
+      this.reporter = new ObservationReporter(
+        this.observations,
+        instance,
+        (batch, signal) => postJson(target, "/api/v1/observations", batch, "OBSERVATIONS_FAILED", signal),
+        (error) => this.emit("error", error),
+        positive(observing.flushIntervalMs, 10_000),
+      );
+      this.reporter.start();
     }
     this.sync = new Sync(
       {
@@ -220,6 +291,52 @@ export class DarkLaunchClient {
     return this.evaluate(flagKey, context, defaultValue).value as T;
   }
 
+  /**
+   * Runs an in-process experiment (after GitHub's Scientist): always returns the control's value,
+   * or rethrows the control's own error. For subjects the flag includes (`evaluate(flag).included`,
+   * the flag being `name` unless `options.flag` says otherwise), the candidate also runs, beside
+   * the control and with a timeout (default 1 000 ms), so it never adds its latency to the caller
+   * and its errors are never thrown; both sides' latencies and errors and their comparison are
+   * recorded into `observations` after the control has returned, and sent to the server.
+   * Not ready, an unknown flag, an excluded subject, or `maxInFlight` candidates running: the
+   * control alone runs.
+   *
+   * @example
+   * const price = await client.experiment("pricing-v2", { id: user.id }, {
+   *   control: () => legacyPrice(cart),
+   *   candidate: () => newPricingService.price(cart),
+   *   ignore: ["body.computedAt"], // the values are compared as JSON bodies: paths start with `body`
+   * });
+   */
+  async experiment<T>(name: string, context: Context, options: ExperimentOptions<T>): Promise<T> {
+    const flag = options.flag ?? name;
+    if (this.statusValue !== "closed" && this.snapshot !== undefined && this.evaluate(flag, context).included) {
+      return this.experiments.run(flag, options.route ?? name, options);
+    }
+    return await options.control();
+  }
+
+  /**
+   * Sends the observations recorded so far now rather than at the next interval; resolves when
+   * done (never rejects: failures are counted, and put back or reported as on the interval).
+   */
+  async flushObservations(): Promise<void> {
+    await this.reporter?.flush();
+  }
+
+  /** Counters of observations and experiments: sent, refused, dropped, failed posts, skipped candidates. */
+  observationStats(): ObservationStats {
+    return {
+      sentWindows: 0,
+      rejectedWindows: 0,
+      failedPosts: 0,
+      ...this.reporter?.counters,
+      ...this.experiments.stats,
+      droppedObservations: this.observations.dropped,
+      pendingWindows: this.observations.pending,
+    };
+  }
+
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof ClientEvents>(event: K, listener: ClientEvents[K]): () => void {
     this.listeners[event].add(listener);
@@ -253,15 +370,27 @@ export class DarkLaunchClient {
     return this.sync?.requests ?? 0;
   }
 
-  /** Stops syncing, sends the last telemetry and waits for the cache file to be written. */
+  /**
+   * Stops syncing, sends the last telemetry and observations (waiting up to `closeTimeoutMs` for
+   * running experiments to be recorded and the observations to be sent) and waits for the cache
+   * file to be written.
+   */
   async close(): Promise<void> {
     if (this.statusValue === "closed") return;
     this.statusValue = "closed";
     this.settleReady?.(new SdkError("CLOSED", "the client was closed before it was ready"));
     this.telemetry?.stop();
+    this.reporter?.stop();
+    const deadline = Date.now() + positive(this.options.closeTimeoutMs, 5_000);
     await this.sync?.close();
-    await this.telemetry?.flush();
+    await Promise.all([this.telemetry?.flush(), this.lastObservations(deadline)]);
     await this.cacheWrite;
+  }
+
+  private async lastObservations(deadline: number): Promise<void> {
+    // Running experiments are recorded first (each is bounded by its timeout), then sent together.
+    await this.experiments.settled(Math.max(0, deadline - Date.now()));
+    await this.reporter?.flush(deadline);
   }
 
   private loadFallback(errors: SdkError[]): void {
@@ -518,19 +647,10 @@ function subjectOf(snapshot: Snapshot | undefined, flagKey: string, context: unk
   return subject === "" ? undefined : subject;
 }
 
-async function postTelemetry(fetchImpl: typeof fetch, url: string, token: string, batch: TelemetryBatch): Promise<void> {
-  let response: Response;
+function redactorFor(options: RedactionOptions | undefined): Redactor {
   try {
-    response = await fetchImpl(`${url}/api/v1/sdk/telemetry`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      body: JSON.stringify(batch),
-      signal: AbortSignal.timeout(10_000),
-    });
+    return compileRedactor(options);
   } catch (error) {
-    throw new SdkError("TELEMETRY_FAILED", `cannot send telemetry to ${url}: ${(error as Error).message}`);
+    throw new SdkError("INVALID_OPTIONS", `observations.redaction: ${(error as Error).message}`);
   }
-  await response.body?.cancel().catch(() => {});
-  if (response.status >= 300)
-    throw new SdkError("TELEMETRY_FAILED", `the telemetry endpoint answered HTTP ${response.status}`, response.status);
 }

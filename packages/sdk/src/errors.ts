@@ -13,6 +13,8 @@ export type SdkErrorCode =
   | "NO_SNAPSHOT"
   | "READY_TIMEOUT"
   | "TELEMETRY_FAILED"
+  | "OBSERVATIONS_FAILED"
+  | "EXPERIMENT_FAILED"
   | "CLOSED";
 
 /**

@@ -8,6 +8,8 @@
  * const client = createClient({ url: "http://darklaunch:4700", token: process.env.DARKLAUNCH_SDK_TOKEN });
  * await client.ready();
  * client.isEnabled("checkout-v2", { id: "u42", country: "NL" });
+ * // A dark path beside the current one: the caller always gets the control's answer.
+ * const total = await client.experiment("pricing-v2", { id: "u42" }, { control: () => oldTotal(), candidate: () => newTotal() });
  */
 export {
   type ChangeEvent,
@@ -17,6 +19,8 @@ export {
   type Context,
   createClient,
   DarkLaunchClient,
+  type ObservationOptions,
+  type ObservationStats,
   type ReadyEvent,
   SDK_NAME,
   SDK_VERSION,
@@ -24,5 +28,7 @@ export {
   type StaleEvent,
 } from "./client.js";
 export { SdkError, type SdkErrorCode } from "./errors.js";
+export type { ExperimentOptions, ExperimentStats } from "./experiment.js";
+export type { ObservationReportStats } from "./observation-reporter.js";
 export { DarkLaunchProvider } from "./openfeature-provider.js";
 export type { TelemetryBatch, TelemetryCount, TelemetryOptions, TelemetrySample } from "./telemetry.js";

@@ -88,6 +88,43 @@ describe("against the real server, in process", () => {
     expect(errors).toEqual([]);
   });
 
+  it("an experiment's observations reach the server and show in the flag's observations", async () => {
+    expect((await api(url, "POST", "/api/v1/flags", boolFlag("pricing-v2", true))).status).toBe(201);
+    const client = createClient({ url, token, telemetry: false, observations: { flushIntervalMs: 60_000 } });
+    const errors: SdkError[] = [];
+    client.on("error", (error) => errors.push(error));
+    await client.ready();
+    for (let i = 0; i < 10; i++) {
+      const value = await client.experiment(
+        "pricing-v2",
+        { id: `u${i}` },
+        { control: () => ({ total: i }), candidate: async () => ({ total: i % 2 === 0 ? i : i + 1 }) },
+      );
+      expect(value).toEqual({ total: i });
+    }
+    await client.close();
+    expect(errors).toEqual([]);
+    // One window, or two when the runs straddle a minute.
+    expect(client.observationStats()).toMatchObject({
+      sentWindows: expect.any(Number),
+      rejectedWindows: 0,
+      failedPosts: 0,
+      pendingWindows: 0,
+    });
+    expect(client.observationStats().sentWindows).toBeGreaterThanOrEqual(1);
+
+    const series = await api(url, "GET", "/api/v1/flags/pricing-v2/observations?since=1h&source=sdk");
+    expect(series.status).toBe(200);
+    expect(series.body.totals).toMatchObject({
+      baseline: { requests: 10, errors: 0 },
+      dark: { requests: 10, errors: 0 },
+      comparison: { total: 10, matched: 5, mismatched: 5, divergenceRate: 0.5 },
+    });
+    const mismatches = await api(url, "GET", "/api/v1/flags/pricing-v2/mismatches?since=1h");
+    expect(mismatches.status).toBe(200);
+    expect(mismatches.body.fields).toEqual(expect.arrayContaining([expect.objectContaining({ path: "body.total" })]));
+  });
+
   it("a wrong token: a clear error, and no retry storm", async () => {
     const client = createClient({ url, token: "dl_sdk_wrong-0123456789abcdef", readyTimeoutMs: 10_000, telemetry: false });
     clients.push(client);

@@ -13,6 +13,8 @@ export interface FakeServer {
   counts: Record<string, number>;
   /** Bodies received on the telemetry endpoint. */
   telemetry: unknown[];
+  /** Bodies received on the observations endpoint (unless a handler is set for it). */
+  observations: unknown[];
   /** Open stream responses, to write to or cut. */
   streams: Set<ServerResponse>;
   /** The most streams ever open at once. */
@@ -50,17 +52,15 @@ export async function startFakeServer(): Promise<FakeServer> {
   const handlers = new Map<string, Handler>();
   const counts: Record<string, number> = {};
   const telemetry: unknown[] = [];
+  const observations: unknown[] = [];
   const streams = new Set<ServerResponse>();
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? "/").split("?")[0] ?? "/";
     counts[path] = (counts[path] ?? 0) + 1;
-    if (path === "/api/v1/sdk/telemetry" && !handlers.has(path)) {
-      let body = "";
-      request.on("data", (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      request.on("end", () => {
-        telemetry.push(JSON.parse(body));
+    const sink = path === "/api/v1/sdk/telemetry" ? telemetry : path === "/api/v1/observations" ? observations : undefined;
+    if (sink && !handlers.has(path)) {
+      readJson(request).then((body) => {
+        sink.push(body);
         response.writeHead(202).end();
       });
       return;
@@ -77,6 +77,7 @@ export async function startFakeServer(): Promise<FakeServer> {
     url: `http://127.0.0.1:${port}`,
     counts,
     telemetry,
+    observations,
     streams,
     handle: (path, handler) => handlers.set(path, handler),
     async close() {
@@ -85,6 +86,18 @@ export async function startFakeServer(): Promise<FakeServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The JSON body of a request. */
+export function readJson(request: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    request.on("end", () => resolve(JSON.parse(body)));
+    request.on("error", reject);
+  });
 }
 
 /** Resolves with the first event `on` delivers that satisfies `test`, or rejects after `ms`. */

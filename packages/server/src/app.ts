@@ -11,6 +11,7 @@ import { checkRoutes } from "./flags/check-routes.js";
 import { flagRoutes } from "./flags/flag-routes.js";
 import { healthRoutes } from "./health/health-routes.js";
 import { NUL_MESSAGE, nulPaths } from "./http.js";
+import { observationRoutes } from "./observations/observation-routes.js";
 import { ofrepRoutes } from "./ofrep/ofrep-routes.js";
 import { overrideRoutes } from "./overrides/override-routes.js";
 import { sdkRoutes } from "./sdk/sdk-routes.js";
@@ -52,6 +53,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   ofrepRoutes,
   telemetryRoutes,
   sdkRoutes,
+  observationRoutes,
 ];
 
 /**
@@ -103,7 +105,7 @@ export async function buildApp(
       info: {
         title: "darklaunch control plane",
         version: "1",
-        description: "Flags, segments, overrides, checks, evaluations, audit and tokens (DESIGN §6).",
+        description: "Flags, segments, overrides, checks, evaluations, observations, audit and tokens (DESIGN §6).",
       },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       security: [{ bearer: [] }],

@@ -40,6 +40,9 @@ const TABLE: Record<string, "public" | "read" | "write" | "admin" | "sdk"> = {
   "POST /api/v1/sdk/telemetry": "sdk",
   "GET /api/v1/sdk/snapshot": "sdk",
   "GET /api/v1/sdk/stream": "sdk",
+  "POST /api/v1/observations": "sdk",
+  "GET /api/v1/flags/:key/observations": "read",
+  "GET /api/v1/flags/:key/mismatches": "read",
 };
 
 /** Which token scopes may call a route that needs `needed` (DESIGN §6), spelled out. */

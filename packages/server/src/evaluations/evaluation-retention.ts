@@ -1,3 +1,4 @@
+import { pruneObservationWindows } from "../observations/kysely-observation-store.js";
 import type { Db } from "../store/database.js";
 
 const DAY_MS = 86_400_000;
@@ -15,7 +16,8 @@ export interface PruneOptions {
 
 /**
  * Deletes evaluations older than `retentionDays`, in batches of at most `batchSize` rows, then the SDK
- * count and report rows of minutes before the cutoff, and returns how many rows it deleted. Between batches it yields to the event loop (better-sqlite3 is synchronous).
+ * count and report rows and the observation windows of minutes before the cutoff, and returns how
+ * many rows it deleted. Between batches it yields to the event loop (better-sqlite3 is synchronous).
  *
  * @example
  * await pruneEvaluations(db, 30); // rows recorded more than 30 days ago are gone
@@ -38,7 +40,8 @@ export async function pruneEvaluations(db: Db, retentionDays: number, options: P
   // SDK counts and reports are already aggregated per instance and minute: few rows, one statement each.
   const counts = await db.deleteFrom("evaluation_counts").where("minute", "<", cutoff).executeTakeFirst();
   const reports = await db.deleteFrom("telemetry_reports").where("minute", "<", cutoff).executeTakeFirst();
-  return deleted + Number(counts.numDeletedRows) + Number(reports.numDeletedRows);
+  const observations = await pruneObservationWindows(db, cutoff);
+  return deleted + Number(counts.numDeletedRows) + Number(reports.numDeletedRows) + observations;
 }
 
 export interface RetentionJob {

@@ -79,6 +79,18 @@ export interface Tables {
     sdk_version: string | null;
     received_at: string;
   };
+  /**
+   * Dark-launch observation windows (DESIGN §4), one row per flag, source, route and minute; `data`
+   * holds the window's `{ baseline, dark, comparison, samples }` as JSON, merged on every report.
+   */
+  observation_windows: {
+    flag_key: string;
+    source: string;
+    route: string;
+    minute: string;
+    data: string;
+    updated_at: string;
+  };
   /** `revision` counts every configuration write: snapshots and ETags follow it. */
   meta: { name: string; value: number };
 }

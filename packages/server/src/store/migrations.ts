@@ -118,6 +118,24 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0003-observations": {
+      async up(db: Kysely<unknown>) {
+        // Dark-launch observation windows (DESIGN §4), merged per (flag, source, route, minute);
+        // `minute` is ISO text like `evaluation_counts.minute`, `data` the window's measurements as JSON.
+        await db.schema
+          .createTable("observation_windows")
+          .addColumn("flag_key", "text", (c) => c.notNull())
+          .addColumn("source", "text", (c) => c.notNull())
+          .addColumn("route", "text", (c) => c.notNull())
+          .addColumn("minute", "text", (c) => c.notNull())
+          .addColumn("data", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("observation_windows_pk", ["flag_key", "source", "route", "minute"])
+          .execute();
+        await db.schema.createIndex("observation_windows_flag_minute").on("observation_windows").columns(["flag_key", "minute"]).execute();
+        await db.schema.createIndex("observation_windows_minute").on("observation_windows").column("minute").execute();
+      },
+    },
   };
 }
 

@@ -1,0 +1,42 @@
+import { SdkError, type SdkErrorCode } from "./errors.js";
+
+/** How the client reaches one of the server's ingest endpoints (telemetry, observations). */
+export interface PostTarget {
+  fetch: typeof fetch;
+  /** The server's base URL, without a trailing slash. */
+  url: string;
+  token: string;
+}
+
+/**
+ * POSTs a JSON body with the SDK token. Resolves on a 2xx; otherwise throws an `SdkError` with
+ * `code` whose `status` is the HTTP status, or 0 when there was no answer (network error, timeout),
+ * so that a caller can tell a retryable failure from a refusal.
+ */
+export async function postJson(
+  target: PostTarget,
+  path: string,
+  body: unknown,
+  code: SdkErrorCode,
+  signal: AbortSignal = AbortSignal.timeout(10_000),
+): Promise<void> {
+  let response: Response;
+  try {
+    response = await target.fetch(`${target.url}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${target.token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (error) {
+    throw new SdkError(code, `cannot POST ${path} to ${target.url}: ${(error as Error).message}`);
+  }
+  await response.body?.cancel().catch(() => {});
+  if (response.status >= 300) throw new SdkError(code, `POST ${path} answered HTTP ${response.status}`, response.status);
+}
+
+/** True for a failure worth retrying later: no answer, a 5xx, or 429. */
+export function isRetryable(error: unknown): boolean {
+  const status = error instanceof SdkError ? error.status : 0;
+  return status === 0 || status === 429 || status >= 500;
+}

@@ -1,0 +1,91 @@
+import { MAX_WINDOWS_PER_BATCH, type ObservationBatch, type ObservationRecorder, type ObservationWindow } from "@darklaunch/core";
+import { SdkError } from "./errors.js";
+import { isRetryable } from "./http-post.js";
+
+/** Counters of what happened to recorded windows (`client.observationStats()`). */
+export interface ObservationReportStats {
+  /** Windows the server accepted. */
+  sentWindows: number;
+  /** Windows the server refused (a 4xx other than 429): dropped, not retried. */
+  rejectedWindows: number;
+  /** POSTs that failed, whether retried (no answer, 5xx, 429) or refused. */
+  failedPosts: number;
+}
+
+/**
+ * Sends what an `ObservationRecorder` collected to `POST /api/v1/observations` every interval, in
+ * batches of at most `MAX_WINDOWS_PER_BATCH` windows. A batch that fails for a passing reason (no
+ * answer, 5xx, 429) goes back into the recorder for the next interval — bounded by the recorder's
+ * window limit, which counts what does not fit — while one the server refuses is dropped, counted
+ * and reported through `onError`, since sending it again would be refused again.
+ */
+export class ObservationReporter {
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> | undefined;
+  private readonly stats: ObservationReportStats = { sentWindows: 0, rejectedWindows: 0, failedPosts: 0 };
+
+  constructor(
+    private readonly recorder: ObservationRecorder,
+    private readonly instance: string,
+    private readonly send: (batch: ObservationBatch, signal: AbortSignal) => Promise<void>,
+    private readonly onError: (error: SdkError) => void,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.flush(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  get counters(): ObservationReportStats {
+    return { ...this.stats };
+  }
+
+  /**
+   * Drains the recorder and sends every window; resolves when done (never rejects). A flush
+   * already under way is waited for first, so two never overlap. Every POST gives up at `deadline`
+   * (epoch ms; default 10 s from its start), and what it held is put back.
+   */
+  async flush(deadline?: number): Promise<void> {
+    while (this.sending) await this.sending;
+    const windows = this.recorder.drain();
+    if (windows.length === 0) return;
+    this.sending = this.sendAll(windows, deadline).finally(() => {
+      this.sending = undefined;
+    });
+    await this.sending;
+  }
+
+  private async sendAll(windows: ObservationWindow[], deadline: number | undefined): Promise<void> {
+    for (let i = 0; i < windows.length; i += MAX_WINDOWS_PER_BATCH) {
+      const chunk = windows.slice(i, i + MAX_WINDOWS_PER_BATCH);
+      const signal = AbortSignal.timeout(deadline === undefined ? 10_000 : Math.max(1, deadline - Date.now()));
+      try {
+        await this.send({ instance: this.instance, windows: chunk }, signal);
+        this.stats.sentWindows += chunk.length;
+      } catch (error) {
+        this.stats.failedPosts++;
+        if (isRetryable(error)) {
+          // The server is away or busy: keep this chunk and the rest for the next interval.
+          this.recorder.restore(windows.slice(i));
+          return;
+        }
+        this.stats.rejectedWindows += chunk.length;
+        const cause = error instanceof SdkError ? error : new SdkError("OBSERVATIONS_FAILED", String(error));
+        this.onError(
+          new SdkError(
+            "OBSERVATIONS_FAILED",
+            `${chunk.length} observation windows were refused and dropped: ${cause.message}`,
+            cause.status,
+          ),
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,172 @@
+import { LatencySketch, type ObservationWindow, summarizeSide } from "@darklaunch/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pruneEvaluations } from "../evaluations/evaluation-retention.js";
+import { type Database, openDatabase } from "../store/database.js";
+import { migrate } from "../store/migrations.js";
+import { STORE_FACTORIES, type TestStore } from "../test-support.js";
+import { KyselyObservationStore } from "./kysely-observation-store.js";
+import { minutesAgo, range, sample, window } from "./test-windows.js";
+
+const DAY = 86_400_000;
+/** Two hours ago: well inside the retention, so only the pruning test's old windows are pruned. */
+const T0 = minutesAgo(120);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe.each(STORE_FACTORIES)("observation store on $name", (factory) => {
+  let store: TestStore | undefined;
+  let database: Database | undefined;
+  let observations: KyselyObservationStore;
+
+  beforeAll(async () => {
+    store = await factory.create();
+    if (!store) return;
+    database = openDatabase(store.options);
+    await migrate(database.db, database.dialect);
+    observations = new KyselyObservationStore(database);
+  });
+  afterAll(async () => {
+    await database?.close();
+    await store?.drop();
+  });
+
+  const all = (flag: string) => observations.list({ flag, since: iso(0), until: iso(Date.now() + DAY) });
+
+  async function rowCount(): Promise<number> {
+    const row = await database!.db
+      .selectFrom("observation_windows")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  it("stores a window and reads it back as posted", async (ctx) => {
+    if (!database) return ctx.skip("no Postgres");
+    const w = window("s-one", T0, {
+      baseline: [5, 10, 15],
+      dark: [20, 40],
+      darkErrors: 1,
+      comparison: { total: 2, mismatched: 1, fields: { "body.price": 1 } },
+      samples: [sample(T0 + 1_000, "body.price", 10, 12)],
+    });
+    await observations.merge([w]);
+    expect(await all("s-one")).toEqual([w]);
+  });
+
+  it("merges two reports of one window to the exact totals, quantiles as a sketch over every value", async (ctx) => {
+    if (!database) return ctx.skip("no Postgres");
+    const first = range(300, 1, 0.5);
+    const second = range(200, 80, 3);
+    const a = window("s-merge", T0, {
+      baseline: first,
+      dark: range(7, 100),
+      baselineErrors: 4,
+      darkErrors: 2,
+      comparison: { total: 7, mismatched: 3, noiseTotal: 5, fields: { "body.a": 3 }, noise: { "body.a": 1 } },
+      samples: [sample(T0 + 1, "body.a", 1, 2), sample(T0 + 2, "body.a", 1, 3)],
+    });
+    const b = window("s-merge", T0, {
+      baseline: second,
+      dark: range(5, 200),
+      baselineErrors: 6,
+      darkErrors: 5,
+      comparison: { total: 5, mismatched: 5, noiseTotal: 2, fields: { "body.a": 2, "body.b": 5 }, noise: {} },
+      samples: [sample(T0 + 3, "body.b", "x", "y")],
+    });
+    await observations.merge([a]);
+    await observations.merge([b]);
+    const [stored, ...rest] = await all("s-merge");
+    expect(rest).toEqual([]);
+    expect(stored!.baseline.requests).toBe(500);
+    expect(stored!.baseline.errors).toBe(10);
+    expect(stored!.dark.requests).toBe(12);
+    expect(stored!.dark.errors).toBe(7);
+    expect(stored!.comparison).toEqual({
+      total: 12,
+      matched: 4,
+      mismatched: 8,
+      noiseTotal: 7,
+      fields: { "body.a": 5, "body.b": 5 },
+      noise: { "body.a": 1 },
+    });
+    expect(stored!.samples.map((s) => s.at)).toEqual([iso(T0 + 1), iso(T0 + 2), iso(T0 + 3)]);
+    expect(stored!.baseline.reservoir).toHaveLength(256);
+    const union = new LatencySketch();
+    for (const ms of [...first, ...second]) union.record(ms);
+    const summary = summarizeSide(stored!.baseline);
+    expect([summary.p50, summary.p95, summary.p99]).toEqual([union.quantile(0.5), union.quantile(0.95), union.quantile(0.99)]);
+    expect(summary.mean).toBeCloseTo(union.sum / 500, 9);
+  });
+
+  it("merges windows of one key within a batch and keeps others apart", async (ctx) => {
+    if (!database) return ctx.skip("no Postgres");
+    await observations.merge([
+      window("s-batch", T0, { baseline: range(3) }),
+      window("s-batch", T0, { baseline: range(4), route: "GET /other" }),
+      window("s-batch", T0, { baseline: range(5) }),
+      window("s-batch", T0, { baseline: range(6), source: "sdk" }),
+      window("s-batch", T0 + 60_000, { baseline: range(7) }),
+    ]);
+    const stored = await all("s-batch");
+    expect(stored.map((w) => [w.start, w.source, w.route, w.baseline.requests])).toEqual([
+      [iso(T0), "proxy", "GET /items", 8],
+      [iso(T0), "proxy", "GET /other", 4],
+      [iso(T0), "sdk", "GET /items", 6],
+      [iso(T0 + 60_000), "proxy", "GET /items", 7],
+    ]);
+    const filtered = await observations.list({
+      flag: "s-batch",
+      since: iso(T0),
+      until: iso(T0 + 60_000),
+      source: "proxy",
+      route: "GET /items",
+    });
+    expect(filtered.map((w) => w.baseline.requests)).toEqual([8]);
+  });
+
+  it("counts every one of 20 concurrent reports of one window, and batches locking in any order finish", async (ctx) => {
+    if (!database) return ctx.skip("no Postgres");
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => observations.merge([window("s-race", T0, { baseline: range(i + 1), dark: range(2) })])),
+    );
+    const [stored] = await all("s-race");
+    expect(stored!.baseline.requests).toBe(210);
+    expect(stored!.dark.requests).toBe(40);
+    expect(stored!.baseline.latency.count).toBe(210);
+
+    const a = window("s-order", T0, { route: "a" });
+    const b = window("s-order", T0, { route: "b" });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => observations.merge(i % 2 === 0 ? [a, b] : [b, a])));
+    expect((await all("s-order")).map((w) => [w.route, w.baseline.requests])).toEqual([
+      ["a", 100],
+      ["b", 100],
+    ]);
+  });
+
+  it("stores a batch all or nothing", async (ctx) => {
+    if (!database) return ctx.skip("no Postgres");
+    await observations.merge([window("s-atomic", T0, { route: "a" })]);
+    const before = await rowCount();
+    const broken = window("s-atomic", T0, { route: "b" });
+    // A value JSON cannot hold: the batch fails after its first window was written.
+    (broken.baseline as { requests: unknown }).requests = 1n;
+    await expect(observations.merge([window("s-atomic", T0, { route: "a" }), window("s-atomic", T0 + 60_000), broken])).rejects.toThrow();
+    expect(await rowCount()).toBe(before);
+    expect((await all("s-atomic")).map((w) => w.baseline.requests)).toEqual([10]);
+  });
+
+  it("the retention job prunes windows of minutes before the cutoff", async (ctx) => {
+    if (!database) return ctx.skip("no Postgres");
+    const now = Date.now();
+    const windows: ObservationWindow[] = [
+      window("s-prune", minutesAgo(31 * 24 * 60, now)),
+      window("s-prune", minutesAgo(30 * 24 * 60 + 1, now)),
+      window("s-prune", minutesAgo(30 * 24 * 60 - 1, now)),
+      window("s-prune", minutesAgo(5, now)),
+    ];
+    await observations.merge(windows);
+    const before = await rowCount();
+    expect(await pruneEvaluations(database.db, 30, { now })).toBe(2);
+    expect(await rowCount()).toBe(before - 2);
+    expect((await all("s-prune")).map((w) => w.start)).toEqual([windows[2]!.start, windows[3]!.start]);
+  });
+});

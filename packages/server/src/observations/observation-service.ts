@@ -1,0 +1,182 @@
+import {
+  type ComparisonSummary,
+  type FieldReport,
+  fieldReports,
+  type MismatchSample,
+  type ObservationBatch,
+  type ObservationSource,
+  type ObservationWindow,
+  type SideSummary,
+  type SideWindow,
+  summarizeComparison,
+  summarizeSide,
+  totalWindows,
+} from "@darklaunch/core";
+import { badField } from "../errors.js";
+import type { FlagService } from "../flags/flag-service.js";
+import type { Db } from "../store/database.js";
+import type { ObservationStore } from "./observation-store.js";
+
+const MINUTE_MS = 60_000;
+/** Most steps one time series answer holds. */
+export const MAX_STEPS = 1_000;
+export const DEFAULT_SAMPLE_LIMIT = 20;
+export const MAX_SAMPLE_LIMIT = 100;
+
+/** A window of the batch that was not stored, and why (`UNKNOWN_FLAG`: no flag has that key). */
+export interface SkippedWindow {
+  index: number;
+  flag: string;
+  reason: "UNKNOWN_FLAG";
+}
+
+export interface RecordResult {
+  accepted: number;
+  skipped: SkippedWindow[];
+}
+
+/** A period and filters to read: `since` and `until` are ISO times, `since < until`. */
+export interface PeriodQuery {
+  since: string;
+  until: string;
+  source?: ObservationSource | undefined;
+  route?: string | undefined;
+}
+
+/** One side over a step or period, with its request rate (requests per second). */
+export type SideRates = SideSummary & { requestRate: number };
+
+export interface SeriesPoint {
+  start: string;
+  baseline: SideRates;
+  dark: SideRates;
+  comparison: ComparisonSummary;
+}
+
+export interface ObservationSeries {
+  flag: string;
+  since: string;
+  until: string;
+  step: string;
+  stepSeconds: number;
+  series: SeriesPoint[];
+  totals: { baseline: SideRates; dark: SideRates; comparison: ComparisonSummary };
+}
+
+export type LocatedSample = MismatchSample & { route: string; source: ObservationSource };
+
+export interface MismatchReport {
+  flag: string;
+  since: string;
+  until: string;
+  comparison: ComparisonSummary;
+  fields: FieldReport[];
+  samples: LocatedSample[];
+}
+
+function rates(side: SideWindow, seconds: number): SideRates {
+  return { ...summarizeSide(side), requestRate: seconds > 0 ? side.requests / seconds : 0 };
+}
+
+/** `since` rounded down to its minute (windows are whole minutes), checked to be before `until`. */
+function alignedPeriod(query: PeriodQuery): { startMs: number; untilMs: number } {
+  const startMs = Math.floor(Date.parse(query.since) / MINUTE_MS) * MINUTE_MS;
+  const untilMs = Date.parse(query.until);
+  if (untilMs <= startMs) throw badField("since", `must be earlier than until (${query.until})`, "query");
+  return { startMs, untilMs };
+}
+
+/**
+ * Observations of dark launches: stores reported windows for flags that exist, and reads them back
+ * as a time series or as the fields and samples that differed.
+ */
+export class ObservationService {
+  constructor(
+    private readonly store: ObservationStore,
+    private readonly flags: FlagService,
+    private readonly db: Db,
+  ) {}
+
+  /**
+   * Stores a validated batch. Windows of unknown flags are skipped and reported; windows of archived
+   * flags are stored (they describe traffic that happened, often flushed just after the archive,
+   * and the flag's history stays readable). The rest are merged in one transaction.
+   */
+  async record(batch: ObservationBatch): Promise<RecordResult> {
+    const keys = [...new Set(batch.windows.map((w) => w.flag))];
+    const known = new Set<string>();
+    for (let i = 0; i < keys.length; i += 500) {
+      const rows = await this.db
+        .selectFrom("flags")
+        .select("key")
+        .where("key", "in", keys.slice(i, i + 500))
+        .execute();
+      for (const row of rows) known.add(row.key);
+    }
+    const skipped: SkippedWindow[] = [];
+    const kept: ObservationWindow[] = [];
+    batch.windows.forEach((w, index) => {
+      if (known.has(w.flag)) kept.push(w);
+      else skipped.push({ index, flag: w.flag, reason: "UNKNOWN_FLAG" });
+    });
+    await this.store.merge(kept);
+    return { accepted: kept.length, skipped };
+  }
+
+  /**
+   * The flag's windows in steps of `stepMs` from `since` (rounded down to the minute) to `until`,
+   * every step present (empty ones with zero counts and null rates) so charts are continuous.
+   */
+  async series(flag: string, query: PeriodQuery & { step: string; stepMs: number }): Promise<ObservationSeries> {
+    await this.flags.get(flag);
+    const { startMs, untilMs } = alignedPeriod(query);
+    const { stepMs } = query;
+    const count = Math.ceil((untilMs - startMs) / stepMs);
+    if (count > MAX_STEPS) {
+      throw badField("step", `gives ${count} steps from since to until; at most ${MAX_STEPS} are answered, so use a larger step`, "query");
+    }
+    const since = new Date(startMs).toISOString();
+    const windows = await this.store.list({ flag, since, until: query.until, source: query.source, route: query.route });
+    const buckets: ObservationWindow[][] = Array.from({ length: count }, () => []);
+    for (const w of windows) buckets[Math.floor((Date.parse(w.start) - startMs) / stepMs)]?.push(w);
+    const stepSeconds = stepMs / 1000;
+    const series = buckets.map((bucket, i) => {
+      const total = totalWindows(bucket, 0);
+      return {
+        start: new Date(startMs + i * stepMs).toISOString(),
+        baseline: rates(total.baseline, stepSeconds),
+        dark: rates(total.dark, stepSeconds),
+        comparison: summarizeComparison(total.comparison),
+      };
+    });
+    const total = totalWindows(windows, 0);
+    const seconds = (untilMs - startMs) / 1000;
+    return {
+      flag,
+      since,
+      until: query.until,
+      step: query.step,
+      stepSeconds,
+      series,
+      totals: {
+        baseline: rates(total.baseline, seconds),
+        dark: rates(total.dark, seconds),
+        comparison: summarizeComparison(total.comparison),
+      },
+    };
+  }
+
+  /** Which fields differed over the period (Diffy's rule on the period's totals) and the newest samples. */
+  async mismatches(flag: string, query: PeriodQuery & { limit: number }): Promise<MismatchReport> {
+    await this.flags.get(flag);
+    const { startMs } = alignedPeriod(query);
+    const since = new Date(startMs).toISOString();
+    const windows = await this.store.list({ flag, since, until: query.until, source: query.source, route: query.route });
+    const { comparison } = totalWindows(windows, 0);
+    const samples = windows
+      .flatMap((w) => w.samples.map((s): LocatedSample => ({ ...s, route: w.route, source: w.source })))
+      .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+      .slice(0, query.limit);
+    return { flag, since, until: query.until, comparison: summarizeComparison(comparison), fields: fieldReports(comparison), samples };
+  }
+}
