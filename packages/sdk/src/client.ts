@@ -16,7 +16,7 @@ import {
 } from "@darklaunch/core";
 import { readCacheFile, type SnapshotPayload, writeCacheFile } from "./cache-file.js";
 import { SdkError } from "./errors.js";
-import { type ExperimentOptions, ExperimentRunner, type ExperimentStats } from "./experiment.js";
+import { checkExperimentArguments, type ExperimentOptions, ExperimentRunner, type ExperimentStats } from "./experiment.js";
 import { type PostTarget, postJson } from "./http-post.js";
 import { ObservationReporter, type ObservationReportStats } from "./observation-reporter.js";
 import { changedFlags } from "./ruleset-diff.js";
@@ -309,6 +309,7 @@ export class DarkLaunchClient {
    * });
    */
   async experiment<T>(name: string, context: Context, options: ExperimentOptions<T>): Promise<T> {
+    checkExperimentArguments(name, options);
     const flag = options.flag ?? name;
     if (this.statusValue !== "closed" && this.snapshot !== undefined && this.evaluate(flag, context).included) {
       return this.experiments.run(flag, options.route ?? name, options);

@@ -15,6 +15,7 @@ export type SdkErrorCode =
   | "TELEMETRY_FAILED"
   | "OBSERVATIONS_FAILED"
   | "EXPERIMENT_FAILED"
+  | "INVALID_ARGUMENT"
   | "CLOSED";
 
 /**

@@ -290,3 +290,33 @@ describe("experiment(): what is recorded", () => {
     expect(window.dark).toMatchObject({ requests: 2, errors: 2 });
   });
 });
+
+describe("experiment(): bad arguments", () => {
+  it("are refused before anything runs, naming the argument", async () => {
+    const c = client();
+    let ran = 0;
+    const control = () => ++ran;
+    const cases: [unknown[], RegExp][] = [
+      [["", user, { control, candidate: control }], /the name must be a non-empty string/],
+      [["pricing-v2", user, undefined], /the third argument must be an options object/],
+      [["pricing-v2", user, { control: 1, candidate: control }], /options\.control must be a function/],
+      [["pricing-v2", user, { control }], /options\.candidate must be a function/],
+      [
+        ["pricing-v2", user, { control, candidate: control, timeoutMs: -5 }],
+        /options\.timeoutMs must be a positive number of milliseconds, got -5/,
+      ],
+      [["pricing-v2", user, { control, candidate: control, flag: 3 }], /options\.flag must be a non-empty string/],
+      [["pricing-v2", user, { control, candidate: control, ignore: "body.x" }], /options\.ignore must be an array/],
+      [["pricing-v2", user, { control, candidate: control, ignore: ["body..x"] }], /ignore\[0\]/],
+    ];
+    for (const [args, message] of cases) {
+      await expect((c.experiment as (...a: unknown[]) => Promise<unknown>)(...args)).rejects.toThrow(message);
+    }
+    expect(ran).toBe(0);
+    await expect(
+      (c.experiment as (...a: unknown[]) => Promise<unknown>)("pricing-v2", user, { control, candidate: 1 }),
+    ).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+    });
+  });
+});

@@ -209,3 +209,34 @@ function messageOf(error: unknown): string {
 function positive(value: number | undefined, fallback: number): number {
   return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
 }
+
+/**
+ * Refuses a call that cannot be an experiment before anything runs, naming the bad argument: a
+ * mistake in wiring shows at the first call, not as a comparison failure later. Ignore patterns are
+ * compiled here too, so a bad one is a `ValidationError` naming it (`ignore[0]: …`).
+ */
+export function checkExperimentArguments<T>(name: unknown, options: ExperimentOptions<T> | undefined): void {
+  const bad = (what: string): never => {
+    throw new SdkError("INVALID_ARGUMENT", `experiment(${typeof name === "string" ? JSON.stringify(name) : "…"}): ${what}`);
+  };
+  if (typeof name !== "string" || name === "") bad("the name must be a non-empty string (the flag key, unless options.flag is given)");
+  if (typeof options !== "object" || options === null) return bad("the third argument must be an options object { control, candidate }");
+  if (typeof options.control !== "function") bad("options.control must be a function");
+  if (typeof options.candidate !== "function") bad("options.candidate must be a function");
+  if (options.compare !== undefined && typeof options.compare !== "function") bad("options.compare must be a function");
+  if (options.flag !== undefined && (typeof options.flag !== "string" || options.flag === ""))
+    bad("options.flag must be a non-empty string");
+  if (options.route !== undefined && (typeof options.route !== "string" || options.route === ""))
+    bad("options.route must be a non-empty string");
+  if (
+    options.timeoutMs !== undefined &&
+    !(typeof options.timeoutMs === "number" && Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)
+  ) {
+    bad(`options.timeoutMs must be a positive number of milliseconds, got ${String(options.timeoutMs)}`);
+  }
+  if (options.ignore !== undefined) {
+    if (!Array.isArray(options.ignore) || options.ignore.some((p) => typeof p !== "string"))
+      bad("options.ignore must be an array of path strings");
+    compileComparator({ json: true, ignore: options.ignore });
+  }
+}
