@@ -9,15 +9,25 @@
  * minus the moment the write's HTTP response was complete in this process. The per-round maximum is
  * the time until every client holds the new version.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
+import {
+  apiRequest,
+  closeApi,
+  expectStatus,
+  formatMiB,
+  kill,
+  onCleanup,
+  rssMiB,
+  runCleanups,
+  type ServerProcess,
+  startServerProcess,
+} from "./processes.js";
 
 const CLIENTS = 1_000;
 const ROUNDS = 30;
@@ -33,131 +43,9 @@ const TARGET_CROSS_REPLICA_MS = 250;
 /** Sockets besides the SSE streams: the writes, the Postgres pool, stdio, the listening socket. */
 const FD_MARGIN = 200;
 
-const serverModule = fileURLToPath(import.meta.resolve("@darklaunch/server"));
-
-// ---------------------------------------------------------------------------------------------------
-// Cleanup that also runs on errors and Ctrl-C: every child is killed, every temporary store removed.
-
-const children = new Set<ChildProcess>();
-const cleanups: (() => Promise<void>)[] = [];
-
-function killAllSync(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-}
-process.on("exit", killAllSync);
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    killAllSync();
-    void runCleanups().finally(() => process.exit(130));
-  });
-}
-
-async function runCleanups(): Promise<void> {
-  while (cleanups.length > 0) {
-    const cleanup = cleanups.pop();
-    await cleanup?.().catch((error: unknown) => console.error(`cleanup failed: ${(error as Error).message}`));
-  }
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  children.delete(child);
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, "exit");
-  child.kill("SIGKILL");
-  await exited;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Server processes.
-
-interface Replica {
-  child: ChildProcess;
-  url: string;
-  host: string;
-  port: number;
-}
-
-async function startReplica(options: Record<string, unknown>): Promise<Replica> {
-  // Heartbeats an hour apart: a change reaches the streams only through the change feed being measured.
-  const serverOptions = { ...options, adminToken: ADMIN_SECRET, heartbeatMs: 3_600_000, logger: false };
-  const script = `
-    import { createServer } from ${JSON.stringify(serverModule)};
-    const server = await createServer(${JSON.stringify(serverOptions)});
-    console.log(JSON.stringify({ url: await server.listen(0, "127.0.0.1") }));
-  `;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-  children.add(child);
-  let output = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 20_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split("\n").find((l) => l.startsWith("{"));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line).url);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}: ${output}`));
-    });
-  });
-  const parsed = new URL(url);
-  return { child, url, host: parsed.hostname, port: Number(parsed.port) };
-}
-
-/** Resident set size of a process, from /proc (Linux); undefined elsewhere. */
-function rssMiB(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match ? Number(match[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The API, through node:http with a keep-alive agent of its own.
-
-const apiAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-
-function request(replica: Replica, method: string, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: replica.host,
-        port: replica.port,
-        method,
-        path,
-        agent: apiAgent,
-        headers: {
-          authorization: `Bearer ${ADMIN_SECRET}`,
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(payload),
-        },
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text === "" ? undefined : JSON.parse(text) }));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(payload);
-  });
-}
-
-async function expectStatus(status: number, response: Promise<{ status: number; body: unknown }>): Promise<unknown> {
-  const result = await response;
-  if (result.status !== status) throw new Error(`expected ${status}, got ${result.status}: ${JSON.stringify(result.body)}`);
-  return result.body;
+/** A server process whose heartbeats are an hour apart: a change reaches the streams only through the change feed being measured. */
+function startReplica(options: Record<string, unknown>): Promise<ServerProcess> {
+  return startServerProcess({ ...options, adminToken: ADMIN_SECRET, heartbeatMs: 3_600_000 });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -177,7 +65,7 @@ class StreamClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
   constructor(
-    readonly replica: Replica,
+    readonly replica: ServerProcess,
     private readonly token: string,
   ) {}
 
@@ -277,7 +165,7 @@ interface RoundResult {
 
 let writes = 0;
 
-async function runRound(writer: Replica, groups: Map<string, StreamClient[]>): Promise<RoundResult> {
+async function runRound(writer: ServerProcess, groups: Map<string, StreamClient[]>): Promise<RoundResult> {
   const all = [...groups.values()].flat();
   const before = Math.max(...all.map((c) => c.revision));
   let pending = all.length;
@@ -295,7 +183,7 @@ async function runRound(writer: Replica, groups: Map<string, StreamClient[]>): P
   }
   const sent = performance.now();
   // A percentage that differs from the last write's, so every write is a change.
-  await expectStatus(200, request(writer, "PATCH", `/api/v1/flags/${FLAG_KEY}`, { percentage: 1 + (writes++ % 98) }));
+  await expectStatus(200, apiRequest(writer, "PATCH", `/api/v1/flags/${FLAG_KEY}`, { percentage: 1 + (writes++ % 98) }));
   const acked = performance.now();
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([allArrived, new Promise<void>((resolve) => (timer = setTimeout(resolve, ROUND_TIMEOUT_MS)))]);
@@ -360,10 +248,10 @@ function writeSummary(results: RoundResult[]): string {
   return `write round trip (PATCH → 200): p50 ${percentile(writes, 50).toFixed(1)} ms, p99 ${percentile(writes, 99).toFixed(1)} ms`;
 }
 
-async function createFlagAndToken(writer: Replica): Promise<string> {
+async function createFlagAndToken(writer: ServerProcess): Promise<string> {
   await expectStatus(
     201,
-    request(writer, "POST", "/api/v1/flags", {
+    apiRequest(writer, "POST", "/api/v1/flags", {
       key: FLAG_KEY,
       variants: { on: true, off: false },
       offVariant: "off",
@@ -376,13 +264,13 @@ async function createFlagAndToken(writer: Replica): Promise<string> {
       },
     }),
   );
-  const token = (await expectStatus(201, request(writer, "POST", "/api/v1/tokens", { name: "bench-stream", scope: "sdk" }))) as {
+  const token = (await expectStatus(201, apiRequest(writer, "POST", "/api/v1/tokens", { name: "bench-stream", scope: "sdk" }))) as {
     secret: string;
   };
   return token.secret;
 }
 
-async function runRounds(writer: Replica, groups: Map<string, StreamClient[]>): Promise<RoundResult[]> {
+async function runRounds(writer: ServerProcess, groups: Map<string, StreamClient[]>): Promise<RoundResult[]> {
   // Two unmeasured rounds first: JIT, pools and the LISTEN connection warm up.
   for (let round = 0; round < 2; round++) await runRound(writer, groups);
   const results: RoundResult[] = [];
@@ -407,13 +295,13 @@ function openFileLimit(): number | undefined {
 async function partOne(clientCount: number): Promise<void> {
   console.log(`\n[1] one replica, SQLite: ${clientCount} SSE clients, ${ROUNDS} rounds (after 2 warm-up rounds)`);
   const dir = mkdtempSync(join(tmpdir(), "darklaunch-bench-stream-"));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
   const server = await startReplica({ sqlitePath: join(dir, "darklaunch.db") });
-  cleanups.push(() => kill(server.child));
+  onCleanup(() => kill(server.child));
   const token = await createFlagAndToken(server);
   const rssIdle = rssMiB(server.child.pid);
   const clients = Array.from({ length: clientCount }, () => new StreamClient(server, token));
-  cleanups.push(async () => {
+  onCleanup(async () => {
     for (const client of clients) client.close();
   });
   const connectMs = await connectAll(clients);
@@ -428,7 +316,7 @@ async function partOne(clientCount: number): Promise<void> {
     `write acknowledged → patch event at the client (DESIGN §7: ${TARGET_ONE_REPLICA_MS} ms p99)`,
     TARGET_ONE_REPLICA_MS,
   );
-  const f = (v: number | undefined) => (v === undefined ? "n/a" : `${v.toFixed(1)} MiB`);
+  const f = formatMiB;
   console.log(
     `  server RSS: ${f(rssIdle)} before the streams, ${f(rssConnected)} with ${clientCount} connected, ${f(rssAfter)} after the rounds`,
   );
@@ -448,7 +336,7 @@ async function partTwo(clientCount: number): Promise<void> {
   const name = `darklaunch_bench_${randomBytes(6).toString("hex")}`;
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  cleanups.push(async () => {
+  onCleanup(async () => {
     const client = new pg.Client({ connectionString: POSTGRES_URL });
     await client.connect();
     await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -458,13 +346,13 @@ async function partTwo(clientCount: number): Promise<void> {
   url.pathname = `/${name}`;
   // One after the other: each runs the migrations at start.
   const a = await startReplica({ databaseUrl: url.toString() });
-  cleanups.push(() => kill(a.child));
+  onCleanup(() => kill(a.child));
   const b = await startReplica({ databaseUrl: url.toString() });
-  cleanups.push(() => kill(b.child));
+  onCleanup(() => kill(b.child));
   const token = await createFlagAndToken(a);
   const onA = Array.from({ length: perReplica }, () => new StreamClient(a, token));
   const onB = Array.from({ length: perReplica }, () => new StreamClient(b, token));
-  cleanups.push(async () => {
+  onCleanup(async () => {
     for (const client of [...onA, ...onB]) client.close();
   });
   const connectMs = await connectAll([...onA, ...onB]);
@@ -484,7 +372,7 @@ async function partTwo(clientCount: number): Promise<void> {
     TARGET_ONE_REPLICA_MS,
   );
   report(results, "B", `clients of replica B, through NOTIFY (DESIGN §7: ${TARGET_CROSS_REPLICA_MS} ms p99)`, TARGET_CROSS_REPLICA_MS);
-  const f = (v: number | undefined) => (v === undefined ? "n/a" : `${v.toFixed(1)} MiB`);
+  const f = formatMiB;
   console.log(`  server RSS after the rounds: A ${f(rssMiB(a.child.pid))}, B ${f(rssMiB(b.child.pid))}`);
   await runCleanups();
 }
@@ -516,6 +404,5 @@ try {
   await main();
 } finally {
   await runCleanups();
-  apiAgent.destroy();
-  killAllSync();
+  closeApi();
 }

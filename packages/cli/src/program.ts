@@ -8,6 +8,7 @@ import { registerLaunchCommands } from "./commands/launch.js";
 import { registerLoginCommands } from "./commands/login.js";
 import { registerObservationCommands } from "./commands/observations.js";
 import { registerOverrideCommands } from "./commands/overrides.js";
+import { registerProxyCommand } from "./commands/proxy.js";
 import { registerSegmentCommands } from "./commands/segments.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerTokenCommands } from "./commands/tokens.js";
@@ -31,6 +32,7 @@ export function createProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   registerServeCommand(program);
+  registerProxyCommand(program);
   registerLoginCommands(program);
   registerLaunchCommands(program);
   registerCheckCommand(program);

@@ -14,7 +14,6 @@ import {
   type ObservationWindow,
   type Side,
   type SideWindow,
-  windowKey,
 } from "./observation-window.js";
 import { compileRedactor } from "./redactor.js";
 
@@ -88,6 +87,7 @@ interface NoiseState {
 }
 
 const MAX_NOISE_PATHS = 1000;
+const MINUTE_MS = 60_000;
 
 /**
  * Collects observations into per-minute windows (per flag, route) for one source, bounded in
@@ -108,6 +108,8 @@ export class ObservationRecorder {
   private readonly thresholds: NoiseThresholds;
   private readonly maxWindows: number;
   private droppedCount = 0;
+  private lastMinute = Number.NaN;
+  private lastMinuteText = "";
 
   constructor(private readonly options: ObservationRecorderOptions) {
     this.now = options.now ?? Date.now;
@@ -241,10 +243,17 @@ export class ObservationRecorder {
   }
 
   private window(flag: string, route: string, at: number | undefined): OpenWindow | undefined {
-    const key = { flag, source: this.options.source, route, start: minuteOf(at ?? this.now()) };
-    const id = windowKey(key);
+    // On every proxied request: a cheap key (flag keys cannot hold NUL) and the minute's ISO text
+    // made once per minute, not a Date and a JSON text per call.
+    const minute = Math.floor((at ?? this.now()) / MINUTE_MS);
+    const id = `${minute}\u0000${flag}\u0000${route}`;
     let open = this.windows.get(id);
     if (open === undefined) {
+      if (minute !== this.lastMinute) {
+        this.lastMinute = minute;
+        this.lastMinuteText = minuteOf(minute * MINUTE_MS);
+      }
+      const key = { flag, source: this.options.source, route, start: this.lastMinuteText };
       if (this.windows.size >= this.maxWindows) {
         this.droppedCount++;
         return undefined;

@@ -1,0 +1,101 @@
+import type { BreakerConfig } from "./proxy-config.js";
+
+export type BreakerState = "closed" | "half-open" | "open";
+
+/** The `breaker_state` gauge's values. */
+export const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
+
+/**
+ * A circuit breaker for one backend. Closed, it opens after `failures` consecutive failures or when
+ * at least `errorRate` of the last `window` calls failed (a full window is needed for the rate).
+ * Open, it refuses every call for `openMs`; then it is half-open and lets exactly one probe through:
+ * a success closes it, a failure opens it again.
+ *
+ * @example
+ * if (!breaker.tryAcquire()) return dropped("breaker");
+ * try { await call(); breaker.success(); } catch { breaker.failure(); }
+ */
+export class CircuitBreaker {
+  private consecutive = 0;
+  private readonly outcomes: boolean[] = [];
+  private failuresInWindow = 0;
+  private openedAt = 0;
+  private opened = false;
+  private probing = false;
+  private probes = 0;
+
+  constructor(
+    private readonly config: BreakerConfig,
+    private readonly now: () => number = Date.now,
+    private readonly onChange: (state: BreakerState) => void = () => {},
+  ) {}
+
+  get state(): BreakerState {
+    if (!this.opened) return "closed";
+    return this.now() - this.openedAt >= this.config.openMs ? "half-open" : "open";
+  }
+
+  /** Half-open probes let through so far. */
+  get probeCount(): number {
+    return this.probes;
+  }
+
+  /** True when a call may go ahead; every true must be followed by `success()` or `failure()`. */
+  tryAcquire(): boolean {
+    const state = this.state;
+    if (state === "closed") return true;
+    if (state === "open" || this.probing) return false;
+    this.probing = true;
+    this.probes++;
+    this.onChange("half-open");
+    return true;
+  }
+
+  /** Gives back an acquired call that was never made: a half-open breaker may probe again. */
+  abandon(): void {
+    if (this.opened && this.probing) this.probing = false;
+  }
+
+  success(): void {
+    if (this.opened) {
+      if (!this.probing) return; // a call from before the breaker opened: it says nothing about now
+      this.reset();
+      this.onChange("closed");
+      return;
+    }
+    this.consecutive = 0;
+    this.push(false);
+  }
+
+  failure(): void {
+    if (this.opened) {
+      if (!this.probing) return;
+      this.probing = false;
+      this.openedAt = this.now();
+      this.onChange("open");
+      return;
+    }
+    this.consecutive++;
+    this.push(true);
+    const full = this.outcomes.length >= this.config.window;
+    if (this.consecutive >= this.config.failures || (full && this.failuresInWindow / this.outcomes.length >= this.config.errorRate)) {
+      this.opened = true;
+      this.openedAt = this.now();
+      this.onChange("open");
+    }
+  }
+
+  private push(failed: boolean): void {
+    this.outcomes.push(failed);
+    if (failed) this.failuresInWindow++;
+    if (this.outcomes.length > this.config.window && this.outcomes.shift() === true) this.failuresInWindow--;
+  }
+
+  private reset(): void {
+    this.opened = false;
+    this.probing = false;
+    this.consecutive = 0;
+    this.outcomes.length = 0;
+    this.failuresInWindow = 0;
+  }
+}

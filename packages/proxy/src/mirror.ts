@@ -1,0 +1,199 @@
+import {
+  type Comparator,
+  type ComparedResponse,
+  type ComparisonResult,
+  compileComparator,
+  compileRedactor,
+  type Redactor,
+} from "@darklaunch/core";
+import type { Backend } from "./backend.js";
+import type { RouteConfig } from "./proxy-config.js";
+import { type CallOutcome, type ProxyContext, recordCall } from "./proxy-context.js";
+import type { BackendRole, DropReason } from "./proxy-metrics.js";
+import { countPath } from "./proxy-stats.js";
+import { TokenBucket } from "./token-bucket.js";
+
+/** One request to mirror: what was sent to stable, and stable's response once it has streamed. */
+export interface MirrorJob {
+  method: string;
+  /** `/path?query` as the client sent it. */
+  url: string;
+  headers: Record<string, string | string[]>;
+  body: Buffer | undefined;
+  requestId: string;
+  baseline: Promise<ComparedResponse | undefined>;
+}
+
+/** A place taken for one mirror by `reserve()`; `send()` or `release()` gives it back. */
+export interface MirrorSlot {
+  withSecondary: boolean;
+}
+
+type MirrorResult = { response: ComparedResponse } | { overLimit: true } | undefined;
+
+/**
+ * The shadow half of one route: sends copies of requests to dark (and secondary) without ever
+ * touching the stable response — bounded in flight (excess dropped, never queued), rate-limited,
+ * timed out, behind each backend's breaker — and compares the answers off the request path.
+ */
+export class Mirror {
+  private inflight = 0;
+  private readonly bucket: TokenBucket | undefined;
+  private readonly comparator: Comparator;
+  private readonly redactor: Redactor;
+  private total = 0;
+  private mismatched = 0;
+
+  constructor(
+    private readonly route: RouteConfig,
+    private readonly dark: Backend,
+    private readonly secondary: Backend | undefined,
+    private readonly context: ProxyContext,
+  ) {
+    this.bucket = route.mirrorRate === undefined ? undefined : new TokenBucket(route.mirrorRate);
+    this.comparator = compileComparator(route.compare);
+    this.redactor = compileRedactor(route.redaction);
+  }
+
+  /** Counts a mirror that will not be sent (or not compared). */
+  drop(reason: DropReason): void {
+    this.context.metrics.dropped.inc({ reason });
+    this.context.stats.mirrors.dropped[reason]++;
+  }
+
+  /**
+   * Takes a place for one mirror before anything is copied (in flight, a token, the breakers), or
+   * counts why there is none and returns undefined: a request past the bounds costs nothing more.
+   */
+  reserve(): MirrorSlot | undefined {
+    if (this.inflight >= this.route.maxInflight) return this.refuse("inflight");
+    if (this.bucket !== undefined && !this.bucket.take()) return this.refuse("rate");
+    if (!this.dark.breaker.tryAcquire()) return this.refuse("breaker");
+    const withSecondary = this.secondary?.breaker.tryAcquire() === true;
+    this.inflight++;
+    const { stats, metrics } = this.context;
+    stats.mirrors.inflight++;
+    stats.mirrors.peakInflight = Math.max(stats.mirrors.peakInflight, stats.mirrors.inflight);
+    metrics.inflight.inc();
+    return { withSecondary };
+  }
+
+  /** Gives back a place whose request will not be sent (its body was over the limit, or never came). */
+  release(slot: MirrorSlot): void {
+    this.dark.breaker.abandon();
+    if (slot.withSecondary) this.secondary?.breaker.abandon();
+    this.leave();
+  }
+
+  /** Sends the job to dark (and secondary) in a reserved place; returns at once. */
+  send(slot: MirrorSlot, job: MirrorJob): void {
+    this.context.stats.mirrors.sent++;
+    const work = Promise.all([
+      this.call(this.dark, "dark", job),
+      slot.withSecondary && this.secondary ? this.call(this.secondary, "secondary", job) : undefined,
+    ]).then(async ([dark, secondary]) => {
+      this.leave();
+      const baseline = await job.baseline;
+      if (baseline === undefined || dark === undefined) return;
+      if (!("response" in dark)) return this.drop("body_limit");
+      const noise = secondary !== undefined && "response" in secondary ? secondary.response : undefined;
+      if (!this.context.queue.push(() => this.compare(job, baseline, dark.response, noise))) this.drop("queue");
+    });
+    this.context.track(work.catch((error: unknown) => this.context.warn("a mirror failed unexpectedly", error)));
+  }
+
+  private leave(): void {
+    this.inflight--;
+    this.context.stats.mirrors.inflight--;
+    this.context.metrics.inflight.dec();
+  }
+
+  private refuse(reason: DropReason): undefined {
+    this.drop(reason);
+    return undefined;
+  }
+
+  /** One mirrored call: never throws; undefined when no usable response came. */
+  private async call(backend: Backend, role: BackendRole, job: MirrorJob): Promise<MirrorResult> {
+    const started = performance.now();
+    const outcome: CallOutcome = {
+      route: this.route.name,
+      flag: this.route.flag,
+      role,
+      latencyMs: 0,
+      status: undefined,
+      // The secondary is a second stable, there only to measure noise: not an observation side.
+      side: role === "dark" ? "dark" : undefined,
+    };
+    const headers: Record<string, string | string[]> = { ...job.headers, "x-dark-launch": "shadow" };
+    if (job.body !== undefined) headers["content-length"] = String(job.body.length);
+    try {
+      const response = await backend.pool.request({
+        path: backend.path(job.url),
+        method: job.method,
+        headers,
+        body: job.body,
+        // undici's own timers, not an AbortSignal.timeout() per mirror: the dark side must send its
+        // headers, and then each part of its body, within the timeout.
+        headersTimeout: this.route.timeoutMs,
+        bodyTimeout: this.route.timeoutMs,
+      });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let overLimit = false;
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > this.route.bodyLimit) {
+          overLimit = true;
+          break; // destroys the body; the answer is not compared
+        }
+        chunks.push(chunk);
+      }
+      outcome.status = response.statusCode;
+      if (response.statusCode >= 500) backend.breaker.failure();
+      else backend.breaker.success();
+      if (overLimit) return { overLimit: true };
+      return { response: { status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks, size) } };
+    } catch {
+      backend.breaker.failure();
+      return undefined;
+    } finally {
+      outcome.latencyMs = performance.now() - started;
+      recordCall(this.context, outcome);
+    }
+  }
+
+  private compare(job: MirrorJob, baseline: ComparedResponse, dark: ComparedResponse, secondary: ComparedResponse | undefined): void {
+    const result = this.redacted(this.comparator(baseline, dark));
+    const noise = secondary === undefined ? undefined : this.redacted(this.comparator(baseline, secondary));
+    const verdict = this.context.observations.recordComparison({
+      flag: this.route.flag,
+      route: this.route.name,
+      result,
+      noise,
+      sample: {
+        requestId: job.requestId,
+        method: job.method,
+        url: this.redactor.url(job.url),
+        baselineStatus: baseline.status,
+        darkStatus: dark.status,
+      },
+    });
+    const { stats, metrics } = this.context;
+    this.total++;
+    stats.comparisons.total++;
+    if (verdict.mismatch) {
+      this.mismatched++;
+      stats.comparisons.mismatch++;
+    } else stats.comparisons.match++;
+    for (const path of new Set(verdict.real.map((d) => d.path))) countPath(stats.comparisons.fields, path);
+    for (const path of new Set(verdict.noise.map((d) => d.path))) countPath(stats.comparisons.noise, path);
+    metrics.comparisons.inc({ result: verdict.mismatch ? "mismatch" : "match" });
+    metrics.divergence.set({ route: this.route.name }, this.mismatched / this.total);
+  }
+
+  /** Secrets leave the proxy's hands hidden: the route's redaction runs before the recorder's own. */
+  private redacted(result: ComparisonResult): ComparisonResult {
+    return { ...result, differences: result.differences.map((d) => this.redactor.difference(d)) };
+  }
+}

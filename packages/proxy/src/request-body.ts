@@ -1,0 +1,91 @@
+import type { IncomingMessage } from "node:http";
+
+/**
+ * A request body read once, on its way to the serving backend, while up to `limit` bytes are kept
+ * for a mirror or a retry. The request is streamed, never held back: what is kept is a copy.
+ */
+export class RequestBody {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private over = false;
+  private state: "unread" | "reading" | "done" | "failed" = "unread";
+  private settle!: (complete: boolean) => void;
+  /** True once the body was read to its end within the limit; false when it was not (over, aborted). */
+  readonly done: Promise<boolean>;
+
+  constructor(
+    private readonly request: IncomingMessage,
+    private readonly limit: number,
+    /** False for a request without a body (no content-length, no transfer-encoding). */
+    readonly present: boolean,
+  ) {
+    this.done = new Promise((resolve) => {
+      this.settle = resolve;
+    });
+    if (!present) {
+      this.state = "done";
+      this.settle(true);
+    }
+  }
+
+  static of(request: IncomingMessage, limit: number): RequestBody {
+    const length = request.headers["content-length"];
+    const present = request.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+    return new RequestBody(request, limit, present);
+  }
+
+  /** True when the body was larger than the limit. */
+  get overLimit(): boolean {
+    return this.over;
+  }
+
+  /** The whole body, once read within the limit. */
+  get bytes(): Buffer | undefined {
+    if (this.state !== "done" || this.over) return undefined;
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
+  }
+
+  /** The body for the first backend: the request streamed through (undefined without a body). */
+  stream(): AsyncIterable<Buffer> | undefined {
+    if (!this.present) return undefined;
+    return this.read();
+  }
+
+  /**
+   * The body again for another backend (split mode's fallback): the kept bytes, or the untouched
+   * request when nothing was read yet; `false` when it was partly sent and cannot be replayed.
+   */
+  replay(): AsyncIterable<Buffer> | Buffer | undefined | false {
+    if (!this.present) return undefined;
+    if (this.state === "unread") return this.read();
+    return this.bytes ?? false;
+  }
+
+  private async *read(): AsyncGenerator<Buffer> {
+    this.state = "reading";
+    try {
+      for await (const chunk of this.request as AsyncIterable<Buffer>) {
+        if (!this.over) {
+          this.size += chunk.length;
+          if (this.size > this.limit) {
+            this.over = true;
+            this.chunks = [];
+          } else this.chunks.push(chunk);
+        }
+        yield chunk;
+      }
+      this.state = "done";
+      this.settle(!this.over);
+    } catch (error) {
+      this.state = "failed";
+      this.settle(false);
+      throw error;
+    } finally {
+      // The backend stopped reading early (it answered first, or the request was aborted).
+      if (this.state === "reading") {
+        this.state = "failed";
+        this.settle(false);
+      }
+    }
+  }
+}

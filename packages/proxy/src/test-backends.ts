@@ -1,0 +1,82 @@
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createClient, type DarkLaunchClient } from "@darklaunch/sdk";
+
+/** A request a test backend received, body read in full. */
+export interface Received {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface TestBackend {
+  url: string;
+  port: number;
+  received: Received[];
+  close(): Promise<void>;
+}
+
+/** What a test backend does with a request: answers it, or never does (tests return "hang" to say so). */
+export type Answer = (request: Received, response: ServerResponse) => unknown;
+
+/** A real HTTP backend on an ephemeral 127.0.0.1 port (or `port`) that records what it receives. */
+export async function startBackend(answer: Answer, port = 0): Promise<TestBackend> {
+  const received: Received[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const request = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString() };
+      received.push(request);
+      answer(request, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    port: actual,
+    received,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** JSON with a content-type, as most backends answer. */
+export function json(response: ServerResponse, body: unknown, status = 200): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
+}
+
+/** A URL on which nothing listens (a port that was free a moment ago). */
+export async function deadUrl(): Promise<{ url: string; port: number }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return { url: `http://127.0.0.1:${port}`, port };
+}
+
+/** A real SDK client, offline, serving one flag whose every subject gets `value` (e.g. "shadow", "dark", true). */
+export function clientServing(flag: string, value: string | boolean): DarkLaunchClient {
+  const variants = typeof value === "boolean" ? { on: true, off: false } : { stable: "stable", shadow: "shadow", dark: "dark" };
+  const variant = typeof value === "boolean" ? (value ? "on" : "off") : value;
+  const offVariant = typeof value === "boolean" ? "off" : "stable";
+  return createClient({
+    offline: true,
+    bootstrap: { flags: [{ key: flag, variants, offVariant, enabled: true, fallthrough: { variant } }] },
+  });
+}
+
+/** Waits until `check` holds (polling), failing with `what` after `ms`. */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
