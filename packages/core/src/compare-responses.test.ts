@@ -19,6 +19,19 @@ describe("compareResponses: status and headers", () => {
     expect(compareResponses(json({ a: 1 }), json({ a: 1 }))).toEqual({ match: true, differences: [], truncated: false });
   });
 
+  it("matches byte-identical bodies without reading them, and still finds one changed byte", () => {
+    const bytes = new TextEncoder().encode(JSON.stringify({ items: [{ price: 10 }], id: "x" }));
+    const same = { status: 200, headers: JSON_HEADERS, body: bytes };
+    expect(compareResponses(same, { ...same, body: bytes.slice() })).toEqual({ match: true, differences: [], truncated: false });
+    const changed = bytes.slice();
+    changed[changed.indexOf(0x31)] = 0x32; // "10" → "20"
+    expect(compareResponses(same, { ...same, body: changed }).differences).toEqual([
+      { path: "body.items[].price", location: "body.items[0].price", kind: "changed", baseline: 10, dark: 20 },
+    ]);
+    // Same bytes, different status: the status still counts.
+    expect(compareResponses(same, { ...same, status: 500 }).differences.map((d) => d.path)).toEqual(["status"]);
+  });
+
   it("reports a changed status at path status", () => {
     expect(compareResponses(json({}, 200), json({}, 503))).toEqual({
       match: false,
