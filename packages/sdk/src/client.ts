@@ -209,7 +209,9 @@ export class DarkLaunchClient {
       this.telemetry = new Telemetry(
         options.telemetry ?? {},
         { instance, sdk: { name: SDK_NAME, version: SDK_VERSION } },
-        (batch) => postJson(target, "/api/v1/sdk/telemetry", batch, "TELEMETRY_FAILED"),
+        async (batch) => {
+          await postJson(target, "/api/v1/sdk/telemetry", batch, "TELEMETRY_FAILED");
+        },
         (error) => this.emit("error", error instanceof SdkError ? error : new SdkError("TELEMETRY_FAILED", String(error))),
         this.now,
       );
@@ -330,6 +332,7 @@ export class DarkLaunchClient {
     return {
       sentWindows: 0,
       rejectedWindows: 0,
+      skippedWindows: 0,
       failedPosts: 0,
       ...this.reporter?.counters,
       ...this.experiments.stats,

@@ -9,7 +9,8 @@ export interface PostTarget {
 }
 
 /**
- * POSTs a JSON body with the SDK token. Resolves on a 2xx; otherwise throws an `SdkError` with
+ * POSTs a JSON body with the SDK token. Resolves on a 2xx with the answer's JSON body (undefined
+ * when it has none or it is not JSON); otherwise throws an `SdkError` with
  * `code` whose `status` is the HTTP status, or 0 when there was no answer (network error, timeout),
  * so that a caller can tell a retryable failure from a refusal.
  */
@@ -19,7 +20,7 @@ export async function postJson(
   body: unknown,
   code: SdkErrorCode,
   signal: AbortSignal = AbortSignal.timeout(10_000),
-): Promise<void> {
+): Promise<unknown> {
   let response: Response;
   try {
     response = await target.fetch(`${target.url}${path}`, {
@@ -31,8 +32,16 @@ export async function postJson(
   } catch (error) {
     throw new SdkError(code, `cannot POST ${path} to ${target.url}: ${(error as Error).message}`);
   }
-  await response.body?.cancel().catch(() => {});
-  if (response.status >= 300) throw new SdkError(code, `POST ${path} answered HTTP ${response.status}`, response.status);
+  if (response.status >= 300) {
+    await response.body?.cancel().catch(() => {});
+    throw new SdkError(code, `POST ${path} answered HTTP ${response.status}`, response.status);
+  }
+  if (!(response.headers.get("content-type") ?? "").includes("json")) {
+    await response.body?.cancel().catch(() => {});
+    return undefined;
+  }
+  // The request succeeded: an answer that cannot be read changes nothing about that.
+  return response.json().catch(() => undefined);
 }
 
 /** True for a failure worth retrying later: no answer, a 5xx, or 429. */

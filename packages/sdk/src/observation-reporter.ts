@@ -8,6 +8,8 @@ export interface ObservationReportStats {
   sentWindows: number;
   /** Windows the server refused (a 4xx other than 429): dropped, not retried. */
   rejectedWindows: number;
+  /** Windows the server accepted the batch of but skipped: their flag does not exist there. */
+  skippedWindows: number;
   /** POSTs that failed, whether retried (no answer, 5xx, 429) or refused. */
   failedPosts: number;
 }
@@ -22,12 +24,13 @@ export interface ObservationReportStats {
 export class ObservationReporter {
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
-  private readonly stats: ObservationReportStats = { sentWindows: 0, rejectedWindows: 0, failedPosts: 0 };
+  private readonly stats: ObservationReportStats = { sentWindows: 0, rejectedWindows: 0, skippedWindows: 0, failedPosts: 0 };
 
   constructor(
     private readonly recorder: ObservationRecorder,
     private readonly instance: string,
-    private readonly send: (batch: ObservationBatch, signal: AbortSignal) => Promise<void>,
+    /** Resolves with the server's answer (`{ accepted, skipped }`), or rejects with an `SdkError`. */
+    private readonly send: (batch: ObservationBatch, signal: AbortSignal) => Promise<unknown>,
     private readonly onError: (error: SdkError) => void,
     private readonly intervalMs: number,
   ) {}
@@ -67,8 +70,15 @@ export class ObservationReporter {
       const chunk = windows.slice(i, i + MAX_WINDOWS_PER_BATCH);
       const signal = AbortSignal.timeout(deadline === undefined ? 10_000 : Math.max(1, deadline - Date.now()));
       try {
-        await this.send({ instance: this.instance, windows: chunk }, signal);
-        this.stats.sentWindows += chunk.length;
+        const skipped = skippedFlags(await this.send({ instance: this.instance, windows: chunk }, signal));
+        this.stats.sentWindows += chunk.length - skipped.length;
+        this.stats.skippedWindows += skipped.length;
+        if (skipped.length > 0) {
+          const flags = [...new Set(skipped)].map((f) => JSON.stringify(f)).join(", ");
+          this.onError(
+            new SdkError("OBSERVATIONS_FAILED", `the server skipped ${skipped.length} observation windows: no flag ${flags} there`),
+          );
+        }
       } catch (error) {
         this.stats.failedPosts++;
         if (isRetryable(error)) {
@@ -88,4 +98,11 @@ export class ObservationReporter {
       }
     }
   }
+}
+
+/** The flags of windows the server skipped, from its answer `{ accepted, skipped: [{ index, flag, reason }] }`. */
+function skippedFlags(answer: unknown): string[] {
+  const skipped = (answer as { skipped?: unknown } | undefined)?.skipped;
+  if (!Array.isArray(skipped)) return [];
+  return skipped.map((s) => (typeof (s as { flag?: unknown })?.flag === "string" ? (s as { flag: string }).flag : "?"));
 }

@@ -125,6 +125,20 @@ describe("against the real server, in process", () => {
     expect(mismatches.body.fields).toEqual(expect.arrayContaining([expect.objectContaining({ path: "body.total" })]));
   });
 
+  it("windows of a flag the server does not know are counted as skipped and reported, not as sent", async () => {
+    const client = createClient({ url, token, telemetry: false, observations: { flushIntervalMs: 60_000 } });
+    const errors: SdkError[] = [];
+    client.on("error", (error) => errors.push(error));
+    await client.ready();
+    client.observations.recordRequest({ flag: "no-such-flag", route: "GET /x", side: "dark", latencyMs: 3 });
+    client.observations.recordRequest({ flag: "checkout-v2", route: "GET /x", side: "dark", latencyMs: 3 });
+    await client.close();
+    expect(client.observationStats()).toMatchObject({ sentWindows: 1, skippedWindows: 1, rejectedWindows: 0, failedPosts: 0 });
+    expect(errors.map((e) => [e.code, e.message])).toEqual([
+      ["OBSERVATIONS_FAILED", 'the server skipped 1 observation windows: no flag "no-such-flag" there'],
+    ]);
+  });
+
   it("a wrong token: a clear error, and no retry storm", async () => {
     const client = createClient({ url, token: "dl_sdk_wrong-0123456789abcdef", readyTimeoutMs: 10_000, telemetry: false });
     clients.push(client);
