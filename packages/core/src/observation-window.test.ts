@@ -104,6 +104,44 @@ describe("parseObservationBatch", () => {
     ]);
   });
 
+  it("takes the simple form a service can write by hand: raw latencies, sides and counters left out", () => {
+    const batch = parseObservationBatch({
+      windows: [
+        {
+          flag: "checkout-v2",
+          source: "api",
+          route: "POST /pay",
+          start: "2026-11-22T07:31:00Z",
+          dark: { errors: 1, latenciesMs: [12, 30, 7.5] },
+        },
+      ],
+    });
+    const [w] = batch.windows;
+    expect(w?.baseline).toEqual(emptyWindow(KEY).baseline);
+    expect(w?.dark).toMatchObject({ requests: 3, errors: 1, reservoir: [12, 30, 7.5] });
+    expect(w?.dark.latency).toMatchObject({ count: 3, min: 7.5, max: 30, sum: 49.5 });
+    expect(w?.comparison).toEqual(emptyWindow(KEY).comparison);
+    expect(w?.samples).toEqual([]);
+  });
+
+  it("names what is wrong in the simple form", () => {
+    const at = (dark: unknown) => {
+      try {
+        parseObservationBatch({ windows: [{ flag: "f", source: "api", route: "r", start: "2026-11-22T07:31:00Z", dark }] });
+      } catch (error) {
+        return (error as ValidationError).problems.map((p) => `${p.path}: ${p.message}`);
+      }
+      return [];
+    };
+    expect(at({ requests: 2, latenciesMs: [1] })).toEqual([
+      "windows[0].dark.requests: requests must equal the number of latenciesMs (or be left out)",
+    ]);
+    expect(at({ errors: 2, latenciesMs: [1] })).toEqual(["windows[0].dark.errors: errors must not exceed requests"]);
+    expect(at({ latenciesMs: [1, "x"] })).toEqual(["windows[0].dark.latenciesMs[1]: must be a number"]);
+    expect(at({ latenciesMs: [1], extra: true })[0]).toMatch(/^windows\[0\]\.dark: Unrecognized key/);
+    expect(at("fast")[0]).toMatch(/^windows\[0\]\.dark: /);
+  });
+
   it("refuses what is not a batch", () => {
     expect(() => parseObservationBatch(null)).toThrow(/observation batch is invalid/);
     expect(() => parseObservationBatch({ windows: "x" })).toThrow(ValidationError);

@@ -187,6 +187,43 @@ const SideSchema = z
   .refine((s) => s.errors <= s.requests, { error: "errors must not exceed requests", path: ["errors"] })
   .refine((s) => s.latency.count === s.requests, { error: "latency.count must equal requests", path: ["latency", "count"] });
 
+/** Most raw latencies one side may carry in the simple form. */
+export const MAX_RAW_LATENCIES = 10_000;
+
+/**
+ * The simple form of a side, for services that post their own observations: raw latencies, from
+ * which the server builds the sketch and the reservoir. `requests` defaults to their number.
+ */
+const RawSideSchema = z
+  .strictObject({
+    requests: Count.optional(),
+    errors: Count.default(0),
+    latenciesMs: z.array(Latency).max(MAX_RAW_LATENCIES, `holds at most ${MAX_RAW_LATENCIES} latencies (send more windows, or sketches)`),
+  })
+  .refine((s) => s.requests === undefined || s.requests === s.latenciesMs.length, {
+    error: "requests must equal the number of latenciesMs (or be left out)",
+    path: ["requests"],
+  })
+  .refine((s) => s.errors <= s.latenciesMs.length, { error: "errors must not exceed requests", path: ["errors"] })
+  .transform((s): SideWindow => {
+    const sketch = new LatencySketch();
+    const reservoir = new LatencyReservoir();
+    for (const ms of s.latenciesMs) {
+      sketch.record(ms);
+      reservoir.record(ms);
+    }
+    return { requests: s.latenciesMs.length, errors: s.errors, latency: sketch.toJSON(), reservoir: reservoir.toArray() };
+  });
+
+/** A side in either form: a sketch, or raw `latenciesMs`. */
+const SideInputSchema = z.unknown().transform((value, ctx): SideWindow => {
+  const schema = typeof value === "object" && value !== null && "latenciesMs" in value ? RawSideSchema : SideSchema;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+  return z.NEVER;
+});
+
 const FieldMap = z
   .record(z.string().min(1).max(512), Count)
   .refine((m) => Object.keys(m).length <= MAX_FIELDS_PER_WINDOW + 1, { error: `holds at most ${MAX_FIELDS_PER_WINDOW} paths` });
@@ -225,10 +262,13 @@ export const ObservationWindowSchema = z.strictObject({
   source: z.enum(OBSERVATION_SOURCES, { error: `must be one of ${OBSERVATION_SOURCES.join(", ")}` }),
   route: z.string({ error: "must be a string" }).min(1, "must not be empty").max(256, "must be at most 256 characters"),
   start: IsoDateSchema.refine((text) => Date.parse(text) % MINUTE_MS === 0, { error: "must be the start of a minute" }),
-  baseline: SideSchema,
-  dark: SideSchema,
-  comparison: ComparisonSchema,
-  samples: z.array(SampleSchema).max(MAX_SAMPLES_PER_WINDOW, `holds at most ${MAX_SAMPLES_PER_WINDOW} samples`),
+  baseline: SideInputSchema.optional(),
+  dark: SideInputSchema.optional(),
+  comparison: ComparisonSchema.default(() => emptyComparison()),
+  samples: z
+    .array(SampleSchema)
+    .max(MAX_SAMPLES_PER_WINDOW, `holds at most ${MAX_SAMPLES_PER_WINDOW} samples`)
+    .default(() => []),
 });
 
 export const ObservationBatchSchema = z.strictObject({
@@ -238,11 +278,22 @@ export const ObservationBatchSchema = z.strictObject({
 
 /**
  * Checks a posted batch and returns it with `start` in canonical ISO form; throws a
- * `ValidationError` naming every bad field (`windows[3].dark.errors: errors must not exceed requests`).
+ * `ValidationError` naming every bad field (`windows[3].dark.errors: errors must not exceed
+ * requests`). A side may come as raw `{ requests?, errors, latenciesMs }` (turned into a sketch and
+ * a reservoir here) or be left out, and `comparison` and `samples` may be left out: a service
+ * posting its own numbers needs only flag, source, route, start and one side's latencies.
  */
 export function parseObservationBatch(input: unknown): ObservationBatch {
   const parsed = ObservationBatchSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError("observation batch", zodProblems(parsed.error, []));
-  const windows = parsed.data.windows.map((w) => ({ ...w, start: new Date(Date.parse(w.start)).toISOString() }) as ObservationWindow);
+  const windows = parsed.data.windows.map(
+    (w): ObservationWindow => ({
+      ...w,
+      start: new Date(Date.parse(w.start)).toISOString(),
+      // An absent side is one where nothing was observed.
+      baseline: w.baseline ?? emptySide(),
+      dark: w.dark ?? emptySide(),
+    }),
+  );
   return { instance: parsed.data.instance, windows };
 }

@@ -24,10 +24,33 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
   useTestServer(factory, async (server) => {
     t = server;
     if (!t) return;
-    for (const key of ["o-read", "o-merge", "o-race", "o-bad", "o-series", "o-diff", "o-archived"]) {
+    for (const key of ["o-read", "o-merge", "o-race", "o-bad", "o-series", "o-diff", "o-archived", "o-simple"]) {
       await t.request("POST", "/api/v1/flags", testFlag(key));
     }
     await t.request("POST", "/api/v1/flags/o-archived/archive");
+  });
+
+  it("takes a window a service writes by hand: raw latencies, one side, no counters", async (ctx) => {
+    if (!t) return ctx.skip("no Postgres");
+    const simple = {
+      flag: "o-simple",
+      source: "api",
+      route: "POST /pay",
+      start: iso(BASE),
+      dark: { errors: 1, latenciesMs: [10, 20, 30, 40] },
+    };
+    expect((await post(t, [simple, simple])).body).toEqual({ accepted: 2, skipped: [] });
+    const read = await t.request("GET", `/api/v1/flags/o-simple/observations?since=${iso(BASE)}&until=${iso(BASE + MIN)}`, undefined, {
+      scope: "read",
+    });
+    expect(read.body.totals.dark).toMatchObject({ requests: 8, errors: 2, errorRate: 0.25, mean: 25 });
+    expect(read.body.totals.baseline).toMatchObject({ requests: 0, errors: 0, errorRate: null, p99: null });
+    expect(read.body.totals.comparison).toEqual({ total: 0, matched: 0, mismatched: 0, divergenceRate: null });
+    const bad = await post(t, [{ ...simple, dark: { requests: 5, latenciesMs: [1] } }]);
+    expect(bad.status).toBe(400);
+    expect(bad.body.details).toEqual([
+      { path: "windows[0].dark.requests", message: "requests must equal the number of latenciesMs (or be left out)" },
+    ]);
   });
 
   it("stores a posted window and reads back its exact counts", async (ctx) => {
