@@ -5,7 +5,9 @@
  * 100 % with a fast dark backend, a dark backend answering after 200 ms, and a dark backend that is
  * down; then the same three through nginx's `mirror` module when nginx is installed. Backends, the
  * proxy (a fresh process per case, so its peak memory is the case's own) and the control plane each
- * run in a process of their own; the load generator runs here.
+ * run in a process of their own; the load generator runs here. The cases run in ROUNDS interleaved
+ * rounds (PROXY_BENCH_ROUNDS, default 3) and each reports its median run: on a shared machine one
+ * noisy minute then costs every case alike instead of deciding a comparison.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -30,8 +32,9 @@ import {
 } from "./processes.js";
 
 const CONNECTIONS = Number(process.env.PROXY_BENCH_CONNECTIONS ?? 32);
-const DURATION_S = Number(process.env.PROXY_BENCH_SECONDS ?? 8);
+const DURATION_S = Number(process.env.PROXY_BENCH_SECONDS ?? 6);
 const WARMUP_S = 2;
+const ROUNDS = Number(process.env.PROXY_BENCH_ROUNDS ?? 3);
 const ADMIN_SECRET = "dl_admin_bench-proxy-0123456789abcdef";
 const cliMain = fileURLToPath(new URL("../../packages/cli/dist/main.js", import.meta.url));
 const backendsScript = fileURLToPath(new URL("./proxy-backends.js", import.meta.url));
@@ -294,32 +297,51 @@ function verdict(ok: boolean): string {
   return ok ? "PASS" : "FAIL";
 }
 
+/** The median run of a case by throughput (its latencies with it), with the highest peak memory of all runs. */
+function median(runs: CaseResult[]): CaseResult {
+  const sorted = runs.slice().sort((a, b) => a.reqPerSec - b.reqPerSec);
+  const middle = sorted[Math.floor(sorted.length / 2)] as CaseResult;
+  const peaks = runs.map((r) => r.peakMiB).filter((m): m is number => m !== undefined);
+  return { ...middle, peakMiB: peaks.length === 0 ? undefined : Math.max(...peaks) };
+}
+
 async function main(): Promise<void> {
   console.log(
-    `darklaunch bench:proxy — node ${process.version}; ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per case; every part in its own process on 127.0.0.1`,
+    `darklaunch bench:proxy — node ${process.version}; ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per case, ${ROUNDS} rounds (cases interleaved, median run reported); every part in its own process on 127.0.0.1`,
   );
   const setup = await setUp();
-  const results: CaseResult[] = [];
-  const direct = await runCase("direct to stable", `${setup.stable}/orders/1842`, undefined, undefined);
-  results.push(direct);
-  const off = await proxyCase(setup, "darklaunch proxy, shadowing off", "bench-off", setup.darkFast, setup.darkFast);
-  results.push(off);
-  const fast = await proxyCase(setup, "darklaunch shadow 100 %, fast dark", "bench-shadow", setup.darkFast, setup.darkFast);
-  results.push(fast);
-  const slow = await proxyCase(setup, "darklaunch shadow 100 %, dark 200 ms", "bench-shadow", setup.darkSlow, setup.darkSlow);
-  results.push(slow);
-  const down = await proxyCase(setup, "darklaunch shadow 100 %, dark down", "bench-shadow", setup.darkDown, undefined);
-  results.push(down);
   const nginx = nginxPath();
-  let nginxFast: CaseResult | undefined;
-  if (nginx === undefined) {
-    console.log("nginx is not installed: its rows are skipped (Debian: apt-get install nginx-light)");
-  } else {
-    nginxFast = await nginxCase(nginx, setup, "nginx mirror, fast dark", setup.darkFast, setup.darkFast);
-    results.push(nginxFast);
-    results.push(await nginxCase(nginx, setup, "nginx mirror, dark 200 ms", setup.darkSlow, setup.darkSlow));
-    results.push(await nginxCase(nginx, setup, "nginx mirror, dark down", setup.darkDown, undefined));
+  if (nginx === undefined) console.log("nginx is not installed: its rows are skipped (Debian: apt-get install nginx-light)");
+  const cases: [string, () => Promise<CaseResult>][] = [
+    ["direct to stable", () => runCase("direct to stable", `${setup.stable}/orders/1842`, undefined, undefined)],
+    ["off", () => proxyCase(setup, "darklaunch proxy, shadowing off", "bench-off", setup.darkFast, setup.darkFast)],
+    ["fast", () => proxyCase(setup, "darklaunch shadow 100 %, fast dark", "bench-shadow", setup.darkFast, setup.darkFast)],
+    ["slow", () => proxyCase(setup, "darklaunch shadow 100 %, dark 200 ms", "bench-shadow", setup.darkSlow, setup.darkSlow)],
+    ["down", () => proxyCase(setup, "darklaunch shadow 100 %, dark down", "bench-shadow", setup.darkDown, undefined)],
+  ];
+  if (nginx !== undefined) {
+    cases.push(
+      ["nginx fast", () => nginxCase(nginx, setup, "nginx mirror, fast dark", setup.darkFast, setup.darkFast)],
+      ["nginx slow", () => nginxCase(nginx, setup, "nginx mirror, dark 200 ms", setup.darkSlow, setup.darkSlow)],
+      ["nginx down", () => nginxCase(nginx, setup, "nginx mirror, dark down", setup.darkDown, undefined)],
+    );
   }
+  // Rounds interleave the cases, so a slow minute of a shared machine hits every case alike.
+  const runs = new Map<string, CaseResult[]>(cases.map(([id]) => [id, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [id, run] of cases) {
+      const result = await run();
+      runs.get(id)?.push(result);
+      console.log(`  round ${round}: ${result.name.padEnd(34)} ${result.reqPerSec.toFixed(0).padStart(7)} req/s, p99 ${result.p99} ms`);
+    }
+  }
+  const results = cases.map(([id]) => median(runs.get(id) ?? []));
+  const byId = new Map(cases.map(([id], i) => [id, results[i] as CaseResult]));
+  const off = byId.get("off") as CaseResult;
+  const fast = byId.get("fast") as CaseResult;
+  const slow = byId.get("slow") as CaseResult;
+  const down = byId.get("down") as CaseResult;
+  const nginxFast = byId.get("nginx fast");
 
   console.log(
     `\n${"case".padEnd(34)} ${"req/s".padStart(8)} ${"÷ off".padStart(7)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)} ${"peak RSS".padStart(11)} ${"mirrored".padStart(9)} ${"errors".padStart(7)}`,
