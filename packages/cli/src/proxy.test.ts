@@ -129,6 +129,62 @@ describe("darklaunch proxy", () => {
       url: server.url,
     });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("routes[0].dark: must be an http(s) URL");
+    expect(bad.stderr).toContain('--dark: must be an http(s) URL without query or credentials, got "nope"');
+  });
+
+  it("names the option or config field of every bad value (exit 2)", async () => {
+    const base = ["proxy", "--flag", "x", "--stable", stable.url, "--dark", dark.url];
+    const listen = await runCli([...base, "--listen", "nope"], { url: server.url, token: "t" });
+    expect(listen.code).toBe(2);
+    expect(listen.stderr).toContain('--listen: must be host:port, e.g. 127.0.0.1:8080, got "nope"');
+    const inflight = await runCli([...base, "--max-inflight", "x"], { url: server.url, token: "t" });
+    expect(inflight.code).toBe(2);
+    expect(inflight.stderr).toMatch(/--max-inflight.*must be a whole number of at least 1, got "x"/);
+    const methods = await runCli([...base, "--mirror-methods", "G E T", "--listen", "127.0.0.1:0"], { url: server.url, token: "t" });
+    expect(methods.code).toBe(2);
+    expect(methods.stderr).toContain("--mirror-methods: must be a list of HTTP methods");
+
+    const file = join(dir, "bad-values.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ routes: [{ match: { pathPrefix: "/" }, flag: "x", stable: stable.url, dark: dark.url, maxInflight: "x" }] }),
+    );
+    const fromFile = await runCli(["proxy", "--config", file], { url: server.url, token: "t" });
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.stderr).toContain(`the proxy configuration in ${file} is invalid`);
+    expect(fromFile.stderr).toContain('routes[0].maxInflight: must be a whole number of at least 1, got "x"');
+  });
+
+  it("says clearly when the config file is missing or not JSON / YAML", async () => {
+    const missing = await runCli(["proxy", "--config", join(dir, "absent.yaml")], { url: server.url, token: "t" });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain(`cannot read ${join(dir, "absent.yaml")}: ENOENT`);
+    const json = join(dir, "broken.json");
+    writeFileSync(json, '{"routes": [');
+    const notJson = await runCli(["proxy", "--config", json], { url: server.url, token: "t" });
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toContain(`${json} is not valid JSON`);
+    const yaml = join(dir, "broken.yaml");
+    writeFileSync(yaml, "routes: [\n  - {");
+    const notYaml = await runCli(["proxy", "--config", yaml], { url: server.url, token: "t" });
+    expect(notYaml.code).toBe(2);
+    expect(notYaml.stderr).toContain(`${yaml} is not valid YAML`);
+    expect(`${missing.stderr}${notJson.stderr}${notYaml.stderr}`).not.toMatch(/\n\s+at /); // no stack traces
+  });
+
+  it("exits non-zero with a clear message when the port is in use", async () => {
+    const taken = await startBackend((_req, res) => json(res, {}));
+    try {
+      const token = await server.token("sdk");
+      const result = await runCli(
+        ["proxy", "--flag", "cli-proxy", "--stable", stable.url, "--dark", dark.url, "--listen", `127.0.0.1:${taken.port}`],
+        { url: server.url, token },
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`listen: 127.0.0.1:${taken.port} is in use`);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await taken.close();
+    }
   });
 });

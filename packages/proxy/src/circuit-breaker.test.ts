@@ -23,7 +23,7 @@ describe("CircuitBreaker", () => {
     expect(b.state).toBe("closed");
     b.failure();
     expect(b.state).toBe("open");
-    expect(b.tryAcquire()).toBe(false);
+    expect(b.tryAcquire()).toBeUndefined();
   });
 
   it("opens on the error rate over a full window, not before", () => {
@@ -47,16 +47,45 @@ describe("CircuitBreaker", () => {
     expect(b.state).toBe("open");
     advance(1);
     expect(b.state).toBe("half-open");
-    expect(b.tryAcquire()).toBe(true);
-    expect(b.tryAcquire()).toBe(false); // one probe at a time
-    b.failure();
+    expect(b.tryAcquire()).toBe("probe");
+    expect(b.tryAcquire()).toBeUndefined(); // one probe at a time
+    b.failure("probe");
     expect(b.state).toBe("open");
     advance(1000);
-    expect(b.tryAcquire()).toBe(true);
-    b.success();
+    expect(b.tryAcquire()).toBe("probe");
+    b.success("probe");
     expect(b.state).toBe("closed");
     expect(b.probeCount).toBe(2);
     expect(changes).toEqual(["open", "half-open", "open", "half-open", "closed"]);
+  });
+
+  it("lets only the probe decide: calls from before the opening that end during it count for nothing", () => {
+    const { b, advance } = breaker({ ...DEFAULT_BREAKER, failures: 1, openMs: 1000 });
+    const early = b.tryAcquire(); // a slow call, made while closed
+    expect(early).toBe("call");
+    b.failure();
+    advance(1000);
+    const probe = b.tryAcquire();
+    expect(probe).toBe("probe");
+    b.success(early); // the slow call ends well during the probe: not a verdict on now
+    expect(b.state).toBe("half-open");
+    b.failure(early);
+    expect(b.tryAcquire()).toBeUndefined(); // the probe is still out
+    b.success(probe);
+    expect(b.state).toBe("closed");
+  });
+
+  it("an abandoned probe lets the next call probe; an abandoned call changes nothing", () => {
+    const { b, advance } = breaker({ ...DEFAULT_BREAKER, failures: 1, openMs: 1000 });
+    const call = b.tryAcquire();
+    b.failure();
+    advance(1000);
+    const probe = b.tryAcquire();
+    b.abandon(call ?? "call");
+    expect(b.tryAcquire()).toBeUndefined();
+    b.abandon(probe ?? "probe");
+    expect(b.tryAcquire()).toBe("probe");
+    expect(b.probeCount).toBe(2);
   });
 });
 

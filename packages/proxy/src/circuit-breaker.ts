@@ -2,6 +2,9 @@ import type { BreakerConfig } from "./proxy-config.js";
 
 export type BreakerState = "closed" | "half-open" | "open";
 
+/** What `tryAcquire()` grants: an ordinary call (closed) or the single half-open probe. */
+export type BreakerPermit = "call" | "probe";
+
 /** The `breaker_state` gauge's values. */
 export const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
 
@@ -12,8 +15,9 @@ export const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, "h
  * a success closes it, a failure opens it again.
  *
  * @example
- * if (!breaker.tryAcquire()) return dropped("breaker");
- * try { await call(); breaker.success(); } catch { breaker.failure(); }
+ * const permit = breaker.tryAcquire();
+ * if (permit === undefined) return dropped("breaker");
+ * try { await call(); breaker.success(permit); } catch { breaker.failure(permit); }
  */
 export class CircuitBreaker {
   private consecutive = 0;
@@ -40,25 +44,30 @@ export class CircuitBreaker {
     return this.probes;
   }
 
-  /** True when a call may go ahead; every true must be followed by `success()` or `failure()`. */
-  tryAcquire(): boolean {
+  /**
+   * A permit when a call may go ahead, undefined when not. Every permit must be handed back to
+   * `success()`, `failure()` or (for a call never made, or given up) `abandon()`.
+   */
+  tryAcquire(): BreakerPermit | undefined {
     const state = this.state;
-    if (state === "closed") return true;
-    if (state === "open" || this.probing) return false;
+    if (state === "closed") return "call";
+    if (state === "open" || this.probing) return undefined;
     this.probing = true;
     this.probes++;
     this.onChange("half-open");
-    return true;
+    return "probe";
   }
 
-  /** Gives back an acquired call that was never made: a half-open breaker may probe again. */
-  abandon(): void {
-    if (this.opened && this.probing) this.probing = false;
+  /** Gives back a permit whose call was never made or was given up: a half-open breaker may probe again. */
+  abandon(permit: BreakerPermit): void {
+    if (permit === "probe") this.probing = false;
   }
 
-  success(): void {
+  success(permit: BreakerPermit = "call"): void {
     if (this.opened) {
-      if (!this.probing) return; // a call from before the breaker opened: it says nothing about now
+      // Only the probe speaks for the backend now: a call from before the breaker opened (it may
+      // end during the probe) says nothing about it.
+      if (permit !== "probe" || !this.probing) return;
       this.reset();
       this.onChange("closed");
       return;
@@ -67,9 +76,9 @@ export class CircuitBreaker {
     this.push(false);
   }
 
-  failure(): void {
+  failure(permit: BreakerPermit = "call"): void {
     if (this.opened) {
-      if (!this.probing) return;
+      if (permit !== "probe" || !this.probing) return;
       this.probing = false;
       this.openedAt = this.now();
       this.onChange("open");

@@ -37,6 +37,8 @@ export function withoutHopByHop(
   return out;
 }
 
+const VIA = "1.1 darklaunch";
+
 /** What goes to a backend: the client's headers minus hop-by-hop and `host`, plus forwarding headers. */
 export function backendHeaders(
   incoming: IncomingHttpHeaders,
@@ -45,11 +47,18 @@ export function backendHeaders(
 ): Record<string, string | string[]> {
   const out = withoutHopByHop(incoming);
   delete out.host;
+  // Node has already answered `expect: 100-continue` to the client; undici refuses the header.
+  delete out.expect;
   out["x-request-id"] = requestId;
   const forwardedFor = incoming["x-forwarded-for"];
   if (remoteAddress !== undefined)
     out["x-forwarded-for"] = forwardedFor === undefined ? remoteAddress : `${forwardedFor}, ${remoteAddress}`;
   if (incoming.host !== undefined && incoming["x-forwarded-host"] === undefined) out["x-forwarded-host"] = incoming.host;
+  // The proxy listens on plain HTTP: a TLS terminator in front sets its own value, which is kept.
+  if (incoming["x-forwarded-proto"] === undefined) out["x-forwarded-proto"] = "http";
+  // RFC 9110 §7.6.3: a gateway MUST add itself to Via on the requests it forwards.
+  const via = incoming.via;
+  out.via = via === undefined ? VIA : `${via}, ${VIA}`;
   return out;
 }
 

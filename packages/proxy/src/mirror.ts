@@ -7,10 +7,12 @@ import {
   type Redactor,
 } from "@darklaunch/core";
 import type { Backend } from "./backend.js";
+import type { BreakerPermit } from "./circuit-breaker.js";
 import type { RouteConfig } from "./proxy-config.js";
 import { type CallOutcome, type ProxyContext, recordCall } from "./proxy-context.js";
 import type { BackendRole, DropReason } from "./proxy-metrics.js";
 import { countPath } from "./proxy-stats.js";
+import type { ResponseCapture } from "./response-capture.js";
 import { TokenBucket } from "./token-bucket.js";
 
 /** One request to mirror: what was sent to stable, and stable's response once it has streamed. */
@@ -21,12 +23,15 @@ export interface MirrorJob {
   headers: Record<string, string | string[]>;
   body: Buffer | undefined;
   requestId: string;
-  baseline: Promise<ComparedResponse | undefined>;
+  /** Stable's response as it streams to the client. */
+  baseline: ResponseCapture;
 }
 
 /** A place taken for one mirror by `reserve()`; `send()` or `release()` gives it back. */
 export interface MirrorSlot {
-  withSecondary: boolean;
+  dark: BreakerPermit;
+  /** Undefined: the secondary's breaker refused (or there is none); dark is still mirrored. */
+  secondary: BreakerPermit | undefined;
 }
 
 type MirrorResult = { response: ComparedResponse } | { overLimit: true } | undefined;
@@ -68,20 +73,21 @@ export class Mirror {
   reserve(): MirrorSlot | undefined {
     if (this.inflight >= this.route.maxInflight) return this.refuse("inflight");
     if (this.bucket !== undefined && !this.bucket.take()) return this.refuse("rate");
-    if (!this.dark.breaker.tryAcquire()) return this.refuse("breaker");
-    const withSecondary = this.secondary?.breaker.tryAcquire() === true;
+    const dark = this.dark.breaker.tryAcquire();
+    if (dark === undefined) return this.refuse("breaker");
+    const secondary = this.secondary?.breaker.tryAcquire();
     this.inflight++;
     const { stats, metrics } = this.context;
     stats.mirrors.inflight++;
     stats.mirrors.peakInflight = Math.max(stats.mirrors.peakInflight, stats.mirrors.inflight);
     metrics.inflight.inc();
-    return { withSecondary };
+    return { dark, secondary };
   }
 
   /** Gives back a place whose request will not be sent (its body was over the limit, or never came). */
   release(slot: MirrorSlot): void {
-    this.dark.breaker.abandon();
-    if (slot.withSecondary) this.secondary?.breaker.abandon();
+    this.dark.breaker.abandon(slot.dark);
+    if (slot.secondary !== undefined) this.secondary?.breaker.abandon(slot.secondary);
     this.leave();
   }
 
@@ -89,12 +95,14 @@ export class Mirror {
   send(slot: MirrorSlot, job: MirrorJob): void {
     this.context.stats.mirrors.sent++;
     const work = Promise.all([
-      this.call(this.dark, "dark", job),
-      slot.withSecondary && this.secondary ? this.call(this.secondary, "secondary", job) : undefined,
+      this.call(this.dark, "dark", slot.dark, job),
+      slot.secondary !== undefined && this.secondary ? this.call(this.secondary, "secondary", slot.secondary, job) : undefined,
     ]).then(async ([dark, secondary]) => {
       this.leave();
-      const baseline = await job.baseline;
-      if (baseline === undefined || dark === undefined) return;
+      const baseline = await job.baseline.result;
+      // Stable's answer over the limit is as uncomparable as dark's, and counted the same way.
+      if (baseline === undefined) return job.baseline.overLimit ? this.drop("body_limit") : undefined;
+      if (dark === undefined) return;
       if (!("response" in dark)) return this.drop("body_limit");
       const noise = secondary !== undefined && "response" in secondary ? secondary.response : undefined;
       if (!this.context.queue.push(() => this.compare(job, baseline, dark.response, noise))) this.drop("queue");
@@ -114,7 +122,7 @@ export class Mirror {
   }
 
   /** One mirrored call: never throws; undefined when no usable response came. */
-  private async call(backend: Backend, role: BackendRole, job: MirrorJob): Promise<MirrorResult> {
+  private async call(backend: Backend, role: BackendRole, permit: BreakerPermit, job: MirrorJob): Promise<MirrorResult> {
     const started = performance.now();
     const outcome: CallOutcome = {
       route: this.route.name,
@@ -148,14 +156,17 @@ export class Mirror {
           break; // destroys the body; the answer is not compared
         }
         chunks.push(chunk);
+        // bodyTimeout bounds each pause, not the whole: a dark side trickling its body for ever
+        // would hold the place. Checked per chunk (no timer), so a mirror ends within 2 × timeoutMs.
+        if (performance.now() - started > this.route.timeoutMs) throw new MirrorTimeout();
       }
       outcome.status = response.statusCode;
-      if (response.statusCode >= 500) backend.breaker.failure();
-      else backend.breaker.success();
+      if (response.statusCode >= 500) backend.breaker.failure(permit);
+      else backend.breaker.success(permit);
       if (overLimit) return { overLimit: true };
       return { response: { status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks, size) } };
     } catch {
-      backend.breaker.failure();
+      backend.breaker.failure(permit);
       return undefined;
     } finally {
       outcome.latencyMs = performance.now() - started;
@@ -196,4 +207,8 @@ export class Mirror {
   private redacted(result: ComparisonResult): ComparisonResult {
     return { ...result, differences: result.differences.map((d) => this.redactor.difference(d)) };
   }
+}
+
+class MirrorTimeout extends Error {
+  override readonly name = "TimeoutError";
 }

@@ -86,6 +86,8 @@ describe("parseProxyConfig", () => {
             dark: "not a url",
             subject: "body:user",
             maxInflight: 0,
+            timeoutMs: 3_000_000_000,
+            bodyLimit: "1mb",
             mirrorRate: -1,
             mirrorMethods: ["G T"],
             breaker: { window: 5, errorRate: 2, nope: 1 },
@@ -96,18 +98,20 @@ describe("parseProxyConfig", () => {
       }),
     ).toEqual([
       "bogus: unknown field",
-      "listen: must be host:port, e.g. 127.0.0.1:8080",
+      'listen: must be host:port, e.g. 127.0.0.1:8080, got "8080"',
       'routes[1].match.pathPrefix: must be a path starting with "/"',
       "routes[1].flag: must be a flag key",
-      "routes[1].stable: must be an http(s) URL",
-      "routes[1].dark: must be an http(s) URL",
-      "routes[1].subject: must be header:NAME, cookie:NAME or query:NAME (e.g. header:x-user-id)",
-      "routes[1].mirrorMethods: must be a list of HTTP methods, e.g. GET,HEAD",
-      "routes[1].maxInflight: must be a whole number of at least 1",
-      "routes[1].mirrorRate: must be a positive number of mirrors per second",
+      'routes[1].stable: must be an http(s) URL without query or credentials, got "ftp://x"',
+      'routes[1].dark: must be an http(s) URL without query or credentials, got "not a url"',
+      'routes[1].subject: must be header:NAME, cookie:NAME or query:NAME (e.g. header:x-user-id), got "body:user"',
+      'routes[1].mirrorMethods: must be a list of HTTP methods, e.g. GET,HEAD, got ["G T"]',
+      "routes[1].maxInflight: must be a whole number of at least 1, got 0",
+      "routes[1].timeoutMs: must be a whole number from 1 to 2147483647, got 3000000000",
+      'routes[1].bodyLimit: must be a whole number of at least 0, got "1mb"',
+      "routes[1].mirrorRate: must be a positive number of mirrors per second, got -1",
       "routes[1].breaker.nope: unknown field (failures, errorRate, window, openMs)",
-      "routes[1].breaker.window: must be a whole number of at least 20",
-      "routes[1].breaker.errorRate: must be a number above 0 and at most 1",
+      "routes[1].breaker.window: must be a whole number of at least 20, got 5",
+      "routes[1].breaker.errorRate: must be a number above 0 and at most 1, got 2",
       expect.stringMatching(/^routes\[1\]\.compare\.ignore: /),
       expect.stringMatching(/^routes\[1\]\.compare\.tolerance\.relative: /),
       expect.stringMatching(/^routes\[1\]\.redaction\.patterns: /),
@@ -116,7 +120,13 @@ describe("parseProxyConfig", () => {
 
   it("says what is wrong in its message", () => {
     expect(() => parseProxyConfig({ routes: [route, { ...route, stable: "nope" }] })).toThrow(
-      "the proxy configuration is invalid: routes[1].stable: must be an http(s) URL",
+      'the proxy configuration is invalid: routes[1].stable: must be an http(s) URL without query or credentials, got "nope"',
+    );
+    expect(() => parseProxyConfig({ routes: [{ ...route, dark: "http://user:secret@127.0.0.1:3001" }] })).toThrow(
+      "routes[0].dark: must be an http(s) URL",
+    );
+    expect(() => parseProxyConfig({ flushIntervalMs: 2 ** 31, routes: [route] })).toThrow(
+      "flushIntervalMs: must be a whole number from 1 to 2147483647, got 2147483648",
     );
     expect(() => parseProxyConfig({ routes: [] })).toThrow("routes: must be a non-empty array of routes");
     expect(() => parseProxyConfig("yaml?")).toThrow("must be an object");

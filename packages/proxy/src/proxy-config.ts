@@ -103,6 +103,8 @@ const ROUTE_KEYS = new Set([
 ]);
 const TOP_KEYS = new Set(["listen", "adminListen", "controlPlane", "flushIntervalMs", "routes"]);
 const METHOD = /^[A-Z]+$/;
+// Timers take at most 2^31 - 1 ms; a larger value fires at once (Node's TimeoutOverflowWarning).
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Validates a proxy configuration (from a JSON or YAML file, or built by the CLI) and fills in the
@@ -131,7 +133,7 @@ export function parseProxyConfig(input: unknown): ProxyConfig {
       controlPlane = { url: String(cp.url), token: String(cp.token) };
     }
   }
-  const flushIntervalMs = optionalInt(input.flushIntervalMs, "flushIntervalMs", 1, add);
+  const flushIntervalMs = optionalInt(input.flushIntervalMs, "flushIntervalMs", 1, add, MAX_TIMER_MS);
 
   const routes: RouteConfig[] = [];
   if (!Array.isArray(input.routes) || input.routes.length === 0) add("routes", "must be a non-empty array of routes");
@@ -157,21 +159,23 @@ function parseRoute(raw: unknown, at: string, add: (path: string, message: strin
   const methods = match.methods === undefined ? undefined : methodList(match.methods, `${at}.match.methods`, add);
 
   if (typeof route.flag !== "string" || route.flag === "") add(`${at}.flag`, "must be a flag key");
-  for (const field of ["stable", "dark"] as const) if (!isHttpUrl(route[field])) add(`${at}.${field}`, "must be an http(s) URL");
-  if (route.secondary !== undefined && !isHttpUrl(route.secondary)) add(`${at}.secondary`, "must be an http(s) URL");
+  for (const field of ["stable", "dark"] as const)
+    if (!isHttpUrl(route[field])) add(`${at}.${field}`, `must be an http(s) URL without query or credentials, got ${shown(route[field])}`);
+  if (route.secondary !== undefined && !isHttpUrl(route.secondary))
+    add(`${at}.secondary`, `must be an http(s) URL without query or credentials, got ${shown(route.secondary)}`);
   if (route.name !== undefined && (typeof route.name !== "string" || route.name === "")) add(`${at}.name`, "must be a non-empty string");
   if (route.subject !== undefined && !isSubject(route.subject))
-    add(`${at}.subject`, "must be header:NAME, cookie:NAME or query:NAME (e.g. header:x-user-id)");
+    add(`${at}.subject`, `must be header:NAME, cookie:NAME or query:NAME (e.g. header:x-user-id), got ${shown(route.subject)}`);
 
   const mirrorMethods =
     route.mirrorMethods === undefined ? [...DEFAULT_MIRROR_METHODS] : methodList(route.mirrorMethods, `${at}.mirrorMethods`, add);
   const maxInflight = optionalInt(route.maxInflight, `${at}.maxInflight`, 1, add) ?? 100;
-  const timeoutMs = optionalInt(route.timeoutMs, `${at}.timeoutMs`, 1, add) ?? 2_000;
+  const timeoutMs = optionalInt(route.timeoutMs, `${at}.timeoutMs`, 1, add, MAX_TIMER_MS) ?? 2_000;
   const bodyLimit = optionalInt(route.bodyLimit, `${at}.bodyLimit`, 0, add) ?? 1024 * 1024;
   let mirrorRate: number | undefined;
   if (route.mirrorRate !== undefined) {
     if (typeof route.mirrorRate !== "number" || !Number.isFinite(route.mirrorRate) || route.mirrorRate <= 0)
-      add(`${at}.mirrorRate`, "must be a positive number of mirrors per second");
+      add(`${at}.mirrorRate`, `must be a positive number of mirrors per second, got ${shown(route.mirrorRate)}`);
     else mirrorRate = route.mirrorRate;
   }
   if (route.fallback !== undefined && typeof route.fallback !== "boolean") add(`${at}.fallback`, "must be true or false");
@@ -187,7 +191,8 @@ function parseRoute(raw: unknown, at: string, add: (path: string, message: strin
       breaker.openMs = optionalInt(route.breaker.openMs, `${at}.breaker.openMs`, 1, add) ?? breaker.openMs;
       const rate = route.breaker.errorRate;
       if (rate !== undefined) {
-        if (typeof rate !== "number" || !(rate > 0 && rate <= 1)) add(`${at}.breaker.errorRate`, "must be a number above 0 and at most 1");
+        if (typeof rate !== "number" || !(rate > 0 && rate <= 1))
+          add(`${at}.breaker.errorRate`, `must be a number above 0 and at most 1, got ${shown(rate)}`);
         else breaker.errorRate = rate;
       }
     }
@@ -253,7 +258,7 @@ export function parseAddress(text: string): { host: string; port: number } | und
 function address(raw: unknown, at: string, fallback: string, add: (path: string, message: string) => void): string {
   if (raw === undefined) return fallback;
   if (typeof raw !== "string" || parseAddress(raw) === undefined) {
-    add(at, "must be host:port, e.g. 127.0.0.1:8080");
+    add(at, `must be host:port, e.g. 127.0.0.1:8080, got ${shown(raw)}`);
     return fallback;
   }
   return raw;
@@ -262,19 +267,32 @@ function address(raw: unknown, at: string, fallback: string, add: (path: string,
 function methodList(raw: unknown, at: string, add: (path: string, message: string) => void): string[] {
   const list = typeof raw === "string" ? raw.split(",").map((m) => m.trim()) : raw;
   if (!isStringArray(list) || list.length === 0 || !list.every((m) => METHOD.test(m.toUpperCase()))) {
-    add(at, "must be a list of HTTP methods, e.g. GET,HEAD");
+    add(at, `must be a list of HTTP methods, e.g. GET,HEAD, got ${shown(raw)}`);
     return [];
   }
   return [...new Set(list.map((m) => m.toUpperCase()))];
 }
 
-function optionalInt(raw: unknown, at: string, min: number, add: (path: string, message: string) => void): number | undefined {
+function optionalInt(
+  raw: unknown,
+  at: string,
+  min: number,
+  add: (path: string, message: string) => void,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (raw === undefined) return undefined;
-  if (typeof raw !== "number" || !Number.isSafeInteger(raw) || raw < min) {
-    add(at, `must be a whole number of at least ${min}`);
+  if (typeof raw !== "number" || !Number.isSafeInteger(raw) || raw < min || raw > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    add(at, `must be a whole number ${range}, got ${shown(raw)}`);
     return undefined;
   }
   return raw;
+}
+
+/** A bad value as a message shows it: JSON, cut short. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function isSubject(value: unknown): value is SubjectSource {
@@ -285,7 +303,14 @@ function isHttpUrl(value: unknown): value is string {
   if (typeof value !== "string") return false;
   try {
     const url = new URL(value);
-    return (url.protocol === "http:" || url.protocol === "https:") && url.search === "" && url.hash === "";
+    // Credentials in the URL would be dropped by the pool and shown in metrics and 502 messages.
+    return (
+      (url.protocol === "http:" || url.protocol === "https:") &&
+      url.search === "" &&
+      url.hash === "" &&
+      url.username === "" &&
+      url.password === ""
+    );
   } catch {
     return false;
   }

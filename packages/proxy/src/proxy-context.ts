@@ -31,11 +31,13 @@ export interface CallOutcome {
   status: number | undefined;
   /** The observation side this call is counted on, if any. */
   side: Side | undefined;
+  /** Failed although a status came (the response broke off); a 5xx or no status fails anyway. */
+  failed?: boolean;
 }
 
-/** Counts one backend call in metrics, stats and (for `side`) observations. A 5xx or no response is an error. */
+/** Counts one backend call in metrics, stats and (for `side`) observations. A 5xx, no response or a broken-off one is an error. */
 export function recordCall(context: ProxyContext, outcome: CallOutcome): void {
-  const error = outcome.status === undefined || outcome.status >= 500;
+  const error = outcome.failed === true || outcome.status === undefined || outcome.status >= 500;
   const { metrics, stats } = context;
   metrics.requests.inc({ side: outcome.role, route: outcome.route, status_class: statusClass(outcome.status) });
   metrics.duration.observe({ side: outcome.role }, outcome.latencyMs / 1000);

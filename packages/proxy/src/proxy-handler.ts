@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { Backend } from "./backend.js";
 import { errorReason, isConnectionError } from "./backend.js";
+import type { BreakerPermit, CircuitBreaker } from "./circuit-breaker.js";
 import { backendHeaders, clientHeaders } from "./forward-headers.js";
 import type { Mirror, MirrorSlot } from "./mirror.js";
 import type { RouteConfig } from "./proxy-config.js";
@@ -63,8 +64,13 @@ export class ProxyHandler {
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = request.url ?? "/";
+    const url = originForm(request.url ?? "/");
     const method = request.method ?? "GET";
+    if (url === undefined) {
+      request.resume();
+      sendJson(response, 400, { code: "BAD_REQUEST", message: "the request target must be a path such as /items?q=1" });
+      return;
+    }
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     const route = this.routes.find((r) => matches(r.config, path, method));
@@ -76,7 +82,8 @@ export class ProxyHandler {
     }
     const config = route.config;
     const idHeader = request.headers["x-request-id"];
-    const requestId = typeof idHeader === "string" && idHeader !== "" ? idHeader : randomUUID();
+    // A usable id is passed on; a missing, huge or odd one is replaced, so backends and samples get a sane one.
+    const requestId = typeof idHeader === "string" && REQUEST_ID.test(idHeader) ? idHeader : randomUUID();
     const subject = readSubject(config.subject, request.headers, q === -1 ? "" : url.slice(q + 1));
     // No subject: a random position per request, so the flag's percentage still holds for traffic.
     const mode = modeOf(this.evaluate(config.flag, subject ?? randomUUID()));
@@ -102,6 +109,8 @@ export class ProxyHandler {
       }
     }
     const forwarded = await this.forward(route, route.stable, "stable", call, body.stream(), response, aborted, capture);
+    // Stable never read the body (it could not be reached): the mirror waiting for it gives its place back.
+    body.abandon();
     if (forwarded.kind === "unreachable" || forwarded.kind === "failed") {
       capture?.cancel();
       this.badGateway(response, route.stable, forwarded.reason);
@@ -117,8 +126,11 @@ export class ProxyHandler {
     signal: ClientGone,
   ): Promise<void> {
     const { config } = route;
-    if (!config.fallback || route.dark.breaker.tryAcquire()) {
-      const forwarded = await this.forward(route, route.dark, "dark", call, body.stream(), response, signal, undefined);
+    // Without fallback the breaker is not consulted: every request goes to dark, whatever it does.
+    const permit = config.fallback ? route.dark.breaker.tryAcquire() : "call";
+    if (permit !== undefined) {
+      const breaker = config.fallback ? { permit, of: route.dark.breaker } : undefined;
+      const forwarded = await this.forward(route, route.dark, "dark", call, body.stream(), response, signal, undefined, true, breaker);
       if (forwarded.kind === "served" || forwarded.kind === "aborted") return;
       const replay = forwarded.kind === "unreachable" && config.fallback ? body.replay() : false;
       if (replay === false) {
@@ -167,7 +179,7 @@ export class ProxyHandler {
         headers: call.headers,
         body: body.bytes,
         requestId,
-        baseline: capture.result,
+        baseline: capture,
       });
     };
     body.done.then(start).catch((error: unknown) => {
@@ -193,6 +205,8 @@ export class ProxyHandler {
     signal: ClientGone,
     capture: ResponseCapture | undefined,
     observe = true,
+    /** Split mode with fallback: dark's breaker and the permit it gave (perhaps the half-open probe). */
+    breaker?: { permit: BreakerPermit; of: CircuitBreaker },
   ): Promise<Forwarded> {
     const started = performance.now();
     const outcome: CallOutcome = {
@@ -203,13 +217,13 @@ export class ProxyHandler {
       status: undefined,
       side: observe ? (role === "dark" ? "dark" : "baseline") : undefined,
     };
+    // Every ending reports to the breaker; a call the client gave up returns its permit.
     const finish = (failed: boolean) => {
       outcome.latencyMs = performance.now() - started;
+      outcome.failed = failed;
       recordCall(this.context, outcome);
-      if (role === "dark" && route.config.fallback) {
-        if (failed) route.dark.breaker.failure();
-        else route.dark.breaker.success();
-      }
+      if (failed) breaker?.of.failure(breaker.permit);
+      else breaker?.of.success(breaker.permit);
     };
     // undici streams any async iterable as a body; its types only name Readable.
     const sent = body as Buffer | Readable | undefined;
@@ -220,6 +234,7 @@ export class ProxyHandler {
           if (response.destroyed) {
             upstream.body.destroy();
             capture?.cancel();
+            breaker?.of.abandon(breaker.permit);
             resolve({ kind: "aborted" });
             return;
           }
@@ -243,28 +258,30 @@ export class ProxyHandler {
           // AbortController (and a DOMException) per call: a tenth of the proxy's time under load.
           const source = upstream.body;
           let settled = false;
-          const done = (failed: boolean): void => {
+          // `backendFailed`: the backend broke off its response (reset, timeout), not the client.
+          const done = (cut: boolean, backendFailed: boolean): void => {
             if (settled) return;
             settled = true;
-            capture?.finish(failed);
-            finish(upstream.statusCode >= 500);
-            resolve({ kind: failed ? "aborted" : "served" });
+            capture?.finish(cut);
+            finish(backendFailed || upstream.statusCode >= 500);
+            resolve({ kind: cut ? "aborted" : "served" });
           };
           source.once("error", () => {
             response.destroy();
-            done(true);
+            done(true, !signal.aborted);
           });
-          response.once("finish", () => done(false));
+          response.once("finish", () => done(false, false));
           response.once("close", () => {
             if (response.writableFinished) return;
             source.destroy();
-            done(true);
+            done(true, false);
           });
           source.pipe(response);
         }),
       (error: unknown) => {
         if (signal.aborted) {
           capture?.cancel();
+          breaker?.of.abandon(breaker.permit);
           response.destroy();
           return { kind: "aborted" };
         }
@@ -288,6 +305,24 @@ export class ProxyHandler {
       this.context.warn(`evaluating ${flag} threw; serving stable`, error);
       return false;
     }
+  }
+}
+
+/** Ids up to 128 visible ASCII characters are passed on as they are. */
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The request target as a path and query: origin-form as is, absolute-form (`http://host/p?q`,
+ * RFC 9112 §3.2.2) reduced to its path; undefined for anything else (`*`, authority-form, garbage).
+ */
+function originForm(target: string): string | undefined {
+  if (target.startsWith("/")) return target;
+  if (!/^https?:\/\//i.test(target)) return undefined;
+  try {
+    const parsed = new URL(target);
+    return parsed.pathname + parsed.search;
+  } catch {
+    return undefined;
   }
 }
 

@@ -39,10 +39,20 @@ export class RequestBody {
     return this.over;
   }
 
-  /** The whole body, once read within the limit. */
+  /** The whole body, once read within the limit (undefined for a request without one). */
   get bytes(): Buffer | undefined {
-    if (this.state !== "done" || this.over) return undefined;
+    if (!this.present || this.state !== "done" || this.over) return undefined;
     return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
+  }
+
+  /**
+   * Settles `done` with false for a body no backend started to read (the backend could not be
+   * reached): without it a mirror waiting for the body would hold its place for ever.
+   */
+  abandon(): void {
+    if (this.state !== "unread") return;
+    this.state = "failed";
+    this.settle(false);
   }
 
   /** The body for the first backend: the request streamed through (undefined without a body). */

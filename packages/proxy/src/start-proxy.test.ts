@@ -104,7 +104,8 @@ describe("shadow mode", () => {
     const proxy = await proxyFor(clientServing(FLAG, "shadow"), {
       stable: stable.url,
       dark: dead.url,
-      breaker: { failures: 3, openMs: 400 },
+      // Long enough that a loaded machine cannot reach half-open between the third failure and /b.
+      breaker: { failures: 3, openMs: 1_500 },
     });
     for (let i = 0; i < 3; i++) {
       expect((await fetch(`${proxy.url}/a`)).status).toBe(200);
@@ -288,6 +289,10 @@ describe("routing and errors", () => {
     controller.abort();
     await expect(pending).rejects.toThrow();
     expect(await (await fetch(`${proxy.url}/fast`)).json()).toEqual({ ok: true });
+    // The abandoned request is nobody's failure and leaves no mirror place taken.
+    await eventually(() => proxy.stats().mirrors.inflight === 0, "the mirrors' places");
+    expect(proxy.stats().served.badGateway).toBe(0);
+    expect(proxy.stats().calls.errors.stable).toBe(0);
     await stable.close();
   });
 });

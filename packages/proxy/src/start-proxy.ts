@@ -119,16 +119,15 @@ export async function startProxy(input: ProxyConfigInput | ProxyConfig, options:
   const handler = new ProxyHandler(routes, client, context);
   const proxyServer = createServer({ keepAliveTimeout: 65_000 }, (req, res) => handler.handle(req, res));
   const proxyDrainer = new ConnectionDrainer(proxyServer);
+  let closing: Promise<void> | undefined;
   const adminServer: Server = createServer((req, res) => {
-    admin(req, res, metrics, refreshBreakers).catch((error: unknown) => {
+    admin(req, res, metrics, refreshBreakers, closing !== undefined).catch((error: unknown) => {
       context.warn("the admin endpoint failed", error);
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
-  proxyServer.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
-    else socket.destroy();
-  });
+  // Malformed requests are left to node:http's own clientError handling: 400, 431 for huge
+  // headers, 408 on timeout, and nothing written into a response already under way.
 
   const closeBackends = async () => {
     await Promise.allSettled([...backends.values()].map((b) => b.close()));
@@ -144,7 +143,6 @@ export async function startProxy(input: ProxyConfigInput | ProxyConfig, options:
     throw error;
   }
 
-  let closing: Promise<void> | undefined;
   return {
     url,
     adminUrl,
@@ -204,15 +202,23 @@ function mergedRedaction(config: ProxyConfig): RedactionOptions {
   };
 }
 
-async function admin(req: IncomingMessage, res: ServerResponse, metrics: ProxyMetrics, refresh: () => void): Promise<void> {
+async function admin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  metrics: ProxyMetrics,
+  refresh: () => void,
+  draining: boolean,
+): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
+  const read = req.method === "GET" || req.method === "HEAD";
   req.resume();
-  if (req.method === "GET" && path === "/metrics") {
+  if (read && path === "/metrics") {
     refresh();
     const text = await metrics.registry.metrics();
     res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text);
-  } else if (req.method === "GET" && path === "/healthz") {
-    res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+  } else if (read && path === "/healthz") {
+    // Draining: in-flight requests still finish, but a load balancer should send no new ones.
+    res.writeHead(draining ? 503 : 200, { "content-type": "application/json" }).end(draining ? '{"status":"draining"}' : '{"status":"ok"}');
   } else {
     res
       .writeHead(404, { "content-type": "application/json" })

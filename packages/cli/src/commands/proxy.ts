@@ -100,6 +100,17 @@ function configOf(options: ProxyOptions, globals: GlobalOptions): ProxyConfigInp
   return config as ProxyConfigInput;
 }
 
+/** Where a problem came from: the command-line option for what was given as one, else the config path. */
+function optionOf(path: string, options: ProxyOptions): string {
+  if (path === "listen" && options.listen !== undefined) return "--listen";
+  if (path === "adminListen" && options.adminListen !== undefined) return "--admin-listen";
+  if (options.config !== undefined) return path;
+  if (path.startsWith("controlPlane.")) return `${path} (--url / --token)`;
+  const field = /^routes\[0\]\.(\w+)$/.exec(path)?.[1];
+  if (field === "timeoutMs") return "--timeout";
+  return field !== undefined && (ROUTE_FLAGS as readonly string[]).includes(field) ? flagName(field) : path;
+}
+
 function flagName(name: string): string {
   return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
@@ -113,7 +124,12 @@ async function runProxy(options: ProxyOptions, command: Command): Promise<void> 
     const { startProxy } = await import("@darklaunch/proxy");
     proxy = await startProxy(config);
   } catch (error) {
-    if (error instanceof ValidationError) throw new CliError("the proxy configuration is invalid", EXIT_USAGE, error.problems);
+    if (error instanceof ValidationError) {
+      const source =
+        options.config === undefined ? "the proxy options are invalid" : `the proxy configuration in ${options.config} is invalid`;
+      const problems = error.problems.map((p) => ({ path: optionOf(p.path, options), message: p.message }));
+      throw new CliError(source, EXIT_USAGE, problems);
+    }
     throw new CliError(`cannot start the proxy: ${(error as Error).message}`);
   }
   print(`darklaunch proxy listening on ${proxy.url}`);
