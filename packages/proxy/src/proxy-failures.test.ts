@@ -211,6 +211,19 @@ describe("bad input gets a clear answer", () => {
     expect(stable.received.map((r) => r.url)).toEqual(["/items?q=1"]);
   });
 
+  it("refuses paths with dot segments, which could slip past a route's prefix", async () => {
+    const stable = await backend(ok);
+    const proxy = await proxyFor(clientServing(FLAG, "stable"), { stable: stable.url, dark: stable.url });
+    for (const path of ["/api/../admin", "/api/%2e%2e/admin", "/./x", "/x/.", "/a/%2E/b"]) {
+      const answer = await raw(proxy.url, `GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toContain('must not hold \\".\\" or \\"..\\" segments');
+    }
+    expect(stable.received).toHaveLength(0);
+    // Dots inside names are fine.
+    expect((await fetch(`${proxy.url}/v1.2/file.json..bak`)).status).toBe(200);
+  });
+
   it("answers malformed requests and huge headers as node:http does (400, 431)", async () => {
     const stable = await backend(ok);
     const proxy = await proxyFor(clientServing(FLAG, "stable"), { stable: stable.url, dark: stable.url });

@@ -73,6 +73,12 @@ export class ProxyHandler {
     }
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
+    if (DOT_SEGMENT.test(path)) {
+      // `/api/../admin` would match the `/api` route and reach the backend as `/admin`: refused.
+      request.resume();
+      sendJson(response, 400, { code: "BAD_REQUEST", message: `the path must not hold "." or ".." segments: ${path.slice(0, 200)}` });
+      return;
+    }
     const route = this.routes.find((r) => matches(r.config, path, method));
     if (route === undefined) {
       this.context.stats.served.notFound++;
@@ -113,7 +119,7 @@ export class ProxyHandler {
     body.abandon();
     if (forwarded.kind === "unreachable" || forwarded.kind === "failed") {
       capture?.cancel();
-      this.badGateway(response, route.stable, forwarded.reason);
+      this.badGateway(response, "stable", forwarded.reason);
     }
   }
 
@@ -134,7 +140,7 @@ export class ProxyHandler {
       if (forwarded.kind === "served" || forwarded.kind === "aborted") return;
       const replay = forwarded.kind === "unreachable" && config.fallback ? body.replay() : false;
       if (replay === false) {
-        this.badGateway(response, route.dark, forwarded.reason);
+        this.badGateway(response, "dark", forwarded.reason);
         return;
       }
       await this.fallback(route, call, replay, response, signal);
@@ -154,7 +160,7 @@ export class ProxyHandler {
     this.context.stats.served.fallback++;
     this.context.metrics.fallbacks.inc({ route: route.config.name });
     const forwarded = await this.forward(route, route.stable, "stable", call, body, response, signal, undefined, false);
-    if (forwarded.kind === "unreachable" || forwarded.kind === "failed") this.badGateway(response, route.stable, forwarded.reason);
+    if (forwarded.kind === "unreachable" || forwarded.kind === "failed") this.badGateway(response, "stable", forwarded.reason);
   }
 
   /** Starts a mirror once the request body is read in full (within the limit); returns the capture of stable's response. */
@@ -291,9 +297,10 @@ export class ProxyHandler {
     );
   }
 
-  private badGateway(response: ServerResponse, backend: Backend, reason: string | undefined): void {
+  /** Says which backend failed by its role: its address is the operator's business, not the client's. */
+  private badGateway(response: ServerResponse, role: BackendRole, reason: string | undefined): void {
     this.context.stats.served.badGateway++;
-    sendJson(response, 502, { code: "BAD_GATEWAY", message: `the backend ${backend.url} could not be reached (${reason})` });
+    sendJson(response, 502, { code: "BAD_GATEWAY", message: `the ${role} backend could not be reached (${reason})` });
   }
 
   private evaluate(flag: string, id: string): unknown {
@@ -325,6 +332,9 @@ function originForm(target: string): string | undefined {
     return undefined;
   }
 }
+
+/** A `.` or `..` path segment, also percent-encoded (`%2e`). */
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
 
 function matches(route: RouteConfig, path: string, method: string): boolean {
   const { pathPrefix, methods } = route.match;
