@@ -247,7 +247,7 @@ describe("split mode (variant dark)", () => {
     const strict = await proxyFor(clientServing(FLAG, "dark"), { stable: stable.url, dark: dead.url, fallback: false });
     const refused = await fetch(`${strict.url}/s`);
     expect(refused.status).toBe(502);
-    expect(await refused.json()).toMatchObject({ code: "BAD_GATEWAY", message: expect.stringContaining(dead.url) });
+    expect(await refused.json()).toEqual({ code: "BAD_GATEWAY", message: "the dark backend could not be reached (ECONNREFUSED)" });
   });
 });
 
@@ -275,7 +275,7 @@ describe("routing and errors", () => {
     const down = await fetch(`${proxy.url}/api/1`);
     expect(down.status).toBe(502);
     const body = await down.json();
-    expect(body).toEqual({ code: "BAD_GATEWAY", message: "the dark backend could not be reached (ECONNREFUSED)" });
+    expect(body).toEqual({ code: "BAD_GATEWAY", message: "the stable backend could not be reached (ECONNREFUSED)" });
     // The backend's address is the operator's business: it never reaches the client.
     expect(JSON.stringify(body)).not.toContain(String(new URL(dead.url).port));
     expect(dark.received).toHaveLength(0); // no baseline, no mirror

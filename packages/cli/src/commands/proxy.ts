@@ -7,6 +7,7 @@ import { type GlobalOptions, resolveConnection } from "../config.js";
 import { CliError, EXIT_USAGE, UsageError } from "../errors.js";
 import { parsePositiveInt } from "../options.js";
 import { print } from "../output.js";
+import { runUntilSignal } from "../run-until-signal.js";
 
 interface ProxyOptions {
   flag?: string;
@@ -141,30 +142,7 @@ async function runProxy(options: ProxyOptions, command: Command): Promise<void> 
   }
   print("Ctrl-C stops the proxy (in-flight requests and mirrors finish, observations are flushed first).");
 
-  await new Promise<void>((done) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        print(`${signal} again: exiting now`);
-        process.exit(1);
-      }
-      stopping = true;
-      print(`${signal}: stopping; letting in-flight requests finish…`);
-      proxy.close().then(
-        () => {
-          print("stopped; observations flushed");
-          done();
-        },
-        (error: unknown) => {
-          process.stderr.write(`error: closing the proxy failed: ${(error as Error).message}\n`);
-          process.exitCode = 1;
-          done();
-        },
-      );
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await runUntilSignal("proxy", () => proxy.close(), "observations flushed");
 }
 
 export function registerProxyCommand(program: Command): void {

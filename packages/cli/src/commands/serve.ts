@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { CliError } from "../errors.js";
 import { parsePort } from "../options.js";
 import { print } from "../output.js";
+import { runUntilSignal } from "../run-until-signal.js";
 
 interface ServeOptions {
   port: number;
@@ -75,30 +76,7 @@ async function serve(options: ServeOptions): Promise<void> {
   print();
   print("Ctrl-C stops the server (in-flight requests finish first).");
 
-  await new Promise<void>((done) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        print(`${signal} again: exiting now`);
-        process.exit(1);
-      }
-      stopping = true;
-      print(`${signal}: stopping; letting in-flight requests finish…`);
-      server.close().then(
-        () => {
-          print("stopped; store closed");
-          done();
-        },
-        (error: unknown) => {
-          process.stderr.write(`error: closing the server failed: ${(error as Error).message}\n`);
-          process.exitCode = 1;
-          done();
-        },
-      );
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await runUntilSignal("server", () => server.close(), "store closed");
 }
 
 export function registerServeCommand(program: Command): void {
