@@ -216,11 +216,11 @@ function positive(value: number | undefined, fallback: number): number {
  * compiled here too, so a bad one is a `ValidationError` naming it (`ignore[0]: …`).
  */
 export function checkExperimentArguments<T>(name: unknown, options: ExperimentOptions<T> | undefined): void {
-  const bad = (what: string): never => {
+  function bad(what: string): never {
     throw new SdkError("INVALID_ARGUMENT", `experiment(${typeof name === "string" ? JSON.stringify(name) : "…"}): ${what}`);
-  };
+  }
   if (typeof name !== "string" || name === "") bad("the name must be a non-empty string (the flag key, unless options.flag is given)");
-  if (typeof options !== "object" || options === null) return bad("the third argument must be an options object { control, candidate }");
+  if (typeof options !== "object" || options === null) bad("the third argument must be an options object { control, candidate }");
   if (typeof options.control !== "function") bad("options.control must be a function");
   if (typeof options.candidate !== "function") bad("options.candidate must be a function");
   if (options.compare !== undefined && typeof options.compare !== "function") bad("options.compare must be a function");
