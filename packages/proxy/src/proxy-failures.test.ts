@@ -1,17 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
-import type { DarkLaunchClient } from "@darklaunch/sdk";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { ProxyConfigInput } from "./proxy-config.js";
-import { type RunningProxy, startProxy } from "./start-proxy.js";
-import { type Answer, clientServing, deadUrl, eventually, json, startBackend, type TestBackend } from "./test-backends.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { startProxy } from "./start-proxy.js";
+import { clientServing, deadUrl, eventually, json, ok, proxyTestKit } from "./test-backends.js";
 
 // The request path under failure and bad input: every case ends in a clear answer, mirror places
 // and breaker probes always come back, and nothing is left unhandled.
 
 const FLAG = "search-v2";
-type Route = ProxyConfigInput["routes"][number];
 
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
@@ -21,30 +18,7 @@ afterAll(() => {
   expect(unhandled).toEqual([]);
 });
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
-
-async function backend(answer: Answer, port?: number): Promise<TestBackend> {
-  const b = await startBackend(answer, port);
-  cleanup.unshift(() => b.close());
-  return b;
-}
-
-async function proxyFor(client: DarkLaunchClient, route: Omit<Route, "flag" | "match"> & Partial<Route>): Promise<RunningProxy> {
-  const proxy = await startProxy(
-    { listen: "127.0.0.1:0", adminListen: "127.0.0.1:0", routes: [{ match: { pathPrefix: "/" }, flag: FLAG, ...route }] },
-    { client, warn: () => {} },
-  );
-  cleanup.push(async () => {
-    await proxy.close();
-    await client.close();
-  });
-  return proxy;
-}
-
-const ok: Answer = (request, response) => json(response, { from: "stable", url: request.url });
+const { backend, proxyFor, cleanup } = proxyTestKit(FLAG);
 
 /** Sends raw bytes and resolves with everything the proxy answered until it closed the connection. */
 function raw(url: string, text: string): Promise<string> {

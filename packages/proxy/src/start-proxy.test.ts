@@ -1,38 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { DarkLaunchClient } from "@darklaunch/sdk";
-import { afterEach, describe, expect, it } from "vitest";
-import type { ProxyConfigInput } from "./proxy-config.js";
-import { type RunningProxy, startProxy } from "./start-proxy.js";
-import { type Answer, clientServing, deadUrl, eventually, json, startBackend, type TestBackend } from "./test-backends.js";
+import { describe, expect, it } from "vitest";
+import { startProxy } from "./start-proxy.js";
+import { type Answer, clientServing, deadUrl, eventually, json, ok, proxyTestKit } from "./test-backends.js";
 
 const FLAG = "search-v2";
-type Route = ProxyConfigInput["routes"][number];
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  // Proxies first (they drain against the backends), then backends and clients.
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
-
-async function backend(answer: Answer, port?: number): Promise<TestBackend> {
-  const b = await startBackend(answer, port);
-  cleanup.unshift(() => b.close());
-  return b;
-}
-
-async function proxyFor(client: DarkLaunchClient, route: Omit<Route, "flag" | "match"> & Partial<Route>): Promise<RunningProxy> {
-  const proxy = await startProxy(
-    { listen: "127.0.0.1:0", adminListen: "127.0.0.1:0", routes: [{ match: { pathPrefix: "/" }, flag: FLAG, ...route }] },
-    { client, warn: () => {} },
-  );
-  cleanup.push(async () => {
-    await proxy.close();
-    await client.close();
-  });
-  return proxy;
-}
-
-const ok: Answer = (request, response) => json(response, { from: "stable", url: request.url });
+const { backend, proxyFor, cleanup } = proxyTestKit(FLAG);
 
 describe("shadow mode", () => {
   it("serves stable and mirrors a copy to dark with x-dark-launch and the request id", async () => {

@@ -1,6 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createClient, type DarkLaunchClient } from "@darklaunch/sdk";
+import { afterEach } from "vitest";
+import type { ProxyConfigInput } from "./proxy-config.js";
+import { type RunningProxy, startProxy } from "./start-proxy.js";
 
 /** A request a test backend received, body read in full. */
 export interface Received {
@@ -80,3 +83,45 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+type Route = ProxyConfigInput["routes"][number];
+
+/** What a proxy test file works with; everything it starts is closed after each test. */
+export interface ProxyTestKit {
+  /** A test backend, closed after the test. */
+  backend(answer: Answer, port?: number): Promise<TestBackend>;
+  /** A proxy with one catch-all route for the kit's flag, closed (then its client) after the test. */
+  proxyFor(client: DarkLaunchClient, route: Omit<Route, "flag" | "match"> & Partial<Route>): Promise<RunningProxy>;
+  /** Steps run after each test, last first: proxies drain against backends before those close. */
+  cleanup: (() => Promise<unknown>)[];
+}
+
+/** Registers the after-each cleanup of a proxy test file and returns its helpers. */
+export function proxyTestKit(flag: string): ProxyTestKit {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+  return {
+    cleanup,
+    async backend(answer, port) {
+      const b = await startBackend(answer, port);
+      cleanup.unshift(() => b.close());
+      return b;
+    },
+    async proxyFor(client, route) {
+      const proxy = await startProxy(
+        { listen: "127.0.0.1:0", adminListen: "127.0.0.1:0", routes: [{ match: { pathPrefix: "/" }, flag, ...route }] },
+        { client, warn: () => {} },
+      );
+      cleanup.push(async () => {
+        await proxy.close();
+        await client.close();
+      });
+      return proxy;
+    },
+  };
+}
+
+/** A backend answer: JSON naming stable and the URL it was asked for. */
+export const ok: Answer = (request, response) => json(response, { from: "stable", url: request.url });
