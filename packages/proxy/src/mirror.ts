@@ -182,13 +182,16 @@ export class Mirror {
       route: this.route.name,
       result,
       noise,
-      sample: {
-        requestId: job.requestId,
-        method: job.method,
-        url: this.redactor.url(job.url),
-        baselineStatus: baseline.status,
-        darkStatus: dark.status,
-      },
+      // A sample is kept only for a mismatch: a match need not pay for redacting its URL.
+      sample: result.match
+        ? undefined
+        : {
+            requestId: job.requestId,
+            method: job.method,
+            url: this.redactor.url(job.url),
+            baselineStatus: baseline.status,
+            darkStatus: dark.status,
+          },
     });
     const { stats, metrics } = this.context;
     this.total++;
