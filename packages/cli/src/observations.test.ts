@@ -1,6 +1,6 @@
 import { LatencySketch, type ObservationWindow } from "@darklaunch/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, runCli, startServer, type TestServer } from "./test-cli.js";
+import { ADMIN_TOKEN, closedPort, runCli, startServer, type TestServer } from "./test-cli.js";
 
 let srv: TestServer;
 const cli = (args: string[]) => runCli(args, { url: srv.url });
@@ -142,5 +142,38 @@ describe("diff", () => {
     const unknown = await cli(["diff", "ghost"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('error: flag "ghost" does not exist');
+  });
+});
+
+describe("observe and diff: bad input", () => {
+  it.each([
+    [["observe", "obs-flag", "--since", "1"], "--since"],
+    [["observe", "obs-flag", "--since", "March 7"], "--since"],
+    [["observe", "obs-flag", "--step", "30s"], "--step"],
+    [["observe", "obs-flag", "--step", "90s"], "--step"],
+    [["observe", "obs-flag", "--step", "0m"], "--step"],
+    [["diff", "obs-flag", "--limit", "0"], "--limit"],
+    [["diff", "obs-flag", "--limit", "101"], "--limit"],
+    [["diff", "obs-flag", "--limit", "many"], "--limit"],
+    [["diff", "obs-flag", "--colour", "blue"], "--colour"],
+  ])("%j is a usage error naming %s (exit 2)", async (args, option) => {
+    const result = await cli(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(option);
+    expect(result.stdout).toBe("");
+  });
+
+  it("takes a step of whole minutes given in seconds or hours", async () => {
+    expect((await cli(["observe", "obs-flag", "--step", "120s"])).code).toBe(0);
+    expect((await cli(["observe", "obs-flag", "--step", "1h"])).code).toBe(0);
+  });
+
+  it("names the server it cannot reach (exit 1)", async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    for (const verb of ["observe", "diff"]) {
+      const result = await runCli([verb, "obs-flag"], { url });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`cannot reach the darklaunch server at ${url}`);
+    }
   });
 });

@@ -228,6 +228,29 @@ describe("compareResponses: JSON bodies", () => {
       compareResponses({ status: 200, headers: JSON_HEADERS, body: deep(1) }, { status: 200, headers: JSON_HEADERS, body: deep(1) }).match,
     ).toBe(true);
   });
+
+  it("compares objects 10 000 deep, with keyed arrays configured, without overflowing the stack", () => {
+    const deep = (leaf: number) => `${'{"a":['.repeat(10_000)}${leaf}${"]}".repeat(10_000)}`;
+    const compare = compileComparator({ arrayKeys: { "body.**[]": "id" } });
+    const result = compare({ status: 200, headers: JSON_HEADERS, body: deep(1) }, { status: 200, headers: JSON_HEADERS, body: deep(2) });
+    expect(result.match).toBe(false);
+    expect(result.differences).toHaveLength(1);
+  });
+
+  it("compares 1 MB JSON bodies in bounded time", () => {
+    const items = Array.from({ length: 20_000 }, (_, i) => ({ id: i, name: `item ${i}`, price: i * 1.5, tags: ["a", "b"] }));
+    const baseline = JSON.stringify({ items });
+    const dark = JSON.stringify({ items: items.map((item) => (item.id === 19_999 ? { ...item, price: 0 } : item)) });
+    expect(baseline.length).toBeGreaterThan(1_000_000);
+    const started = performance.now();
+    const result = compareResponses(
+      { status: 200, headers: JSON_HEADERS, body: baseline },
+      { status: 200, headers: JSON_HEADERS, body: dark },
+    );
+    // Generous: about 0.1 s here; the bound only catches quadratic work.
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(result.differences.map((d) => d.location)).toEqual(["body.items[19999].price"]);
+  });
 });
 
 describe("compareResponses: text bodies", () => {

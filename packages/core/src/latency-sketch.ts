@@ -3,6 +3,11 @@ import { DDSketch } from "@datadog/sketches-js";
 /** Relative accuracy of every latency sketch: a reported quantile is within 1 % of the true one. */
 export const SKETCH_RELATIVE_ACCURACY = 0.01;
 
+/** Latencies below this (a nanosecond) are recorded as 0: no clock measures them. */
+export const MIN_SKETCH_LATENCY_MS = 1e-6;
+/** Latencies above this (about 11.5 days, the wire format's bound) are recorded as this. */
+export const MAX_SKETCH_LATENCY_MS = 1e9;
+
 /**
  * A latency sketch as JSON: the DDSketch's positive bins from `offset` on, its zero count and its
  * summary statistics. Latencies are milliseconds and never negative, so there are no negative bins.
@@ -36,9 +41,13 @@ export class LatencySketch {
     return this.sketch.sum;
   }
 
-  /** Adds one latency in milliseconds; a negative or non-finite value counts as 0. */
+  /**
+   * Adds one latency in milliseconds; a negative or non-finite value counts as 0, and so does one
+   * under `MIN_SKETCH_LATENCY_MS`: a sketch's bins span from its smallest to its largest value, so
+   * one value of 1e-300 ms next to a second's would need some 35 000 bins (and be refused on the wire).
+   */
   record(ms: number, weight = 1): void {
-    const value = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    const value = Number.isFinite(ms) && ms >= MIN_SKETCH_LATENCY_MS ? Math.min(ms, MAX_SKETCH_LATENCY_MS) : 0;
     if (weight > 0) this.sketch.accept(value, weight);
   }
 

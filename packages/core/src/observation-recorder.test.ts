@@ -129,4 +129,47 @@ describe("ObservationRecorder", () => {
     expect(totals.dark.latency.count).toBe(500);
     expect(totals.dark.reservoir).toHaveLength(256);
   });
+
+  it("keeps every window within the wire format, whatever the latencies, paths and values", () => {
+    const r = recorder();
+    for (const ms of [1e-300, Number.MIN_VALUE, 1e-9, 0.5, 3, 1e6, 5e9, Number.MAX_VALUE, Number.POSITIVE_INFINITY, -1, Number.NaN]) {
+      r.recordRequest({ flag: FLAG, route: ROUTE, side: "dark", latencyMs: ms });
+    }
+    const deepPath = `body${".level".repeat(200)}`;
+    const huge = Array.from({ length: 50_000 }, (_, i) => ({ id: i }));
+    r.recordComparison({
+      flag: FLAG,
+      route: ROUTE,
+      result: result({ path: deepPath, location: `${deepPath}${"[12345]".repeat(200)}`, kind: "added", dark: huge }),
+    });
+    const windows = r.drain();
+    const batch = parseObservationBatch({ windows });
+    const [w] = batch.windows;
+    expect(w?.dark.requests).toBe(11);
+    expect(w?.dark.latency.bins.length).toBeLessThan(4096);
+    expect(Object.keys(w?.comparison.fields ?? {})[0]?.length).toBeLessThanOrEqual(512);
+    expect(JSON.stringify(w?.samples).length).toBeLessThan(5000);
+  });
+
+  it("hides secrets held in object keys of counted paths", () => {
+    const r = recorder();
+    r.recordComparison({ flag: FLAG, route: ROUTE, result: result(diff('body.byEmail["ann@example.com"]', 1, 2)) });
+    const text = JSON.stringify(r.drain());
+    expect(text).not.toContain("ann@example.com");
+    expect(text).toContain('body.byEmail[\\"[REDACTED]\\"]');
+  });
+
+  it("holds a bounded amount per window however many requests it sees", () => {
+    const r = recorder();
+    let seed = 1;
+    const random = (): number => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let i = 0; i < 100_000; i++) r.recordRequest({ flag: FLAG, route: ROUTE, side: "dark", latencyMs: 1e-3 + random() * 1e8 });
+    const [w] = r.drain();
+    expect(w?.dark.reservoir).toHaveLength(256);
+    expect(w?.dark.latency.bins.length).toBeLessThan(4096);
+    expect(JSON.stringify(w).length).toBeLessThan(64 * 1024);
+  });
 });

@@ -1,6 +1,6 @@
 import type { ComparisonResult, Difference } from "./difference.js";
 import { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";
-import { LatencySketch } from "./latency-sketch.js";
+import { LatencySketch, MAX_SKETCH_LATENCY_MS } from "./latency-sketch.js";
 import { DEFAULT_NOISE_THRESHOLDS, isSignificant, type NoiseThresholds } from "./noise-rule.js";
 import {
   type ComparisonCounts,
@@ -87,6 +87,11 @@ interface NoiseState {
 }
 
 const MAX_NOISE_PATHS = 1000;
+/** Bounds of the wire format (`parseObservationBatch`): a field path and a sample's location. */
+const MAX_PATH_CHARS = 512;
+const MAX_LOCATION_CHARS = 1024;
+/** Longest JSON text of one value kept in a sample; longer ones are kept as the start of their text. */
+export const MAX_SAMPLE_VALUE_CHARS = 1024;
 const MINUTE_MS = 60_000;
 
 /**
@@ -135,7 +140,9 @@ export class ObservationRecorder {
     const side = window[observation.side];
     side.requests++;
     if (observation.error === true) side.errors++;
-    const latency = Number.isFinite(observation.latencyMs) && observation.latencyMs > 0 ? observation.latencyMs : 0;
+    // Within the wire format's bounds (0 to 1e9 ms), so that one odd measurement never gets a batch refused.
+    const latency =
+      Number.isFinite(observation.latencyMs) && observation.latencyMs > 0 ? Math.min(observation.latencyMs, MAX_SKETCH_LATENCY_MS) : 0;
     side.sketch.record(latency);
     side.reservoir.record(latency);
   }
@@ -149,10 +156,10 @@ export class ObservationRecorder {
     counts.total++;
     if (verdict.mismatch) counts.mismatched++;
     else counts.matched++;
-    for (const path of uniquePaths(observation.result.differences)) countField(counts.fields, path);
+    for (const path of uniquePaths(observation.result.differences)) countField(counts.fields, this.fieldPath(path));
     if (observation.noise !== undefined) {
       counts.noiseTotal++;
-      for (const path of uniquePaths(observation.noise.differences)) countField(counts.noise, path);
+      for (const path of uniquePaths(observation.noise.differences)) countField(counts.noise, this.fieldPath(path));
     }
     if (verdict.mismatch && window.samples.length < MAX_SAMPLES_PER_WINDOW) {
       window.samples.push(this.sample(observation, verdict.real));
@@ -232,7 +239,7 @@ export class ObservationRecorder {
     const { sample } = observation;
     const out: MismatchSample = {
       at: new Date(observation.at ?? this.now()).toISOString(),
-      differences: real.slice(0, MAX_DIFFERENCES_PER_SAMPLE).map((d) => this.redactor.difference(d)),
+      differences: real.slice(0, MAX_DIFFERENCES_PER_SAMPLE).map((d) => boundedDifference(this.redactor.difference(d))),
     };
     if (sample?.requestId !== undefined) out.requestId = sample.requestId.slice(0, 256);
     if (sample?.method !== undefined) out.method = sample.method.slice(0, 32);
@@ -240,6 +247,15 @@ export class ObservationRecorder {
     if (sample?.baselineStatus !== undefined) out.baselineStatus = sample.baselineStatus;
     if (sample?.darkStatus !== undefined) out.darkStatus = sample.darkStatus;
     return out;
+  }
+
+  /**
+   * A path as counters store it: redacted (object keys can be secrets) and within the wire
+   * format's bound, so that a deep or oddly keyed document never gets its whole batch refused.
+   */
+  private fieldPath(path: string): string {
+    const redacted = this.redactor.difference({ path, location: "", kind: "changed" }).path;
+    return clip(redacted, MAX_PATH_CHARS);
   }
 
   private window(flag: string, route: string, at: number | undefined): OpenWindow | undefined {
@@ -267,6 +283,37 @@ export class ObservationRecorder {
   private openSide(): OpenSide {
     return { requests: 0, errors: 0, sketch: new LatencySketch(), reservoir: new LatencyReservoir([], 0, RESERVOIR_CAPACITY, this.random) };
   }
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * A sample difference within the wire format's bounds: a long path or location clipped, and a
+ * value whose JSON text is long (a whole added subtree) replaced by the start of that text.
+ */
+function boundedDifference(difference: Difference): Difference {
+  const out: Difference = {
+    path: clip(difference.path, MAX_PATH_CHARS),
+    location: clip(difference.location, MAX_LOCATION_CHARS),
+    kind: difference.kind,
+  };
+  if (Object.hasOwn(difference, "baseline")) out.baseline = boundedValue(difference.baseline);
+  if (Object.hasOwn(difference, "dark")) out.dark = boundedValue(difference.dark);
+  return out;
+}
+
+function boundedValue(value: unknown): unknown {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return "(a value JSON cannot hold)";
+  }
+  // Nothing JSON can show (undefined): left as is, and left out on the wire.
+  if (text === undefined) return value;
+  return text.length <= MAX_SAMPLE_VALUE_CHARS ? value : clip(text, MAX_SAMPLE_VALUE_CHARS);
 }
 
 function closeSide(side: OpenSide): SideWindow {

@@ -290,6 +290,8 @@ export function parseObservationBatch(input: unknown): ObservationBatch {
     (w): ObservationWindow => ({
       ...w,
       start: new Date(Date.parse(w.start)).toISOString(),
+      // Canonical times, so that samples sort newest first as text whatever form they were sent in.
+      samples: w.samples.map((s) => ({ ...s, at: new Date(Date.parse(s.at)).toISOString() })),
       // An absent side is one where nothing was observed.
       baseline: w.baseline ?? emptySide(),
       dark: w.dark ?? emptySide(),

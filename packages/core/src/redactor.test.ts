@@ -202,6 +202,54 @@ describe("redactor.difference", () => {
   });
 });
 
+describe("redactor: secrets in unusual places", () => {
+  const redact = compileRedactor({ headers: ["X-Api-Key"] });
+
+  it("hides header values whatever the case of the name in the path", () => {
+    for (const path of ["headers.Authorization", "headers.COOKIE", 'headers["Set-Cookie"]', "headers.x-api-key", "headers.X-API-KEY"]) {
+      const out = redact.difference({ path, location: path, kind: "changed", baseline: "Basic dXNlcjpwYXNz", dark: "sid=1" });
+      expect(out.baseline).toBe(REDACTED);
+      expect(out.dark).toBe(REDACTED);
+    }
+  });
+
+  it("hides a card number sent as a JSON number, not other numbers", () => {
+    expect(redact.json({ card: 4111111111111111, id: 4111111111111112, n: 42 })).toEqual({ card: REDACTED, id: 4111111111111112, n: 42 });
+    const out = redact.difference({ path: "body.card", location: "body.card", kind: "changed", baseline: 4111111111111111, dark: 5 });
+    expect(out).toEqual({ path: "body.card", location: "body.card", kind: "changed", baseline: REDACTED, dark: 5 });
+  });
+
+  it("hides secrets in keyed array locations, keys and URLs", () => {
+    const out = redact.difference({
+      path: "body.users[].name",
+      location: 'body.users[card=4111111111111111].tokens[jwt="eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"]',
+      kind: "changed",
+      baseline: { "bob@example.com": "Bearer abc" },
+    });
+    expect(redact.difference({ path: 'body.byEmail["bob@example.com"]', location: "x", kind: "removed" }).path).toBe(
+      `body.byEmail["${REDACTED}"]`,
+    );
+    expect(JSON.stringify(out)).not.toMatch(/4111|eyJhbGci|bob@|abc/);
+    expect(redact.url("https://u:p@h/u/bob%40example.com?t=Bearer%20abc#frag")).toBe(`/u/${REDACTED}?t=Bearer%20${REDACTED}`);
+  });
+
+  it.each([
+    ["digits", "1".repeat(1_000_000)],
+    ["letters", "a".repeat(1_000_000)],
+    ["at signs", "@".repeat(1_000_000)],
+    ["a@ pairs", "a@".repeat(500_000)],
+    ["digit-dash pairs", "1-".repeat(500_000)],
+    ["eyJ. runs", "eyJ.".repeat(250_000)],
+    ["bearer words", "bearer ".repeat(150_000)],
+    ["almost e-mails", "a@a.a@".repeat(170_000)],
+  ])("finishes fast on 1 MB of %s", (_name, input) => {
+    const started = performance.now();
+    redact.text(input);
+    redact.url(`/${input.slice(0, 200_000)}?q=${input.slice(0, 200_000)}`);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
 describe("compileRedactor: validation", () => {
   it.each<[unknown, string, string]>([
     [{ paths: ["body..x"] }, "paths[0]", 'empty segment at character 6 of "body..x"'],

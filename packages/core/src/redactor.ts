@@ -27,7 +27,10 @@ export interface Redactor {
   text(text: string): string;
   /** The path and query of a URL (origin and fragment dropped), configured query values hidden, `text` applied to the rest. */
   url(url: string): string;
-  /** A copy with `baseline` and `dark` hidden whole where `path` is a hidden path or header, else passed through `json`; `location` passed through `text`. */
+  /**
+   * A copy with `baseline` and `dark` hidden whole where `path` is a hidden path or header (any
+   * case), else passed through `json`; `path` and `location` passed through `text`.
+   */
   difference(difference: Difference): Difference;
 }
 
@@ -147,7 +150,8 @@ class PatternRedactor implements Redactor {
       this.pathHidden(segments) ||
       (segments.length === 2 && segments[0] === "headers" && this.headerHidden(segments[1]));
     const out: Difference = {
-      path,
+      // A path holds object keys, which can be secrets themselves (`body.byEmail["bob@example.com"]`).
+      path: this.text(path),
       location: this.text(typeof d.location === "string" ? d.location : path),
       kind: d.kind ?? "changed",
     };
@@ -157,7 +161,10 @@ class PatternRedactor implements Redactor {
   }
 
   private headerHidden(name: PathSegment | undefined): boolean {
-    return typeof name === "string" && (this.hiddenHeaders.has(name) || this.pathHidden(["headers", name]));
+    if (typeof name !== "string") return false;
+    // Header names are case-insensitive: `headers.Authorization` is as secret as `headers.authorization`.
+    const lower = name.toLowerCase();
+    return this.hiddenHeaders.has(lower) || this.pathHidden(["headers", lower]) || this.pathHidden(["headers", name]);
   }
 
   private pathHidden(segments: readonly PathSegment[]): boolean {
@@ -167,6 +174,8 @@ class PatternRedactor implements Redactor {
   private walk(value: unknown, segments: PathSegment[], depth: number, open: Set<object>): unknown {
     if (this.pathHidden(segments)) return REDACTED;
     if (typeof value === "string") return this.text(value);
+    // A card number sent as a JSON number is as secret as one sent as text.
+    if (typeof value === "number") return Number.isSafeInteger(value) && this.text(String(value)) !== String(value) ? REDACTED : value;
     if (typeof value !== "object" || value === null) return value;
     if (depth >= MAX_REDACT_DEPTH || open.has(value)) return REDACTED;
     open.add(value);
@@ -179,7 +188,8 @@ class PatternRedactor implements Redactor {
       const record: Record<string, unknown> = {};
       for (const key of Object.keys(value)) {
         segments.push(key);
-        define(record, key, this.walk((value as Record<string, unknown>)[key], segments, depth + 1, open));
+        // Keys are data too (a map keyed by e-mail address): hidden like any other text.
+        define(record, this.text(key), this.walk((value as Record<string, unknown>)[key], segments, depth + 1, open));
         segments.pop();
       }
       out = record;

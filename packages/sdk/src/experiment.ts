@@ -9,7 +9,13 @@ import { SdkError } from "./errors.js";
  */
 export interface ExperimentOptions<T> {
   control: () => T | PromiseLike<T>;
-  /** Given a signal that aborts when the candidate times out, so it can stop its work. */
+  /**
+   * Given a signal that aborts when the candidate times out, so it can stop its work. It runs while
+   * the control may still be running: the SDK cannot copy what the two share, so a candidate must
+   * not mutate objects the control also uses (or returns) — the caller would see the change.
+   * Likewise the comparison reads the control's value after the caller has it: a caller that
+   * mutates that value before the candidate settles changes what is compared, never what it got.
+   */
   candidate: (signal: AbortSignal) => T | PromiseLike<T>;
   /** Custom equality; default: a structural JSON diff of the two values. */
   compare?: (control: T, candidate: T) => boolean;

@@ -1,10 +1,38 @@
+import { parseIsoDate } from "@darklaunch/core";
 import { type Command, InvalidArgumentError } from "commander";
 import type { MismatchesView, ObservationSeriesView, SideRatesView } from "../api-types.js";
 import { apiPath } from "../client.js";
-import { apiOf, jsonOption, parseDuration, parsePositiveInt, parseSince } from "../options.js";
+import { apiOf, jsonOption, parsePositiveInt } from "../options.js";
 import { type Cell, compact, print, printJson, printTable, shortTime } from "../output.js";
 
 const SOURCES = ["proxy", "sdk", "api"];
+
+/** `--since`: a duration, or an ISO date with its zone as the server reads it (`Date.parse` takes "1" or "March 7"). */
+function parseObservationSince(text: string): string {
+  if (/^\d{1,6}[smhdw]$/.test(text) || !Number.isNaN(parseIsoDate(text))) return text;
+  throw new InvalidArgumentError(
+    `must be a duration such as 30m, 1h, 7d, or an ISO date (2026-05-01, 2026-05-01T08:00:00Z), got ${JSON.stringify(text)}`,
+  );
+}
+
+/** `--step`: whole minutes, at least one, as the server takes them (`5m`, `1h`, `1d`; not `30s` or `90s`). */
+function parseStep(text: string): string {
+  const match = /^(\d{1,6})([smhdw])$/.exec(text);
+  const seconds = match === null ? 0 : Number(match[1]) * (STEP_UNIT_SECONDS[match[2] ?? ""] ?? 0);
+  if (seconds >= 60 && seconds % 60 === 0) return text;
+  throw new InvalidArgumentError(`must be a duration of whole minutes, at least 1m (1m, 5m, 1h, 1d), got ${JSON.stringify(text)}`);
+}
+
+const STEP_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 };
+
+/** Most samples the server answers with. */
+const MAX_LIMIT = 100;
+
+function parseLimit(text: string): number {
+  const value = parsePositiveInt(text);
+  if (value > MAX_LIMIT) throw new InvalidArgumentError(`must be at most ${MAX_LIMIT}, got ${JSON.stringify(text)}`);
+  return value;
+}
 
 function parseSource(text: string): string {
   if (SOURCES.includes(text)) return text;
@@ -148,8 +176,8 @@ export function registerObservationCommands(program: Command): void {
     .command("observe")
     .description("A dark launch's dark path against its baseline over a period: requests, errors, latency, divergence")
     .argument("<flag>", "the flag key")
-    .option("--since <when>", "a duration such as 1h or 7d, or an ISO date (default 1h)", parseSince)
-    .option("--step <duration>", "also print a time series in steps of this duration (whole minutes, e.g. 5m)", parseDuration)
+    .option("--since <when>", "a duration such as 1h or 7d, or an ISO date (default 1h)", parseObservationSince)
+    .option("--step <duration>", "also print a time series in steps of this duration (whole minutes, e.g. 5m)", parseStep)
     .option("--source <source>", "only what this source reported: proxy, sdk or api", parseSource)
     .option("--route <route>", "only this route")
     .addOption(jsonOption())
@@ -158,10 +186,10 @@ export function registerObservationCommands(program: Command): void {
     .command("diff")
     .description("Which response fields differ between dark and baseline, how often, and samples of the differences")
     .argument("<flag>", "the flag key")
-    .option("--since <when>", "a duration such as 1h or 7d, or an ISO date (default 1h)", parseSince)
+    .option("--since <when>", "a duration such as 1h or 7d, or an ISO date (default 1h)", parseObservationSince)
     .option("--source <source>", "only what this source reported: proxy, sdk or api", parseSource)
     .option("--route <route>", "only this route")
-    .option("--limit <n>", "at most this many samples (default 5, at most 100)", parsePositiveInt)
+    .option("--limit <n>", "at most this many samples (default 5, at most 100)", parseLimit)
     .addOption(jsonOption())
     .action(diff);
 }

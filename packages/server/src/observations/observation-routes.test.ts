@@ -24,7 +24,7 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
   useTestServer(factory, async (server) => {
     t = server;
     if (!t) return;
-    for (const key of ["o-read", "o-merge", "o-race", "o-bad", "o-series", "o-diff", "o-archived", "o-simple"]) {
+    for (const key of ["o-read", "o-merge", "o-race", "o-bad", "o-series", "o-diff", "o-archived", "o-simple", "o-secret", "o-partial"]) {
       await t.request("POST", "/api/v1/flags", testFlag(key));
     }
     await t.request("POST", "/api/v1/flags/o-archived/archive");
@@ -235,6 +235,65 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
       `/api/v1/flags/o-series/observations?since=${iso(BASE)}&until=${iso(BASE + 10 * MIN)}&step=10m&route=checkout`,
     );
     expect(route.body.series.map((p: { dark: { requests: number } }) => p.dark.requests)).toEqual([24]);
+  });
+
+  it("rates a step cut short by until over the time it covers, and leaves out a window starting at until", async (ctx) => {
+    if (!t) return ctx.skip("no Postgres");
+    await post(t, [
+      window("o-partial", BASE, { baseline: range(120) }),
+      window("o-partial", BASE + 4 * MIN, { baseline: range(60) }),
+      window("o-partial", BASE + 5 * MIN, { baseline: range(999) }),
+    ]);
+    // 2m steps over 5 minutes: the last step holds one minute only.
+    const read = await t.request("GET", `/api/v1/flags/o-partial/observations?since=${iso(BASE)}&until=${iso(BASE + 5 * MIN)}&step=2m`);
+    expect(read.status).toBe(200);
+    expect(
+      read.body.series.map((p: { start: string; baseline: { requests: number; requestRate: number } }) => [
+        p.start,
+        p.baseline.requests,
+        p.baseline.requestRate,
+      ]),
+    ).toEqual([
+      [iso(BASE), 120, 1],
+      [iso(BASE + 2 * MIN), 0, 0],
+      [iso(BASE + 4 * MIN), 60, 1],
+    ]);
+    expect(read.body.totals.baseline).toMatchObject({ requests: 180, requestRate: 180 / 300 });
+  });
+
+  it("stores what a service posts redacted, and sorts samples sent with any zone newest first", async (ctx) => {
+    if (!t) return ctx.skip("no Postgres");
+    const secretSample = {
+      at: new Date(BASE + 5_000).toISOString().replace("Z", "+00:00"),
+      url: "/users/ann@example.com?token=Bearer%20abc123",
+      differences: [
+        { path: "headers.Authorization", location: "headers.Authorization", kind: "changed", baseline: "Basic dXNlcjpwYXNz", dark: "x" },
+        {
+          path: 'body.byEmail["bob@example.com"]',
+          location: 'body.users[card="4111111111111111"]',
+          kind: "added",
+          dark: { jwt: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln" },
+        },
+      ],
+    };
+    const later = { at: iso(BASE + 9_000), differences: [] };
+    const answer = await post(t, [
+      {
+        ...window("o-secret", BASE, { comparison: { total: 2, mismatched: 2, fields: { 'body.byEmail["bob@example.com"]': 2 } } }),
+        samples: [secretSample, later],
+      },
+    ]);
+    expect(answer.status).toBe(202);
+    const rows = await t.server.context.database.db
+      .selectFrom("observation_windows")
+      .select("data")
+      .where("flag_key", "=", "o-secret")
+      .execute();
+    const stored = JSON.stringify(rows);
+    for (const secret of ["ann@", "abc123", "dXNlcjpwYXNz", "bob@", "4111111111111111", "eyJhbGci"]) expect(stored).not.toContain(secret);
+    const read = await t.request("GET", `/api/v1/flags/o-secret/mismatches?since=${iso(BASE)}&until=${iso(BASE + MIN)}`);
+    expect(read.body.samples.map((s: { at: string }) => s.at)).toEqual([iso(BASE + 9_000), iso(BASE + 5_000)]);
+    expect(read.body.fields.map((f: { path: string }) => f.path)).toEqual(['body.byEmail["[REDACTED]"]']);
   });
 
   it("refuses bad since, until, step, source and limit with 400 naming the parameter", async (ctx) => {

@@ -1,11 +1,14 @@
 import {
+  type ComparisonCounts,
   type ComparisonSummary,
+  compileRedactor,
   type FieldReport,
   fieldReports,
   type MismatchSample,
   type ObservationBatch,
   type ObservationSource,
   type ObservationWindow,
+  type Redactor,
   type SideSummary,
   type SideWindow,
   summarizeComparison,
@@ -78,6 +81,29 @@ function rates(side: SideWindow, seconds: number): SideRates {
   return { ...summarizeSide(side), requestRate: seconds > 0 ? side.requests / seconds : 0 };
 }
 
+/**
+ * Proxies and SDKs redact before they send, but a service posting its own windows may not: what is
+ * stored is redacted here again (field paths, sample URLs and differences; redacting twice changes
+ * nothing), so secrets never reach the store whoever reports.
+ */
+function redactWindow(w: ObservationWindow, redactor: Redactor): ObservationWindow {
+  const paths = (fields: Record<string, number>): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const [path, count] of Object.entries(fields)) {
+      const hidden = redactor.difference({ path, location: "", kind: "changed" }).path;
+      out[hidden] = (Object.hasOwn(out, hidden) ? (out[hidden] as number) : 0) + count;
+    }
+    return out;
+  };
+  const comparison: ComparisonCounts = { ...w.comparison, fields: paths(w.comparison.fields), noise: paths(w.comparison.noise) };
+  const samples: MismatchSample[] = w.samples.map((s) => ({
+    ...s,
+    ...(s.url === undefined ? {} : { url: redactor.url(s.url) }),
+    differences: s.differences.map((d) => redactor.difference(d)),
+  }));
+  return { ...w, comparison, samples };
+}
+
 /** `since` rounded down to its minute (windows are whole minutes), checked to be before `until`. */
 function alignedPeriod(query: PeriodQuery): { startMs: number; untilMs: number } {
   const startMs = Math.floor(Date.parse(query.since) / MINUTE_MS) * MINUTE_MS;
@@ -91,6 +117,8 @@ function alignedPeriod(query: PeriodQuery): { startMs: number; untilMs: number }
  * as a time series or as the fields and samples that differed.
  */
 export class ObservationService {
+  private readonly redactor = compileRedactor();
+
   constructor(
     private readonly store: ObservationStore,
     private readonly flags: FlagService,
@@ -116,7 +144,7 @@ export class ObservationService {
     const skipped: SkippedWindow[] = [];
     const kept: ObservationWindow[] = [];
     batch.windows.forEach((w, index) => {
-      if (known.has(w.flag)) kept.push(w);
+      if (known.has(w.flag)) kept.push(redactWindow(w, this.redactor));
       else skipped.push({ index, flag: w.flag, reason: "UNKNOWN_FLAG" });
     });
     await this.store.merge(kept);
@@ -142,10 +170,13 @@ export class ObservationService {
     const stepSeconds = stepMs / 1000;
     const series = buckets.map((bucket, i) => {
       const total = totalWindows(bucket, 0);
+      const bucketStart = startMs + i * stepMs;
+      // The last step may be cut short by `until`: its rate is over the time it covers, not a whole step.
+      const seconds = (Math.min(bucketStart + stepMs, untilMs) - bucketStart) / 1000;
       return {
-        start: new Date(startMs + i * stepMs).toISOString(),
-        baseline: rates(total.baseline, stepSeconds),
-        dark: rates(total.dark, stepSeconds),
+        start: new Date(bucketStart).toISOString(),
+        baseline: rates(total.baseline, seconds),
+        dark: rates(total.dark, seconds),
         comparison: summarizeComparison(total.comparison),
       };
     });
