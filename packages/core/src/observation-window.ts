@@ -215,6 +215,10 @@ const RawSideSchema = z
     return { requests: s.latenciesMs.length, errors: s.errors, latency: sketch.toJSON(), reservoir: reservoir.toArray() };
   });
 
+const SIDE_DESCRIPTION =
+  "One side: { requests, errors, latency: DDSketch JSON { count, sum, min, max, zeroCount, offset, bins }, reservoir: ms[] ≤ 256 }, " +
+  "or the simple form { requests?, errors?, latenciesMs: ms[] ≤ 10 000 }; absent: nothing observed there";
+
 /** A side in either form: a sketch, or raw `latenciesMs`. */
 const SideInputSchema = z.unknown().transform((value, ctx): SideWindow => {
   const schema = typeof value === "object" && value !== null && "latenciesMs" in value ? RawSideSchema : SideSchema;
@@ -262,8 +266,8 @@ export const ObservationWindowSchema = z.strictObject({
   source: z.enum(OBSERVATION_SOURCES, { error: `must be one of ${OBSERVATION_SOURCES.join(", ")}` }),
   route: z.string({ error: "must be a string" }).min(1, "must not be empty").max(256, "must be at most 256 characters"),
   start: IsoDateSchema.refine((text) => Date.parse(text) % MINUTE_MS === 0, { error: "must be the start of a minute" }),
-  baseline: SideInputSchema.optional(),
-  dark: SideInputSchema.optional(),
+  baseline: SideInputSchema.optional().describe(SIDE_DESCRIPTION),
+  dark: SideInputSchema.optional().describe(SIDE_DESCRIPTION),
   comparison: ComparisonSchema.default(() => emptyComparison()),
   samples: z
     .array(SampleSchema)

@@ -1,4 +1,4 @@
-import { KeySchema, OBSERVATION_SOURCES, parseObservationBatch } from "@darklaunch/core";
+import { KeySchema, OBSERVATION_SOURCES, ObservationBatchSchema, parseObservationBatch } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
@@ -38,6 +38,25 @@ const MismatchQuery = z.strictObject({
 
 const FlagParams = z.strictObject({ key: KeySchema });
 
+const PERIOD_DOC = {
+  since: { type: "string", description: "ISO 8601 date-time or a duration ago (1h, 7d); default: an hour before until" },
+  until: { type: "string", description: "ISO 8601 date-time or a duration ago; default: now" },
+  source: { type: "string", enum: [...OBSERVATION_SOURCES] },
+  route: { type: "string", maxLength: 256 },
+};
+
+/** Query strings as the API docs show them (the handlers validate with the zod schemas above). */
+const QUERY_DOC = {
+  series: {
+    type: "object",
+    properties: { ...PERIOD_DOC, step: { type: "string", default: "1m", description: "whole minutes, ≥ 1m, ≤ 1000 steps per answer" } },
+  },
+  mismatches: {
+    type: "object",
+    properties: { ...PERIOD_DOC, limit: { type: "integer", minimum: 1, maximum: MAX_SAMPLE_LIMIT, default: DEFAULT_SAMPLE_LIMIT } },
+  },
+};
+
 /** The period of a read: `until` defaults to now, `since` to an hour before `until`. */
 function period(query: { since?: string | undefined; until?: string | undefined }): { since: string; until: string } {
   const until = query.until ?? new Date().toISOString();
@@ -60,6 +79,7 @@ export function observationRoutes(app: FastifyInstance, { database, flags }: Ser
       schema: {
         tags,
         summary: "Report observation windows (per flag, source, route, minute); each merges into the stored window, all in one transaction",
+        body: z.toJSONSchema(ObservationBatchSchema, { io: "input", unrepresentable: "any" }),
       },
     },
     async (request, reply) => {
@@ -77,6 +97,8 @@ export function observationRoutes(app: FastifyInstance, { database, flags }: Ser
         tags: ["flags", ...tags],
         summary:
           "A flag's observations as a time series (since/until as ISO or 1h/7d, step ≥ 1m): rates, errors, p50/p95/p99 per side, divergence",
+        params: z.toJSONSchema(FlagParams, { io: "input", unrepresentable: "any" }),
+        querystring: QUERY_DOC.series,
       },
     },
     async (request) => {
@@ -94,6 +116,8 @@ export function observationRoutes(app: FastifyInstance, { database, flags }: Ser
       schema: {
         tags: ["flags", ...tags],
         summary: "Which fields differed dark vs baseline over a period (Diffy's noise rule), with the newest mismatch samples",
+        params: z.toJSONSchema(FlagParams, { io: "input", unrepresentable: "any" }),
+        querystring: QUERY_DOC.mismatches,
       },
     },
     async (request) => {
