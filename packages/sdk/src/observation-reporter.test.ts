@@ -84,9 +84,10 @@ describe("observation reporting", () => {
     await c.ready();
     record(c, "GET /cart", [5, 10, 20], 1);
     record(c, "GET /prices", [7]);
+    // The server keeps the body before it answers, so wait for the client to have read the answer.
     await waitFor<number>(
       (l) => {
-        const timer = setInterval(() => l(accepted.length), 10);
+        const timer = setInterval(() => l(c.observationStats().sentWindows), 10);
         return () => clearInterval(timer);
       },
       (n) => n > 0,
