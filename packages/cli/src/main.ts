@@ -30,4 +30,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`darklaunch log | head`) closes the pipe: that is the reader's choice,
+// not a failure, so the command ends quietly instead of printing a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 process.exitCode = await main(process.argv);
