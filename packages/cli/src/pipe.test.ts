@@ -4,7 +4,10 @@ import { BIN } from "./test-cli.js";
 
 describe("output into a reader that stops early", () => {
   it("exits quietly when the pipe is closed (`darklaunch --help | head -0`)", async () => {
-    const child = spawn(process.execPath, [BIN, "--help"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_NO_WARNINGS: "1" } });
+    const child = spawn(process.execPath, [BIN, "--help"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NODE_NO_WARNINGS: "1" },
+    });
     // Closing our end of stdout before the child has started means its first write meets EPIPE.
     child.stdout.destroy();
     let stderr = "";
