@@ -285,7 +285,7 @@ const rows: Row[] = [
     {},
     verdict("UNHEALTHY", { criticalHarm: true }),
     20,
-    { action: "alert" },
+    { action: "alert", alert: { severity: "ticket", kind: "unhealthy" } },
   ],
 ];
 
