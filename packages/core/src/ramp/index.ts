@@ -41,10 +41,10 @@ export {
   validateRampPlan,
 } from "./ramp-plan.js";
 export {
-  describeTarget,
-  firstPosition,
+  describeRampTarget,
+  firstRampPosition,
   MAX_RAMP_HISTORY,
-  nextPosition,
+  nextRampPosition,
   parseRampState,
   RAMP_ALERT_KINDS,
   RAMP_EVENT_KINDS,
@@ -65,7 +65,7 @@ export {
   type RampVerdictInput,
   RampVerdictSchema,
   type RampVerdictState,
+  rampServedPercentage,
+  rampTargetAt,
   sameRampTarget,
-  servedPercentage,
-  targetAt,
 } from "./ramp-state.js";

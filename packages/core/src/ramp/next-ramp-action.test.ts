@@ -4,7 +4,7 @@ import { startRamp } from "./ramp-controls.js";
 import type { RampAction, RampAlert } from "./ramp-decision.js";
 import { parseRampPlan, type RampPlanInput } from "./ramp-plan.js";
 import type { RampPosition, RampState, RampTarget, RampVerdictInput, RampVerdictState } from "./ramp-state.js";
-import { targetAt } from "./ramp-state.js";
+import { rampTargetAt } from "./ramp-state.js";
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
@@ -19,7 +19,7 @@ const verdict = (state: RampVerdictState, extra: Partial<RampVerdictInput> = {})
 /** A running ramp of `planInput` at serve step `step` (index), started at T0, with fields replaced. */
 function rampAt(planInput: RampPlanInput, position: RampPosition, overrides: Partial<RampState> = {}) {
   const plan = parseRampPlan(planInput);
-  const state: RampState = { ...startRamp(plan, { now: T0 }).newState, ...position, target: targetAt(plan, position), ...overrides };
+  const state: RampState = { ...startRamp(plan, { now: T0 }).newState, ...position, target: rampTargetAt(plan, position), ...overrides };
   return { plan, state };
 }
 

@@ -1,9 +1,9 @@
 import type { RampAlert, RampAlertSeverity, RampDecision } from "./ramp-decision.js";
 import type { RampPlan } from "./ramp-plan.js";
 import {
-  describePosition,
-  describeTarget,
-  nextPosition,
+  describeRampPosition,
+  describeRampTarget,
+  nextRampPosition,
   type RampAlertKind,
   type RampDismissal,
   type RampEvent,
@@ -12,7 +12,7 @@ import {
   type RampTarget,
   type RampVerdict,
   type RampVerdictInput,
-  targetAt,
+  rampTargetAt,
   withEvent,
 } from "./ramp-state.js";
 
@@ -54,7 +54,7 @@ export function nextRampAction(
     state: verdictInput.state,
     criticalHarm: verdictInput.criticalHarm ?? false,
     why: verdictInput.why,
-    crossed: verdictInput.crossed ?? [],
+    crossed: [...(verdictInput.crossed ?? [])],
   };
   if (state.status !== "running") {
     // A paused ramp still remembers the verdict, so that a person can dismiss it before resuming.
@@ -73,7 +73,7 @@ export function nextRampAction(
   // A dismissed verdict is read as "still collecting": the step then ends by time and policy.
   const effective = dismissal === undefined ? verdict.state : "RUNNING";
   const deadline = plan.maxStep * (state.extended ? 2 : 1);
-  const age = `${minutes(elapsed)} minutes into ${describePosition(plan, step.position)}`;
+  const age = `${minutes(elapsed)} minutes into ${describeRampPosition(plan, step.position)}`;
   switch (effective) {
     case "REGRESSION":
       if (verdict.criticalHarm) return step.rollback("page", "regression", `${verdict.why}; a critical metric regressed`);
@@ -108,7 +108,7 @@ export function nextRampAction(
 }
 
 /** A dismissal covers a verdict of its state whose crossed metrics it all names; a critical harm is never covered. */
-export function covers(dismissal: RampDismissal, verdict: RampVerdict): boolean {
+function covers(dismissal: RampDismissal, verdict: RampVerdict): boolean {
   return (
     !verdict.criticalHarm && dismissal.state === verdict.state && verdict.crossed.every((metric) => dismissal.crossed.includes(metric))
   );
@@ -149,9 +149,9 @@ class Step {
 
   advance(safe: boolean, why: string): RampDecision {
     const lastSafe = safe ? this.position : this.state.lastSafe;
-    const next = nextPosition(this.plan, this.position);
+    const next = nextRampPosition(this.plan, this.position);
     if (next === undefined) {
-      const done = `${why} → the ramp is complete at ${describeTarget(this.state.target)}`;
+      const done = `${why} → the ramp is complete at ${describeRampTarget(this.state.target)}`;
       const newState: RampState = {
         ...this.state,
         status: "completed",
@@ -161,8 +161,8 @@ class Step {
       };
       return { action: "complete", newState, verdict: this.verdict, why: done };
     }
-    const target = targetAt(this.plan, next);
-    const moved = `${why} → ${describePosition(this.plan, next)}: ${describeTarget(target)}`;
+    const target = rampTargetAt(this.plan, next);
+    const moved = `${why} → ${describeRampPosition(this.plan, next)}: ${describeRampTarget(target)}`;
     const newState: RampState = {
       ...this.state,
       ...next,
@@ -178,7 +178,7 @@ class Step {
 
   rollback(severity: RampAlertSeverity, kind: RampAlertKind, why: string): RampDecision {
     const target = rollbackTarget(this.plan, this.state);
-    const done = `${why} → rolled back from ${describePosition(this.plan, this.position)} to ${describeTarget(target)}`;
+    const done = `${why} → rolled back from ${describeRampPosition(this.plan, this.position)} to ${describeRampTarget(target)}`;
     const newState: RampState = {
       ...this.state,
       status: "rolled_back",
@@ -196,11 +196,11 @@ class Step {
 
 /** Where a rollback leaves the flag: 0, or the last SAFE step when the plan says so and there is one. */
 export function rollbackTarget(plan: RampPlan, state: Pick<RampState, "phase" | "lastSafe">): RampTarget {
-  if (plan.rollbackTo === "last-safe" && state.lastSafe !== null) return targetAt(plan, state.lastSafe);
+  if (plan.rollbackTo === "last-safe" && state.lastSafe !== null) return rampTargetAt(plan, state.lastSafe);
   return { phase: state.phase, percentage: 0 };
 }
 
 /** 12 → "12", 12.345 → "12.3". */
-export function minutes(n: number): string {
+function minutes(n: number): string {
   return String(Math.round(n * 10) / 10);
 }

@@ -11,7 +11,7 @@ import {
   startRamp,
 } from "./ramp-controls.js";
 import { parseRampPlan } from "./ramp-plan.js";
-import { type RampState, RampStateSchema, type RampStatus, targetAt } from "./ramp-state.js";
+import { type RampState, RampStateSchema, type RampStatus, rampTargetAt } from "./ramp-state.js";
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
@@ -21,7 +21,7 @@ const started = startRamp(plan, { now: T0, by: "alice" }).newState;
 const stateAt = (step: number, overrides: Partial<RampState> = {}): RampState => ({
   ...started,
   step,
-  target: targetAt(plan, { phase: "serve", step }),
+  target: rampTargetAt(plan, { phase: "serve", step }),
   ...overrides,
 });
 

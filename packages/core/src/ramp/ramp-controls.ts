@@ -2,15 +2,15 @@ import { DarkLaunchError } from "../errors.js";
 import type { RampDecision } from "./ramp-decision.js";
 import type { RampPlan } from "./ramp-plan.js";
 import {
-  describePosition,
-  describeTarget,
-  firstPosition,
-  nextPosition,
+  describeRampPosition,
+  describeRampTarget,
+  firstRampPosition,
+  nextRampPosition,
   type RampEvent,
   type RampState,
   type RampTarget,
+  rampTargetAt,
   sameRampTarget,
-  targetAt,
   withEvent,
 } from "./ramp-state.js";
 
@@ -39,9 +39,9 @@ export interface RampControl {
  * // target: { phase: "serve", percentage: 1 }
  */
 export function startRamp(plan: RampPlan, control: RampControl): RampDecision {
-  const position = firstPosition(plan);
-  const target = targetAt(plan, position);
-  const why = `ramp started at ${describePosition(plan, position)}: ${describeTarget(target)}${because(control)}`;
+  const position = firstRampPosition(plan);
+  const target = rampTargetAt(plan, position);
+  const why = `ramp started at ${describeRampPosition(plan, position)}: ${describeRampTarget(target)}${because(control)}`;
   const newState: RampState = {
     status: "running",
     ...position,
@@ -62,7 +62,7 @@ export function startRamp(plan: RampPlan, control: RampControl): RampDecision {
 export function pauseRamp(state: RampState, control: RampControl): RampDecision {
   if (state.status === "paused") return { action: "none", newState: state, why: "the ramp is paused already" };
   requireStatus(state, "paused", ["running"]);
-  const why = `paused by ${by(control)} at ${describeTarget(state.target)}${because(control)}`;
+  const why = `paused by ${by(control)} at ${describeRampTarget(state.target)}${because(control)}`;
   return { action: "pause", newState: { ...state, status: "paused", statusWhy: why, history: record(state, control, "pause", why) }, why };
 }
 
@@ -72,8 +72,8 @@ export function pauseRamp(state: RampState, control: RampControl): RampDecision 
  */
 export function resumeRamp(plan: RampPlan, state: RampState, control: RampControl): RampDecision {
   requireStatus(state, "resumed", ["paused"]);
-  const target = targetAt(plan, state);
-  const why = `resumed by ${by(control)} at ${describePosition(plan, state)}: ${describeTarget(target)}; the step starts over${because(control)}`;
+  const target = rampTargetAt(plan, state);
+  const why = `resumed by ${by(control)} at ${describeRampPosition(plan, state)}: ${describeRampTarget(target)}; the step starts over${because(control)}`;
   const newState: RampState = {
     ...state,
     status: "running",
@@ -94,7 +94,8 @@ export function resumeRamp(plan: RampPlan, state: RampState, control: RampContro
 export function abortRamp(state: RampState, control: RampControl & { keepFlag?: boolean }): RampDecision {
   requireStatus(state, "aborted", ["running", "paused"]);
   const target = control.keepFlag === true ? undefined : { phase: state.phase, percentage: 0 };
-  const left = target === undefined ? `the flag stays at ${describeTarget(state.target)}` : `the flag is set to ${describeTarget(target)}`;
+  const left =
+    target === undefined ? `the flag stays at ${describeRampTarget(state.target)}` : `the flag is set to ${describeRampTarget(target)}`;
   const why = `aborted by ${by(control)}; ${left}${because(control)}`;
   const newState: RampState = {
     ...state,
@@ -112,14 +113,14 @@ export function abortRamp(state: RampState, control: RampControl & { keepFlag?: 
  */
 export function promoteRamp(plan: RampPlan, state: RampState, control: RampControl): RampDecision {
   requireStatus(state, "promoted", ["running", "paused"]);
-  const next = nextPosition(plan, state);
+  const next = nextRampPosition(plan, state);
   if (next === undefined) {
-    const why = `promoted by ${by(control)} past the last step: the ramp is complete at ${describeTarget(state.target)}${because(control)}`;
+    const why = `promoted by ${by(control)} past the last step: the ramp is complete at ${describeRampTarget(state.target)}${because(control)}`;
     const newState: RampState = { ...state, status: "completed", statusWhy: why, history: record(state, control, "promote", why) };
     return { action: "complete", newState, why };
   }
-  const target = targetAt(plan, next);
-  const why = `promoted by ${by(control)} to ${describePosition(plan, next)}: ${describeTarget(target)}${because(control)}`;
+  const target = rampTargetAt(plan, next);
+  const why = `promoted by ${by(control)} to ${describeRampPosition(plan, next)}: ${describeRampTarget(target)}${because(control)}`;
   const newState: RampState = {
     ...state,
     ...next,
@@ -174,10 +175,10 @@ export function noteManualChange(state: RampState, control: RampControl & { targ
   const { target } = control;
   if (state.status !== "running") return { action: "none", newState: state, why: `the ramp is ${state.status.replace("_", " ")}` };
   if (target !== undefined && sameRampTarget(target, state.target)) {
-    return { action: "none", newState: state, why: `the flag still has the ramp's ${describeTarget(state.target)}` };
+    return { action: "none", newState: state, why: `the flag still has the ramp's ${describeRampTarget(state.target)}` };
   }
-  const now = target === undefined ? "a split that is not a single rollout" : describeTarget(target);
-  const why = `the flag was changed by hand (by ${by(control)}) to ${now} while the ramp had ${describeTarget(state.target)}; the ramp is paused: resume to return to its step, or abort`;
+  const now = target === undefined ? "a split that is not a single rollout" : describeRampTarget(target);
+  const why = `the flag was changed by hand (by ${by(control)}) to ${now} while the ramp had ${describeRampTarget(state.target)}; the ramp is paused: resume to return to its step, or abort`;
   const newState: RampState = { ...state, status: "paused", statusWhy: why, history: record(state, control, "manual-change", why) };
   return { action: "pause", newState, why };
 }

@@ -22,9 +22,8 @@ export type InconclusivePolicy = (typeof INCONCLUSIVE_POLICIES)[number];
 export const ROLLBACK_TARGETS = ["zero", "last-safe"] as const;
 export type RollbackTarget = (typeof ROLLBACK_TARGETS)[number];
 
-const UNITS: Record<string, number> = { h: 60, m: 1, s: 1 / 60 };
-const DURATION = /^(?:\d+(?:\.\d+)?[hms])+$/;
-const DURATION_PART = /(\d+(?:\.\d+)?)([hms])/g;
+// Hours, minutes, seconds, each at most once and in that order: "1h30m", "90s", "0.5h".
+const DURATION = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/;
 
 /**
  * A duration in minutes: a number of minutes, or text such as `"10m"`, `"1h"`, `"1h30m"`, `"90s"`
@@ -38,10 +37,10 @@ export function durationMinutes(input: unknown): number | undefined {
   if (typeof input !== "string") return undefined;
   const text = input.trim();
   if (/^\d+(?:\.\d+)?$/.test(text)) return Number(text);
-  if (!DURATION.test(text)) return undefined;
-  let minutes = 0;
-  for (const [, amount, unit] of text.matchAll(DURATION_PART)) minutes += Number(amount) * (UNITS[unit as string] ?? 0);
-  return minutes;
+  const match = DURATION.exec(text);
+  if (match === null || text === "") return undefined;
+  const [, hours = "0", minutes = "0", seconds = "0"] = match;
+  return Number(hours) * 60 + Number(minutes) + Number(seconds) / 60;
 }
 
 const DurationSchema = z.union([z.number(), z.string()], { error: (issue) => durationMessage(issue.input) }).transform((input, ctx) => {

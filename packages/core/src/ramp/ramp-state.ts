@@ -147,23 +147,23 @@ export function stepsOf(plan: RampPlan, phase: RampPhase): readonly number[] {
 }
 
 /** The plan's first step: its first shadow step when it has a shadow phase. */
-export function firstPosition(plan: RampPlan): RampPosition {
+export function firstRampPosition(plan: RampPlan): RampPosition {
   return { phase: plan.shadowSteps.length > 0 ? "shadow" : "serve", step: 0 };
 }
 
 /** The step after `position` (the last shadow step is followed by the first serve step); undefined after the last. */
-export function nextPosition(plan: RampPlan, position: RampPosition): RampPosition | undefined {
+export function nextRampPosition(plan: RampPlan, position: RampPosition): RampPosition | undefined {
   if (position.step + 1 < stepsOf(plan, position.phase).length) return { phase: position.phase, step: position.step + 1 };
   return position.phase === "shadow" ? { phase: "serve", step: 0 } : undefined;
 }
 
 /** The flag's target at a step of the plan. */
-export function targetAt(plan: RampPlan, position: RampPosition): RampTarget {
+export function rampTargetAt(plan: RampPlan, position: RampPosition): RampTarget {
   return { phase: position.phase, percentage: stepsOf(plan, position.phase)[position.step] ?? 0 };
 }
 
 /** The percentage of subjects served from dark (0 while shadowing: the mirror serves nobody). */
-export function servedPercentage(target: RampTarget): number {
+export function rampServedPercentage(target: RampTarget): number {
   return target.phase === "serve" ? target.percentage : 0;
 }
 
@@ -173,14 +173,14 @@ export function sameRampTarget(a: RampTarget, b: RampTarget): boolean {
 }
 
 /** "serving 25 % from dark", "mirroring 10 % to dark", "off". */
-export function describeTarget(target: RampTarget): string {
+export function describeRampTarget(target: RampTarget): string {
   if (target.percentage === 0) return "0 % (off)";
   const percent = `${formatPercentage(target.percentage)} %`;
   return target.phase === "serve" ? `${percent} served from dark` : `${percent} mirrored to dark`;
 }
 
 /** "serve step 3 of 5 (25 %)". */
-export function describePosition(plan: RampPlan, position: RampPosition): string {
+export function describeRampPosition(plan: RampPlan, position: RampPosition): string {
   const steps = stepsOf(plan, position.phase);
   return `${position.phase} step ${position.step + 1} of ${steps.length} (${formatPercentage(steps[position.step] ?? 0)} %)`;
 }

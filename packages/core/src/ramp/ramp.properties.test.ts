@@ -14,7 +14,7 @@ import {
 } from "./ramp-controls.js";
 import type { RampDecision } from "./ramp-decision.js";
 import type { RampPlan } from "./ramp-plan.js";
-import { nextPosition, parseRampState, type RampState, servedPercentage, targetAt } from "./ramp-state.js";
+import { nextRampPosition, parseRampState, type RampState, rampServedPercentage, rampTargetAt } from "./ramp-state.js";
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 11, 1, 9, 0, 0);
@@ -67,7 +67,7 @@ function run(plan: RampPlan, script: RampEventScript[]): { start: RampState; tra
 }
 
 const lives = fc.tuple(planArb, scriptArb).map(([plan, script]) => ({ plan, ...run(plan, script) }));
-const isStep = (plan: RampPlan, state: RampState) => targetAt(plan, state);
+const isStep = (plan: RampPlan, state: RampState) => rampTargetAt(plan, state);
 
 describe("ramp properties", () => {
   it("the percentage served from dark never decreases except by a rollback or an abort", () => {
@@ -75,7 +75,7 @@ describe("ramp properties", () => {
       fc.property(lives, ({ transitions }) => {
         for (const { before, decision } of transitions) {
           if (decision?.target === undefined || decision.action === "rollback" || decision.action === "abort") continue;
-          expect(servedPercentage(decision.target)).toBeGreaterThanOrEqual(servedPercentage(before.target));
+          expect(rampServedPercentage(decision.target)).toBeGreaterThanOrEqual(rampServedPercentage(before.target));
         }
       }),
     );
@@ -88,7 +88,7 @@ describe("ramp properties", () => {
           if (decision?.action !== "rollback") continue;
           const expected =
             plan.rollbackTo === "last-safe" && before.lastSafe !== null
-              ? targetAt(plan, before.lastSafe)
+              ? rampTargetAt(plan, before.lastSafe)
               : { phase: before.phase, percentage: 0 };
           expect(decision.target).toEqual(expected);
           expect(decision.target).toEqual(rollbackTarget(plan, before));
@@ -118,7 +118,7 @@ describe("ramp properties", () => {
       fc.property(lives, ({ plan, transitions }) => {
         for (const { before, decision } of transitions) {
           if (decision?.newState.status !== "completed" || before.status === "completed") continue;
-          expect(nextPosition(plan, before)).toBeUndefined();
+          expect(nextRampPosition(plan, before)).toBeUndefined();
           expect(before.phase).toBe("serve");
           expect(before.step).toBe(plan.steps.length - 1);
         }
