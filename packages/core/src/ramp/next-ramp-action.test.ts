@@ -340,6 +340,13 @@ describe("nextRampAction: details", () => {
     expect(decision.newState.history.at(-1)).toMatchObject({ kind: "extend", at: at(60), phase: "serve", step: 0 });
   });
 
+  it("holds on a verdict state it does not know (a caller that skipped the types)", () => {
+    const { plan, state } = rampAt({}, serve(1));
+    const decision = nextRampAction(plan, state, { state: "PASS" as RampVerdictState, why: "" }, at(30));
+    expect(decision).toMatchObject({ action: "hold", why: 'unknown verdict state "PASS": holding' });
+    expect(decision.target).toBeUndefined();
+  });
+
   it("measures time in the server's minutes", () => {
     const { plan, state } = rampAt({}, serve(0));
     const fast = { minuteMs: 100 };

@@ -105,6 +105,8 @@ export function nextRampAction(
       return step.alertOnce("ticket", "inconclusive", `${why}; the plan holds on INCONCLUSIVE: promote, abort or wait`);
     }
   }
+  // Only a caller that skipped the types gets here; holding is the one answer that cannot hurt.
+  return step.hold(`unknown verdict state ${JSON.stringify(verdict.state)}: holding`);
 }
 
 /** A dismissal covers a verdict of its state whose crossed metrics it all names; a critical harm is never covered. */
