@@ -12,7 +12,8 @@ import { basename, dirname, join, relative, resolve, sep } from "node:path";
 const root = resolve(process.argv[2] ?? ".");
 const PACKAGE_DIRS = ["packages", "bench", "examples"];
 const SKIP = new Set(["node_modules", "dist", ".git"]);
-const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"`]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm;
+const IMPORT =
+  /(?:^|[\s;])(?:import|export)\s[^'"`]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm;
 
 function* sourceFiles(dir) {
   let entries;
