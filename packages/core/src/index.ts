@@ -53,6 +53,7 @@ export {
 } from "./flag-schema.js";
 export { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";
 export { emptySketchData, LatencySketch, SKETCH_RELATIVE_ACCURACY, type SketchData } from "./latency-sketch.js";
+export { pathDeeperThan } from "./json-depth.js";
 export { md5Hex } from "./md5.js";
 export { DEFAULT_NOISE_THRESHOLDS, type FieldCounts, isSignificant, type NoiseThresholds } from "./noise-rule.js";
 export {
@@ -99,7 +100,7 @@ export {
 export { compilePathPattern, type PathPattern } from "./path-pattern.js";
 export { isValidPercentage, POSITION_SCALE, position, positionSql, toHundredths } from "./position.js";
 export { ALWAYS_REDACTED_HEADERS, compileRedactor, type RedactedHeaders, type Redactor } from "./redactor.js";
-export { MAX_REGEX_LENGTH } from "./regex-safety.js";
+export { MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM } from "./regex-safety.js";
 export {
   type EvaluationErrorCode,
   type EvaluationResult,
@@ -113,6 +114,8 @@ export { compareSemver, parseSemver, type SemVer } from "./semver.js";
 export { type CompileOptions, compile, Snapshot } from "./snapshot.js";
 export {
   formatPath,
+  MAX_INPUT_DEPTH,
+  MAX_VARIANT_DEPTH,
   onVariants,
   parseFlag,
   parseRuleset,

@@ -1,5 +1,6 @@
 import type { Difference, DifferenceKind } from "./difference.js";
 import type { DifferenceList } from "./difference-list.js";
+import { pathDeeperThan } from "./json-depth.js";
 import {
   appendSegment,
   type CompiledPattern,
@@ -31,6 +32,12 @@ export interface JsonDiffOptions {
 
 /** Below this depth subtrees are compared whole (one difference at most), so deep input cannot overflow the stack. */
 export const MAX_DIFF_DEPTH = 200;
+
+/**
+ * What a difference holds instead of a value nested deeper than MAX_DIFF_DEPTH: whoever stores or
+ * sends the result serialises it, and `JSON.stringify` recurses (it overflows a few thousand deep).
+ */
+export const TOO_DEEP = "[nested too deep to store]";
 
 const MISSING: unique symbol = Symbol("missing");
 type Side = unknown;
@@ -182,10 +189,14 @@ class Walk {
 
   private add(kind: DifferenceKind, location: string, baseline: Side, dark: Side): void {
     const difference: Difference = { path: formatSegments(this.segments), location, kind };
-    if (baseline !== MISSING) difference.baseline = baseline;
-    if (dark !== MISSING) difference.dark = dark;
+    if (baseline !== MISSING) difference.baseline = storable(baseline);
+    if (dark !== MISSING) difference.dark = storable(dark);
     this.list.add(difference);
   }
+}
+
+function storable(value: unknown): unknown {
+  return pathDeeperThan(value, MAX_DIFF_DEPTH) === undefined ? value : TOO_DEEP;
 }
 
 function own(record: Record<string, unknown>, key: string): Side {

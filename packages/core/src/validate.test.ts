@@ -803,3 +803,40 @@ describe("references to a flag or segment that is itself invalid", () => {
     ]);
   });
 });
+
+describe("deep input", () => {
+  const nested = (levels: number): unknown => {
+    let value: unknown = 1;
+    for (let i = 0; i < levels; i++) value = { a: value };
+    return value;
+  };
+  const withVariant = (on: unknown) => ({ key: "f", variants: { on, off: {} }, offVariant: "off", fallthrough: { variant: "on" } });
+
+  it("accepts a variant value nested 32 deep", () => {
+    expect(validateFlag(withVariant(nested(32))).ok).toBe(true);
+  });
+
+  it("refuses a variant value nested 33 deep, naming the path", () => {
+    expect(validateFlag(withVariant(nested(33))).problems).toEqual([
+      {
+        path: `variants.on${".a".repeat(32)}`,
+        message: "variant value nested deeper than 32 objects or arrays; the limit is 32",
+      },
+    ]);
+  });
+
+  it("refuses a flag nested thousands deep with a problem (a 400), not a stack overflow", () => {
+    for (const levels of [1_300, 5_000, 100_000]) {
+      const checked = validateFlag(withVariant(nested(levels)));
+      expect(checked.problems).toEqual([
+        {
+          path: `variants.on${".a".repeat(62)}`,
+          message: "nested deeper than 64 objects or arrays; nothing here nests that deep",
+        },
+      ]);
+      expect(() => parseFlag(withVariant(nested(levels)))).toThrow(expect.objectContaining({ status: 400, code: "VALIDATION_FAILED" }));
+    }
+    const ruleset = validateRuleset({ flags: [withVariant(nested(5_000))], segments: [{ key: "s", ids: [], deep: nested(5_000) }] });
+    expect(ruleset.problems.map((p) => p.path.slice(0, 22))).toEqual(["flags[0].variants.on.a", "segments[0].deep.a.a.a"]);
+  });
+});
