@@ -51,9 +51,9 @@ export {
   SegmentSchema,
   ServeSchema,
 } from "./flag-schema.js";
+export { pathDeeperThan } from "./json-depth.js";
 export { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";
 export { emptySketchData, LatencySketch, SKETCH_RELATIVE_ACCURACY, type SketchData } from "./latency-sketch.js";
-export { pathDeeperThan } from "./json-depth.js";
 export { md5Hex } from "./md5.js";
 export { DEFAULT_NOISE_THRESHOLDS, type FieldCounts, isSignificant, type NoiseThresholds } from "./noise-rule.js";
 export {
