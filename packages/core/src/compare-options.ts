@@ -3,7 +3,7 @@ import { type Problem, ValidationError } from "./errors.js";
 import type { ArrayKey, Tolerance } from "./json-diff.js";
 import { checkKnownKeys, headerNames, isRecord, optionalBoolean, stringList } from "./option-checks.js";
 import { type CompiledPattern, parsePattern } from "./path-pattern.js";
-import { regexProblem } from "./regex-safety.js";
+import { compileRegex, regexProblem, type SafeRegex } from "./regex-safety.js";
 import type { TextNormalization } from "./response-body.js";
 
 export const DEFAULT_MAX_DIFFERENCES = 100;
@@ -97,10 +97,10 @@ function normalization(value: unknown, problems: Problem[]): TextNormalization {
     return none;
   }
   checkKnownKeys(value, ["trim", "collapseWhitespace", "ignoreCase", "remove"], "normalize", problems);
-  const remove: RegExp[] = [];
+  const remove: SafeRegex[] = [];
   for (const item of stringList(value.remove, "normalize.remove", problems)) {
     const problem = regexProblem(item.value);
-    if (problem === undefined) remove.push(new RegExp(item.value, "g"));
+    if (problem === undefined) remove.push(compileRegex(item.value));
     else problems.push({ path: item.path, message: problem });
   }
   return {

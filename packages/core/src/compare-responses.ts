@@ -79,7 +79,7 @@ function compareBodies(options: CompiledCompareOptions, list: DifferenceList, a:
     const parsedA = parseJson(textA);
     const parsedB = parseJson(textB);
     if (typeof parsedA === "object" && typeof parsedB === "object") {
-      diffJson(options, list, BODY, parsedA.value, parsedB.value);
+      diffJson(options, list, { root: BODY, baseline: parsedA.value, dark: parsedB.value });
       return;
     }
     if (typeof parsedA === "object" && parsedB === "empty") {

@@ -1,6 +1,7 @@
 import type { Condition } from "./condition-schema.js";
 import { attributeOf, type EvaluationContext } from "./context.js";
 import { toEpochMs } from "./dates.js";
+import { compileRegex } from "./regex-safety.js";
 import { compareSemver, parseSemver, type SemVer } from "./semver.js";
 
 /** A condition compiled to a closure: nothing is parsed or built while it runs. */
@@ -96,7 +97,9 @@ function scalarTest(condition: Condition): ScalarTest {
     case "contains":
       return stringTest(values, (a, v) => a.includes(v));
     case "matches": {
-      const regexes = values.map((v) => new RegExp(String(v)));
+      // RE2 (re2js), not RegExp: matching is linear in the attribute's length whatever the pattern,
+      // so no flag can stall the services that evaluate it (a backtracking engine can take years).
+      const regexes = values.map((v) => compileRegex(String(v)));
       return (value) => {
         const s = text(value);
         if (s === undefined) return false;

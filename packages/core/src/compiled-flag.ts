@@ -1,17 +1,10 @@
 import { allOf, type CompiledSegment, compileCondition, type Test } from "./compile-condition.js";
 import { type EvaluationContext, INVALID_SUBJECT, subjectOf } from "./context.js";
 import { parseIsoDate } from "./dates.js";
+import type { EvaluationTrace } from "./evaluation-trace.js";
 import type { Flag, Override, Serve, VariantValue } from "./flag-schema.js";
 import { POSITION_SCALE, positionHundredths, saltPrefix, toHundredths } from "./position.js";
-import {
-  type EvaluationResult,
-  errorResult,
-  makeResult,
-  type OpenFeatureReason,
-  type Reason,
-  toOpenFeatureReason,
-  valueType,
-} from "./result.js";
+import { atPosition, type EvaluationResult, errorResult, makeResult, type Reason, toOpenFeatureReason, valueType } from "./result.js";
 import { onVariants } from "./validate.js";
 
 function deepFreeze<T>(value: T): T {
@@ -31,10 +24,8 @@ export class CompiledServe {
   /** Cumulative upper bounds in hundredths; the last is always 10 000. */
   readonly bounds: Int32Array;
   readonly variants: readonly string[];
-  private readonly values: readonly VariantValue[];
-  private readonly reasons: readonly Reason[];
-  private readonly included: readonly boolean[];
-  private readonly openFeatureReason: OpenFeatureReason;
+  /** Per split entry, its result without a position; `resolve` adds the subject's. */
+  private readonly templates: readonly EvaluationResult[];
   private readonly missingSubject: EvaluationResult | undefined;
 
   constructor(
@@ -47,34 +38,39 @@ export class CompiledServe {
     if (serve.variant !== undefined) {
       const reason: Reason = inRule ? "RULE_MATCH" : "FALLTHROUGH";
       this.fixed = Object.freeze(
-        makeResult(
-          key,
-          serve.variant,
-          flag.valueOf(serve.variant),
+        makeResult({
+          flagKey: key,
+          variant: serve.variant,
+          value: flag.valueOf(serve.variant),
           reason,
-          toOpenFeatureReason(reason, flag.isStatic),
-          serve.variant !== offVariant,
+          openFeatureReason: toOpenFeatureReason(reason, flag.isStatic),
+          included: serve.variant !== offVariant,
           ruleId,
-          undefined,
-          version,
-        ),
+          flagVersion: version,
+        }),
       );
       this.bounds = new Int32Array(0);
       this.variants = [];
-      this.values = [];
-      this.reasons = [];
-      this.included = [];
-      this.openFeatureReason = "DEFAULT";
+      this.templates = [];
       this.missingSubject = undefined;
       return;
     }
     const split = serve.split ?? [];
     this.fixed = undefined;
     this.variants = split.map((entry) => entry.variant);
-    this.values = this.variants.map((variant) => flag.valueOf(variant));
-    this.included = this.variants.map((variant) => variant !== offVariant);
-    this.reasons = this.included.map((inside) => (inRule ? "RULE_MATCH" : inside ? "ROLLOUT_INCLUDED" : "ROLLOUT_EXCLUDED"));
-    this.openFeatureReason = inRule ? "TARGETING_MATCH" : "SPLIT";
+    this.templates = this.variants.map((variant) => {
+      const included = variant !== offVariant;
+      return makeResult({
+        flagKey: key,
+        variant,
+        value: flag.valueOf(variant),
+        reason: inRule ? "RULE_MATCH" : included ? "ROLLOUT_INCLUDED" : "ROLLOUT_EXCLUDED",
+        openFeatureReason: inRule ? "TARGETING_MATCH" : "SPLIT",
+        included,
+        ruleId,
+        flagVersion: version,
+      });
+    });
     this.bounds = new Int32Array(split.length);
     let total = 0;
     split.forEach((entry, i) => {
@@ -84,7 +80,16 @@ export class CompiledServe {
     // Weights were validated to sum to 100; pinning the last bound makes the scan always stop.
     this.bounds[split.length - 1] = POSITION_SCALE;
     this.missingSubject = Object.freeze(
-      makeResult(key, offVariant, flag.valueOf(offVariant), "MISSING_SUBJECT", "DEFAULT", false, ruleId, undefined, version),
+      makeResult({
+        flagKey: key,
+        variant: offVariant,
+        value: flag.valueOf(offVariant),
+        reason: "MISSING_SUBJECT",
+        openFeatureReason: "DEFAULT",
+        included: false,
+        ruleId,
+        flagVersion: version,
+      }),
     );
   }
 
@@ -100,25 +105,14 @@ export class CompiledServe {
     if (this.fixed !== undefined) return this.fixed;
     if (subject === undefined) return this.missingSubject!;
     const hundredths = positionHundredths(this.flag.prefix, subject);
-    const i = this.indexAt(hundredths);
-    return makeResult(
-      this.flag.key,
-      this.variants[i],
-      this.values[i]!,
-      this.reasons[i]!,
-      this.openFeatureReason,
-      this.included[i]!,
-      this.ruleId,
-      hundredths / 100,
-      this.flag.version,
-    );
+    return atPosition(this.templates[this.indexAt(hundredths)]!, hundredths / 100);
   }
 }
 
 export interface CompiledRule {
   readonly id: string;
   readonly test: Test;
-  /** One test per condition, kept for `explain`. */
+  /** One test per condition, run one by one when evaluation is traced. */
   readonly conditionTests: readonly Test[];
   readonly serve: CompiledServe;
 }
@@ -182,29 +176,27 @@ export class CompiledFlag {
 
     const off = (reason: Reason) =>
       Object.freeze(
-        makeResult(
-          this.key,
-          this.offVariant,
-          this.valueOf(this.offVariant),
+        makeResult({
+          flagKey: this.key,
+          variant: this.offVariant,
+          value: this.valueOf(this.offVariant),
           reason,
-          toOpenFeatureReason(reason),
-          false,
-          undefined,
-          undefined,
-          this.version,
-        ),
+          openFeatureReason: toOpenFeatureReason(reason),
+          included: false,
+          flagVersion: this.version,
+        }),
       );
     this.disabledResult = off("DISABLED");
     this.scheduledOffResult = off("SCHEDULED_OFF");
     this.prerequisiteFailedResult = off("PREREQUISITE_FAILED");
     this.invalidSubjectResult = Object.freeze(
-      errorResult(
-        this.key,
-        undefined as unknown as VariantValue,
-        "INVALID_CONTEXT",
-        `the subject attribute "${this.bucketBy}" must be a string or a number`,
-        this.version,
-      ),
+      errorResult({
+        flagKey: this.key,
+        defaultValue: undefined as unknown as VariantValue,
+        errorCode: "INVALID_CONTEXT",
+        errorMessage: `the subject attribute "${this.bucketBy}" must be a string or a number`,
+        flagVersion: this.version,
+      }),
     );
 
     const on = onVariants(source);
@@ -213,17 +205,15 @@ export class CompiledFlag {
       this.overrides.set(
         override.subject,
         Object.freeze(
-          makeResult(
-            this.key,
+          makeResult({
+            flagKey: this.key,
             variant,
-            this.valueOf(variant),
-            "OVERRIDE",
-            "TARGETING_MATCH",
-            variant !== this.offVariant,
-            undefined,
-            undefined,
-            this.version,
-          ),
+            value: this.valueOf(variant),
+            reason: "OVERRIDE",
+            openFeatureReason: "TARGETING_MATCH",
+            included: variant !== this.offVariant,
+            flagVersion: this.version,
+          }),
         ),
       );
       this.overrideSources.set(override.subject, override.source);
@@ -246,10 +236,6 @@ export class CompiledFlag {
     return time >= this.start && time < this.end;
   }
 
-  currentTime(): number {
-    return this.now();
-  }
-
   prerequisiteMet(prerequisite: CompiledPrerequisite, context: EvaluationContext): boolean {
     const target = prerequisite.flag;
     if (target === undefined) return false;
@@ -257,25 +243,57 @@ export class CompiledFlag {
     return !NOT_LIVE.has(result.reason) && result.variant === prerequisite.variant;
   }
 
-  /** Evaluates for a context known to be an object. Errors come back with an undefined value. */
-  evaluate(context: EvaluationContext): EvaluationResult {
-    if (!this.source.enabled) return this.disabledResult;
-    if (this.hasSchedule && !this.inSchedule(this.now())) return this.scheduledOffResult;
+  /**
+   * Evaluates for a context known to be an object, in the order of DESIGN §3.3. Errors come back
+   * with an undefined value. With a `trace`, every step is recorded there as it happens (what
+   * `explain` renders); without one, the only cost of tracing is a few `undefined` checks.
+   */
+  evaluate(context: EvaluationContext, trace?: EvaluationTrace): EvaluationResult {
+    if (!this.source.enabled) {
+      trace?.push({ step: "enabled", enabled: false });
+      return this.disabledResult;
+    }
+    trace?.push({ step: "enabled", enabled: true });
+    if (this.hasSchedule) {
+      const now = this.now();
+      const inside = this.inSchedule(now);
+      trace?.push({ step: "schedule", now, inside });
+      if (!inside) return this.scheduledOffResult;
+    }
     const prerequisites = this.prerequisites;
     for (let i = 0; i < prerequisites.length; i++) {
-      if (!this.prerequisiteMet(prerequisites[i]!, context)) return this.prerequisiteFailedResult;
+      const met = this.prerequisiteMet(prerequisites[i]!, context);
+      trace?.push({ step: "prerequisite", index: i, met });
+      if (!met) return this.prerequisiteFailedResult;
     }
     const subject = subjectOf(context, this.bucketBy);
-    if (subject === INVALID_SUBJECT) return this.invalidSubjectResult;
+    if (subject === INVALID_SUBJECT) {
+      trace?.push({ step: "context", problem: "invalid-subject" });
+      return this.invalidSubjectResult;
+    }
     if (subject !== undefined && this.overrides.size > 0) {
       const override = this.overrides.get(subject);
-      if (override !== undefined) return override;
+      if (override !== undefined) {
+        trace?.push({ step: "override", subject });
+        return override;
+      }
     }
     const rules = this.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
-      if (rule.test(context, subject)) return rule.serve.resolve(subject);
+      if (trace === undefined ? rule.test(context, subject) : this.traceRule(i, context, subject, trace)) {
+        return rule.serve.resolve(subject);
+      }
     }
+    trace?.push({ step: "fallthrough" });
     return this.fallthrough.resolve(subject);
+  }
+
+  /** A rule's verdict with each condition's, all of them run (a person reads why it did not hold). */
+  private traceRule(index: number, context: EvaluationContext, subject: string | undefined, trace: EvaluationTrace): boolean {
+    const conditions = this.rules[index]!.conditionTests.map((test) => test(context, subject));
+    const holds = conditions.every(Boolean);
+    trace.push({ step: "rule", index, conditions, holds });
+    return holds;
   }
 }

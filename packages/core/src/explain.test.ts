@@ -165,7 +165,7 @@ describe("the decided step", () => {
       {},
       "MISSING_SUBJECT",
       "rule",
-      'rule "all" matches (no conditions) → split on 50 % / off 50 %',
+      'rule "all" matches (no conditions) → split on 50 % / off 50 %, but there is no subject in "id" → excluded ("off")',
     ],
     [
       "ROLLOUT_EXCLUDED",

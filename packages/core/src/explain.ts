@@ -1,6 +1,7 @@
 import type { CompiledFlag, CompiledServe } from "./compiled-flag.js";
 import type { Condition } from "./condition-schema.js";
-import { attributeOf, type EvaluationContext, INVALID_SUBJECT, isContext, subjectOf } from "./context.js";
+import { attributeOf, type EvaluationContext, isContext, subjectText } from "./context.js";
+import type { EvaluationTrace, TraceStep } from "./evaluation-trace.js";
 import type { VariantValue } from "./flag-schema.js";
 import { isValidPercentage, positionHundredths, toHundredths } from "./position.js";
 import type { EvaluationResult, Reason } from "./result.js";
@@ -64,13 +65,22 @@ function position(hundredths: number | undefined): string {
   return hundredths === undefined ? "" : (hundredths / 100).toFixed(2);
 }
 
-export function explainFlag(
-  flag: CompiledFlag | undefined,
-  flagKey: string,
-  context: unknown,
-  result: EvaluationResult<VariantValue | undefined>,
-  options: ExplainOptions,
-): Explanation {
+/** What `explainFlag` renders: the evaluation's result and the trace it recorded on the way. */
+export interface ExplainInput {
+  flag: CompiledFlag | undefined;
+  flagKey: string;
+  context: unknown;
+  result: EvaluationResult<VariantValue | undefined>;
+  trace: EvaluationTrace;
+  options: ExplainOptions;
+}
+
+/**
+ * Renders a traced evaluation for a person. It walks the trace, not the flag: which steps ran and
+ * what each saw are what evaluation recorded, so the story and the verdict cannot disagree.
+ */
+export function explainFlag(input: ExplainInput): Explanation {
+  const { flag, flagKey, context, result, trace, options } = input;
   const steps: ExplainStep[] = [];
   const base = {
     flagKey,
@@ -96,78 +106,16 @@ export function explainFlag(
     return { ...base, subject: undefined, position: undefined, rollout: undefined, whatIf: undefined, summary: detail };
   }
   const ctx = context as EvaluationContext;
-  const rawSubject = subjectOf(ctx, flag.bucketBy);
-  const subject = typeof rawSubject === "string" ? rawSubject : undefined;
-  const hundredths = subject === undefined ? undefined : positionHundredths(flag.prefix, subject);
-  const decided = (step: ExplainStep["step"], detail: string) => steps.push({ step, outcome: "decided", detail });
-
-  const walk = (): void => {
-    if (!flag.source.enabled) {
-      decided("enabled", `flag is disabled → "${flag.offVariant}"`);
-      return;
-    }
-    steps.push({ step: "enabled", outcome: "pass", detail: "flag is enabled" });
-    if (flag.hasSchedule) {
-      const now = flag.currentTime();
-      const window = `${flag.source.schedule?.start ?? "always"} … ${flag.source.schedule?.end ?? "forever"}`;
-      if (!flag.inSchedule(now)) {
-        decided("schedule", `now (${new Date(now).toISOString()}) is outside the schedule ${window} → "${flag.offVariant}"`);
-        return;
-      }
-      steps.push({ step: "schedule", outcome: "pass", detail: `inside the schedule ${window}` });
-    }
-    for (const prerequisite of flag.prerequisites) {
-      const met = flag.prerequisiteMet(prerequisite, ctx);
-      const detail = `flag "${prerequisite.key}" must serve "${prerequisite.variant}": ${met ? "it does" : "it does not"}`;
-      if (!met) {
-        decided("prerequisite", `${detail} → "${flag.offVariant}"`);
-        return;
-      }
-      steps.push({ step: "prerequisite", outcome: "pass", detail });
-    }
-    if (rawSubject === INVALID_SUBJECT) {
-      decided("context", `the subject attribute "${flag.bucketBy}" is not a string or a number`);
-      return;
-    }
-    const override = subject === undefined ? undefined : flag.overrides.get(subject);
-    if (override !== undefined) {
-      const source = flag.overrideSources.get(subject ?? "");
-      decided("override", `subject "${subject}" has ${source === "pinned" ? "a" : "an"} ${source} override → "${override.variant}"`);
-      return;
-    }
-    for (const rule of flag.rules) {
-      const source = flag.source.rules.find((r) => r.id === rule.id);
-      const verdicts = rule.conditionTests.map((test, i) => {
-        const condition = source?.conditions[i];
-        const holds = test(ctx, subject);
-        const actual =
-          condition?.op === "inSegment"
-            ? `subject ${JSON.stringify(subject)}`
-            : `${condition?.attribute} = ${show(attributeOf(ctx, condition?.attribute ?? ""))}`;
-        return { holds, text: `${condition ? describeCondition(condition) : "?"}: ${holds ? "yes" : "no"} (${actual})` };
-      });
-      if (verdicts.every((v) => v.holds)) {
-        decided(
-          "rule",
-          `rule "${rule.id}" matches (${verdicts.map((v) => v.text).join("; ") || "no conditions"}) → ${describeServe(rule.serve)}${hundredths !== undefined && rule.serve.fixed === undefined ? ` at position ${position(hundredths)}` : ""}`,
-        );
-        return;
-      }
-      steps.push({
-        step: "rule",
-        outcome: "no-match",
-        detail: `rule "${rule.id}" does not match: ${verdicts
-          .filter((v) => !v.holds)
-          .map((v) => v.text)
-          .join("; ")}`,
-      });
-    }
-    const serve = flag.fallthrough;
-    if (serve.fixed !== undefined) decided("fallthrough", `no rule matched → ${describeServe(serve)}`);
-    else if (hundredths === undefined) decided("fallthrough", `no subject in "${flag.bucketBy}" → excluded ("${flag.offVariant}")`);
-    else decided("fallthrough", `${describeServe(serve)}: position ${position(hundredths)} → "${result.variant}"`);
-  };
-  walk();
+  const subject = subjectText(ctx, flag.bucketBy);
+  // The position evaluation used when a split was consulted; else where the subject would sit.
+  const hundredths =
+    result.position !== undefined
+      ? Math.round(result.position * 100)
+      : subject === undefined
+        ? undefined
+        : positionHundredths(flag.prefix, subject);
+  const seen: Seen = { flag, context: ctx, subject, result };
+  for (const recorded of trace) steps.push(renderStep(seen, recorded));
 
   const shape = rolloutOf(flag.source);
   const rollout =
@@ -194,18 +142,111 @@ export function explainFlag(
     position: hundredths === undefined ? undefined : hundredths / 100,
     rollout,
     whatIf,
-    summary: summarize(result, hundredths, rollout, whatIf, decidedEarlier, steps),
+    summary: summarize({ result, hundredths, rollout, whatIf, decidedEarlier, steps }),
   };
 }
 
-function summarize(
-  result: EvaluationResult<VariantValue | undefined>,
-  hundredths: number | undefined,
-  rollout: Explanation["rollout"],
-  whatIf: Explanation["whatIf"],
-  decidedEarlier: boolean,
-  steps: ExplainStep[],
-): string {
+/** What every step is rendered against. */
+interface Seen {
+  flag: CompiledFlag;
+  context: EvaluationContext;
+  subject: string | undefined;
+  result: EvaluationResult<VariantValue | undefined>;
+}
+
+/** One recorded step in words. */
+function renderStep({ flag, context, subject, result }: Seen, recorded: TraceStep): ExplainStep {
+  const off = `"${flag.offVariant}"`;
+  switch (recorded.step) {
+    case "flag":
+      return { step: "flag", outcome: "decided", detail: `flag "${flag.key}" does not exist` };
+    case "context":
+      return {
+        step: "context",
+        outcome: "decided",
+        detail:
+          recorded.problem === "invalid-subject"
+            ? `the subject attribute "${flag.bucketBy}" is not a string or a number`
+            : "the context is not an object of attributes",
+      };
+    case "enabled":
+      return recorded.enabled
+        ? { step: "enabled", outcome: "pass", detail: "flag is enabled" }
+        : { step: "enabled", outcome: "decided", detail: `flag is disabled → ${off}` };
+    case "schedule": {
+      const window = `${flag.source.schedule?.start ?? "always"} … ${flag.source.schedule?.end ?? "forever"}`;
+      return recorded.inside
+        ? { step: "schedule", outcome: "pass", detail: `inside the schedule ${window}` }
+        : {
+            step: "schedule",
+            outcome: "decided",
+            detail: `now (${new Date(recorded.now).toISOString()}) is outside the schedule ${window} → ${off}`,
+          };
+    }
+    case "prerequisite": {
+      const prerequisite = flag.prerequisites[recorded.index]!;
+      const detail = `flag "${prerequisite.key}" must serve "${prerequisite.variant}": ${recorded.met ? "it does" : "it does not"}`;
+      return recorded.met
+        ? { step: "prerequisite", outcome: "pass", detail }
+        : { step: "prerequisite", outcome: "decided", detail: `${detail} → ${off}` };
+    }
+    case "override": {
+      const source = flag.overrideSources.get(recorded.subject);
+      return {
+        step: "override",
+        outcome: "decided",
+        detail: `subject "${recorded.subject}" has ${source === "pinned" ? "a" : "an"} ${source} override → "${result.variant}"`,
+      };
+    }
+    case "rule": {
+      const rule = flag.rules[recorded.index]!;
+      const conditions = flag.source.rules[recorded.index]?.conditions ?? [];
+      const verdicts = recorded.conditions.map((holds, i) => {
+        const condition = conditions[i];
+        const actual =
+          condition?.op === "inSegment"
+            ? `subject ${JSON.stringify(subject)}`
+            : `${condition?.attribute} = ${show(attributeOf(context, condition?.attribute ?? ""))}`;
+        return { holds, text: `${condition ? describeCondition(condition) : "?"}: ${holds ? "yes" : "no"} (${actual})` };
+      });
+      if (!recorded.holds) {
+        const failed = verdicts.filter((v) => !v.holds).map((v) => v.text);
+        return { step: "rule", outcome: "no-match", detail: `rule "${rule.id}" does not match: ${failed.join("; ")}` };
+      }
+      // A split with no subject to place serves the off variant (MISSING_SUBJECT), even inside a rule.
+      const at =
+        result.position !== undefined
+          ? ` at position ${result.position.toFixed(2)}`
+          : result.reason === "MISSING_SUBJECT"
+            ? `, but there is no subject in "${flag.bucketBy}" → excluded (${off})`
+            : "";
+      return {
+        step: "rule",
+        outcome: "decided",
+        detail: `rule "${rule.id}" matches (${verdicts.map((v) => v.text).join("; ") || "no conditions"}) → ${describeServe(rule.serve)}${at}`,
+      };
+    }
+    case "fallthrough": {
+      const serve = flag.fallthrough;
+      let detail: string;
+      if (serve.fixed !== undefined) detail = `no rule matched → ${describeServe(serve)}`;
+      else if (result.position === undefined) detail = `no subject in "${flag.bucketBy}" → excluded (${off})`;
+      else detail = `${describeServe(serve)}: position ${result.position.toFixed(2)} → "${result.variant}"`;
+      return { step: "fallthrough", outcome: "decided", detail };
+    }
+  }
+}
+
+interface SummaryInput {
+  result: EvaluationResult<VariantValue | undefined>;
+  hundredths: number | undefined;
+  rollout: Explanation["rollout"];
+  whatIf: Explanation["whatIf"];
+  decidedEarlier: boolean;
+  steps: ExplainStep[];
+}
+
+function summarize({ result, hundredths, rollout, whatIf, decidedEarlier, steps }: SummaryInput): string {
   const parts: string[] = [];
   if (rollout !== undefined && hundredths !== undefined) {
     const verdict = rollout.included ? "included" : "excluded";

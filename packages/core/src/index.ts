@@ -51,6 +51,7 @@ export {
   SegmentSchema,
   ServeSchema,
 } from "./flag-schema.js";
+export { pathDeeperThan } from "./json-depth.js";
 export { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";
 export { emptySketchData, LatencySketch, SKETCH_RELATIVE_ACCURACY, type SketchData } from "./latency-sketch.js";
 export { md5Hex } from "./md5.js";
@@ -161,7 +162,7 @@ export {
   validateRampPlan,
 } from "./ramp/index.js";
 export { ALWAYS_REDACTED_HEADERS, compileRedactor, type RedactedHeaders, type Redactor } from "./redactor.js";
-export { MAX_REGEX_LENGTH } from "./regex-safety.js";
+export { MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM } from "./regex-safety.js";
 export {
   type EvaluationErrorCode,
   type EvaluationResult,
@@ -175,6 +176,8 @@ export { compareSemver, parseSemver, type SemVer } from "./semver.js";
 export { type CompileOptions, compile, Snapshot } from "./snapshot.js";
 export {
   formatPath,
+  MAX_INPUT_DEPTH,
+  MAX_VARIANT_DEPTH,
   onVariants,
   parseFlag,
   parseRuleset,

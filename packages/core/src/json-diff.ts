@@ -1,5 +1,6 @@
 import type { Difference, DifferenceKind } from "./difference.js";
 import type { DifferenceList } from "./difference-list.js";
+import { pathDeeperThan } from "./json-depth.js";
 import {
   appendSegment,
   type CompiledPattern,
@@ -32,22 +33,26 @@ export interface JsonDiffOptions {
 /** Below this depth subtrees are compared whole (one difference at most), so deep input cannot overflow the stack. */
 export const MAX_DIFF_DEPTH = 200;
 
+/**
+ * What a difference holds instead of a value nested deeper than MAX_DIFF_DEPTH: whoever stores or
+ * sends the result serialises it, and `JSON.stringify` recurses (it overflows a few thousand deep).
+ */
+export const TOO_DEEP = "[nested too deep to store]";
+
 const MISSING: unique symbol = Symbol("missing");
 type Side = unknown;
 
-/**
- * Adds to `list` the differences between two parsed JSON values found at `root` (e.g. `["body"]`),
- * skipping every path an ignore pattern covers.
- */
-export function diffJson(
-  options: JsonDiffOptions,
-  list: DifferenceList,
-  root: readonly PathSegment[],
-  baseline: unknown,
-  dark: unknown,
-): void {
-  const walk = new Walk(options, list);
-  walk.visit([...root], formatSegments(root), baseline, dark, 0);
+/** Two parsed JSON values to compare, found at `root` (e.g. `["body"]`). */
+export interface JsonSides {
+  root: readonly PathSegment[];
+  baseline: unknown;
+  dark: unknown;
+}
+
+/** Adds to `list` the differences between two parsed JSON values, skipping every path an ignore pattern covers. */
+export function diffJson(options: JsonDiffOptions, list: DifferenceList, sides: JsonSides): void {
+  const walk = new Walk(options, list, sides.root);
+  walk.visit(formatSegments(sides.root), sides.baseline, sides.dark);
 }
 
 /** True when one of the patterns matches the path or one of its ancestors. */
@@ -70,67 +75,74 @@ export function numbersEqual(a: number, b: number, tolerance: Tolerance | undefi
   return tolerance.relative !== undefined && gap <= tolerance.relative * Math.max(Math.abs(a), Math.abs(b));
 }
 
+/**
+ * One comparison. `segments` is the path being visited, pushed and popped as the walk goes down and
+ * up; its length below the root is the depth.
+ */
 class Walk {
+  private readonly segments: PathSegment[];
+  private readonly rootDepth: number;
+
   constructor(
     private readonly options: JsonDiffOptions,
     private readonly list: DifferenceList,
-  ) {}
+    root: readonly PathSegment[],
+  ) {
+    this.segments = [...root];
+    this.rootDepth = root.length;
+  }
 
-  visit(segments: PathSegment[], location: string, baseline: Side, dark: Side, depth: number): void {
+  visit(location: string, baseline: Side, dark: Side): void {
+    const segments = this.segments;
     if (this.list.full || isIgnored(this.options.ignore, segments)) return;
     if (baseline === MISSING) {
-      if (dark !== MISSING) this.add("added", segments, location, MISSING, dark);
+      if (dark !== MISSING) this.add("added", location, MISSING, dark);
       return;
     }
     if (dark === MISSING) {
-      this.add("removed", segments, location, baseline, MISSING);
+      this.add("removed", location, baseline, MISSING);
       return;
     }
     const type = jsonType(baseline);
     if (type !== jsonType(dark)) {
-      this.add("type", segments, location, baseline, dark);
+      this.add("type", location, baseline, dark);
     } else if (type === "number") {
-      if (!numbersEqual(baseline as number, dark as number, this.options.tolerance))
-        this.add("changed", segments, location, baseline, dark);
+      if (!numbersEqual(baseline as number, dark as number, this.options.tolerance)) this.add("changed", location, baseline, dark);
     } else if (type === "array" || type === "object") {
-      if (depth >= MAX_DIFF_DEPTH) {
-        if (!deepEqual(baseline, dark, this.options.tolerance)) this.add("changed", segments, location, baseline, dark);
+      if (segments.length - this.rootDepth >= MAX_DIFF_DEPTH) {
+        if (!deepEqual(baseline, dark, this.options.tolerance)) this.add("changed", location, baseline, dark);
       } else if (type === "array") {
-        this.array(segments, location, baseline as readonly unknown[], dark as readonly unknown[], depth);
+        this.array(location, baseline as readonly unknown[], dark as readonly unknown[]);
       } else {
-        this.object(segments, location, baseline as Record<string, unknown>, dark as Record<string, unknown>, depth);
+        this.object(location, baseline as Record<string, unknown>, dark as Record<string, unknown>);
       }
     } else if (baseline !== dark) {
-      this.add("changed", segments, location, baseline, dark);
+      this.add("changed", location, baseline, dark);
     }
   }
 
-  private object(
-    segments: PathSegment[],
-    location: string,
-    baseline: Record<string, unknown>,
-    dark: Record<string, unknown>,
-    depth: number,
-  ): void {
+  private object(location: string, baseline: Record<string, unknown>, dark: Record<string, unknown>): void {
+    const segments = this.segments;
     const keys = Object.keys(baseline);
     for (const key of Object.keys(dark)) if (!Object.hasOwn(baseline, key)) keys.push(key);
     for (const key of keys) {
       if (this.list.full) return;
       segments.push(key);
-      this.visit(segments, appendSegment(location, key), own(baseline, key), own(dark, key), depth + 1);
+      this.visit(appendSegment(location, key), own(baseline, key), own(dark, key));
       segments.pop();
     }
   }
 
-  private array(segments: PathSegment[], location: string, baseline: readonly unknown[], dark: readonly unknown[], depth: number): void {
+  private array(location: string, baseline: readonly unknown[], dark: readonly unknown[]): void {
+    const segments = this.segments;
     segments.push(ELEMENT);
     const field = this.keyField(segments);
     if (field === undefined) {
       for (let i = 0; i < Math.max(baseline.length, dark.length) && !this.list.full; i++) {
-        this.visit(segments, `${location}[${i}]`, at(baseline, i), at(dark, i), depth + 1);
+        this.visit(`${location}[${i}]`, at(baseline, i), at(dark, i));
       }
     } else {
-      this.keyedArray(segments, location, baseline, dark, field, depth);
+      this.keyedArray(location, baseline, dark, field);
     }
     segments.pop();
   }
@@ -140,14 +152,7 @@ class Walk {
    * without a usable key (not an object, no such field, a non-scalar value, or a key seen before in
    * the same array) are paired with each other in order of appearance.
    */
-  private keyedArray(
-    segments: PathSegment[],
-    location: string,
-    baseline: readonly unknown[],
-    dark: readonly unknown[],
-    field: string,
-    depth: number,
-  ): void {
+  private keyedArray(location: string, baseline: readonly unknown[], dark: readonly unknown[], field: string): void {
     const baselineIds = identities(baseline, field);
     const darkIds = identities(dark, field);
     const darkIndex = new Map<string, number>();
@@ -166,21 +171,15 @@ class Walk {
       }
       baselineKeyed.add(id);
       const j = darkIndex.get(id);
-      this.visit(segments, `${location}[${name}=${id}]`, baseline[i], j === undefined ? MISSING : dark[j], depth + 1);
+      this.visit(`${location}[${name}=${id}]`, baseline[i], j === undefined ? MISSING : dark[j]);
     });
     darkIds.forEach((id, j) => {
-      if (id !== undefined && !baselineKeyed.has(id)) this.visit(segments, `${location}[${name}=${id}]`, MISSING, dark[j], depth + 1);
+      if (id !== undefined && !baselineKeyed.has(id)) this.visit(`${location}[${name}=${id}]`, MISSING, dark[j]);
     });
     for (let k = 0; k < Math.max(baselineLoose.length, darkLoose.length); k++) {
       const i = baselineLoose[k];
       const j = darkLoose[k];
-      this.visit(
-        segments,
-        `${location}[${i ?? j}]`,
-        i === undefined ? MISSING : baseline[i],
-        j === undefined ? MISSING : dark[j],
-        depth + 1,
-      );
+      this.visit(`${location}[${i ?? j}]`, i === undefined ? MISSING : baseline[i], j === undefined ? MISSING : dark[j]);
     }
   }
 
@@ -188,12 +187,16 @@ class Walk {
     return this.options.arrayKeys.find((key) => matchSegments(key.pattern, elementSegments))?.field;
   }
 
-  private add(kind: DifferenceKind, segments: readonly PathSegment[], location: string, baseline: Side, dark: Side): void {
-    const difference: Difference = { path: formatSegments(segments), location, kind };
-    if (baseline !== MISSING) difference.baseline = baseline;
-    if (dark !== MISSING) difference.dark = dark;
+  private add(kind: DifferenceKind, location: string, baseline: Side, dark: Side): void {
+    const difference: Difference = { path: formatSegments(this.segments), location, kind };
+    if (baseline !== MISSING) difference.baseline = storable(baseline);
+    if (dark !== MISSING) difference.dark = storable(dark);
     this.list.add(difference);
   }
+}
+
+function storable(value: unknown): unknown {
+  return pathDeeperThan(value, MAX_DIFF_DEPTH) === undefined ? value : TOO_DEEP;
 }
 
 function own(record: Record<string, unknown>, key: string): Side {

@@ -1,61 +1,46 @@
-/** Regular expressions in `matches` conditions are at most this many characters. */
+import { RE2JS } from "re2js";
+
+/** Regular expressions in `matches` conditions (and comparison `normalize.remove`) are at most this many characters. */
 export const MAX_REGEX_LENGTH = 256;
 
 /**
- * Why a `matches` pattern is refused, or undefined when it is accepted.
- *
- * Patterns are checked when a flag is saved, not when it is evaluated: too long, does not compile,
- * or a quantified group that itself contains a quantifier (`(a+)+`, `(\w*)*`), the shape behind
- * catastrophic backtracking, which would let one flag stall every service that evaluates it.
+ * The most RE2 instructions a pattern may compile to. RE2 runs in time linear in the text, but the
+ * factor is the program's size: `.{1000}` is 7 characters and 1 003 instructions, and ten of them
+ * take seconds on 10 KB. A 256-character literal is about 260 instructions.
+ */
+export const MAX_REGEX_PROGRAM = 1000;
+
+/** A pattern compiled for RE2: matching time is linear in the text, whatever the pattern. */
+export type SafeRegex = RE2JS;
+
+/**
+ * Compiles a pattern with RE2 semantics (re2js). Throws on a pattern RE2 cannot compile; callers
+ * that take user input check it with `regexProblem` first (when a flag is saved).
+ */
+export function compileRegex(pattern: string): SafeRegex {
+  return RE2JS.compile(pattern);
+}
+
+/**
+ * Why a pattern is refused, or undefined when it is accepted. Checked when a flag (or comparison
+ * options) is saved, so evaluation never meets a pattern it cannot run: too long, not RE2 syntax
+ * (backreferences and lookaround are not, as they cannot be matched in linear time), or too large a
+ * program. Backtracking shapes such as `(a+)+` are fine: RE2 does not backtrack.
  */
 export function regexProblem(pattern: string): string | undefined {
   if (pattern.length > MAX_REGEX_LENGTH) {
     return `regex is ${pattern.length} characters; the limit is ${MAX_REGEX_LENGTH}`;
   }
+  let regex: SafeRegex;
   try {
-    new RegExp(pattern);
+    regex = compileRegex(pattern);
   } catch (error) {
-    return `regex does not compile: ${(error as Error).message}`;
+    const message = (error as Error).message.replace(/^error parsing regexp: /, "");
+    return `regex does not compile with RE2 syntax (no backreferences or lookaround): ${message}`;
   }
-  if (hasNestedQuantifier(pattern)) {
-    return `regex ${JSON.stringify(pattern)} nests a quantifier inside a quantified group, which can backtrack catastrophically; rewrite it without the nesting`;
+  const size = regex.programSize();
+  if (size > MAX_REGEX_PROGRAM) {
+    return `regex compiles to ${size} RE2 instructions; the limit is ${MAX_REGEX_PROGRAM} (large counted repetitions such as .{1000} cost one instruction per repetition)`;
   }
   return undefined;
-}
-
-function isQuantifierAt(pattern: string, i: number): boolean {
-  const c = pattern[i];
-  if (c === "*" || c === "+") return true;
-  // `{n,}` and `{n,m}` repeat; `{n}` alone cannot backtrack but is treated alike for simplicity.
-  return c === "{" && /^\{\d+(,\d*)?\}/.test(pattern.slice(i));
-}
-
-function hasNestedQuantifier(pattern: string): boolean {
-  // Each open group records whether a quantifier occurred inside it.
-  const stack: boolean[] = [];
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === "\\") {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === "]") inClass = false;
-      continue;
-    }
-    if (c === "[") {
-      inClass = true;
-    } else if (c === "(") {
-      stack.push(false);
-    } else if (c === ")") {
-      const inner = stack.pop() ?? false;
-      if (inner && isQuantifierAt(pattern, i + 1)) return true;
-      // A group containing a quantifier makes its enclosing group contain one too.
-      if (inner && stack.length > 0) stack[stack.length - 1] = true;
-    } else if (isQuantifierAt(pattern, i) && stack.length > 0) {
-      stack[stack.length - 1] = true;
-    }
-  }
-  return false;
 }

@@ -1,4 +1,5 @@
 import type { ComparedResponse } from "./difference.js";
+import type { SafeRegex } from "./regex-safety.js";
 
 /** Text values stored in a difference are cut to this many characters, then TRUNCATION_MARKER is appended. */
 export const MAX_STORED_TEXT = 1024;
@@ -54,14 +55,14 @@ export interface TextNormalization {
   trim: boolean;
   collapseWhitespace: boolean;
   ignoreCase: boolean;
-  /** Global regular expressions whose matches are removed. */
-  remove: readonly RegExp[];
+  /** Patterns (RE2, linear time: response bodies are large) whose every match is removed. */
+  remove: readonly SafeRegex[];
 }
 
 /** Removes the `remove` matches first, then collapses white space, trims, and lower-cases, in that order. */
 export function normalizeText(text: string, normalization: TextNormalization): string {
   let out = text;
-  for (const regex of normalization.remove) out = out.replace(regex, "");
+  for (const regex of normalization.remove) out = regex.matcher(out).replaceAll("");
   if (normalization.collapseWhitespace) out = out.replace(/\s+/g, " ");
   if (normalization.trim) out = out.trim();
   if (normalization.ignoreCase) out = out.toLowerCase();

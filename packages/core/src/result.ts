@@ -68,52 +68,83 @@ export function toOpenFeatureReason(reason: Reason, staticFlag = false): OpenFea
   }
 }
 
-export function makeResult<T>(
-  flagKey: string,
-  variant: string | undefined,
-  value: T,
-  reason: Reason,
-  openFeatureReason: OpenFeatureReason,
-  included: boolean,
-  ruleId: string | undefined,
-  position: number | undefined,
-  flagVersion: number | undefined,
-): EvaluationResult<T> {
+/** What a served (not error) result says; `ruleId` and `position` are left out when they do not apply. */
+export interface ServedResult<T> {
+  flagKey: string;
+  variant: string;
+  value: T;
+  reason: Reason;
+  openFeatureReason: OpenFeatureReason;
+  included: boolean;
+  ruleId?: string | undefined;
+  position?: number | undefined;
+  flagVersion: number;
+}
+
+/**
+ * A served result with every field present, in the one order all results share (one hidden class).
+ * Compiled flags build their results with it once, at compile time; a split's result, the one built
+ * per evaluation, comes from `atPosition`.
+ */
+export function makeResult<T>(fields: ServedResult<T>): EvaluationResult<T> {
   return {
-    flagKey,
-    variant,
-    value,
-    reason,
-    openFeatureReason,
-    included,
-    ruleId,
-    position,
-    flagVersion,
+    flagKey: fields.flagKey,
+    variant: fields.variant,
+    value: fields.value,
+    reason: fields.reason,
+    openFeatureReason: fields.openFeatureReason,
+    included: fields.included,
+    ruleId: fields.ruleId,
+    position: fields.position,
+    flagVersion: fields.flagVersion,
     errorCode: undefined,
     errorMessage: undefined,
   };
 }
 
-/** The caller's default with `reason: ERROR`: what evaluation returns instead of throwing. */
-export function errorResult<T>(
-  flagKey: string,
-  defaultValue: T,
-  errorCode: EvaluationErrorCode,
-  errorMessage: string,
-  flagVersion?: number,
-): EvaluationResult<T> {
+/**
+ * A precomputed result at a subject's position: the hot path of a split, so one allocation (the
+ * result) and no options object.
+ */
+export function atPosition<T>(template: EvaluationResult<T>, position: number): EvaluationResult<T> {
   return {
-    flagKey,
+    flagKey: template.flagKey,
+    variant: template.variant,
+    value: template.value,
+    reason: template.reason,
+    openFeatureReason: template.openFeatureReason,
+    included: template.included,
+    ruleId: template.ruleId,
+    position,
+    flagVersion: template.flagVersion,
+    errorCode: undefined,
+    errorMessage: undefined,
+  };
+}
+
+/** What an error result says: the caller's default is returned as `value`. */
+export interface ErrorResultFields<T> {
+  flagKey: string;
+  defaultValue: T;
+  errorCode: EvaluationErrorCode;
+  errorMessage: string;
+  flagVersion?: number | undefined;
+}
+
+/** The caller's default with `reason: ERROR`: what evaluation returns instead of throwing. */
+export function errorResult<T>(fields: ErrorResultFields<T>): EvaluationResult<T> {
+  return {
+    flagKey: fields.flagKey,
     variant: undefined,
-    value: defaultValue,
+    value: fields.defaultValue,
     reason: "ERROR",
     openFeatureReason: "ERROR",
     included: false,
     ruleId: undefined,
     position: undefined,
-    flagVersion,
-    errorCode,
-    errorMessage,
+    flagVersion: fields.flagVersion,
+    errorCode: fields.errorCode,
+    errorMessage: fields.errorMessage,
   };
 }
 

@@ -1,6 +1,7 @@
 import { allOf, type CompiledSegment, compileCondition } from "./compile-condition.js";
 import { CompiledFlag } from "./compiled-flag.js";
 import { isContext } from "./context.js";
+import type { EvaluationTrace } from "./evaluation-trace.js";
 import { type ExplainOptions, type Explanation, explainFlag } from "./explain.js";
 import type { Flag, Override, Ruleset, Segment, VariantValue } from "./flag-schema.js";
 import { type EvaluationResult, errorResult, valueType } from "./result.js";
@@ -53,26 +54,7 @@ export class Snapshot {
    * type (else `TYPE_MISMATCH`); the default is what an error returns.
    */
   evaluate(flagKey: string, context?: unknown, defaultValue?: VariantValue): EvaluationResult<VariantValue | undefined> {
-    const flag = this.flags.get(flagKey);
-    if (flag === undefined) return errorResult(flagKey, defaultValue, "FLAG_NOT_FOUND", `flag "${flagKey}" does not exist`);
-    if (defaultValue !== undefined && valueType(defaultValue) !== flag.valueType) {
-      return errorResult(
-        flagKey,
-        defaultValue,
-        "TYPE_MISMATCH",
-        `flag "${flagKey}" serves ${flag.valueType} values, not ${valueType(defaultValue)}`,
-        flag.version,
-      );
-    }
-    const ctx = context === undefined || context === null ? EMPTY_CONTEXT : context;
-    if (!isContext(ctx)) {
-      return errorResult(flagKey, defaultValue, "INVALID_CONTEXT", "the context must be an object of attributes", flag.version);
-    }
-    const result = flag.evaluate(ctx);
-    if (result.errorCode !== undefined) {
-      return errorResult(flagKey, defaultValue, result.errorCode, result.errorMessage ?? "evaluation failed", flag.version);
-    }
-    return result;
+    return this.run(flagKey, context, defaultValue, undefined);
   }
 
   /** Evaluates every flag for one context (what OFREP's bulk call and `darklaunch check` need). */
@@ -85,11 +67,58 @@ export class Snapshot {
   /**
    * Says why a subject gets what it gets: which step decided, the position, and for a rollout the
    * verdict at other percentages. `options.percentage` asks "what if the rollout were at p %?".
+   * It is rendered from a trace of the evaluation itself, so it always tells what `evaluate` does.
    */
   explain(flagKey: string, context?: unknown, options: ExplainOptions = {}): Explanation {
-    const flag = this.flags.get(flagKey);
     const ctx = context === undefined || context === null ? EMPTY_CONTEXT : context;
-    return explainFlag(flag, flagKey, ctx, this.evaluate(flagKey, ctx), options);
+    const trace: EvaluationTrace = [];
+    const result = this.run(flagKey, ctx, undefined, trace);
+    return explainFlag({ flag: this.flags.get(flagKey), flagKey, context: ctx, result, trace, options });
+  }
+
+  /** The one evaluation path: `evaluate` without a trace, `explain` with one. */
+  private run(
+    flagKey: string,
+    context: unknown,
+    defaultValue: VariantValue | undefined,
+    trace: EvaluationTrace | undefined,
+  ): EvaluationResult<VariantValue | undefined> {
+    const flag = this.flags.get(flagKey);
+    if (flag === undefined) {
+      trace?.push({ step: "flag", found: false });
+      return errorResult({ flagKey, defaultValue, errorCode: "FLAG_NOT_FOUND", errorMessage: `flag "${flagKey}" does not exist` });
+    }
+    if (defaultValue !== undefined && valueType(defaultValue) !== flag.valueType) {
+      return errorResult({
+        flagKey,
+        defaultValue,
+        errorCode: "TYPE_MISMATCH",
+        errorMessage: `flag "${flagKey}" serves ${flag.valueType} values, not ${valueType(defaultValue)}`,
+        flagVersion: flag.version,
+      });
+    }
+    const ctx = context === undefined || context === null ? EMPTY_CONTEXT : context;
+    if (!isContext(ctx)) {
+      trace?.push({ step: "context", problem: "not-an-object" });
+      return errorResult({
+        flagKey,
+        defaultValue,
+        errorCode: "INVALID_CONTEXT",
+        errorMessage: "the context must be an object of attributes",
+        flagVersion: flag.version,
+      });
+    }
+    const result = flag.evaluate(ctx, trace);
+    if (result.errorCode !== undefined) {
+      return errorResult({
+        flagKey,
+        defaultValue,
+        errorCode: result.errorCode,
+        errorMessage: result.errorMessage ?? "evaluation failed",
+        flagVersion: flag.version,
+      });
+    }
+    return result;
   }
 
   has(flagKey: string): boolean {

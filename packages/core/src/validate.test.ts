@@ -401,16 +401,20 @@ describe("validateFlag rejects conditions, at the exact path", () => {
     [
       "matches with a regex that does not compile",
       { attribute: "a", op: "matches", values: ["(a"] },
-      [{ path: at(0, ".values[0]"), message: "regex does not compile: Invalid regular expression: /(a/: Unterminated group" }],
+      [
+        {
+          path: at(0, ".values[0]"),
+          message: "regex does not compile with RE2 syntax (no backreferences or lookaround): missing closing ): `(a`",
+        },
+      ],
     ],
     [
-      "matches with a nested quantifier",
-      { attribute: "a", op: "matches", values: ["ok", "(a+)+$"] },
+      "matches with a backreference, which RE2 cannot run in linear time",
+      { attribute: "a", op: "matches", values: ["(a+)+$", "(a)\\1"] },
       [
         {
           path: at(0, ".values[1]"),
-          message:
-            'regex "(a+)+$" nests a quantifier inside a quantified group, which can backtrack catastrophically; rewrite it without the nesting',
+          message: "regex does not compile with RE2 syntax (no backreferences or lookaround): invalid escape sequence: `\\1`",
         },
       ],
     ],
@@ -488,13 +492,12 @@ describe("every problem is reported at once", () => {
   });
 
   it("a value of the wrong type does not hide the problems of the other values of its condition", () => {
-    expect(problemsOf(withConditions({ attribute: "a", op: "matches", values: [null, "(a+)+", "^ok$"], extra: 1 }))).toEqual([
+    expect(problemsOf(withConditions({ attribute: "a", op: "matches", values: [null, "(?=a)", "^ok$"], extra: 1 }))).toEqual([
       { path: "rules[0].conditions[0].values[0]", message: "condition values are strings, numbers or booleans" },
       { path: "rules[0].conditions[0]", message: 'Unrecognized key: "extra"' },
       {
         path: "rules[0].conditions[0].values[1]",
-        message:
-          'regex "(a+)+" nests a quantifier inside a quantified group, which can backtrack catastrophically; rewrite it without the nesting',
+        message: "regex does not compile with RE2 syntax (no backreferences or lookaround): invalid or unsupported Perl syntax: `(?=`",
       },
     ]);
     expect(problemsOf(withConditions({ op: "lt", values: ["17", {}] }))).toEqual([
@@ -798,5 +801,42 @@ describe("references to a flag or segment that is itself invalid", () => {
     expect(checked.problems).toEqual([
       { path: "flags[0].offVariant", message: 'unknown variant "nope"; the flag\'s variants are "on", "off"' },
     ]);
+  });
+});
+
+describe("deep input", () => {
+  const nested = (levels: number): unknown => {
+    let value: unknown = 1;
+    for (let i = 0; i < levels; i++) value = { a: value };
+    return value;
+  };
+  const withVariant = (on: unknown) => ({ key: "f", variants: { on, off: {} }, offVariant: "off", fallthrough: { variant: "on" } });
+
+  it("accepts a variant value nested 32 deep", () => {
+    expect(validateFlag(withVariant(nested(32))).ok).toBe(true);
+  });
+
+  it("refuses a variant value nested 33 deep, naming the path", () => {
+    expect(validateFlag(withVariant(nested(33))).problems).toEqual([
+      {
+        path: `variants.on${".a".repeat(32)}`,
+        message: "variant value nested deeper than 32 objects or arrays; the limit is 32",
+      },
+    ]);
+  });
+
+  it("refuses a flag nested thousands deep with a problem (a 400), not a stack overflow", () => {
+    for (const levels of [1_300, 5_000, 100_000]) {
+      const checked = validateFlag(withVariant(nested(levels)));
+      expect(checked.problems).toEqual([
+        {
+          path: `variants.on${".a".repeat(62)}`,
+          message: "nested deeper than 64 objects or arrays; nothing here nests that deep",
+        },
+      ]);
+      expect(() => parseFlag(withVariant(nested(levels)))).toThrow(expect.objectContaining({ status: 400, code: "VALIDATION_FAILED" }));
+    }
+    const ruleset = validateRuleset({ flags: [withVariant(nested(5_000))], segments: [{ key: "s", ids: [], deep: nested(5_000) }] });
+    expect(ruleset.problems.map((p) => p.path.slice(0, 22))).toEqual(["flags[0].variants.on.a", "segments[0].deep.a.a.a"]);
   });
 });

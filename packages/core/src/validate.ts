@@ -5,7 +5,19 @@ import { type Flag, FlagSchema, type Override, OverrideSchema, type Ruleset, typ
 /** A validation outcome: the parsed value with defaults filled in, or every problem found. */
 export type Validation<T> = { ok: true; value: T; problems: [] } | { ok: false; value?: undefined; problems: Problem[] };
 
+import { pathDeeperThan } from "./json-depth.js";
+
 type PathPart = PropertyKey;
+
+/** Variant values nest at most this many objects or arrays deep. */
+export const MAX_VARIANT_DEPTH = 32;
+
+/**
+ * No input to validation nests deeper than this: deeper input is refused before any schema walks
+ * it (zod recurses), so a hostile body is a problem with a path, never a stack overflow. A flag
+ * with the deepest variant value allowed is well inside it.
+ */
+export const MAX_INPUT_DEPTH = 64;
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -61,6 +73,15 @@ function flagReferenceProblems(raw: unknown, prefix: readonly PathPart[]): Probl
     if (types.size > 1) {
       const described = [...types].map(([type, name]) => `"${name}" is ${type === "json" ? "JSON" : `a ${type}`}`);
       add(["variants"], `variants mix types (${described.join(", ")}); a flag's variants share one type`);
+    }
+    for (const name of names) {
+      const deep = pathDeeperThan(variants[name], MAX_VARIANT_DEPTH);
+      if (deep !== undefined) {
+        add(
+          ["variants", name, ...deep],
+          `variant value nested deeper than ${MAX_VARIANT_DEPTH} objects or arrays; the limit is ${MAX_VARIANT_DEPTH}`,
+        );
+      }
     }
     const known = names.map((name) => `"${name}"`).join(", ");
     const checkVariant = (name: unknown, path: PathPart[]) => {
@@ -122,6 +143,11 @@ function validateWith<T>(
   prefix: readonly PathPart[],
   extra: (raw: unknown, prefix: readonly PathPart[]) => Problem[] = () => [],
 ): Validation<T> {
+  const deep = pathDeeperThan(raw, MAX_INPUT_DEPTH);
+  if (deep !== undefined) {
+    const message = `nested deeper than ${MAX_INPUT_DEPTH} objects or arrays; nothing here nests that deep`;
+    return { ok: false, problems: [{ path: formatPath([...prefix, ...deep]), message }] };
+  }
   const parsed = schema.safeParse(raw);
   const problems = dedupe([...(parsed.success ? [] : zodProblems(parsed.error, prefix)), ...extra(raw, prefix)]);
   if (parsed.success && problems.length === 0) return { ok: true, value: parsed.data, problems: [] };
