@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { pruneEvaluations } from "../evaluations/evaluation-retention.js";
+import { retainedStores } from "../composition-root.js";
+import { kyselyStores } from "../store/kysely-stores.js";
+import { pruneAll } from "../store/retention.js";
 import { STORE_FACTORIES, type TestServer, testFlag, useTestServer } from "../test-support.js";
-import { droppedIn } from "./telemetry-store.js";
 
 function report(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const start = new Date(Date.now() - 120_000);
@@ -89,7 +90,7 @@ describe.each(STORE_FACTORIES)("SDK telemetry on $name", (factory) => {
       { instance: "api-1", minute: body.intervalStart, variant: "off", verdict: "exclude", count: 186, sampled: 2 },
       { instance: "api-1", minute: body.intervalStart, variant: "on", verdict: "include", count: 14, sampled: 0 },
     ]);
-    expect(await droppedIn(db, "api-1", String(body.intervalStart))).toBe(4);
+    expect(await t.server.context.evaluations.droppedIn("api-1", String(body.intervalStart))).toBe(4);
 
     const samples = (await t.request("GET", "/api/v1/evaluations?flag=tele&source=sdk")).body.evaluations;
     expect(samples).toHaveLength(2);
@@ -146,7 +147,7 @@ describe.each(STORE_FACTORIES)("SDK telemetry on $name", (factory) => {
         .map((r) => r.instance)
         .sort();
     expect(await instances("evaluation_counts")).toContain("old-instance");
-    await pruneEvaluations(db, 30, { now });
+    await pruneAll(retainedStores(kyselyStores(db, t.server.context.dialect)), 30, { now });
     expect([...new Set(await instances("evaluation_counts"))]).toEqual(["recent-instance"]);
     expect(await instances("telemetry_reports")).toEqual(["recent-instance"]);
   });
