@@ -51,6 +51,7 @@ export {
   SegmentSchema,
   ServeSchema,
 } from "./flag-schema.js";
+export { groupBy } from "./group-by.js";
 export { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";
 export { emptySketchData, LatencySketch, SKETCH_RELATIVE_ACCURACY, type SketchData } from "./latency-sketch.js";
 export { md5Hex } from "./md5.js";

@@ -15,7 +15,7 @@ export interface EvaluationStats {
   flags: { flag: string; total: number; include: number; exclude: number; includeRate: number }[];
 }
 
-export const NO_VARIANT = "(none)";
+const NO_VARIANT = "(none)";
 
 /**
  * The evaluations log and SDK telemetry: what the server, OFREP and SDK samples evaluated, plus the

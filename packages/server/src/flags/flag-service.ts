@@ -24,7 +24,7 @@ function inState(flag: FlagRecord, state: FlagState): boolean {
 }
 
 /** A flag past its `expiresAt` is stale: the launch is over and the flag should be cleaned up. */
-export function isStale(flag: Pick<Flag, "expiresAt">, now = Date.now()): boolean {
+function isStale(flag: Pick<Flag, "expiresAt">, now = Date.now()): boolean {
   return flag.expiresAt !== undefined && Date.parse(flag.expiresAt) <= now;
 }
 

@@ -13,7 +13,7 @@ export interface OverrideChange {
 }
 
 /** The audit target of an override: `<flag>/<subject>`. */
-export const overrideTarget = (flag: string, subject: string) => `${flag}/${subject}`;
+const overrideTarget = (flag: string, subject: string) => `${flag}/${subject}`;
 
 /**
  * Per-subject overrides (opt-in, opt-out, pinned variant). Each write is one config transaction with

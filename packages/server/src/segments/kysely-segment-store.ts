@@ -1,4 +1,4 @@
-import type { Segment } from "@darklaunch/core";
+import { groupBy, type Segment } from "@darklaunch/core";
 import { sql } from "kysely";
 import type { Db, Dialect } from "../store/database.js";
 import type { SegmentRecord, SegmentStore, SegmentWrite } from "./segment-store.js";
@@ -64,17 +64,12 @@ export class KyselySegmentStore implements SegmentStore {
   async listForRuleset(options: { ids: boolean }): Promise<Segment[]> {
     const rows = await this.db.selectFrom("segments").selectAll().orderBy("key").execute();
     const idRows = options.ids ? await this.db.selectFrom("segment_ids").select(["segment_key", "subject"]).execute() : [];
-    const ids = new Map<string, string[]>();
-    for (const row of idRows) {
-      const list = ids.get(row.segment_key);
-      if (list) list.push(row.subject);
-      else ids.set(row.segment_key, [row.subject]);
-    }
+    const ids = groupBy(idRows, (row) => row.segment_key);
     return rows.map((row) => ({
       key: row.key,
       description: row.description,
       conditions: JSON.parse(row.conditions),
-      ids: ids.get(row.key) ?? [],
+      ids: (ids.get(row.key) ?? []).map((id) => id.subject),
       version: Number(row.version),
     }));
   }

@@ -1,7 +1,7 @@
 const DAY_MS = 86_400_000;
 /** Rows deleted per statement: each batch is a short transaction, so a huge backlog never holds a long lock. */
 export const PRUNE_BATCH = 5_000;
-export const PRUNE_INTERVAL_MS = 3_600_000;
+const PRUNE_INTERVAL_MS = 3_600_000;
 
 export interface PruneOptions {
   /** Rows per DELETE, for stores that delete in batches. */

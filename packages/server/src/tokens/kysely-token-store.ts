@@ -1,16 +1,8 @@
 import { isScope } from "../auth/scopes.js";
-import type { Db, Dialect } from "../store/database.js";
+import type { Db, Dialect, Tables } from "../store/database.js";
 import { publicToken, type StoredToken, type TokenInfo, type TokenStore } from "./token-store.js";
 
-type TokenRow = {
-  id: string;
-  name: string;
-  scope: string;
-  hash: string;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-};
+type TokenRow = Tables["tokens"];
 
 function fromRow(row: TokenRow): StoredToken {
   if (!isScope(row.scope)) throw new Error(`token ${row.id} has an unknown scope "${row.scope}"`);
