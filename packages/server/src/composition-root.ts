@@ -51,7 +51,6 @@ export function composeServices(database: Database, options: CompositionOptions)
       rulesets: new RulesetCache(stores, transactor, options.now),
       dialect: database.dialect,
       evaluationRetentionDays: options.evaluationRetentionDays,
-      database,
     },
     retained: retainedStores(stores),
   };

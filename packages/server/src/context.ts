@@ -6,7 +6,7 @@ import type { OverrideService } from "./overrides/override-service.js";
 import type { RulesetCache } from "./ruleset/ruleset-cache.js";
 import type { SdkStreams } from "./sdk/sdk-streams.js";
 import type { SegmentService } from "./segments/segment-service.js";
-import type { Database, Dialect } from "./store/database.js";
+import type { Dialect } from "./store/database.js";
 import type { TokenService } from "./tokens/token-service.js";
 
 /**
@@ -28,6 +28,4 @@ export interface ServerContext {
   dialect: Dialect;
   /** How many days the evaluations log keeps (DESIGN §6; default 30). */
   evaluationRetentionDays: number;
-  /** The open store, for tests that check what was written; production code goes through the services. */
-  database: Database;
 }

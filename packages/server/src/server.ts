@@ -3,7 +3,7 @@ import { type AppOptions, buildApp } from "./app.js";
 import { composeServices } from "./composition-root.js";
 import type { ServerContext } from "./context.js";
 import { SdkStreams } from "./sdk/sdk-streams.js";
-import { openDatabase, type StoreOptions } from "./store/database.js";
+import { type Database, openDatabase, type StoreOptions } from "./store/database.js";
 import { migrate } from "./store/migrations.js";
 import { startRetention } from "./store/retention.js";
 
@@ -24,6 +24,8 @@ export interface ServerOptions extends StoreOptions, AppOptions {
 export interface DarkLaunchServer {
   readonly app: FastifyInstance;
   readonly context: ServerContext;
+  /** The open store. Route modules never see it (they use the services); tests read it to check what was written. */
+  readonly database: Database;
   /** The secret of an admin token created by this start, to be shown once; undefined otherwise. */
   readonly createdAdminToken: string | undefined;
   /** Starts listening; returns the base URL. */
@@ -65,6 +67,7 @@ export async function createServer(options: ServerOptions = {}): Promise<DarkLau
     return {
       app,
       context,
+      database,
       createdAdminToken,
       async listen(port = 4700, host = "127.0.0.1") {
         await app.listen({ port, host });

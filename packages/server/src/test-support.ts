@@ -80,7 +80,7 @@ export async function startTestServer(store: TestStore, options: ServerOptions =
   const server = await createServer({ ...store.options, adminToken: ADMIN_SECRET, ...options });
   const secrets = { admin: ADMIN_SECRET } as Record<Scope, string>;
   // Written straight to the store, without audit entries: tests count the audit log.
-  const tokens = kyselyStores(server.context.database.db, server.context.dialect).tokens;
+  const tokens = kyselyStores(server.database.db, server.database.dialect).tokens;
   for (const scope of ["write", "read", "sdk"] as const) {
     const created = newToken(`${scope}-token`, scope);
     await tokens.insert(created.token);

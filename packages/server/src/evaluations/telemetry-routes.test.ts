@@ -65,8 +65,8 @@ describe.each(STORE_FACTORIES)("SDK telemetry on $name", (factory) => {
     expect((await post([])).status).toBe(400);
     expect((await t.request("POST", "/api/v1/sdk/telemetry", report(), { scope: "read" })).status).toBe(403);
     expect((await post(report({ counts: Array.from({ length: 10_000 }, () => row), samples: [] }))).status).toBe(202);
-    await t.server.context.database.db.deleteFrom("evaluation_counts").execute();
-    await t.server.context.database.db.deleteFrom("telemetry_reports").execute();
+    await t.server.database.db.deleteFrom("evaluation_counts").execute();
+    await t.server.database.db.deleteFrom("telemetry_reports").execute();
   });
 
   it("merges counts of one interval exactly, keeps samples as sdk evaluations, and stats include both once", async (ctx) => {
@@ -75,7 +75,7 @@ describe.each(STORE_FACTORIES)("SDK telemetry on $name", (factory) => {
     const stats0 = (await t.request("GET", "/api/v1/evaluations/stats?flag=tele&period=1h")).body;
     expect(stats0.total).toBe(0);
     for (let i = 0; i < 2; i++) expect((await t.request("POST", "/api/v1/sdk/telemetry", body, { scope: "sdk" })).status).toBe(202);
-    const db = t.server.context.database.db;
+    const db = t.server.database.db;
     const rows = await db.selectFrom("evaluation_counts").selectAll().where("flag", "=", "tele").orderBy("variant").execute();
     expect(
       rows.map((r) => ({
@@ -141,13 +141,13 @@ describe.each(STORE_FACTORIES)("SDK telemetry on $name", (factory) => {
       );
       expect(posted.status).toBe(202);
     }
-    const db = t.server.context.database.db;
+    const db = t.server.database.db;
     const instances = async (table: "evaluation_counts" | "telemetry_reports") =>
       (await db.selectFrom(table).select("instance").where("instance", "in", ["old-instance", "recent-instance"]).execute())
         .map((r) => r.instance)
         .sort();
     expect(await instances("evaluation_counts")).toContain("old-instance");
-    await pruneAll(retainedStores(kyselyStores(db, t.server.context.dialect)), 30, { now });
+    await pruneAll(retainedStores(kyselyStores(db, t.server.database.dialect)), 30, { now });
     expect([...new Set(await instances("evaluation_counts"))]).toEqual(["recent-instance"]);
     expect(await instances("telemetry_reports")).toEqual(["recent-instance"]);
   });

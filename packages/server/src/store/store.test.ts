@@ -44,7 +44,7 @@ describe.each(STORE_FACTORIES)("store on $name", (factory) => {
     if (!store) return ctx.skip("no Postgres");
     const t = await startTestServer(store);
     expect((await t.request("POST", "/api/v1/flags", testFlag("before-outage"))).status).toBe(201);
-    await t.server.context.database.close();
+    await t.server.database.close();
     const down = await t.request("GET", "/api/v1/flags");
     expect(down.status).toBe(503);
     expect(down.body.code).toBe("STORE_UNAVAILABLE");

@@ -11,7 +11,7 @@ describe.each(STORE_FACTORIES)("tokens API on $name", (factory) => {
   });
 
   async function storedHash(id: string): Promise<string | undefined> {
-    const row = await t!.server.context.database.db.selectFrom("tokens").select("hash").where("id", "=", id).executeTakeFirst();
+    const row = await t!.server.database.db.selectFrom("tokens").select("hash").where("id", "=", id).executeTakeFirst();
     return row?.hash;
   }
 
@@ -170,9 +170,9 @@ describe.each(STORE_FACTORIES)("tokens API on $name", (factory) => {
 
   it("two concurrent revocations of the last two admin tokens leave one", async (ctx) => {
     if (!t) return ctx.skip("no Postgres");
-    const db = t.server.context.database.db;
+    const db = t.server.database.db;
     const third = newToken("admin three", "admin");
-    await kyselyStores(db, t.server.context.dialect).tokens.insert(third.token);
+    await kyselyStores(db, t.server.database.dialect).tokens.insert(third.token);
     const active = await db.selectFrom("tokens").select("id").where("scope", "=", "admin").where("revoked_at", "is", null).execute();
     expect(active).toHaveLength(2);
     const outcomes = await Promise.allSettled(active.map((row) => t!.server.context.tokens.revoke(row.id, "racer")));
