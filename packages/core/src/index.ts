@@ -51,6 +51,7 @@ export {
   SegmentSchema,
   ServeSchema,
 } from "./flag-schema.js";
+export { groupBy } from "./group-by.js";
 export { pathDeeperThan } from "./json-depth.js";
 export { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";
 export { emptySketchData, LatencySketch, SKETCH_RELATIVE_ACCURACY, type SketchData } from "./latency-sketch.js";
@@ -97,6 +98,7 @@ export {
   type SideWindow,
   windowKey,
 } from "./observation-window.js";
+export { isRecord } from "./option-checks.js";
 export { compilePathPattern, type PathPattern } from "./path-pattern.js";
 export { isValidPercentage, POSITION_SCALE, position, positionSql, toHundredths } from "./position.js";
 // Ramps: plan, state machine, manual controls, the split a step means for a flag.

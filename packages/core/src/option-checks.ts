@@ -2,6 +2,7 @@ import type { Problem } from "./errors.js";
 
 /** Small helpers that validate option objects into a list of problems (each with its path). */
 
+/** True for a plain JSON-like object: not null and not an array (`isRecord({})`, not `isRecord([])`). */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

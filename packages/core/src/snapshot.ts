@@ -3,7 +3,8 @@ import { CompiledFlag } from "./compiled-flag.js";
 import { isContext } from "./context.js";
 import type { EvaluationTrace } from "./evaluation-trace.js";
 import { type ExplainOptions, type Explanation, explainFlag } from "./explain.js";
-import type { Flag, Override, Ruleset, Segment, VariantValue } from "./flag-schema.js";
+import type { Flag, Ruleset, Segment, VariantValue } from "./flag-schema.js";
+import { groupBy } from "./group-by.js";
 import { type EvaluationResult, errorResult, valueType } from "./result.js";
 import { parseRuleset } from "./validate.js";
 
@@ -34,13 +35,7 @@ export class Snapshot {
     this.ruleset = ruleset;
     const now = options.now ?? Date.now;
     const segments = new Map<string, CompiledSegment>(ruleset.segments.map((s) => [s.key, compileSegment(s)]));
-    // Map.groupBy is not in Node 20.
-    const overridesByFlag = new Map<string, Override[]>();
-    for (const o of ruleset.overrides) {
-      const list = overridesByFlag.get(o.flag);
-      if (list) list.push(o);
-      else overridesByFlag.set(o.flag, [o]);
-    }
+    const overridesByFlag = groupBy(ruleset.overrides, (o) => o.flag);
     for (const flag of ruleset.flags) {
       this.flags.set(flag.key, new CompiledFlag(flag, overridesByFlag.get(flag.key) ?? [], segments, now));
     }

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { type Problem, ValidationError } from "./errors.js";
 import { type Flag, FlagSchema, type Override, OverrideSchema, type Ruleset, type Segment, SegmentSchema } from "./flag-schema.js";
+import { isRecord } from "./option-checks.js";
 
 /** A validation outcome: the parsed value with defaults filled in, or every problem found. */
 export type Validation<T> = { ok: true; value: T; problems: [] } | { ok: false; value?: undefined; problems: Problem[] };
@@ -39,10 +40,6 @@ export function zodProblems(error: z.ZodError, prefix: readonly PathPart[]): Pro
     const message = inner === undefined ? issue.message : `variant name ${inner}`;
     return { path: formatPath([...prefix, ...issue.path]), message };
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function valueType(value: unknown): string | undefined {

@@ -7,6 +7,7 @@ import type { ServerContext } from "./context.js";
 import { installErrorHandler } from "./error-handler.js";
 import { badFields } from "./errors.js";
 import { evaluationRoutes } from "./evaluations/evaluation-routes.js";
+import { telemetryRoutes } from "./evaluations/telemetry-routes.js";
 import { checkRoutes } from "./flags/check-routes.js";
 import { flagRoutes } from "./flags/flag-routes.js";
 import { healthRoutes } from "./health/health-routes.js";
@@ -16,7 +17,6 @@ import { ofrepRoutes } from "./ofrep/ofrep-routes.js";
 import { overrideRoutes } from "./overrides/override-routes.js";
 import { sdkRoutes } from "./sdk/sdk-routes.js";
 import { segmentRoutes } from "./segments/segment-routes.js";
-import { telemetryRoutes } from "./telemetry/telemetry-routes.js";
 import { tokenRoutes } from "./tokens/token-routes.js";
 
 export interface AppOptions {
@@ -86,7 +86,7 @@ export async function buildApp(
     }
     for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url, scope: String(route.config?.scope) });
   });
-  const authenticate = createAuthenticator(context.database.db);
+  const authenticate = createAuthenticator(context.tokens);
   app.addHook("onRequest", async (request) => {
     const scope = request.routeOptions.config?.scope;
     if (scope === undefined || scope === "public") return;

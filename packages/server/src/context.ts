@@ -1,15 +1,31 @@
+import type { AuditService } from "./audit/audit-service.js";
+import type { EvaluationService } from "./evaluations/evaluation-service.js";
 import type { FlagService } from "./flags/flag-service.js";
-import type { RulesetCache } from "./ruleset/ruleset-store.js";
+import type { ObservationService } from "./observations/observation-service.js";
+import type { OverrideService } from "./overrides/override-service.js";
+import type { RulesetCache } from "./ruleset/ruleset-cache.js";
 import type { SdkStreams } from "./sdk/sdk-streams.js";
-import type { Database } from "./store/database.js";
+import type { SegmentService } from "./segments/segment-service.js";
+import type { Dialect } from "./store/database.js";
+import type { TokenService } from "./tokens/token-service.js";
 
-/** What route modules are given: the store and the services built on it. */
+/**
+ * What route modules are given: every domain's service, built once in the composition root. Route
+ * modules use these and nothing else; they never build a service or touch the store.
+ */
 export interface ServerContext {
-  database: Database;
-  rulesets: RulesetCache;
   flags: FlagService;
+  segments: SegmentService;
+  overrides: OverrideService;
+  tokens: TokenService;
+  audit: AuditService;
+  evaluations: EvaluationService;
+  observations: ObservationService;
+  rulesets: RulesetCache;
   /** The SDK event streams of this replica, fed by every replica's config writes. */
   sdkStreams: SdkStreams;
+  /** Which database the store is (readiness reports it). */
+  dialect: Dialect;
   /** How many days the evaluations log keeps (DESIGN §6; default 30). */
   evaluationRetentionDays: number;
 }

@@ -34,6 +34,16 @@ export function withVersionTag(reply: FastifyReply, version: number): FastifyRep
   return reply.header("etag", `"${version}"`);
 }
 
+/** True when `If-None-Match` (a list, possibly weak tags, or `*`) matches the tag: the client has it, answer 304. */
+export function etagMatches(header: string | string[] | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const tags = [header]
+    .flat()
+    .flatMap((h) => h.split(","))
+    .map((t) => t.trim().replace(/^W\//, ""));
+  return tags.includes("*") || tags.includes(etag);
+}
+
 /** The actor recorded in the audit log for this request. */
 export function actorOf(request: FastifyRequest): string {
   return request.caller?.name ?? "anonymous";

@@ -1,15 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import { type AppOptions, buildApp } from "./app.js";
-import { recordAudit } from "./audit/audit-store.js";
-import { hashToken } from "./auth/token-secrets.js";
+import { composeServices } from "./composition-root.js";
 import type { ServerContext } from "./context.js";
-import { startEvaluationRetention } from "./evaluations/evaluation-retention.js";
-import { FlagService } from "./flags/flag-service.js";
-import { RulesetCache } from "./ruleset/ruleset-store.js";
 import { SdkStreams } from "./sdk/sdk-streams.js";
 import { type Database, openDatabase, type StoreOptions } from "./store/database.js";
 import { migrate } from "./store/migrations.js";
-import { countTokens, createToken, findTokenByHash } from "./tokens/token-store.js";
+import { startRetention } from "./store/retention.js";
 
 export interface ServerOptions extends StoreOptions, AppOptions {
   /**
@@ -28,37 +24,14 @@ export interface ServerOptions extends StoreOptions, AppOptions {
 export interface DarkLaunchServer {
   readonly app: FastifyInstance;
   readonly context: ServerContext;
+  /** The open store. Route modules never see it (they use the services); tests read it to check what was written. */
+  readonly database: Database;
   /** The secret of an admin token created by this start, to be shown once; undefined otherwise. */
   readonly createdAdminToken: string | undefined;
   /** Starts listening; returns the base URL. */
   listen(port?: number, host?: string): Promise<string>;
   /** Stops taking requests, lets in-flight ones finish, then closes the store. */
   close(): Promise<void>;
-}
-
-async function ensureAdminToken(database: Database, secret: string | undefined): Promise<string | undefined> {
-  const db = database.db;
-  if (secret !== undefined) {
-    if (secret.length < 16) throw new Error("DARKLAUNCH_ADMIN_TOKEN must be at least 16 characters");
-    if (await findTokenByHash(db, hashToken(secret))) return undefined;
-    await db.transaction().execute(async (trx) => {
-      const { token } = await createToken(trx, "admin (DARKLAUNCH_ADMIN_TOKEN)", "admin", secret);
-      await recordAudit(trx, { actor: "system", action: "token.create", targetType: "token", targetKey: token.id, after: token });
-    });
-    return undefined;
-  }
-  if ((await countTokens(db)) > 0) return undefined;
-  return db.transaction().execute(async (trx) => {
-    const created = await createToken(trx, "admin", "admin");
-    await recordAudit(trx, {
-      actor: "system",
-      action: "token.create",
-      targetType: "token",
-      targetKey: created.token.id,
-      after: created.token,
-    });
-    return created.secret;
-  });
 }
 
 /**
@@ -74,29 +47,27 @@ export async function createServer(options: ServerOptions = {}): Promise<DarkLau
   let sdkStreams: SdkStreams | undefined;
   try {
     await migrate(database.db, database.dialect);
-    const createdAdminToken = await ensureAdminToken(database, options.adminToken);
-    const rulesets = new RulesetCache(database, options.now);
-    const streams = new SdkStreams(rulesets, {
+    const composed = composeServices(database, {
+      now: options.now,
+      evaluationRetentionDays: options.evaluationRetentionDays ?? 30,
+    });
+    const createdAdminToken = await composed.context.tokens.ensureAdmin(options.adminToken);
+    const streams = new SdkStreams(composed.context.rulesets, {
       heartbeatMs: options.heartbeatMs,
       onError: (error) => app.log.error({ err: error }, "SDK streams: following changes failed"),
     });
     sdkStreams = streams;
-    const context: ServerContext = {
-      database,
-      rulesets,
-      flags: new FlagService(database),
-      sdkStreams: streams,
-      evaluationRetentionDays: options.evaluationRetentionDays ?? 30,
-    };
+    const context: ServerContext = { ...composed.context, sdkStreams: streams };
     const app = await buildApp(context, options);
     await streams.start(database, options.databaseUrl);
-    const retention = startEvaluationRetention(database.db, context.evaluationRetentionDays, {
+    const retention = startRetention(composed.retained, context.evaluationRetentionDays, {
       onError: (error) => app.log.error({ err: error }, "pruning the evaluations log failed"),
     });
     let closed = false;
     return {
       app,
       context,
+      database,
       createdAdminToken,
       async listen(port = 4700, host = "127.0.0.1") {
         await app.listen({ port, host });

@@ -8,7 +8,8 @@ import { connectTestPostgres, TEST_DATABASE_URL } from "../../core/src/test-post
 import type { Scope } from "./auth/scopes.js";
 import { createServer, type DarkLaunchServer, type ServerOptions } from "./server.js";
 import type { StoreOptions } from "./store/database.js";
-import { createToken } from "./tokens/token-store.js";
+import { kyselyStores } from "./store/kysely-stores.js";
+import { newToken } from "./tokens/token-service.js";
 
 /** A store for one test suite, and how to throw it away. */
 export interface TestStore {
@@ -78,8 +79,12 @@ export interface TestServer {
 export async function startTestServer(store: TestStore, options: ServerOptions = {}): Promise<TestServer> {
   const server = await createServer({ ...store.options, adminToken: ADMIN_SECRET, ...options });
   const secrets = { admin: ADMIN_SECRET } as Record<Scope, string>;
+  // Written straight to the store, without audit entries: tests count the audit log.
+  const tokens = kyselyStores(server.database.db, server.database.dialect).tokens;
   for (const scope of ["write", "read", "sdk"] as const) {
-    secrets[scope] = (await createToken(server.context.database.db, `${scope}-token`, scope)).secret;
+    const created = newToken(`${scope}-token`, scope);
+    await tokens.insert(created.token);
+    secrets[scope] = created.secret;
   }
   return {
     server,

@@ -3,8 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { parse } from "../http.js";
-import { nextBefore, PageParams, TimeParam } from "../query-params.js";
-import { type AuditQuery, listAudit } from "./audit-store.js";
+import { PageParams, TimeParam } from "../query-params.js";
 
 const Filters = {
   actor: z.string().min(1).optional(),
@@ -23,14 +22,8 @@ const AuditListQuery = z.strictObject({
 const FlagAuditQuery = z.strictObject(Filters);
 
 /** The audit log, newest first: who changed what, when, with the state before and after. */
-export function auditRoutes(app: FastifyInstance, { database, flags }: ServerContext): void {
+export function auditRoutes(app: FastifyInstance, { audit }: ServerContext): void {
   const tags = ["audit"];
-  const db = database.db;
-
-  async function page(query: AuditQuery) {
-    const entries = await listAudit(db, query);
-    return { entries, nextBefore: nextBefore(entries, query.limit) };
-  }
 
   app.get(
     "/api/v1/audit",
@@ -41,7 +34,7 @@ export function auditRoutes(app: FastifyInstance, { database, flags }: ServerCon
         summary: "List audit entries, newest first (filter by target, actor, action, since/until as ISO dates or 1h/7d; page with before)",
       },
     },
-    async (request) => page(parse(AuditListQuery, request.query, "query")),
+    async (request) => audit.list(parse(AuditListQuery, request.query, "query")),
   );
 
   app.get(
@@ -50,21 +43,7 @@ export function auditRoutes(app: FastifyInstance, { database, flags }: ServerCon
     async (request) => {
       const { key } = parse(z.strictObject({ key: KeySchema }), request.params, "path");
       const query = parse(FlagAuditQuery, request.query, "query");
-      const result = await page({ ...query, targetType: "flag", target: key });
-      // A deleted flag keeps its history; only a key that never had one is unknown.
-      if (result.entries.length === 0 && query.before === undefined && !(await hasAudit(key))) await flags.get(key);
-      return result;
+      return audit.ofFlag(key, query);
     },
   );
-
-  async function hasAudit(key: string): Promise<boolean> {
-    const row = await db
-      .selectFrom("audit")
-      .select("id")
-      .where("target_type", "=", "flag")
-      .where("target_key", "=", key)
-      .limit(1)
-      .executeTakeFirst();
-    return row !== undefined;
-  }
 }

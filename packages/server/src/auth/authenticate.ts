@@ -1,7 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import { ForbiddenError, UnauthorizedError } from "../errors.js";
-import type { Db } from "../store/database.js";
-import { findTokenByHash, touchToken } from "../tokens/token-store.js";
+import type { TokenService } from "../tokens/token-service.js";
 import { grants, type RouteScope, type Scope } from "./scopes.js";
 import { hashToken, sameHash } from "./token-secrets.js";
 
@@ -26,7 +25,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 /** last_used_at is written at most once a minute per token, not on every request. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-export function createAuthenticator(db: Db) {
+export function createAuthenticator(tokens: TokenService) {
   const touched = new Map<string, number>();
   return async function authenticate(request: FastifyRequest, needed: Scope): Promise<Caller> {
     const header = request.headers.authorization;
@@ -36,7 +35,7 @@ export function createAuthenticator(db: Db) {
     const secret = BEARER.exec(header)?.[1];
     if (secret === undefined) throw new UnauthorizedError("the Authorization header must be `Bearer <token>`");
     const hash = hashToken(secret);
-    const token = await findTokenByHash(db, hash);
+    const token = await tokens.findByHash(hash);
     if (token === undefined || !sameHash(token.hash, hash)) throw new UnauthorizedError("unknown token");
     if (token.revokedAt !== null) throw new UnauthorizedError(`token "${token.name}" was revoked at ${token.revokedAt}`);
     if (!grants(token.scope, needed)) {
@@ -47,7 +46,7 @@ export function createAuthenticator(db: Db) {
     const now = Date.now();
     if ((touched.get(token.id) ?? 0) + TOUCH_INTERVAL_MS < now) {
       touched.set(token.id, now);
-      await touchToken(db, token.id, new Date(now).toISOString());
+      await tokens.touch(token.id, new Date(now).toISOString());
     }
     return { tokenId: token.id, name: token.name, scope: token.scope };
   };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_FACTORIES, startTestServer, type TestServer, testFlag } from "../test-support.js";
-import { type EvaluationWrite, recordEvaluations } from "./evaluation-store.js";
+import type { EvaluationWrite } from "./evaluation-store.js";
 
 function row(flag: string, at: number, overrides: Partial<EvaluationWrite> = {}): EvaluationWrite {
   return {
@@ -131,7 +131,7 @@ describe.each(STORE_FACTORIES)("evaluations API on $name", (factory) => {
   it("lists newest first with filters and pages by id", async (ctx) => {
     if (!t) return ctx.skip("no Postgres");
     const base = Date.now() - 2 * 3_600_000;
-    await recordEvaluations(t.server.context.database.db, [
+    await t.server.context.evaluations.record([
       row("list-a", base, { subject: "s1" }),
       row("list-a", base + 1000, { subject: "s2", verdict: "exclude", reason: "ROLLOUT_EXCLUDED", variant: "off" }),
       row("list-a", base + 2000, { subject: "s3", reason: "OVERRIDE" }),
@@ -173,7 +173,7 @@ describe.each(STORE_FACTORIES)("evaluations API on $name", (factory) => {
   it("counts over a period or a since/until window", async (ctx) => {
     if (!t) return ctx.skip("no Postgres");
     const now = Date.now();
-    await recordEvaluations(t.server.context.database.db, [
+    await t.server.context.evaluations.record([
       row("period", now - 10 * 60_000),
       row("period", now - 20 * 60_000, { verdict: "exclude", reason: "ROLLOUT_EXCLUDED", variant: "off" }),
       row("period", now - 90 * 60_000),

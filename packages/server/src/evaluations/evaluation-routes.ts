@@ -4,8 +4,7 @@ import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { badField } from "../errors.js";
 import { parse } from "../http.js";
-import { DurationParam, nextBefore, PageParams, TimeParam } from "../query-params.js";
-import { evaluationStats, listEvaluations, recordEvaluations } from "./evaluation-store.js";
+import { DurationParam, PageParams, TimeParam } from "../query-params.js";
 
 const EvaluateBody = z.strictObject({
   /** The attributes to evaluate for: `{ id: "u42", country: "NL" }`. */
@@ -29,9 +28,8 @@ const StatsQuery = z.strictObject({ ...Filters, period: DurationParam.optional()
  * Evaluations: evaluate a flag for a caller (and record it), and read the log the seed called
  * `policy_evaluations` — listed with filters and paging, or counted over a period.
  */
-export function evaluationRoutes(app: FastifyInstance, { database, rulesets, flags }: ServerContext): void {
+export function evaluationRoutes(app: FastifyInstance, { rulesets, flags, evaluations }: ServerContext): void {
   const tags = ["evaluations"];
-  const db = database.db;
 
   app.post(
     "/api/v1/flags/:key/evaluate",
@@ -48,7 +46,7 @@ export function evaluationRoutes(app: FastifyInstance, { database, rulesets, fla
       const at = new Date().toISOString();
       const subject = subjectText(context, flag.bucketBy) ?? null;
       const verdict = result.included ? "include" : "exclude";
-      await recordEvaluations(db, [
+      await evaluations.record([
         {
           at,
           flag: key,
@@ -90,8 +88,7 @@ export function evaluationRoutes(app: FastifyInstance, { database, rulesets, fla
     },
     async (request) => {
       const query = parse(ListQuery, request.query, "query");
-      const evaluations = await listEvaluations(db, query);
-      return { evaluations, nextBefore: nextBefore(evaluations, query.limit) };
+      return evaluations.list(query);
     },
   );
 
@@ -110,7 +107,7 @@ export function evaluationRoutes(app: FastifyInstance, { database, rulesets, fla
       const since = query.since ?? new Date(Date.parse(until) - (query.period ?? 86_400_000)).toISOString();
       if (since > until) throw badField("since", `must not be later than until (${until})`, "query");
       const { period: _period, ...filter } = query;
-      return evaluationStats(db, { ...filter, since, until });
+      return evaluations.stats({ ...filter, since, until });
     },
   );
 }

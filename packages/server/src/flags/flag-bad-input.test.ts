@@ -63,7 +63,7 @@ describe.each(STORE_FACTORIES)("bad input on $name", (factory) => {
   it("never answers 500 and never changes stored data on a 4xx, for any write route", async (ctx) => {
     if (!t) return ctx.skip("no Postgres");
     const server = t;
-    const db = server.server.context.database.db;
+    const db = server.server.database.db;
     await server.request("POST", "/api/v1/flags", testFlag("fuzzed"));
     // Every write route the server has, with path parameters filled in.
     const writes = server.server.app.darklaunchRoutes

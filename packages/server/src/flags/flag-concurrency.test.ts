@@ -20,7 +20,7 @@ describe.each(STORE_FACTORIES)("concurrent edits on $name", (factory) => {
     const winner = responses.find((r) => r.status === 200)!;
     const stored = await server.request("GET", "/api/v1/flags/contended");
     expect(stored.body).toMatchObject({ version: 2, percentage: winner.body.percentage });
-    const audit = await server.server.context.database.db
+    const audit = await server.server.database.db
       .selectFrom("audit")
       .selectAll()
       .where("target_key", "=", "contended")

@@ -1,10 +1,10 @@
 import { type Flag, rolloutOf, type Snapshot, validateFlag } from "@darklaunch/core";
-import { recordAudit } from "../audit/audit-store.js";
 import { badFields, ConflictError, NotFoundError, VersionConflictError } from "../errors.js";
-import { assertValidAfter, configTransaction } from "../ruleset/ruleset-store.js";
-import type { Database, Db } from "../store/database.js";
+import type { ConfigTransactions } from "../ruleset/config-transactions.js";
+import { assertValidAfter } from "../ruleset/read-ruleset.js";
+import type { Stores } from "../store/stores.js";
 import { applyPatch, type FlagPatch } from "./flag-patch.js";
-import { deleteFlag, type FlagRecord, flagOf, getFlag, insertFlag, listFlags, updateFlag } from "./flag-store.js";
+import { type FlagRecord, flagOf } from "./flag-store.js";
 
 export type FlagState = "active" | "enabled" | "disabled" | "archived" | "all";
 
@@ -24,7 +24,7 @@ function inState(flag: FlagRecord, state: FlagState): boolean {
 }
 
 /** A flag past its `expiresAt` is stale: the launch is over and the flag should be cleaned up. */
-export function isStale(flag: Pick<Flag, "expiresAt">, now = Date.now()): boolean {
+function isStale(flag: Pick<Flag, "expiresAt">, now = Date.now()): boolean {
   return flag.expiresAt !== undefined && Date.parse(flag.expiresAt) <= now;
 }
 
@@ -39,12 +39,16 @@ function validated(input: unknown, what: string): Flag {
  * ruleset, writes, records the audit entry and bumps the revision — or does none of it.
  */
 export class FlagService {
-  constructor(private readonly database: Database) {}
+  /** `stores` are bound to the database (reads); writes run in `config` transactions. */
+  constructor(
+    private readonly stores: Stores,
+    private readonly config: ConfigTransactions,
+  ) {}
 
   async list(filter: FlagFilter = {}): Promise<FlagRecord[]> {
     const now = Date.now();
     const state = filter.state ?? "active";
-    return (await listFlags(this.database.db)).filter((flag) => {
+    return (await this.stores.flags.list()).filter((flag) => {
       if (filter.tag !== undefined && !flag.tags.includes(filter.tag)) return false;
       if (filter.kind !== undefined && flag.kind !== filter.kind) return false;
       if (filter.stale !== undefined && isStale(flag, now) !== filter.stale) return false;
@@ -64,22 +68,27 @@ export class FlagService {
   }
 
   async get(key: string): Promise<FlagRecord> {
-    const flag = await getFlag(this.database.db, key);
+    const flag = await this.stores.flags.get(key);
     if (!flag) throw new NotFoundError("flag", key);
     return flag;
+  }
+
+  /** Which of `keys` name a flag, archived or not. */
+  existing(keys: readonly string[]): Promise<Set<string>> {
+    return this.stores.flags.existing(keys);
   }
 
   async create(input: unknown, actor: string): Promise<FlagRecord> {
     // A new flag starts at version 1 whatever the input says (an exported flag carries its old one).
     const flag = validated(typeof input === "object" && input !== null ? { ...input, version: 1 } : input, "flag");
-    return configTransaction(this.database, async (trx) => {
-      if (await getFlag(trx, flag.key))
+    return this.config.run(async (tx) => {
+      if (await tx.flags.get(flag.key))
         throw new ConflictError("ALREADY_EXISTS", `flag "${flag.key}" already exists; change it with PUT or PATCH`);
-      await assertValidAfter(trx, `flag "${flag.key}"`, (rs) => ({ ...rs, flags: [...rs.flags, flag] }), flag.key);
+      await assertValidAfter(tx, `flag "${flag.key}"`, (rs) => ({ ...rs, flags: [...rs.flags, flag] }), flag.key);
       const at = new Date().toISOString();
-      await insertFlag(trx, flag, at);
+      await tx.flags.insert(flag, at);
       const record: FlagRecord = { ...flag, archived: false, createdAt: at, updatedAt: at };
-      await recordAudit(trx, { actor, action: "flag.create", targetType: "flag", targetKey: flag.key, after: record });
+      await tx.audit.record({ actor, action: "flag.create", targetType: "flag", targetKey: flag.key, after: record });
       return record;
     });
   }
@@ -115,18 +124,18 @@ export class FlagService {
   }
 
   async delete(key: string, expected: number | undefined, actor: string): Promise<void> {
-    await configTransaction(this.database, async (trx) => {
-      const current = await this.current(trx, key, expected);
-      await assertNotRequired(trx, key, "delete");
-      if (!(await deleteFlag(trx, key, current.version)))
+    await this.config.run(async (tx) => {
+      const current = await this.current(tx, key, expected);
+      await assertNotRequired(tx, key, "delete");
+      if (!(await tx.flags.delete(key, current.version)))
         throw new VersionConflictError(`flag "${key}"`, expected ?? current.version, current.version + 1);
-      await trx.deleteFrom("overrides").where("flag", "=", key).execute();
-      await recordAudit(trx, { actor, action: "flag.delete", targetType: "flag", targetKey: key, before: current });
+      await tx.overrides.deleteForFlag(key);
+      await tx.audit.record({ actor, action: "flag.delete", targetType: "flag", targetKey: key, before: current });
     });
   }
 
-  private async current(trx: Db, key: string, expected: number | undefined): Promise<FlagRecord> {
-    const current = await getFlag(trx, key);
+  private async current(tx: Stores, key: string, expected: number | undefined): Promise<FlagRecord> {
+    const current = await tx.flags.get(key);
     if (!current) throw new NotFoundError("flag", key);
     if (expected !== undefined && expected !== current.version) throw new VersionConflictError(`flag "${key}"`, expected, current.version);
     return current;
@@ -139,29 +148,29 @@ export class FlagService {
     action: string,
     change: (current: FlagRecord) => { flag: Flag; archived: boolean | undefined },
   ): Promise<FlagRecord> {
-    return configTransaction(this.database, async (trx) => {
-      const current = await this.current(trx, key, expected);
+    return this.config.run(async (tx) => {
+      const current = await this.current(tx, key, expected);
       const changed = change(current);
       const archived = changed.archived ?? current.archived;
       const next = validated({ ...changed.flag, key, version: current.version + 1 }, `flag "${key}"`);
-      if (archived && !current.archived) await assertNotRequired(trx, key, "archive");
+      if (archived && !current.archived) await assertNotRequired(tx, key, "archive");
       if (!archived) {
-        await assertValidAfter(trx, `flag "${key}"`, (rs) => ({ ...rs, flags: [...rs.flags.filter((f) => f.key !== key), next] }), key);
+        await assertValidAfter(tx, `flag "${key}"`, (rs) => ({ ...rs, flags: [...rs.flags.filter((f) => f.key !== key), next] }), key);
       }
       const at = new Date().toISOString();
-      if (!(await updateFlag(trx, next, current.version, archived, at))) {
+      if (!(await tx.flags.update(next, current.version, archived, at))) {
         throw new VersionConflictError(`flag "${key}"`, expected ?? current.version, current.version + 1);
       }
       const record: FlagRecord = { ...next, archived, createdAt: current.createdAt, updatedAt: at };
-      await recordAudit(trx, { actor, action, targetType: "flag", targetKey: key, before: current, after: record });
+      await tx.audit.record({ actor, action, targetType: "flag", targetKey: key, before: current, after: record });
       return record;
     });
   }
 }
 
 /** A flag that other active flags require cannot be archived or deleted: they would break. */
-async function assertNotRequired(trx: Db, key: string, verb: string): Promise<void> {
-  const dependents = (await listFlags(trx))
+async function assertNotRequired(tx: Stores, key: string, verb: string): Promise<void> {
+  const dependents = (await tx.flags.list())
     .filter((flag) => !flag.archived && flag.key !== key && flag.prerequisites.some((p) => p.flag === key))
     .map((flag) => flag.key);
   if (dependents.length > 0) {

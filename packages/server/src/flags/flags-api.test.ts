@@ -16,7 +16,7 @@ describe.each(STORE_FACTORIES)("flags API on $name", (factory) => {
 
   async function auditCount(key: string): Promise<number> {
     const row = await server()
-      .server.context.database.db.selectFrom("audit")
+      .server.database.db.selectFrom("audit")
       .select((eb) => eb.fn.countAll().as("n"))
       .where("target_key", "=", key)
       .executeTakeFirstOrThrow();

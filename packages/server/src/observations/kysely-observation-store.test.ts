@@ -1,8 +1,10 @@
 import { LatencySketch, type ObservationWindow, summarizeSide } from "@darklaunch/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pruneEvaluations } from "../evaluations/evaluation-retention.js";
+import { retainedStores } from "../composition-root.js";
 import { type Database, openDatabase } from "../store/database.js";
+import { kyselyStores } from "../store/kysely-stores.js";
 import { migrate } from "../store/migrations.js";
+import { pruneAll } from "../store/retention.js";
 import { STORE_FACTORIES, type TestStore } from "../test-support.js";
 import { KyselyObservationStore } from "./kysely-observation-store.js";
 import { minutesAgo, range, sample, window } from "./test-windows.js";
@@ -22,7 +24,7 @@ describe.each(STORE_FACTORIES)("observation store on $name", (factory) => {
     if (!store) return;
     database = openDatabase(store.options);
     await migrate(database.db, database.dialect);
-    observations = new KyselyObservationStore(database);
+    observations = new KyselyObservationStore(database.db, database.dialect);
   });
   afterAll(async () => {
     await database?.close();
@@ -165,7 +167,7 @@ describe.each(STORE_FACTORIES)("observation store on $name", (factory) => {
     ];
     await observations.merge(windows);
     const before = await rowCount();
-    expect(await pruneEvaluations(database.db, 30, { now })).toBe(2);
+    expect(await pruneAll(retainedStores(kyselyStores(database.db, database.dialect)), 30, { now })).toBe(2);
     expect(await rowCount()).toBe(before - 2);
     expect((await all("s-prune")).map((w) => w.start)).toEqual([windows[2]!.start, windows[3]!.start]);
   });

@@ -1,5 +1,6 @@
 import { mergeWindows, type ObservationSource, type ObservationWindow, windowKey } from "@darklaunch/core";
-import type { Database, Db } from "../store/database.js";
+import { atomically } from "../store/atomically.js";
+import type { Db, Dialect } from "../store/database.js";
 import type { ObservationStore, WindowQuery } from "./observation-store.js";
 
 type WindowRow = { flag_key: string; source: string; route: string; minute: string; data: string };
@@ -25,11 +26,14 @@ function fromRow(row: WindowRow): ObservationWindow {
  * lock them in the same order and cannot deadlock.
  *
  * @example
- * const store = new KyselyObservationStore(database);
+ * const store = new KyselyObservationStore(database.db, database.dialect);
  * await store.merge(parseObservationBatch(body).windows);
  */
 export class KyselyObservationStore implements ObservationStore {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: Dialect,
+  ) {}
 
   async merge(windows: readonly ObservationWindow[]): Promise<void> {
     // Windows of one key in the same batch are merged first: a row is then touched once per batch.
@@ -41,8 +45,8 @@ export class KyselyObservationStore implements ObservationStore {
     }
     const ordered = [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, w]) => w);
     if (ordered.length === 0) return;
-    const forUpdate = this.database.dialect === "postgres";
-    await this.database.db.transaction().execute(async (trx) => {
+    const forUpdate = this.dialect === "postgres";
+    await atomically(this.db, async (trx) => {
       const now = new Date().toISOString();
       for (const w of ordered) {
         const key = { flag_key: w.flag, source: w.source, route: w.route, minute: w.start };
@@ -76,7 +80,7 @@ export class KyselyObservationStore implements ObservationStore {
   }
 
   async list(query: WindowQuery): Promise<ObservationWindow[]> {
-    let select = this.database.db
+    let select = this.db
       .selectFrom("observation_windows")
       .select(["flag_key", "source", "route", "minute", "data"])
       .where("flag_key", "=", query.flag)
@@ -88,13 +92,8 @@ export class KyselyObservationStore implements ObservationStore {
     return rows.map(fromRow);
   }
 
-  async prune(cutoff: string): Promise<number> {
-    return pruneObservationWindows(this.database.db, cutoff);
+  async prune(before: string): Promise<number> {
+    const result = await this.db.deleteFrom("observation_windows").where("minute", "<", before).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
-}
-
-/** Deletes observation windows of minutes before `cutoff` (ISO); returns how many (the retention job). */
-export async function pruneObservationWindows(db: Db, cutoff: string): Promise<number> {
-  const result = await db.deleteFrom("observation_windows").where("minute", "<", cutoff).executeTakeFirst();
-  return Number(result.numDeletedRows);
 }

@@ -12,7 +12,7 @@ const post = (t: TestServer, windows: unknown[], scope: "sdk" | "admin" | "read"
   t.request("POST", "/api/v1/observations", { instance: "proxy-1", windows }, { scope });
 
 async function rowCount(t: TestServer): Promise<number> {
-  const row = await t.server.context.database.db
+  const row = await t.server.database.db
     .selectFrom("observation_windows")
     .select((eb) => eb.fn.countAll().as("n"))
     .executeTakeFirstOrThrow();
@@ -284,11 +284,7 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
       },
     ]);
     expect(answer.status).toBe(202);
-    const rows = await t.server.context.database.db
-      .selectFrom("observation_windows")
-      .select("data")
-      .where("flag_key", "=", "o-secret")
-      .execute();
+    const rows = await t.server.database.db.selectFrom("observation_windows").select("data").where("flag_key", "=", "o-secret").execute();
     const stored = JSON.stringify(rows);
     for (const secret of ["ann@", "abc123", "dXNlcjpwYXNz", "bob@", "4111111111111111", "eyJhbGci"]) expect(stored).not.toContain(secret);
     const read = await t.request("GET", `/api/v1/flags/o-secret/mismatches?since=${iso(BASE)}&until=${iso(BASE + MIN)}`);

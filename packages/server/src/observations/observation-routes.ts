@@ -4,8 +4,7 @@ import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { parse } from "../http.js";
 import { durationMs, TimeParam } from "../query-params.js";
-import { KyselyObservationStore } from "./kysely-observation-store.js";
-import { DEFAULT_SAMPLE_LIMIT, MAX_SAMPLE_LIMIT, ObservationService, type PeriodQuery } from "./observation-service.js";
+import { DEFAULT_SAMPLE_LIMIT, MAX_SAMPLE_LIMIT, type PeriodQuery } from "./observation-service.js";
 
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
@@ -68,9 +67,8 @@ function period(query: { since?: string | undefined; until?: string | undefined 
  * flag, source, route and minute; people read them back as a time series (dark vs baseline) and as
  * the fields that differed, with samples.
  */
-export function observationRoutes(app: FastifyInstance, { database, flags }: ServerContext): void {
+export function observationRoutes(app: FastifyInstance, { observations: service }: ServerContext): void {
   const tags = ["observations"];
-  const service = new ObservationService(new KyselyObservationStore(database), flags, database.db);
 
   app.post(
     "/api/v1/observations",

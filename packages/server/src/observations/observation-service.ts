@@ -17,7 +17,6 @@ import {
 } from "@darklaunch/core";
 import { badField } from "../errors.js";
 import type { FlagService } from "../flags/flag-service.js";
-import type { Db } from "../store/database.js";
 import type { ObservationStore } from "./observation-store.js";
 
 const MINUTE_MS = 60_000;
@@ -122,7 +121,6 @@ export class ObservationService {
   constructor(
     private readonly store: ObservationStore,
     private readonly flags: FlagService,
-    private readonly db: Db,
   ) {}
 
   /**
@@ -131,16 +129,7 @@ export class ObservationService {
    * and the flag's history stays readable). The rest are merged in one transaction.
    */
   async record(batch: ObservationBatch): Promise<RecordResult> {
-    const keys = [...new Set(batch.windows.map((w) => w.flag))];
-    const known = new Set<string>();
-    for (let i = 0; i < keys.length; i += 500) {
-      const rows = await this.db
-        .selectFrom("flags")
-        .select("key")
-        .where("key", "in", keys.slice(i, i + 500))
-        .execute();
-      for (const row of rows) known.add(row.key);
-    }
+    const known = await this.flags.existing([...new Set(batch.windows.map((w) => w.flag))]);
     const skipped: SkippedWindow[] = [];
     const kept: ObservationWindow[] = [];
     batch.windows.forEach((w, index) => {

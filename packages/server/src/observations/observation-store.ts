@@ -24,6 +24,6 @@ export interface ObservationStore {
   merge(windows: readonly ObservationWindow[]): Promise<void>;
   /** The stored windows matching `query`, oldest minute first. */
   list(query: WindowQuery): Promise<ObservationWindow[]>;
-  /** Deletes windows of minutes before `cutoff` (ISO); returns how many. */
-  prune(cutoff: string): Promise<number>;
+  /** Deletes windows of minutes before `before` (ISO); returns how many (the retention runner). */
+  prune(before: string): Promise<number>;
 }

@@ -92,13 +92,3 @@ export function bulkEtag(revision: number, context: unknown, results: readonly E
   for (const r of results) hash.update(`${r.flagKey}=${r.variant ?? ""}/${r.reason}\n`);
   return `"${hash.digest("base64url").slice(0, 32)}"`;
 }
-
-/** True when `If-None-Match` (a list, possibly weak tags, or `*`) matches the tag. */
-export function etagMatches(header: string | string[] | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  const tags = [header]
-    .flat()
-    .flatMap((h) => h.split(","))
-    .map((t) => t.trim().replace(/^W\//, ""));
-  return tags.includes("*") || tags.includes(etag);
-}

@@ -81,7 +81,7 @@ describe.each(STORE_FACTORIES)("OFREP on the evaluation fixtures on $name", (fac
           expect(entry, c.name).toEqual(single.body);
         }
       }
-      const rows = await t.server.context.database.db
+      const rows = await t.server.database.db
         .selectFrom("evaluations")
         .select((eb) => eb.fn.countAll<string | number>().as("n"))
         .where("source", "=", "ofrep")

@@ -1,8 +1,8 @@
 import { DarkLaunchError } from "@darklaunch/core";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "../context.js";
-import { recordEvaluations } from "../evaluations/evaluation-store.js";
-import { bulkEtag, etagMatches, type OfrepErrorCode, ofrepRecord, toOfrep } from "./ofrep-result.js";
+import { etagMatches } from "../http.js";
+import { bulkEtag, type OfrepErrorCode, ofrepRecord, toOfrep } from "./ofrep-result.js";
 
 const JSON_ERRORS = new Set(["FST_ERR_CTP_INVALID_JSON_BODY", "FST_ERR_CTP_EMPTY_JSON_BODY"]);
 
@@ -49,9 +49,8 @@ const NOT_AN_OBJECT = "the request body must be an object whose `context` is an 
  * // POST /ofrep/v1/evaluate/flags/checkout  { "context": { "targetingKey": "u42" } }
  * // → 200 { "key": "checkout", "value": true, "variant": "on", "reason": "SPLIT", "metadata": { … } }
  */
-export function ofrepRoutes(app: FastifyInstance, { database, rulesets }: ServerContext): void {
+export function ofrepRoutes(app: FastifyInstance, { rulesets, evaluations }: ServerContext): void {
   const tags = ["ofrep"];
-  const db = database.db;
 
   app.post(
     "/ofrep/v1/evaluate/flags/:key",
@@ -68,7 +67,7 @@ export function ofrepRoutes(app: FastifyInstance, { database, rulesets }: Server
       const flag = snapshot.flag(key);
       const result = snapshot.evaluate(key, context);
       // Unknown keys are not recorded: anyone with a token could otherwise fill the log with them.
-      if (flag) await recordEvaluations(db, [ofrepRecord(result, context, flag.bucketBy, new Date().toISOString())]);
+      if (flag) await evaluations.record([ofrepRecord(result, context, flag.bucketBy, new Date().toISOString())]);
       const body = toOfrep(result);
       if ("errorCode" in body) return reply.code(body.errorCode === "FLAG_NOT_FOUND" ? 404 : 400).send(body);
       return body;
@@ -92,10 +91,7 @@ export function ofrepRoutes(app: FastifyInstance, { database, rulesets }: Server
       // A 304 serves nothing new, so it records nothing: the client keeps what it was last given.
       if (etagMatches(request.headers["if-none-match"], etag)) return reply.code(304).send();
       const at = new Date().toISOString();
-      await recordEvaluations(
-        db,
-        results.map((r) => ofrepRecord(r, context, snapshot.flag(r.flagKey)?.bucketBy ?? "id", at)),
-      );
+      await evaluations.record(results.map((r) => ofrepRecord(r, context, snapshot.flag(r.flagKey)?.bucketBy ?? "id", at)));
       return { flags: results.map(toOfrep) };
     },
   );

@@ -3,7 +3,6 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { actorOf, parse } from "../http.js";
-import { OverrideService } from "./override-service.js";
 
 const FlagParams = z.strictObject({ key: KeySchema });
 const SubjectParams = z.strictObject({
@@ -21,8 +20,7 @@ const OverrideBody = z.strictObject({
   }),
 });
 
-export function overrideRoutes(app: FastifyInstance, { database }: ServerContext): void {
-  const overrides = new OverrideService(database);
+export function overrideRoutes(app: FastifyInstance, { overrides }: ServerContext): void {
   const tags = ["overrides"];
 
   app.get(

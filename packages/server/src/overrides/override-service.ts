@@ -1,10 +1,10 @@
 import { type Override, ValidationError } from "@darklaunch/core";
-import { recordAudit } from "../audit/audit-store.js";
 import { badFields, ConflictError, NotFoundError } from "../errors.js";
-import { getFlag } from "../flags/flag-store.js";
-import { assertValidAfter, configTransaction } from "../ruleset/ruleset-store.js";
-import type { Database, Db } from "../store/database.js";
-import { deleteOverride, getOverride, listOverrides, type OverrideRecord, putOverride } from "./override-store.js";
+import type { FlagService } from "../flags/flag-service.js";
+import type { ConfigTransactions } from "../ruleset/config-transactions.js";
+import { assertValidAfter } from "../ruleset/read-ruleset.js";
+import type { Stores } from "../store/stores.js";
+import type { OverrideRecord } from "./override-store.js";
 
 /** What a caller sends for one subject: the source and, where the flag needs one, the variant. */
 export interface OverrideChange {
@@ -13,18 +13,23 @@ export interface OverrideChange {
 }
 
 /** The audit target of an override: `<flag>/<subject>`. */
-export const overrideTarget = (flag: string, subject: string) => `${flag}/${subject}`;
+const overrideTarget = (flag: string, subject: string) => `${flag}/${subject}`;
 
 /**
  * Per-subject overrides (opt-in, opt-out, pinned variant). Each write is one config transaction with
  * its audit entry; the override is validated against its flag within the whole ruleset.
  */
 export class OverrideService {
-  constructor(private readonly database: Database) {}
+  /** `stores` are bound to the database (reads); writes run in `config` transactions. */
+  constructor(
+    private readonly stores: Stores,
+    private readonly config: ConfigTransactions,
+    private readonly flags: FlagService,
+  ) {}
 
   async list(flag: string): Promise<OverrideRecord[]> {
-    if (!(await getFlag(this.database.db, flag))) throw new NotFoundError("flag", flag);
-    return listOverrides(this.database.db, flag);
+    await this.flags.get(flag);
+    return this.stores.overrides.list(flag);
   }
 
   /** Creates or replaces the subject's override; `created` tells which. */
@@ -35,15 +40,15 @@ export class OverrideService {
       source: change.source,
       ...(change.variant === undefined ? {} : { variant: change.variant }),
     };
-    return configTransaction(this.database, async (trx) => {
-      const target = await getFlag(trx, flag);
+    return this.config.run(async (tx) => {
+      const target = await tx.flags.get(flag);
       if (!target) throw new NotFoundError("flag", flag);
       // Overrides of an archived flag are kept but not evaluated; a new one could not be validated.
       if (target.archived) throw new ConflictError("IN_USE", `flag "${flag}" is archived; unarchive it to set overrides`);
-      const before = await getOverride(trx, flag, subject);
-      await assertValidOverride(trx, override);
+      const before = await tx.overrides.get(flag, subject);
+      await assertValidOverride(tx, override);
       const at = new Date().toISOString();
-      await putOverride(trx, override, at);
+      await tx.overrides.put(override, at);
       const record: OverrideRecord = {
         flag,
         subject,
@@ -51,7 +56,7 @@ export class OverrideService {
         source: override.source,
         createdAt: before?.createdAt ?? at,
       };
-      await recordAudit(trx, {
+      await tx.audit.record({
         actor,
         action: "override.set",
         targetType: "override",
@@ -64,11 +69,11 @@ export class OverrideService {
   }
 
   async delete(flag: string, subject: string, actor: string): Promise<void> {
-    await configTransaction(this.database, async (trx) => {
-      if (!(await getFlag(trx, flag))) throw new NotFoundError("flag", flag);
-      const before = await getOverride(trx, flag, subject);
-      if (!before || !(await deleteOverride(trx, flag, subject))) throw new NotFoundError("override", overrideTarget(flag, subject));
-      await recordAudit(trx, {
+    await this.config.run(async (tx) => {
+      if (!(await tx.flags.get(flag))) throw new NotFoundError("flag", flag);
+      const before = await tx.overrides.get(flag, subject);
+      if (!before || !(await tx.overrides.delete(flag, subject))) throw new NotFoundError("override", overrideTarget(flag, subject));
+      await tx.audit.record({
         actor,
         action: "override.delete",
         targetType: "override",
@@ -84,11 +89,11 @@ export class OverrideService {
  * or an opt-in that cannot tell which variant is meant is a 400. Problems of this override are
  * shown at its own field paths (`variant`), not at `overrides[12].variant`.
  */
-async function assertValidOverride(trx: Db, override: Override): Promise<void> {
+async function assertValidOverride(tx: Stores, override: Override): Promise<void> {
   const what = `override of flag "${override.flag}" for subject "${override.subject}"`;
   let index = -1;
   try {
-    await assertValidAfter(trx, what, (rs) => {
+    await assertValidAfter(tx, what, (rs) => {
       const overrides = rs.overrides.filter((o) => !(o.flag === override.flag && o.subject === override.subject));
       index = overrides.length;
       return { ...rs, overrides: [...overrides, override] };

@@ -23,7 +23,7 @@ describe.each(STORE_FACTORIES)("overrides API on $name", (factory) => {
     await t?.store.drop();
   });
 
-  const db = () => (t as TestServer).server.context.database.db;
+  const db = () => (t as TestServer).server.database.db;
 
   async function auditRows(target: string) {
     return db()

@@ -1,6 +1,5 @@
 import { EventEmitter } from "node:events";
-import { sql } from "kysely";
-import type { Database, Db } from "../store/database.js";
+import type { Database } from "../store/database.js";
 
 /** The Postgres channel every replica LISTENs on; the payload is the new revision (DESIGN §6 Scale-out). */
 export const CHANGES_CHANNEL = "darklaunch_changes";
@@ -19,15 +18,9 @@ function emitterOf(database: Database): EventEmitter {
 }
 
 /**
- * Called inside a config transaction, after the revision was bumped. On Postgres it queues
- * `NOTIFY darklaunch_changes, '<revision>'`, which Postgres delivers only if the transaction commits.
+ * Called after a config transaction committed. On Postgres the revision store's NOTIFY, sent inside
+ * the transaction, already tells every replica; SQLite has none, so the event stays in-process.
  */
-export async function announceChangeInTransaction(trx: Db, database: Database): Promise<void> {
-  if (database.dialect !== "postgres") return;
-  await sql`select pg_notify(${CHANGES_CHANNEL}, value::text) from meta where name = 'revision'`.execute(trx);
-}
-
-/** Called after a config transaction committed. SQLite has no NOTIFY: the event stays in-process. */
 export function announceCommittedChange(database: Database): void {
   if (database.dialect === "postgres") return;
   emitterOf(database).emit("change");

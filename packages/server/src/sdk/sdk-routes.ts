@@ -1,17 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
+import { etagMatches } from "../http.js";
 import { snapshotJson } from "./sdk-streams.js";
 
 const tags = ["sdk"];
-
-/** True when an `If-None-Match` header names `etag` (a list, weak tags and `*` included). */
-function matches(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  return header.split(",").some((tag) => {
-    const trimmed = tag.trim();
-    return trimmed === "*" || trimmed.replace(/^W\//, "") === etag;
-  });
-}
 
 /** The SDK endpoints (DESIGN §6): the whole ruleset with an ETag, and its live stream. */
 export function sdkRoutes(app: FastifyInstance, { rulesets, sdkStreams }: ServerContext): void {
@@ -22,7 +14,7 @@ export function sdkRoutes(app: FastifyInstance, { rulesets, sdkStreams }: Server
       const compiled = await rulesets.get();
       const etag = `"${compiled.revision}"`;
       reply.header("etag", etag).header("cache-control", "no-cache");
-      if (matches(request.headers["if-none-match"], etag)) return reply.code(304).send();
+      if (etagMatches(request.headers["if-none-match"], etag)) return reply.code(304).send();
       return reply.type("application/json; charset=utf-8").send(snapshotJson(compiled));
     },
   );

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Ruleset } from "@darklaunch/core";
 import { describe, expect, it } from "vitest";
-import type { CompiledRuleset, RulesetCache } from "../ruleset/ruleset-store.js";
+import type { CompiledRuleset, RulesetCache } from "../ruleset/ruleset-cache.js";
 import type { Database } from "../store/database.js";
 import { diffRulesets } from "./ruleset-diff.js";
 import { SdkStreams } from "./sdk-streams.js";

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { DarkLaunchError } from "@darklaunch/core";
-import type { CompiledRuleset, RulesetCache } from "../ruleset/ruleset-store.js";
+import type { CompiledRuleset, RulesetCache } from "../ruleset/ruleset-cache.js";
 import type { Database } from "../store/database.js";
 import { type ChangeFeed, startChangeFeed } from "./change-feed.js";
 import { diffRulesets } from "./ruleset-diff.js";

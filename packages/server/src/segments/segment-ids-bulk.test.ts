@@ -51,7 +51,7 @@ describe.each(STORE_FACTORIES)("100 000 segment ids on $name", (factory) => {
     const removed = await t.request("POST", "/api/v1/segments/everyone/ids", { remove: ids, version: 2 });
     expect(removed.body).toEqual({ added: 0, removed: MAX_IDS_PER_CALL, idCount: 0, version: 3 });
 
-    const audit = await t.server.context.database.db
+    const audit = await t.server.database.db
       .selectFrom("audit")
       .select(["action", "after"])
       .where("target_key", "=", "everyone")

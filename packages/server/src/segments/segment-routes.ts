@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { actorOf, expectedVersion, parse, withVersionTag } from "../http.js";
-import { MAX_IDS_PER_CALL, SegmentService } from "./segment-service.js";
+import { MAX_IDS_PER_CALL } from "./segment-service.js";
 
 const KeyParams = z.strictObject({ key: KeySchema });
 const VersionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
@@ -46,8 +46,7 @@ const IdsBody = z
 
 const segmentJsonSchema = z.toJSONSchema(SegmentSchema, { io: "input", unrepresentable: "any" });
 
-export function segmentRoutes(app: FastifyInstance, { database }: ServerContext): void {
-  const segments = new SegmentService(database);
+export function segmentRoutes(app: FastifyInstance, { segments }: ServerContext): void {
   const tags = ["segments"];
 
   app.get("/api/v1/segments", { config: { scope: "read" }, schema: { tags, summary: "List segments (without their ids)" } }, async () => ({

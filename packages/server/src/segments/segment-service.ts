@@ -1,22 +1,9 @@
-import { type Problem, validateSegment } from "@darklaunch/core";
-import { recordAudit } from "../audit/audit-store.js";
+import { isRecord, type Problem, validateSegment } from "@darklaunch/core";
 import { badFields, ConflictError, NotFoundError, VersionConflictError } from "../errors.js";
-import { listFlags } from "../flags/flag-store.js";
-import { assertValidAfter, configTransaction } from "../ruleset/ruleset-store.js";
-import type { Database, Db } from "../store/database.js";
-import {
-  addIds,
-  countIds,
-  deleteSegment,
-  getSegment,
-  insertSegment,
-  listIds,
-  listSegments,
-  removeIds,
-  type SegmentRecord,
-  type SegmentWrite,
-  updateSegment,
-} from "./segment-store.js";
+import type { ConfigTransactions } from "../ruleset/config-transactions.js";
+import { assertValidAfter } from "../ruleset/read-ruleset.js";
+import type { Stores } from "../store/stores.js";
+import type { SegmentRecord, SegmentWrite } from "./segment-store.js";
 
 /** Ids one call may add and remove in total (DESIGN §3.3: segments hold 100 000+ ids). */
 export const MAX_IDS_PER_CALL = 100_000;
@@ -33,10 +20,6 @@ export interface IdsChanged {
   version: number;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 const idsLimitMessage = (count: number) =>
   `holds ${count} ids; at most ${MAX_IDS_PER_CALL} per call, add the rest with POST /api/v1/segments/{key}/ids`;
 
@@ -45,14 +28,18 @@ const idsLimitMessage = (count: number) =>
  * writes, records the audit entry and bumps the revision — or does none of it.
  */
 export class SegmentService {
-  constructor(private readonly database: Database) {}
+  /** `stores` are bound to the database (reads); writes run in `config` transactions. */
+  constructor(
+    private readonly stores: Stores,
+    private readonly config: ConfigTransactions,
+  ) {}
 
   list(): Promise<SegmentRecord[]> {
-    return listSegments(this.database.db);
+    return this.stores.segments.list();
   }
 
   async get(key: string): Promise<SegmentRecord> {
-    const segment = await getSegment(this.database.db, key);
+    const segment = await this.stores.segments.get(key);
     if (!segment) throw new NotFoundError("segment", key);
     return segment;
   }
@@ -60,7 +47,7 @@ export class SegmentService {
   /** One page of ids ordered by subject; `nextCursor` is null on the last page. */
   async ids(key: string, cursor: string | undefined, limit: number): Promise<{ ids: string[]; nextCursor: string | null }> {
     await this.get(key);
-    const ids = await listIds(this.database.db, key, cursor, limit);
+    const ids = await this.stores.segments.listIds(key, cursor, limit);
     return { ids, nextCursor: ids.length === limit ? (ids.at(-1) ?? null) : null };
   }
 
@@ -74,16 +61,16 @@ export class SegmentService {
     }
     if (!checked.ok || problems.length > 0) throw badFields(problems, what);
     const { ids, ...segment } = checked.value;
-    return configTransaction(this.database, async (trx) => {
-      if (await getSegment(trx, segment.key))
+    return this.config.run(async (tx) => {
+      if (await tx.segments.get(segment.key))
         throw new ConflictError("ALREADY_EXISTS", `segment "${segment.key}" already exists; change it with PUT`);
-      await assertValidAfter(trx, what, (rs) => ({ ...rs, segments: [...rs.segments, { ...segment, ids: [] }] }));
+      await assertValidAfter(tx, what, (rs) => ({ ...rs, segments: [...rs.segments, { ...segment, ids: [] }] }));
       const at = new Date().toISOString();
-      await insertSegment(trx, segment, at);
-      const idCount = await addIds(trx, this.database.dialect, segment.key, [...new Set(ids)]);
+      await tx.segments.insert(segment, at);
+      const idCount = await tx.segments.addIds(segment.key, [...new Set(ids)]);
       const record: SegmentRecord = { ...segment, idCount, createdAt: at, updatedAt: at };
       // The record holds the id count, not the ids: an audit row of 100 000 ids helps nobody.
-      await recordAudit(trx, { actor, action: "segment.create", targetType: "segment", targetKey: segment.key, after: record });
+      await tx.audit.record({ actor, action: "segment.create", targetType: "segment", targetKey: segment.key, after: record });
       return record;
     });
   }
@@ -107,33 +94,33 @@ export class SegmentService {
     if (!checked.ok || problems.length > 0) throw badFields(problems, what);
     const { description, conditions } = checked.value;
 
-    return configTransaction(this.database, async (trx) => {
-      const current = await this.current(trx, key, expected);
+    return this.config.run(async (tx) => {
+      const current = await this.current(tx, key, expected);
       const next: SegmentWrite = { key, description, conditions, version: current.version + 1 };
-      await assertValidAfter(trx, what, (rs) => ({
+      await assertValidAfter(tx, what, (rs) => ({
         ...rs,
         segments: rs.segments.map((s) => (s.key === key ? { ...next, ids: [] } : s)),
       }));
       const at = new Date().toISOString();
-      await this.write(trx, next, current, expected, at);
+      await this.write(tx, next, current, expected, at);
       const record: SegmentRecord = { ...next, idCount: current.idCount, createdAt: current.createdAt, updatedAt: at };
-      await recordAudit(trx, { actor, action: "segment.replace", targetType: "segment", targetKey: key, before: current, after: record });
+      await tx.audit.record({ actor, action: "segment.replace", targetType: "segment", targetKey: key, before: current, after: record });
       return record;
     });
   }
 
   /** Adds and removes ids in one transaction; the segment's version goes up by one. */
   changeIds(key: string, change: IdsChange, expected: number | undefined, actor: string): Promise<IdsChanged> {
-    return configTransaction(this.database, async (trx) => {
-      const current = await this.current(trx, key, expected);
+    return this.config.run(async (tx) => {
+      const current = await this.current(tx, key, expected);
       // The body never holds an id in both lists (checked by the route), so the order does not matter.
-      const removed = await removeIds(trx, this.database.dialect, key, [...new Set(change.remove)]);
-      const added = await addIds(trx, this.database.dialect, key, [...new Set(change.add)]);
+      const removed = await tx.segments.removeIds(key, [...new Set(change.remove)]);
+      const added = await tx.segments.addIds(key, [...new Set(change.add)]);
       const at = new Date().toISOString();
       const version = current.version + 1;
-      await this.write(trx, { key, description: current.description, conditions: current.conditions, version }, current, expected, at);
-      const idCount = await countIds(trx, key);
-      await recordAudit(trx, {
+      await this.write(tx, { key, description: current.description, conditions: current.conditions, version }, current, expected, at);
+      const idCount = await tx.segments.countIds(key);
+      await tx.audit.record({
         actor,
         action: "segment.ids",
         targetType: "segment",
@@ -148,10 +135,10 @@ export class SegmentService {
 
   /** Deletes a segment and its ids; refused (409 IN_USE) while any flag's rules test it. */
   async delete(key: string, expected: number | undefined, actor: string): Promise<void> {
-    await configTransaction(this.database, async (trx) => {
-      const current = await this.current(trx, key, expected);
+    await this.config.run(async (tx) => {
+      const current = await this.current(tx, key, expected);
       // Archived flags count too: unarchiving one would otherwise fail on the missing segment.
-      const users = (await listFlags(trx))
+      const users = (await tx.flags.list())
         .filter((flag) => flag.rules.some((rule) => rule.conditions.some((c) => c.op === "inSegment" && c.values.includes(key))))
         .map((flag) => flag.key);
       if (users.length > 0) {
@@ -161,22 +148,22 @@ export class SegmentService {
           { flags: users },
         );
       }
-      if (!(await deleteSegment(trx, key, current.version)))
+      if (!(await tx.segments.delete(key, current.version)))
         throw new VersionConflictError(`segment "${key}"`, expected ?? current.version, current.version + 1);
-      await recordAudit(trx, { actor, action: "segment.delete", targetType: "segment", targetKey: key, before: current });
+      await tx.audit.record({ actor, action: "segment.delete", targetType: "segment", targetKey: key, before: current });
     });
   }
 
-  private async current(trx: Db, key: string, expected: number | undefined): Promise<SegmentRecord> {
-    const current = await getSegment(trx, key);
+  private async current(tx: Stores, key: string, expected: number | undefined): Promise<SegmentRecord> {
+    const current = await tx.segments.get(key);
     if (!current) throw new NotFoundError("segment", key);
     if (expected !== undefined && expected !== current.version)
       throw new VersionConflictError(`segment "${key}"`, expected, current.version);
     return current;
   }
 
-  private async write(trx: Db, next: SegmentWrite, current: SegmentRecord, expected: number | undefined, at: string): Promise<void> {
-    if (!(await updateSegment(trx, next, current.version, at))) {
+  private async write(tx: Stores, next: SegmentWrite, current: SegmentRecord, expected: number | undefined, at: string): Promise<void> {
+    if (!(await tx.segments.update(next, current.version, at))) {
       throw new VersionConflictError(`segment "${next.key}"`, expected ?? current.version, current.version + 1);
     }
   }

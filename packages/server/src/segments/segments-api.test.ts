@@ -7,7 +7,7 @@ describe.each(STORE_FACTORIES)("segments API on $name", (factory) => {
     t = server;
   });
 
-  const db = () => (t as TestServer).server.context.database.db;
+  const db = () => (t as TestServer).server.database.db;
 
   async function auditRows(key: string): Promise<{ action: string; before: string | null; after: string | null }[]> {
     return db()

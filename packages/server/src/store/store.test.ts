@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KyselyRevisionStore } from "../ruleset/kysely-revision-store.js";
 import { STORE_FACTORIES, startTestServer, type TestStore, testFlag } from "../test-support.js";
 import { openDatabase } from "./database.js";
 import { migrate } from "./migrations.js";
-import { currentRevision } from "./revision.js";
 
 describe.each(STORE_FACTORIES)("store on $name", (factory) => {
   let store: TestStore | undefined;
@@ -19,7 +19,7 @@ describe.each(STORE_FACTORIES)("store on $name", (factory) => {
     try {
       await migrate(database.db, database.dialect);
       await migrate(database.db, database.dialect);
-      expect(await currentRevision(database.db)).toBe(0);
+      expect(await new KyselyRevisionStore(database.db, database.dialect).current()).toBe(0);
       const ran = await database.db
         .selectFrom("darklaunch_migrations" as "meta")
         .selectAll()
@@ -34,7 +34,7 @@ describe.each(STORE_FACTORIES)("store on $name", (factory) => {
     const again = openDatabase(store.options);
     try {
       await migrate(again.db, again.dialect);
-      expect(await currentRevision(again.db)).toBe(0);
+      expect(await new KyselyRevisionStore(again.db, again.dialect).current()).toBe(0);
     } finally {
       await again.close();
     }
@@ -44,7 +44,7 @@ describe.each(STORE_FACTORIES)("store on $name", (factory) => {
     if (!store) return ctx.skip("no Postgres");
     const t = await startTestServer(store);
     expect((await t.request("POST", "/api/v1/flags", testFlag("before-outage"))).status).toBe(201);
-    await t.server.context.database.close();
+    await t.server.database.close();
     const down = await t.request("GET", "/api/v1/flags");
     expect(down.status).toBe(503);
     expect(down.body.code).toBe("STORE_UNAVAILABLE");

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { kyselyStores } from "../store/kysely-stores.js";
 import { ADMIN_SECRET, STORE_FACTORIES, type TestServer, useTestServer } from "../test-support.js";
-import { revokeTokenAudited } from "./token-routes.js";
-import { createToken } from "./token-store.js";
+import { newToken } from "./token-service.js";
 
 describe.each(STORE_FACTORIES)("tokens API on $name", (factory) => {
   let t: TestServer | undefined;
@@ -11,7 +11,7 @@ describe.each(STORE_FACTORIES)("tokens API on $name", (factory) => {
   });
 
   async function storedHash(id: string): Promise<string | undefined> {
-    const row = await t!.server.context.database.db.selectFrom("tokens").select("hash").where("id", "=", id).executeTakeFirst();
+    const row = await t!.server.database.db.selectFrom("tokens").select("hash").where("id", "=", id).executeTakeFirst();
     return row?.hash;
   }
 
@@ -170,11 +170,12 @@ describe.each(STORE_FACTORIES)("tokens API on $name", (factory) => {
 
   it("two concurrent revocations of the last two admin tokens leave one", async (ctx) => {
     if (!t) return ctx.skip("no Postgres");
-    const db = t.server.context.database.db;
-    const third = await createToken(db, "admin three", "admin");
+    const db = t.server.database.db;
+    const third = newToken("admin three", "admin");
+    await kyselyStores(db, t.server.database.dialect).tokens.insert(third.token);
     const active = await db.selectFrom("tokens").select("id").where("scope", "=", "admin").where("revoked_at", "is", null).execute();
     expect(active).toHaveLength(2);
-    const outcomes = await Promise.allSettled(active.map((row) => revokeTokenAudited(t!.server.context.database, row.id, "racer")));
+    const outcomes = await Promise.allSettled(active.map((row) => t!.server.context.tokens.revoke(row.id, "racer")));
     expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
     const rejected = outcomes.find((o) => o.status === "rejected") as PromiseRejectedResult;
     expect(rejected.reason.code).toBe("IN_USE");

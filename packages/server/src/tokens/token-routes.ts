@@ -1,13 +1,8 @@
-import { DarkLaunchError } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { recordAudit } from "../audit/audit-store.js";
 import { SCOPES } from "../auth/scopes.js";
 import type { ServerContext } from "../context.js";
-import { ConflictError, NotFoundError } from "../errors.js";
 import { actorOf, parse } from "../http.js";
-import type { Database } from "../store/database.js";
-import { createToken, getToken, listTokens, publicToken, revokeToken, type TokenInfo } from "./token-store.js";
 
 const CreateBody = z.strictObject({
   name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
@@ -16,49 +11,12 @@ const CreateBody = z.strictObject({
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(200) });
 
-/** 409: revoking a token twice. */
-export class AlreadyRevokedError extends DarkLaunchError {
-  constructor(token: TokenInfo) {
-    super("ALREADY_REVOKED", 409, `token "${token.name}" (${token.id}) was already revoked at ${token.revokedAt}`);
-  }
-}
-
-/**
- * Revokes a token in one transaction with its audit entry. The last active admin token cannot be
- * revoked: nobody could manage tokens any more.
- */
-export async function revokeTokenAudited(database: Database, id: string, actor: string): Promise<TokenInfo> {
-  return database.db.transaction().execute(async (trx) => {
-    const current = await getToken(trx, id);
-    if (!current) throw new NotFoundError("token", id);
-    if (current.revokedAt !== null) throw new AlreadyRevokedError(publicToken(current));
-    if (current.scope === "admin") {
-      // Locks the active admin rows, so two concurrent revocations cannot both see "another admin
-      // remains" and leave none (Postgres; SQLite runs one write transaction at a time anyway).
-      let admins = trx.selectFrom("tokens").select("id").where("scope", "=", "admin").where("revoked_at", "is", null);
-      if (database.dialect === "postgres") admins = admins.forUpdate();
-      const active = await admins.execute();
-      if (active.every((row) => row.id === id)) {
-        throw new ConflictError(
-          "IN_USE",
-          `token "${current.name}" is the last active admin token; create another admin token before revoking it`,
-        );
-      }
-    }
-    if (!(await revokeToken(trx, id))) throw new AlreadyRevokedError(publicToken(current));
-    const after = publicToken((await getToken(trx, id)) ?? current);
-    await recordAudit(trx, { actor, action: "token.revoke", targetType: "token", targetKey: id, before: publicToken(current), after });
-    return after;
-  });
-}
-
 /** Tokens (admin only): list, create (the secret is shown once), revoke. */
-export function tokenRoutes(app: FastifyInstance, { database }: ServerContext): void {
+export function tokenRoutes(app: FastifyInstance, { tokens }: ServerContext): void {
   const tags = ["tokens"];
-  const db = database.db;
 
   app.get("/api/v1/tokens", { config: { scope: "admin" }, schema: { tags, summary: "List tokens (never their secrets)" } }, async () => ({
-    tokens: await listTokens(db),
+    tokens: await tokens.list(),
   }));
 
   app.post(
@@ -73,17 +31,7 @@ export function tokenRoutes(app: FastifyInstance, { database }: ServerContext): 
     },
     async (request, reply) => {
       const { name, scope } = parse(CreateBody, request.body, "token");
-      const created = await db.transaction().execute(async (trx) => {
-        const result = await createToken(trx, name, scope);
-        await recordAudit(trx, {
-          actor: actorOf(request),
-          action: "token.create",
-          targetType: "token",
-          targetKey: result.token.id,
-          after: result.token,
-        });
-        return result;
-      });
+      const created = await tokens.create(name, scope, actorOf(request));
       reply.code(201);
       return created;
     },
@@ -94,7 +42,7 @@ export function tokenRoutes(app: FastifyInstance, { database }: ServerContext): 
     { config: { scope: "admin" }, schema: { tags, summary: "Revoke a token (the last active admin token cannot be revoked)" } },
     async (request) => {
       const { id } = parse(IdParams, request.params, "path");
-      return { token: await revokeTokenAudited(database, id, actorOf(request)) };
+      return { token: await tokens.revoke(id, actorOf(request)) };
     },
   );
 }

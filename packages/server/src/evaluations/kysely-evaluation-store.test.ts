@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { retainedStores } from "../composition-root.js";
 import { type Database, openDatabase } from "../store/database.js";
+import { kyselyStores } from "../store/kysely-stores.js";
 import { migrate } from "../store/migrations.js";
+import { pruneAll, startRetention } from "../store/retention.js";
 import { STORE_FACTORIES, startTestServer, type TestStore } from "../test-support.js";
-import { pruneEvaluations, startEvaluationRetention } from "./evaluation-retention.js";
-import { type EvaluationWrite, evaluationStats, listEvaluations, recordEvaluations } from "./evaluation-store.js";
+import { EvaluationService } from "./evaluation-service.js";
+import type { EvaluationWrite } from "./evaluation-store.js";
 
 const DAY = 86_400_000;
 
@@ -30,6 +33,8 @@ describe.each(STORE_FACTORIES)("evaluations store on $name", (factory) => {
   let store: TestStore | undefined;
   let database: Database | undefined;
   const db = () => database!.db;
+  const stores = () => kyselyStores(db(), database!.dialect);
+  const retained = () => retainedStores(stores());
 
   beforeAll(async () => {
     store = await factory.create();
@@ -54,13 +59,10 @@ describe.each(STORE_FACTORIES)("evaluations store on $name", (factory) => {
   it("inserts in batches, more than one INSERT's worth in one call", async (ctx) => {
     if (!database) return ctx.skip("no Postgres");
     const now = Date.now();
-    await recordEvaluations(
-      db(),
-      times(1234, (i) => row("batch", now, { subject: `u${i}`, position: i % 100 })),
-    );
+    await stores().evaluations.record(times(1234, (i) => row("batch", now, { subject: `u${i}`, position: i % 100 })));
     expect(await count("batch")).toBe(1234);
-    await recordEvaluations(db(), []);
-    const newest = await listEvaluations(db(), { flag: "batch", limit: 1 });
+    await stores().evaluations.record([]);
+    const newest = await stores().evaluations.list({ flag: "batch", limit: 1 });
     expect(newest[0]).toMatchObject({ flag: "batch", subject: "u1233", position: 33, flagVersion: 1, source: "sdk", verdict: "include" });
   });
 
@@ -69,7 +71,7 @@ describe.each(STORE_FACTORIES)("evaluations store on $name", (factory) => {
     const base = Date.parse("2001-02-03T04:00:00.000Z");
     let s = 0;
     const at = () => base + 1000 * s++;
-    await recordEvaluations(db(), [
+    await stores().evaluations.record([
       ...times(3, () => row("stats-a", at())),
       ...times(5, () => row("stats-a", at(), { verdict: "exclude", reason: "ROLLOUT_EXCLUDED", variant: "off" })),
       row("stats-a", at(), { reason: "OVERRIDE", position: null }),
@@ -82,7 +84,7 @@ describe.each(STORE_FACTORIES)("evaluations store on $name", (factory) => {
     ]);
     const since = new Date(base).toISOString();
     const until = new Date(base + 3_600_000).toISOString();
-    const stats = await evaluationStats(db(), { since, until });
+    const stats = await new EvaluationService(stores()).stats({ since, until });
     expect(stats).toEqual({
       since,
       until,
@@ -95,10 +97,10 @@ describe.each(STORE_FACTORIES)("evaluations store on $name", (factory) => {
         { flag: "stats-b", total: 4, include: 2, exclude: 2, includeRate: 0.5 },
       ],
     });
-    const onlyB = await evaluationStats(db(), { since, until, flag: "stats-b" });
+    const onlyB = await new EvaluationService(stores()).stats({ since, until, flag: "stats-b" });
     expect(onlyB).toMatchObject({ total: 4, byVerdict: { include: 2, exclude: 2 }, byReason: { RULE_MATCH: 2, DISABLED: 2 } });
     expect(onlyB.flags).toHaveLength(1);
-    const empty = await evaluationStats(db(), { since: "1990-01-01T00:00:00.000Z", until: "1990-01-02T00:00:00.000Z" });
+    const empty = await new EvaluationService(stores()).stats({ since: "1990-01-01T00:00:00.000Z", until: "1990-01-02T00:00:00.000Z" });
     expect(empty).toMatchObject({ total: 0, byVerdict: { include: 0, exclude: 0 }, byReason: {}, byVariant: {}, flags: [] });
   });
 
@@ -106,42 +108,35 @@ describe.each(STORE_FACTORIES)("evaluations store on $name", (factory) => {
     if (!database) return ctx.skip("no Postgres");
     const now = Date.now();
     await db().deleteFrom("evaluations").execute();
-    await recordEvaluations(db(), [
+    await stores().evaluations.record([
       ...times(7, (i) => row("prune", now - 31 * DAY - i * 1000, { subject: `old${i}` })),
       row("prune", now - 30 * DAY - 60_000, { subject: "just-old" }),
       row("prune", now - 30 * DAY + 60_000, { subject: "just-kept" }),
       ...times(3, (i) => row("prune", now - i * DAY, { subject: `new${i}` })),
     ]);
-    const deleted = await pruneEvaluations(db(), 30, { now, batchSize: 3 });
+    const deleted = await pruneAll(retained(), 30, { now, batchSize: 3 });
     expect(deleted).toBe(8);
-    const left = await listEvaluations(db(), { flag: "prune", limit: 100 });
+    const left = await stores().evaluations.list({ flag: "prune", limit: 100 });
     expect(left.map((e) => e.subject).sort()).toEqual(["just-kept", "new0", "new1", "new2"]);
-    expect(await pruneEvaluations(db(), 30, { now })).toBe(0);
+    expect(await pruneAll(retained(), 30, { now })).toBe(0);
   });
 
   it("stops between batches when asked", async (ctx) => {
     if (!database) return ctx.skip("no Postgres");
     const now = Date.now();
-    await recordEvaluations(
-      db(),
-      times(10, (i) => row("prune-stop", now - 40 * DAY, { subject: `s${i}` })),
-    );
-    expect(await pruneEvaluations(db(), 30, { now, batchSize: 4, stopped: () => true })).toBe(4);
+    await stores().evaluations.record(times(10, (i) => row("prune-stop", now - 40 * DAY, { subject: `s${i}` })));
+    expect(await pruneAll(retained(), 30, { now, batchSize: 4, stopped: () => true })).toBe(4);
     expect(await count("prune-stop")).toBe(6);
-    expect(await pruneEvaluations(db(), 30, { now, batchSize: 4 })).toBe(6);
+    expect(await pruneAll(retained(), 30, { now, batchSize: 4 })).toBe(6);
   });
 
   it("the retention job prunes at start and then on every interval, until stopped", async (ctx) => {
     if (!database) return ctx.skip("no Postgres");
-    const old = () =>
-      recordEvaluations(
-        db(),
-        times(5, (i) => row("job", Date.now() - 31 * DAY, { subject: `j${i}` })),
-      );
+    const old = () => stores().evaluations.record(times(5, (i) => row("job", Date.now() - 31 * DAY, { subject: `j${i}` })));
     await old();
     const runs: number[] = [];
     let wake: () => void = () => {};
-    const job = startEvaluationRetention(db(), 30, {
+    const job = startRetention(retained(), 30, {
       intervalMs: 50,
       batchSize: 2,
       onPruned: (n) => {
@@ -166,20 +161,20 @@ describe.each(STORE_FACTORIES)("evaluations store on $name", (factory) => {
     expect(runs.length).toBe(after);
     expect(await count("job")).toBe(5);
     await db().deleteFrom("evaluations").where("flag", "=", "job").execute();
-    expect(() => startEvaluationRetention(db(), 0)).toThrow(/positive/);
+    expect(() => startRetention(retained(), 0)).toThrow(/positive/);
   });
 
   it("the server prunes at start with its evaluationRetentionDays", async (ctx) => {
     if (!store) return ctx.skip("no Postgres");
     const now = Date.now();
-    await recordEvaluations(db(), [
+    await stores().evaluations.record([
       row("server-start", now - 8 * DAY, { subject: "old" }),
       row("server-start", now - 6 * DAY, { subject: "kept" }),
     ]);
     const t = await startTestServer(store, { evaluationRetentionDays: 7 });
     try {
       for (let i = 0; i < 100 && (await count("server-start")) > 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-      const left = await listEvaluations(db(), { flag: "server-start", limit: 10 });
+      const left = await stores().evaluations.list({ flag: "server-start", limit: 10 });
       expect(left.map((e) => e.subject)).toEqual(["kept"]);
     } finally {
       await t.close();

@@ -1,50 +1,54 @@
+import { minuteOf } from "@darklaunch/core";
 import { sql } from "kysely";
-import { type EvaluationFilter, type EvaluationWrite, recordEvaluations } from "../evaluations/evaluation-store.js";
+import { atomically } from "../store/atomically.js";
 import type { Db } from "../store/database.js";
-
-/** Evaluations counted by an SDK for one (flag, variant, reason, verdict) over an interval. */
-export interface TelemetryCount {
-  flag: string;
-  variant: string | null;
-  reason: string;
-  included: boolean;
-  count: number;
-}
-
-/** One SDK report, validated: counts, samples (as log rows) and drops of one instance and interval. */
-export interface TelemetryReport {
-  instance: string;
-  sdk?: { name: string; version: string };
-  intervalStart: string;
-  counts: readonly TelemetryCount[];
-  samples: readonly EvaluationWrite[];
-  dropped: number;
-}
+import type { CountGroup, EvaluationFilter } from "./evaluation-store.js";
+import { KyselyEvaluationStore } from "./kysely-evaluation-store.js";
+import type { TelemetryReport, TelemetryStore } from "./telemetry-store.js";
 
 /** Rows per statement: 8 parameters each. */
 const CHUNK = 500;
-
-/** The minute an interval is filed under: its start, truncated (`2026-05-01T10:07:00.000Z`). */
-export function minuteOf(iso: string): string {
-  const ms = Date.parse(iso);
-  return new Date(ms - (((ms % 60_000) + 60_000) % 60_000)).toISOString();
-}
 
 function keyOf(flag: string, variant: string | null, reason: string, verdict: string): string {
   return JSON.stringify([flag, variant ?? "", reason, verdict]);
 }
 
-/**
- * Merges one report in a single transaction: samples go to the evaluations log, counts are added to
- * `evaluation_counts` (an upsert that adds to what the same instance already sent for the minute),
- * drops to `telemetry_reports`. Samples are part of the counts, so each count row also adds how many
- * of its evaluations were sampled: the log plus `count - sampled` counts every evaluation once.
- *
- * @example
- * await mergeTelemetry(db, { instance: "api-1", intervalStart, counts: [{ flag: "f", variant: "on", reason: "FALLTHROUGH", included: true, count: 40 }], samples: [], dropped: 0 });
- */
-export async function mergeTelemetry(db: Db, report: TelemetryReport): Promise<void> {
-  const minute = minuteOf(report.intervalStart);
+/** SDK telemetry in `evaluation_counts` and `telemetry_reports`, on SQLite or Postgres. */
+export class KyselyTelemetryStore implements TelemetryStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Samples go to the evaluations log, counts are added to `evaluation_counts` (an upsert that adds
+   * to what the same instance already sent for the minute), drops to `telemetry_reports`. Samples
+   * are part of the counts, so each count row also adds how many of its evaluations were sampled:
+   * the log plus `count - sampled` counts every evaluation once.
+   *
+   * @example
+   * await store.merge({ instance: "api-1", intervalStart, counts: [{ flag: "f", variant: "on", reason: "FALLTHROUGH", included: true, count: 40 }], samples: [], dropped: 0 });
+   */
+  merge(report: TelemetryReport): Promise<void> {
+    return mergeTelemetry(this.db, report);
+  }
+
+  countGroups(filter: EvaluationFilter & { since: string; until: string }): Promise<CountGroup[]> {
+    return countGroups(this.db, filter);
+  }
+
+  droppedIn(instance: string, minute: string): Promise<number> {
+    return droppedIn(this.db, instance, minute);
+  }
+
+  async prune(before: string): Promise<number> {
+    // Already aggregated per instance and minute: few rows, one statement each.
+    const counts = await this.db.deleteFrom("evaluation_counts").where("minute", "<", before).executeTakeFirst();
+    const reports = await this.db.deleteFrom("telemetry_reports").where("minute", "<", before).executeTakeFirst();
+    return Number(counts.numDeletedRows) + Number(reports.numDeletedRows);
+  }
+}
+
+async function mergeTelemetry(db: Db, report: TelemetryReport): Promise<void> {
+  // The minute an interval is filed under: its start, truncated (`2026-05-01T10:07:00.000Z`).
+  const minute = minuteOf(Date.parse(report.intervalStart));
   // One row per key: Postgres refuses an upsert that touches the same row twice in one statement.
   const merged = new Map<string, { flag: string; variant: string; reason: string; verdict: string; count: number; sampled: number }>();
   for (const c of report.counts) {
@@ -60,8 +64,9 @@ export async function mergeTelemetry(db: Db, report: TelemetryReport): Promise<v
     if (row && row.sampled < row.count) row.sampled += 1;
   }
   const rows = [...merged.values()].map((r) => ({ instance: report.instance, minute, ...r }));
-  await db.transaction().execute(async (trx) => {
-    for (let i = 0; i < report.samples.length; i += CHUNK) await recordEvaluations(trx, report.samples.slice(i, i + CHUNK));
+  await atomically(db, async (trx) => {
+    const log = new KyselyEvaluationStore(trx);
+    for (let i = 0; i < report.samples.length; i += CHUNK) await log.record(report.samples.slice(i, i + CHUNK));
     for (let i = 0; i < rows.length; i += CHUNK) {
       await trx
         .insertInto("evaluation_counts")
@@ -96,20 +101,7 @@ export async function mergeTelemetry(db: Db, report: TelemetryReport): Promise<v
   });
 }
 
-/** What SDK counts add to the evaluations log, grouped as `evaluationStats` groups the log. */
-export interface CountGroup {
-  flag: string;
-  verdict: string;
-  reason: string;
-  variant: string | null;
-  n: number;
-}
-
-/**
- * SDK evaluations counted but not sampled into the log, for stats over [since, until). Counts carry
- * no subject, so a subject filter leaves them out; they are all source `sdk`.
- */
-export async function countGroups(db: Db, filter: EvaluationFilter & { since: string; until: string }): Promise<CountGroup[]> {
+async function countGroups(db: Db, filter: EvaluationFilter & { since: string; until: string }): Promise<CountGroup[]> {
   if (filter.subject !== undefined || (filter.source !== undefined && filter.source !== "sdk")) return [];
   let q = db
     .selectFrom("evaluation_counts")
@@ -125,8 +117,7 @@ export async function countGroups(db: Db, filter: EvaluationFilter & { since: st
     .filter((r) => r.n > 0);
 }
 
-/** Drops an instance reported for one minute (0 when it reported none). */
-export async function droppedIn(db: Db, instance: string, minute: string): Promise<number> {
+async function droppedIn(db: Db, instance: string, minute: string): Promise<number> {
   const row = await db
     .selectFrom("telemetry_reports")
     .select("dropped")

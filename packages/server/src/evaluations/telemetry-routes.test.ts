@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { pruneEvaluations } from "../evaluations/evaluation-retention.js";
+import { retainedStores } from "../composition-root.js";
+import { kyselyStores } from "../store/kysely-stores.js";
+import { pruneAll } from "../store/retention.js";
 import { STORE_FACTORIES, type TestServer, testFlag, useTestServer } from "../test-support.js";
-import { droppedIn } from "./telemetry-store.js";
 
 function report(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const start = new Date(Date.now() - 120_000);
@@ -64,8 +65,8 @@ describe.each(STORE_FACTORIES)("SDK telemetry on $name", (factory) => {
     expect((await post([])).status).toBe(400);
     expect((await t.request("POST", "/api/v1/sdk/telemetry", report(), { scope: "read" })).status).toBe(403);
     expect((await post(report({ counts: Array.from({ length: 10_000 }, () => row), samples: [] }))).status).toBe(202);
-    await t.server.context.database.db.deleteFrom("evaluation_counts").execute();
-    await t.server.context.database.db.deleteFrom("telemetry_reports").execute();
+    await t.server.database.db.deleteFrom("evaluation_counts").execute();
+    await t.server.database.db.deleteFrom("telemetry_reports").execute();
   });
 
   it("merges counts of one interval exactly, keeps samples as sdk evaluations, and stats include both once", async (ctx) => {
@@ -74,7 +75,7 @@ describe.each(STORE_FACTORIES)("SDK telemetry on $name", (factory) => {
     const stats0 = (await t.request("GET", "/api/v1/evaluations/stats?flag=tele&period=1h")).body;
     expect(stats0.total).toBe(0);
     for (let i = 0; i < 2; i++) expect((await t.request("POST", "/api/v1/sdk/telemetry", body, { scope: "sdk" })).status).toBe(202);
-    const db = t.server.context.database.db;
+    const db = t.server.database.db;
     const rows = await db.selectFrom("evaluation_counts").selectAll().where("flag", "=", "tele").orderBy("variant").execute();
     expect(
       rows.map((r) => ({
@@ -89,7 +90,7 @@ describe.each(STORE_FACTORIES)("SDK telemetry on $name", (factory) => {
       { instance: "api-1", minute: body.intervalStart, variant: "off", verdict: "exclude", count: 186, sampled: 2 },
       { instance: "api-1", minute: body.intervalStart, variant: "on", verdict: "include", count: 14, sampled: 0 },
     ]);
-    expect(await droppedIn(db, "api-1", String(body.intervalStart))).toBe(4);
+    expect(await t.server.context.evaluations.droppedIn("api-1", String(body.intervalStart))).toBe(4);
 
     const samples = (await t.request("GET", "/api/v1/evaluations?flag=tele&source=sdk")).body.evaluations;
     expect(samples).toHaveLength(2);
@@ -140,13 +141,13 @@ describe.each(STORE_FACTORIES)("SDK telemetry on $name", (factory) => {
       );
       expect(posted.status).toBe(202);
     }
-    const db = t.server.context.database.db;
+    const db = t.server.database.db;
     const instances = async (table: "evaluation_counts" | "telemetry_reports") =>
       (await db.selectFrom(table).select("instance").where("instance", "in", ["old-instance", "recent-instance"]).execute())
         .map((r) => r.instance)
         .sort();
     expect(await instances("evaluation_counts")).toContain("old-instance");
-    await pruneEvaluations(db, 30, { now });
+    await pruneAll(retainedStores(kyselyStores(db, t.server.database.dialect)), 30, { now });
     expect([...new Set(await instances("evaluation_counts"))]).toEqual(["recent-instance"]);
     expect(await instances("telemetry_reports")).toEqual(["recent-instance"]);
   });

@@ -4,7 +4,6 @@ import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { badField } from "../errors.js";
 import { parse } from "../http.js";
-import { mergeTelemetry } from "./telemetry-store.js";
 
 /** Most count rows and samples one report may carry (an SDK sends more in several posts). */
 export const MAX_COUNTS = 10_000;
@@ -66,7 +65,7 @@ const TelemetryBody = z
  * dropped. Counts are merged into minute windows, so the cost grows with instances × flags, not
  * with requests; samples join the evaluations log as source `sdk`.
  */
-export function telemetryRoutes(app: FastifyInstance, { database }: ServerContext): void {
+export function telemetryRoutes(app: FastifyInstance, { evaluations }: ServerContext): void {
   app.post(
     "/api/v1/sdk/telemetry",
     {
@@ -78,7 +77,7 @@ export function telemetryRoutes(app: FastifyInstance, { database }: ServerContex
         throw badField("body", "must be a telemetry report object", "telemetry");
       }
       const body = parse(TelemetryBody, request.body, "telemetry");
-      await mergeTelemetry(database.db, {
+      await evaluations.mergeTelemetry({
         instance: body.instance,
         ...(body.sdk === undefined ? {} : { sdk: body.sdk }),
         intervalStart: body.intervalStart,

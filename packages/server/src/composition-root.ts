@@ -1,0 +1,62 @@
+import { AuditService } from "./audit/audit-service.js";
+import type { ServerContext } from "./context.js";
+import { EvaluationService } from "./evaluations/evaluation-service.js";
+import { FlagService } from "./flags/flag-service.js";
+import { ObservationService } from "./observations/observation-service.js";
+import { OverrideService } from "./overrides/override-service.js";
+import { ConfigTransactions } from "./ruleset/config-transactions.js";
+import { RulesetCache } from "./ruleset/ruleset-cache.js";
+import { SegmentService } from "./segments/segment-service.js";
+import type { Database } from "./store/database.js";
+import { KyselyTransactor, kyselyStores } from "./store/kysely-stores.js";
+import type { Prunable } from "./store/retention.js";
+import type { Stores } from "./store/stores.js";
+import { TokenService } from "./tokens/token-service.js";
+
+export interface CompositionOptions {
+  /** The clock flag schedules are evaluated against, in epoch ms (default `Date.now`). */
+  now?: (() => number) | undefined;
+  evaluationRetentionDays: number;
+}
+
+/** The services of one server, and what the server itself runs beside them. */
+export interface Composition {
+  context: Omit<ServerContext, "sdkStreams">;
+  /** The stores whose old rows the retention runner prunes, in the order it prunes them. */
+  retained: Prunable[];
+}
+
+/**
+ * The one place services are built: every store on the database, then each domain's service on its
+ * store and on the services of the domains it depends on. Route modules receive the result.
+ *
+ * @example
+ * const { context } = composeServices(openDatabase({ sqlitePath: ":memory:" }), { evaluationRetentionDays: 30 });
+ * await context.flags.list();
+ */
+export function composeServices(database: Database, options: CompositionOptions): Composition {
+  const stores: Stores = kyselyStores(database.db, database.dialect);
+  const transactor = new KyselyTransactor(database);
+  const config = new ConfigTransactions(transactor, database);
+  const flags = new FlagService(stores, config);
+  return {
+    context: {
+      flags,
+      segments: new SegmentService(stores, config),
+      overrides: new OverrideService(stores, config, flags),
+      tokens: new TokenService(stores, transactor),
+      audit: new AuditService(stores.audit, flags),
+      evaluations: new EvaluationService(stores),
+      observations: new ObservationService(stores.observations, flags),
+      rulesets: new RulesetCache(stores, transactor, options.now),
+      dialect: database.dialect,
+      evaluationRetentionDays: options.evaluationRetentionDays,
+    },
+    retained: retainedStores(stores),
+  };
+}
+
+/** The stores whose rows expire after the retention period, in the order the runner prunes them. */
+export function retainedStores(stores: Stores): Prunable[] {
+  return [stores.evaluations, stores.telemetry, stores.observations];
+}
