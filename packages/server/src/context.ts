@@ -1,3 +1,4 @@
+import type { AlertService } from "./alerts/alert-service.js";
 import type { FlagService } from "./flags/flag-service.js";
 import type { RulesetCache } from "./ruleset/ruleset-store.js";
 import type { SdkStreams } from "./sdk/sdk-streams.js";
@@ -12,4 +13,6 @@ export interface ServerContext {
   sdkStreams: SdkStreams;
   /** How many days the evaluations log keeps (DESIGN §6; default 30). */
   evaluationRetentionDays: number;
+  /** Webhook alerts: destinations, deliveries, and `notify` for the judge and the ramps. */
+  alerts: AlertService;
 }

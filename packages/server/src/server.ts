@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { type AlertOptions, buildAlertService } from "./alerts/build-alert-service.js";
 import { type AppOptions, buildApp } from "./app.js";
 import { recordAudit } from "./audit/audit-store.js";
 import { hashToken } from "./auth/token-secrets.js";
@@ -23,6 +24,13 @@ export interface ServerOptions extends StoreOptions, AppOptions {
   now?: () => number;
   /** Milliseconds between heartbeats on SDK streams (default 15 000). */
   heartbeatMs?: number;
+  /**
+   * Let alert webhooks reach private, loopback and link-local addresses (`--allow-private-webhooks`).
+   * Off by default, so a token holder cannot make the server probe the internal network.
+   */
+  allowPrivateWebhookTargets?: boolean;
+  /** Alert delivery tuning: retries, backoff, timeouts, de-duplication window (tests shorten them). */
+  alerts?: AlertOptions;
 }
 
 export interface DarkLaunchServer {
@@ -81,12 +89,20 @@ export async function createServer(options: ServerOptions = {}): Promise<DarkLau
       onError: (error) => app.log.error({ err: error }, "SDK streams: following changes failed"),
     });
     sdkStreams = streams;
+    const flags = new FlagService(database);
+    // Alerts: built here until the composition root takes over; drained in close() before the store.
+    const alerts = buildAlertService(database, flags, {
+      ...options.alerts,
+      allowPrivateTargets: options.allowPrivateWebhookTargets,
+      onError: (error) => app.log.error({ err: error }, "alerts: logging a delivery attempt failed"),
+    });
     const context: ServerContext = {
       database,
       rulesets,
-      flags: new FlagService(database),
+      flags,
       sdkStreams: streams,
       evaluationRetentionDays: options.evaluationRetentionDays ?? 30,
+      alerts,
     };
     const app = await buildApp(context, options);
     await streams.start(database, options.databaseUrl);
@@ -110,6 +126,7 @@ export async function createServer(options: ServerOptions = {}): Promise<DarkLau
         // Streams never end by themselves: they are closed first, or app.close() would wait on them.
         await streams.close();
         await app.close();
+        await alerts.close();
         await retention.stop();
         await database.close();
       },
