@@ -30,6 +30,8 @@ export interface DispatcherOptions {
   random?: (() => number) | undefined;
   /** Epoch ms (default Date.now): the signature's timestamp and the log's times. */
   now?: (() => number) | undefined;
+  /** Called after each attempt is logged (tests wait on it; metrics may count it). */
+  onAttempt?: ((deliveryId: string, attempt: number, status: DeliveryStatus) => void) | undefined;
   /** A failure of the store while logging an attempt (the delivery goes on). */
   onError?: ((error: unknown) => void) | undefined;
 }
@@ -147,6 +149,7 @@ export class AlertDispatcher {
         // The destination may have been removed meanwhile; the delivery itself is not the store's.
         this.options.onError?.(error);
       }
+      this.options.onAttempt?.(job.deliveryId, attempt, status);
       if (last) return status;
       await this.wait(this.backoffMs(attempt), this.closing.signal);
     }
