@@ -19,11 +19,17 @@ import type { AlertStore, DeliveryQuery } from "./alert-store.js";
 import { publicDestination } from "./kysely-alert-store.js";
 import { renderBody } from "./webhook-body.js";
 import { newSigningSecret } from "./webhook-signature.js";
-import { checkWebhookTarget, WebhookTargetError } from "./webhook-target.js";
+import { checkWebhookTarget, WebhookTargetError, webhookUrlProblem } from "./webhook-target.js";
 
 export const DestinationInputSchema = z.strictObject({
   name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters").optional(),
-  url: z.string({ error: "is required" }).max(2048, "must be at most 2048 characters"),
+  url: z
+    .string({ error: "is required" })
+    .max(2048, "must be at most 2048 characters")
+    .superRefine((url, ctx) => {
+      const problem = webhookUrlProblem(url);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    }),
   /** Alerts about this flag only; absent: about every flag. */
   flag: KeySchema.optional(),
   severities: z
