@@ -15,7 +15,6 @@ export interface ReceivedWebhook {
 export class TestReceiver {
   readonly received: ReceivedWebhook[] = [];
   private readonly scripts = new Map<string, number[]>();
-  private readonly waiters: { count: number; resolve: () => void }[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -47,12 +46,6 @@ export class TestReceiver {
     return this.received.filter((r) => r.path === path);
   }
 
-  /** Resolves once `count` requests in all have arrived. */
-  waitFor(count: number): Promise<void> {
-    if (this.received.length >= count) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ count, resolve }));
-  }
-
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((done) => this.server.close(() => done()));
@@ -62,9 +55,5 @@ export class TestReceiver {
     this.received.push({ path, headers, body });
     const status = this.scripts.get(path)?.shift() ?? 200;
     response.writeHead(status, { "content-type": "text/plain" }).end(status < 300 ? "ok" : "no");
-    for (const waiter of this.waiters.filter((w) => this.received.length >= w.count)) {
-      this.waiters.splice(this.waiters.indexOf(waiter), 1);
-      waiter.resolve();
-    }
   }
 }
