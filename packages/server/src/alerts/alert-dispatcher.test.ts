@@ -79,6 +79,45 @@ describe.each(STORE_FACTORIES)("the alert dispatcher on $name", (factory) => {
     expect(delivery?.log.map((a) => a.error)).toEqual(["answered 500", "answered 500; not retried: the server closed"]);
   });
 
+  it("stops retrying a delivery whose destination was removed", async (ctx) => {
+    if (!store) return ctx.skip("no Postgres");
+    const alerts = new KyselyAlertStore(database);
+    const target = destination(`/${factory.name}/removed`);
+    await alerts.createDestination(target, {
+      actor: "test",
+      action: "alert-destination.create",
+      targetType: "alert-destination",
+      targetKey: target.id,
+    });
+    receiver.script(`/${factory.name}/removed`, [500, 500, 500]);
+    const dispatcher = new AlertDispatcher(alerts, {
+      allowPrivate: true,
+      // The destination is removed while the first retry waits.
+      wait: async () => {
+        await alerts.deleteDestination(target.id, (before) => ({
+          actor: "test",
+          action: "alert-destination.delete",
+          targetType: "alert-destination",
+          targetKey: target.id,
+          before,
+        }));
+      },
+    });
+    const id = `dlv_${factory.name}_removed`;
+    await alerts.createDelivery({
+      id,
+      destinationId: target.id,
+      kind: "verdict",
+      flag: null,
+      severity: "page",
+      dedupKey: null,
+      createdAt: new Date().toISOString(),
+      alert: { kind: "verdict", severity: "page", state: "REGRESSION", why: "w", numbers: {} },
+    });
+    expect(await dispatcher.enqueue({ deliveryId: id, destination: target, body: "{}" })).toBe("failed");
+    expect(receiver.at(`/${factory.name}/removed`)).toHaveLength(1);
+  });
+
   it("backs off exponentially with full jitter, capped", () => {
     if (!store) return;
     const dispatcher = new AlertDispatcher(new KyselyAlertStore(database), {

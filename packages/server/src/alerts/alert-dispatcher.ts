@@ -110,6 +110,15 @@ export class AlertDispatcher {
     await Promise.allSettled([...this.active.values()]);
   }
 
+  private async destinationGone(id: string): Promise<boolean | undefined> {
+    try {
+      return (await this.store.getDestination(id)) === undefined;
+    } catch (error) {
+      this.options.onError?.(error);
+      return undefined;
+    }
+  }
+
   private async run(job: DeliveryJob): Promise<DeliveryStatus> {
     const maxAttempts = Math.max(1, Math.min(job.maxAttempts ?? this.retry.maxAttempts, this.retry.maxAttempts));
     for (let attempt = 1; ; attempt++) {
@@ -152,6 +161,8 @@ export class AlertDispatcher {
       this.options.onAttempt?.(job.deliveryId, attempt, status);
       if (last) return status;
       await this.wait(this.backoffMs(attempt), this.closing.signal);
+      // A destination removed meanwhile (here or on another replica) is not sent to again.
+      if ((await this.destinationGone(job.destination.id)) === true) return "failed";
     }
   }
 }
