@@ -18,7 +18,8 @@ afterAll(async () => {
 });
 
 describe("alerts", () => {
-  it("adds, lists, tests, shows deliveries and removes a destination", async () => {
+  // Eleven runs of the real binary in a row: slow on a loaded machine, so more time than the default.
+  it("adds, lists, tests, shows deliveries and removes a destination", { timeout: 90_000 }, async () => {
     const added = await cli(["alerts", "add", `${receiver.url}/cli`, "--name", "ops", "--severity", "page", "--format", "slack"]);
     expect(added.stderr).toBe("");
     expect(added.stdout).toMatch(/^added alert destination ops \(whd_[0-9a-f]{16}\)/);
