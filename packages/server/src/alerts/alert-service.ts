@@ -10,13 +10,13 @@ import {
   type Delivery,
   type Destination,
   dedupKeyOf,
+  publicDestination,
   SEVERITIES,
   type StoredDestination,
   WEBHOOK_FORMATS,
 } from "./alert.js";
 import type { AlertDispatcher } from "./alert-dispatcher.js";
 import type { AlertStore, DeliveryQuery } from "./alert-store.js";
-import { publicDestination } from "./kysely-alert-store.js";
 import { renderBody } from "./webhook-body.js";
 import { newSigningSecret } from "./webhook-signature.js";
 import { checkWebhookTarget, WebhookTargetError, webhookUrlProblem } from "./webhook-target.js";

@@ -59,6 +59,11 @@ export interface StoredDestination extends Destination {
   secret: string;
 }
 
+/** A destination without its secret. */
+export function publicDestination({ secret: _secret, ...destination }: StoredDestination): Destination {
+  return destination;
+}
+
 export type DeliveryStatus = "pending" | "delivered" | "failed";
 
 export interface DeliveryAttempt {

@@ -1,15 +1,16 @@
 import { recordAudit } from "../audit/audit-store.js";
 import type { Database, Tables } from "../store/database.js";
-import type {
-  Alert,
-  AlertKind,
-  Delivery,
-  DeliveryAttempt,
-  DeliveryStatus,
-  Destination,
-  Severity,
-  StoredDestination,
-  WebhookFormat,
+import {
+  type Alert,
+  type AlertKind,
+  type Delivery,
+  type DeliveryAttempt,
+  type DeliveryStatus,
+  type Destination,
+  publicDestination,
+  type Severity,
+  type StoredDestination,
+  type WebhookFormat,
 } from "./alert.js";
 import type { AlertStore, DeliveryQuery, NewDelivery } from "./alert-store.js";
 
@@ -28,11 +29,6 @@ function destinationOf(row: DestinationRow): StoredDestination {
     createdAt: row.created_at,
     secret: row.secret,
   };
-}
-
-/** A destination without its secret. */
-export function publicDestination({ secret: _secret, ...destination }: StoredDestination): Destination {
-  return destination;
 }
 
 function attemptOf(row: AttemptRow): DeliveryAttempt {
