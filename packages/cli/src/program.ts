@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { registerAlertCommands } from "./commands/alerts.js";
 import { registerAuditCommand } from "./commands/audit.js";
 import { registerCheckCommand } from "./commands/check.js";
 import { registerConfigCommands } from "./commands/config-as-code.js";
@@ -44,6 +45,7 @@ export function createProgram(): Command {
   registerTokenCommands(program);
   registerAuditCommand(program);
   registerConfigCommands(program);
+  registerAlertCommands(program);
   // Subcommands inherit exitOverride and the help-after-error hint.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {

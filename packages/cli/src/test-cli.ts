@@ -4,7 +4,7 @@ import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createServer, type DarkLaunchServer } from "@darklaunch/server";
+import { createServer, type DarkLaunchServer, type ServerOptions } from "@darklaunch/server";
 
 /** The built binary: tests run what users run, after `tsc -b` (they never build it themselves). */
 export const BIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -23,10 +23,10 @@ export interface TestServer {
 }
 
 /** A real server on an ephemeral port over a fresh SQLite file, with a known admin token. */
-export async function startServer(): Promise<TestServer> {
+export async function startServer(options: ServerOptions = {}): Promise<TestServer> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`npx tsc -b\` before the CLI tests`);
   const dir = mkdtempSync(join(tmpdir(), "darklaunch-cli-"));
-  const server = await createServer({ sqlitePath: join(dir, "darklaunch.db"), adminToken: ADMIN_TOKEN });
+  const server = await createServer({ sqlitePath: join(dir, "darklaunch.db"), adminToken: ADMIN_TOKEN, ...options });
   const url = await server.listen(0, "127.0.0.1");
   const call = async (path: string, body: unknown) => {
     const response = await fetch(`${url}${path}`, {

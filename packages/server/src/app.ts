@@ -1,6 +1,7 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { alertRoutes } from "./alerts/alert-routes.js";
 import { auditRoutes } from "./audit/audit-routes.js";
 import { createAuthenticator } from "./auth/authenticate.js";
 import type { ServerContext } from "./context.js";
@@ -54,6 +55,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   telemetryRoutes,
   sdkRoutes,
   observationRoutes,
+  alertRoutes,
 ];
 
 /**

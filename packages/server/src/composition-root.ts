@@ -1,3 +1,4 @@
+import { buildAlertService } from "./alerts/build-alert-service.js";
 import { AuditService } from "./audit/audit-service.js";
 import type { ServerContext } from "./context.js";
 import { EvaluationService } from "./evaluations/evaluation-service.js";
@@ -17,6 +18,8 @@ export interface CompositionOptions {
   /** The clock flag schedules are evaluated against, in epoch ms (default `Date.now`). */
   now?: (() => number) | undefined;
   evaluationRetentionDays: number;
+  /** Alert delivery tuning, whether webhooks may reach private addresses, and where delivery-log failures go. */
+  alerts?: Parameters<typeof buildAlertService>[2] | undefined;
 }
 
 /** The services of one server, and what the server itself runs beside them. */
@@ -51,6 +54,7 @@ export function composeServices(database: Database, options: CompositionOptions)
       rulesets: new RulesetCache(stores, transactor, options.now),
       dialect: database.dialect,
       evaluationRetentionDays: options.evaluationRetentionDays,
+      alerts: buildAlertService(database, flags, options.alerts ?? {}),
     },
     retained: retainedStores(stores),
   };

@@ -1,3 +1,4 @@
+import type { AlertService } from "./alerts/alert-service.js";
 import type { AuditService } from "./audit/audit-service.js";
 import type { EvaluationService } from "./evaluations/evaluation-service.js";
 import type { FlagService } from "./flags/flag-service.js";
@@ -28,4 +29,6 @@ export interface ServerContext {
   dialect: Dialect;
   /** How many days the evaluations log keeps (DESIGN §6; default 30). */
   evaluationRetentionDays: number;
+  /** Webhook alerts: destinations, deliveries, and `notify` for the judge and the ramps. */
+  alerts: AlertService;
 }

@@ -7,6 +7,10 @@
  * const server = await createServer({ databaseUrl: process.env.DATABASE_URL });
  * const url = await server.listen(4700, "127.0.0.1");
  */
+export type { Alert, AlertInput, Delivery, DeliveryAttempt, Destination, Severity } from "./alerts/alert.js";
+export type { AlertService, NotifyResult } from "./alerts/alert-service.js";
+export type { AlertOptions } from "./alerts/build-alert-service.js";
+export { SIGNATURE_HEADER, signatureHeader, verifySignature } from "./alerts/webhook-signature.js";
 export { type AppOptions, buildApp } from "./app.js";
 export { grants, SCOPES, type Scope } from "./auth/scopes.js";
 export type { ServerContext } from "./context.js";

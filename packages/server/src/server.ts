@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import type { AlertOptions } from "./alerts/build-alert-service.js";
 import { type AppOptions, buildApp } from "./app.js";
 import { composeServices } from "./composition-root.js";
 import type { ServerContext } from "./context.js";
@@ -19,6 +20,13 @@ export interface ServerOptions extends StoreOptions, AppOptions {
   now?: () => number;
   /** Milliseconds between heartbeats on SDK streams (default 15 000). */
   heartbeatMs?: number;
+  /**
+   * Let alert webhooks reach private, loopback and link-local addresses (`--allow-private-webhooks`).
+   * Off by default, so a token holder cannot make the server probe the internal network.
+   */
+  allowPrivateWebhookTargets?: boolean;
+  /** Alert delivery tuning: retries, backoff, timeouts, de-duplication window (tests shorten them). */
+  alerts?: AlertOptions;
 }
 
 export interface DarkLaunchServer {
@@ -50,6 +58,11 @@ export async function createServer(options: ServerOptions = {}): Promise<DarkLau
     const composed = composeServices(database, {
       now: options.now,
       evaluationRetentionDays: options.evaluationRetentionDays ?? 30,
+      alerts: {
+        ...options.alerts,
+        allowPrivateTargets: options.allowPrivateWebhookTargets,
+        onError: (error) => app.log.error({ err: error }, "alerts: logging a delivery attempt failed"),
+      },
     });
     const createdAdminToken = await composed.context.tokens.ensureAdmin(options.adminToken);
     const streams = new SdkStreams(composed.context.rulesets, {
@@ -81,6 +94,7 @@ export async function createServer(options: ServerOptions = {}): Promise<DarkLau
         // Streams never end by themselves: they are closed first, or app.close() would wait on them.
         await streams.close();
         await app.close();
+        await context.alerts.close();
         await retention.stop();
         await database.close();
       },

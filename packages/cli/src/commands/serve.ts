@@ -12,6 +12,7 @@ interface ServeOptions {
   db?: string;
   databaseUrl?: string;
   log?: boolean;
+  allowPrivateWebhooks?: boolean;
 }
 
 /** `postgres://user:secret@host/db` → `postgres://user:***@host/db`. */
@@ -40,6 +41,7 @@ async function serve(options: ServeOptions): Promise<void> {
       databaseUrl,
       adminToken: process.env.DARKLAUNCH_ADMIN_TOKEN || undefined,
       logger: options.log ? { level: "info" } : false,
+      allowPrivateWebhookTargets: options.allowPrivateWebhooks === true,
     });
   } catch (error) {
     throw new CliError(`cannot start the server: ${(error as Error).message}`);
@@ -88,5 +90,6 @@ export function registerServeCommand(program: Command): void {
     .option("--db <path>", "SQLite file (default ./darklaunch.db)")
     .option("--database-url <url>", "Postgres URL, e.g. postgres://user:pass@host/db (or DATABASE_URL)")
     .option("--log", "log every request (JSON lines)")
+    .option("--allow-private-webhooks", "let alert webhooks reach private, loopback and link-local addresses (off: refused)")
     .action(serve);
 }

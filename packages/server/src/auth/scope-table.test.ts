@@ -43,6 +43,11 @@ const TABLE: Record<string, "public" | "read" | "write" | "admin" | "sdk"> = {
   "POST /api/v1/observations": "sdk",
   "GET /api/v1/flags/:key/observations": "read",
   "GET /api/v1/flags/:key/mismatches": "read",
+  "POST /api/v1/alerts/destinations": "write",
+  "GET /api/v1/alerts/destinations": "read",
+  "DELETE /api/v1/alerts/destinations/:id": "write",
+  "POST /api/v1/alerts/destinations/:id/test": "write",
+  "GET /api/v1/alerts/deliveries": "read",
 };
 
 /** Which token scopes may call a route that needs `needed` (DESIGN §6), spelled out. */

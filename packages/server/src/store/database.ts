@@ -91,6 +91,46 @@ export interface Tables {
     data: string;
     updated_at: string;
   };
+  /** Webhook alert destinations (`alerts/`): `flag` null means every flag; `secret` signs deliveries. */
+  alert_destinations: {
+    id: string;
+    name: string;
+    url: string;
+    flag: string | null;
+    /** JSON array of severities this destination takes (`["page","ticket"]`). */
+    severities: string;
+    format: string;
+    secret: string;
+    created_at: string;
+  };
+  /** One alert sent (or being sent) to one destination, with its latest outcome. */
+  alert_deliveries: {
+    id: string;
+    destination_id: string;
+    kind: string;
+    flag: string | null;
+    severity: string;
+    dedup_key: string | null;
+    /** The alert as JSON (what was sent, before the Slack rendering). */
+    alert: string;
+    status: string;
+    attempts: number;
+    last_status_code: number | null;
+    last_error: string | null;
+    created_at: string;
+    updated_at: string;
+  };
+  /** Every HTTP attempt of a delivery. */
+  alert_attempts: {
+    delivery_id: string;
+    attempt: number;
+    started_at: string;
+    finished_at: string;
+    status_code: number | null;
+    error: string | null;
+  };
+  /** De-duplication: a key sent to a destination is not sent again before `expires_at`. */
+  alert_dedup: { destination_id: string; dedup_key: string; expires_at: string };
   /** `revision` counts every configuration write: snapshots and ETags follow it. */
   meta: { name: string; value: number };
 }

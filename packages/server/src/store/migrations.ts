@@ -136,6 +136,61 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("observation_windows_minute").on("observation_windows").column("minute").execute();
       },
     },
+    "0004-alerts": {
+      async up(db: Kysely<unknown>) {
+        // Webhook alerts: destinations, deliveries with every attempt, and the de-duplication keys.
+        await db.schema
+          .createTable("alert_destinations")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("url", "text", (c) => c.notNull())
+          .addColumn("flag", "text")
+          .addColumn("severities", "text", (c) => c.notNull())
+          .addColumn("format", "text", (c) => c.notNull())
+          .addColumn("secret", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("alert_deliveries")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("destination_id", "text", (c) => c.notNull().references("alert_destinations.id").onDelete("cascade"))
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("flag", "text")
+          .addColumn("severity", "text", (c) => c.notNull())
+          .addColumn("dedup_key", "text")
+          .addColumn("alert", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("attempts", "integer", (c) => c.notNull())
+          .addColumn("last_status_code", "integer")
+          .addColumn("last_error", "text")
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex("alert_deliveries_destination")
+          .on("alert_deliveries")
+          .columns(["destination_id", "created_at"])
+          .execute();
+        await db.schema.createIndex("alert_deliveries_flag").on("alert_deliveries").columns(["flag", "created_at"]).execute();
+        await db.schema
+          .createTable("alert_attempts")
+          .addColumn("delivery_id", "text", (c) => c.notNull().references("alert_deliveries.id").onDelete("cascade"))
+          .addColumn("attempt", "integer", (c) => c.notNull())
+          .addColumn("started_at", "text", (c) => c.notNull())
+          .addColumn("finished_at", "text", (c) => c.notNull())
+          .addColumn("status_code", "integer")
+          .addColumn("error", "text")
+          .addPrimaryKeyConstraint("alert_attempts_pk", ["delivery_id", "attempt"])
+          .execute();
+        await db.schema
+          .createTable("alert_dedup")
+          .addColumn("destination_id", "text", (c) => c.notNull().references("alert_destinations.id").onDelete("cascade"))
+          .addColumn("dedup_key", "text", (c) => c.notNull())
+          .addColumn("expires_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("alert_dedup_pk", ["destination_id", "dedup_key"])
+          .execute();
+      },
+    },
   };
 }
 
