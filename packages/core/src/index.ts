@@ -98,6 +98,20 @@ export {
 } from "./observation-window.js";
 export { compilePathPattern, type PathPattern } from "./path-pattern.js";
 export { isValidPercentage, POSITION_SCALE, position, positionSql, toHundredths } from "./position.js";
+// The control plane's REST and OFREP contract: one schema per message, imported by every side.
+export * from "./protocol/audit.js";
+export * from "./protocol/check.js";
+export * from "./protocol/errors.js";
+export * from "./protocol/evaluations.js";
+export * from "./protocol/flags.js";
+export * from "./protocol/health.js";
+export * from "./protocol/limits.js";
+export * from "./protocol/observations.js";
+export * from "./protocol/ofrep.js";
+export * from "./protocol/overrides.js";
+export * from "./protocol/segments.js";
+export * from "./protocol/time-params.js";
+export * from "./protocol/tokens.js";
 export { ALWAYS_REDACTED_HEADERS, compileRedactor, type RedactedHeaders, type Redactor } from "./redactor.js";
 export { MAX_REGEX_LENGTH } from "./regex-safety.js";
 export {
@@ -122,18 +136,3 @@ export {
   validateRuleset,
   validateSegment,
 } from "./validate.js";
-
-// The control plane's REST and OFREP contract: one schema per message, imported by every side.
-export * from "./protocol/audit.js";
-export * from "./protocol/check.js";
-export * from "./protocol/errors.js";
-export * from "./protocol/evaluations.js";
-export * from "./protocol/flags.js";
-export * from "./protocol/health.js";
-export * from "./protocol/limits.js";
-export * from "./protocol/observations.js";
-export * from "./protocol/ofrep.js";
-export * from "./protocol/overrides.js";
-export * from "./protocol/segments.js";
-export * from "./protocol/time-params.js";
-export * from "./protocol/tokens.js";

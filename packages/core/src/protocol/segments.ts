@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConditionSchema } from "../condition-schema.js";
-import { DEFAULT_IDS_PAGE, MAX_IDS_PAGE, MAX_IDS_PER_CALL } from "./limits.js";
 import { VersionField } from "./flags.js";
+import { DEFAULT_IDS_PAGE, MAX_IDS_PAGE, MAX_IDS_PER_CALL } from "./limits.js";
 
 /** A segment as the API shows it: its id list is only counted here and paged through separately. */
 export const SegmentRecordSchema = z.object({

@@ -1,20 +1,19 @@
-import { DarkLaunchError } from "@darklaunch/core";
+import {
+  DarkLaunchError,
+  TokenCreatedSchema,
+  TokenCreateRequestSchema,
+  TokenIdParams,
+  TokenListResponse,
+  TokenRevokedSchema,
+} from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import { recordAudit } from "../audit/audit-store.js";
-import { SCOPES } from "../auth/scopes.js";
 import type { ServerContext } from "../context.js";
 import { ConflictError, NotFoundError } from "../errors.js";
 import { actorOf, parse } from "../http.js";
+import { parameters, requestBody, response } from "../openapi.js";
 import type { Database } from "../store/database.js";
 import { createToken, getToken, listTokens, publicToken, revokeToken, type TokenInfo } from "./token-store.js";
-
-const CreateBody = z.strictObject({
-  name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
-  scope: z.enum(SCOPES),
-});
-
-const IdParams = z.strictObject({ id: z.string().min(1).max(200) });
 
 /** 409: revoking a token twice. */
 export class AlreadyRevokedError extends DarkLaunchError {
@@ -57,9 +56,20 @@ export function tokenRoutes(app: FastifyInstance, { database }: ServerContext): 
   const tags = ["tokens"];
   const db = database.db;
 
-  app.get("/api/v1/tokens", { config: { scope: "admin" }, schema: { tags, summary: "List tokens (never their secrets)" } }, async () => ({
-    tokens: await listTokens(db),
-  }));
+  app.get(
+    "/api/v1/tokens",
+    {
+      config: { scope: "admin" },
+      schema: {
+        tags,
+        summary: "List tokens (never their secrets)",
+        response: response({ 200: [TokenListResponse, "TokenList", "Every token, revoked ones included"] }),
+      },
+    },
+    async () => ({
+      tokens: await listTokens(db),
+    }),
+  );
 
   app.post(
     "/api/v1/tokens",
@@ -68,11 +78,12 @@ export function tokenRoutes(app: FastifyInstance, { database }: ServerContext): 
       schema: {
         tags,
         summary: "Create a token; its secret is in this response only",
-        body: z.toJSONSchema(CreateBody, { io: "input" }),
+        body: requestBody(TokenCreateRequestSchema, "TokenCreateRequest"),
+        response: response({ 201: [TokenCreatedSchema, "TokenCreated", "The token and its secret (shown only here)"] }, [400]),
       },
     },
     async (request, reply) => {
-      const { name, scope } = parse(CreateBody, request.body, "token");
+      const { name, scope } = parse(TokenCreateRequestSchema, request.body, "token");
       const created = await db.transaction().execute(async (trx) => {
         const result = await createToken(trx, name, scope);
         await recordAudit(trx, {
@@ -91,9 +102,17 @@ export function tokenRoutes(app: FastifyInstance, { database }: ServerContext): 
 
   app.delete(
     "/api/v1/tokens/:id",
-    { config: { scope: "admin" }, schema: { tags, summary: "Revoke a token (the last active admin token cannot be revoked)" } },
+    {
+      config: { scope: "admin" },
+      schema: {
+        tags,
+        summary: "Revoke a token (the last active admin token cannot be revoked)",
+        params: parameters(TokenIdParams),
+        response: response({ 200: [TokenRevokedSchema, "TokenRevoked", "The token, revoked"] }, [400, 404, 409]),
+      },
+    },
     async (request) => {
-      const { id } = parse(IdParams, request.params, "path");
+      const { id } = parse(TokenIdParams, request.params, "path");
       return { token: await revokeTokenAudited(database, id, actorOf(request)) };
     },
   );
