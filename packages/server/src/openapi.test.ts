@@ -1,5 +1,8 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { buildApp } from "./app.js";
+import { response } from "./openapi.js";
 import { STORE_FACTORIES, startTestServer, type TestServer } from "./test-support.js";
 
 /** Fastify's `/flags/:key` as OpenAPI writes it: `/flags/{key}`. */
@@ -64,5 +67,28 @@ describe("the OpenAPI document", () => {
     expect(doc.components.schemas.ErrorBody.required).toEqual(["code", "message"]);
     const list = doc.paths["/api/v1/flags"].get;
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(["tag", "kind", "state", "stale"]);
+  });
+
+  it("fails an answer its route's schema refuses when responses are checked, and serves it as is when not", async () => {
+    const Count = z.object({ count: z.number().int() });
+    for (const checkResponses of [true, false]) {
+      const app = await buildApp(t.server.context, { checkResponses }, [
+        (app) =>
+          app.get(
+            "/count",
+            { config: { scope: "public" }, schema: { response: response({ 200: [Count, "TestCount", "A count"] }) } },
+            async () => ({ count: "three", extra: 1 }),
+          ),
+      ]);
+      const answer = await app.inject({ method: "GET", url: "/count" });
+      if (checkResponses) {
+        expect(answer.statusCode).toBe(500);
+        expect(answer.json().code).toBe("INTERNAL");
+      } else {
+        // Documentation only: nothing is dropped or coerced.
+        expect(answer.json()).toEqual({ count: "three", extra: 1 });
+      }
+      await app.close();
+    }
   });
 });
