@@ -1,12 +1,12 @@
+import type { TokenCreated, TokenListResponse, TokenRevoked } from "@darklaunch/core";
 import type { Command } from "commander";
 import { Option } from "commander";
-import type { TokenView } from "../api-types.js";
 import { apiPath } from "../client.js";
 import { apiOf, jsonOption } from "../options.js";
 import { print, printFields, printJson, printTable, shortTime } from "../output.js";
 
 async function create(options: { name: string; scope: string; json?: boolean }, command: Command): Promise<void> {
-  const created = await apiOf(command).send<{ token: TokenView; secret: string }>("POST", apiPath("tokens"), {
+  const created = await apiOf(command).send<TokenCreated>("POST", apiPath("tokens"), {
     name: options.name,
     scope: options.scope,
   });
@@ -20,7 +20,7 @@ async function create(options: { name: string; scope: string; json?: boolean }, 
 }
 
 async function list(options: { json?: boolean }, command: Command): Promise<void> {
-  const { tokens } = await apiOf(command).get<{ tokens: TokenView[] }>(apiPath("tokens"));
+  const { tokens } = await apiOf(command).get<TokenListResponse>(apiPath("tokens"));
   if (options.json) return printJson({ tokens });
   printTable(
     ["id", "name", "scope", "created", "last used", "revoked"],
@@ -30,7 +30,7 @@ async function list(options: { json?: boolean }, command: Command): Promise<void
 }
 
 async function revoke(id: string, _options: unknown, command: Command): Promise<void> {
-  const { token } = await apiOf(command).send<{ token: TokenView }>("DELETE", apiPath("tokens", id));
+  const { token } = await apiOf(command).send<TokenRevoked>("DELETE", apiPath("tokens", id));
   print(`revoked token ${token.name} (${token.id}, ${token.scope}) at ${shortTime(token.revokedAt)}`);
 }
 

@@ -4,8 +4,8 @@ import { TimeParam } from "./time-params.js";
 
 /** Paging through a log newest first: `before` an id, `limit` rows. */
 export const PageParams = {
-  before: z.coerce.number().int().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
+  before: z.coerce.number<number>().int().min(1).optional(),
+  limit: z.coerce.number<number>().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT),
 };
 
 const AuditFilters = {

@@ -8,7 +8,7 @@ export const KeyParams = z.strictObject({ key: KeySchema });
 export const VersionField = z.number().int().min(1);
 export const VersionBody = z.strictObject({ version: VersionField.optional() });
 /** A delete's expected version, as a query parameter (`?version=3`). */
-export const VersionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
+export const VersionQuery = z.strictObject({ version: z.coerce.number<number>().int().min(1).optional() });
 
 export const FLAG_STATES = ["active", "enabled", "disabled", "archived", "all"] as const;
 export type FlagState = (typeof FLAG_STATES)[number];

@@ -25,7 +25,7 @@ export type ObservationSeriesQuery = z.input<typeof ObservationSeriesQuery>;
 /** `GET /flags/{key}/mismatches`: a period, filters and how many samples. */
 export const MismatchQuery = z.strictObject({
   ...PeriodFilters,
-  limit: z.coerce.number().int().min(1).max(MAX_SAMPLE_LIMIT).default(DEFAULT_SAMPLE_LIMIT),
+  limit: z.coerce.number<number>().int().min(1).max(MAX_SAMPLE_LIMIT).default(DEFAULT_SAMPLE_LIMIT),
 });
 export type MismatchQuery = z.input<typeof MismatchQuery>;
 

@@ -21,7 +21,7 @@ export type SegmentListResponse = z.output<typeof SegmentListResponse>;
 /** `GET /segments/{key}/ids`: `cursor` is the last id of the page before. */
 export const SegmentIdsQuery = z.strictObject({
   cursor: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_IDS_PAGE).default(DEFAULT_IDS_PAGE),
+  limit: z.coerce.number<number>().int().min(1).max(MAX_IDS_PAGE).default(DEFAULT_IDS_PAGE),
 });
 
 export const SegmentIdsPageSchema = z.object({ ids: z.array(z.string()), nextCursor: z.string().nullable() });

@@ -32,13 +32,23 @@ describe.each(STORE_FACTORIES)("PUT /api/v1/flags/{key}/launch on $name", (facto
       bucketBy: "id",
       percentage: 10,
       version: 1,
-      fallthrough: { split: [{ variant: "on", weight: 10 }, { variant: "off", weight: 90 }] },
+      fallthrough: {
+        split: [
+          { variant: "on", weight: 10 },
+          { variant: "off", weight: 90 },
+        ],
+      },
     });
     expect(created.body.flag).not.toHaveProperty("salt");
 
     const ramped = await launch("checkout-v2", { percentage: 25.5, version: 1 });
     expect(ramped.status).toBe(200);
-    expect(ramped.body).toMatchObject({ created: false, changed: true, before: { percentage: 10, version: 1 }, flag: { percentage: 25.5, version: 2 } });
+    expect(ramped.body).toMatchObject({
+      created: false,
+      changed: true,
+      before: { percentage: 10, version: 1 },
+      flag: { percentage: 25.5, version: 2 },
+    });
 
     const same = await launch("checkout-v2", { percentage: 25.5 });
     expect(same.status).toBe(200);
