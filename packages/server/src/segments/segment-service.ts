@@ -1,4 +1,4 @@
-import { type Problem, validateSegment } from "@darklaunch/core";
+import { MAX_IDS_PER_CALL, type Problem, validateSegment } from "@darklaunch/core";
 import { recordAudit } from "../audit/audit-store.js";
 import { badFields, ConflictError, NotFoundError, VersionConflictError } from "../errors.js";
 import { listFlags } from "../flags/flag-store.js";
@@ -18,8 +18,8 @@ import {
   updateSegment,
 } from "./segment-store.js";
 
-/** Ids one call may add and remove in total (DESIGN §3.3: segments hold 100 000+ ids). */
-export const MAX_IDS_PER_CALL = 100_000;
+// Ids one call may add and remove in total: part of the API contract.
+export { MAX_IDS_PER_CALL };
 
 export interface IdsChange {
   add: string[];
