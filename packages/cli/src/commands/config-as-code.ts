@@ -1,4 +1,4 @@
-import { type Flag, type FlagRecord, rolloutOf } from "@darklaunch/core";
+import { type Flag, type FlagRecord, type OverrideRequest, rolloutOf, type SegmentRecord } from "@darklaunch/core";
 import type { Command } from "commander";
 import { stringify } from "yaml";
 import { type ApiClient, ApiError, apiPath } from "../client.js";
@@ -123,7 +123,7 @@ function plan(api: ApiClient, desired: ConfigDocument, state: ServerState): Plan
       label: `change segment ${segment.key}`,
       run: async () => {
         if (changes.length > 0) {
-          const updated = await api.send<{ version: number }>(
+          const updated = await api.send<SegmentRecord>(
             "PUT",
             apiPath("segments", segment.key),
             { description: segment.description, conditions: segment.conditions },
@@ -197,7 +197,8 @@ function plan(api: ApiClient, desired: ConfigDocument, state: ServerState): Plan
       result.changed++;
       line(`override ${id}: change (${current.source} ${current.variant ?? "-"} → ${override.source} ${override.variant ?? "-"})`);
     }
-    const body = override.variant === undefined ? { source: override.source } : { source: override.source, variant: override.variant };
+    const body: OverrideRequest =
+      override.variant === undefined ? { source: override.source } : { source: override.source, variant: override.variant };
     result.steps.push({
       label: `set override ${id}`,
       run: () => api.send("PUT", apiPath("flags", override.flag, "overrides", override.subject), body).then(() => undefined),

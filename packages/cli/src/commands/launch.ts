@@ -1,6 +1,7 @@
 import {
   type Flag,
   type FlagListResponse,
+  type FlagPatchInput,
   type FlagRecord,
   formatPercentage,
   type LaunchRequest,
@@ -99,7 +100,8 @@ async function disable(key: string, _options: unknown, command: Command): Promis
   }
   let updated: FlagRecord;
   try {
-    updated = await api.send<FlagRecord>("PATCH", apiPath("flags", key), { version: current.version, enabled: false });
+    const patch: FlagPatchInput = { version: current.version, enabled: false };
+    updated = await api.send<FlagRecord>("PATCH", apiPath("flags", key), patch);
   } catch (error) {
     explainConflict(error, key, `disable ${key}`);
   }

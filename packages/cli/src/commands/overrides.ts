@@ -1,4 +1,4 @@
-import type { OverrideListResponse, OverrideRecord } from "@darklaunch/core";
+import type { OverrideListResponse, OverrideRecord, OverrideRequest } from "@darklaunch/core";
 import type { Command } from "commander";
 import { apiPath } from "../client.js";
 import { apiOf, collect, jsonOption, subjectsOf } from "../options.js";
@@ -21,7 +21,7 @@ async function setOverride(source: "opt-in" | "opt-out", key: string, options: O
       print(`removed the override of ${subject} on flag ${key}`);
       continue;
     }
-    const body = options.variant === undefined ? { source } : { source, variant: options.variant };
+    const body: OverrideRequest = options.variant === undefined ? { source } : { source, variant: options.variant };
     const override = await api.send<OverrideRecord>("PUT", apiPath("flags", key, "overrides", subject), body);
     const variant = override.variant ?? (source === "opt-in" ? "the rolled-out variant" : "the off variant");
     print(`${subject} ${source === "opt-in" ? "opted in to" : "opted out of"} flag ${key}: always gets ${variant}`);

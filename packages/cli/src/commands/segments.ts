@@ -1,6 +1,7 @@
 import {
   MAX_IDS_PAGE,
   MAX_IDS_PER_CALL,
+  type SegmentIdsChange,
   type SegmentIdsChanged,
   type SegmentIdsPage,
   type SegmentListResponse,
@@ -36,7 +37,8 @@ export async function changeIds(
   let total: SegmentIdsChanged = { added: 0, removed: 0, idCount: 0, version: version ?? 0 };
   let expected = version;
   for (const batch of chunks(ids, MAX_IDS_PER_CALL)) {
-    const result = await api.send<SegmentIdsChanged>("POST", apiPath("segments", key, "ids"), { [verb]: batch, version: expected });
+    const change: SegmentIdsChange = { [verb]: batch, version: expected };
+    const result = await api.send<SegmentIdsChanged>("POST", apiPath("segments", key, "ids"), change);
     total = {
       added: total.added + result.added,
       removed: total.removed + result.removed,

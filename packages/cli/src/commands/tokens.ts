@@ -1,15 +1,20 @@
-import type { TokenCreated, TokenListResponse, TokenRevoked } from "@darklaunch/core";
+import {
+  TOKEN_SCOPES,
+  type TokenCreated,
+  type TokenCreateRequest,
+  type TokenListResponse,
+  type TokenRevoked,
+  type TokenScope,
+} from "@darklaunch/core";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { apiPath } from "../client.js";
 import { apiOf, jsonOption } from "../options.js";
 import { print, printFields, printJson, printTable, shortTime } from "../output.js";
 
-async function create(options: { name: string; scope: string; json?: boolean }, command: Command): Promise<void> {
-  const created = await apiOf(command).send<TokenCreated>("POST", apiPath("tokens"), {
-    name: options.name,
-    scope: options.scope,
-  });
+async function create(options: { name: string; scope: TokenScope; json?: boolean }, command: Command): Promise<void> {
+  const request: TokenCreateRequest = { name: options.name, scope: options.scope };
+  const created = await apiOf(command).send<TokenCreated>("POST", apiPath("tokens"), request);
   if (options.json) return printJson(created);
   print(`created token ${created.token.name} (${created.token.scope})`);
   printFields([
@@ -40,7 +45,7 @@ export function registerTokenCommands(program: Command): void {
     .command("create")
     .description("Create a token; its secret is printed once")
     .requiredOption("--name <name>", "who or what uses it, e.g. ci or checkout-service")
-    .addOption(new Option("--scope <scope>", "what it may do").choices(["admin", "write", "read", "sdk"]).makeOptionMandatory())
+    .addOption(new Option("--scope <scope>", "what it may do").choices(TOKEN_SCOPES).makeOptionMandatory())
     .addOption(jsonOption())
     .action(create);
   tokens.command("list").description("List tokens (never their secrets)").addOption(jsonOption()).action(list);
