@@ -54,7 +54,14 @@ async function enable(key: string, options: EnableOptions, command: Command): Pr
     ...(options.bucketBy === undefined ? {} : { bucketBy: options.bucketBy }),
     ...(options.salt === undefined ? {} : { salt: options.salt }),
   };
-  const { created, changed, before, flag } = await apiOf(command).send<LaunchResponse>("PUT", apiPath("flags", key, "launch"), request);
+  let answer: LaunchResponse;
+  try {
+    answer = await apiOf(command).send<LaunchResponse>("PUT", apiPath("flags", key, "launch"), request);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "IN_USE") throw new CliError(`${error.message}: darklaunch flags unarchive ${key}`);
+    throw error;
+  }
+  const { created, changed, before, flag } = answer;
   if (created || before === null) {
     print(`Dark launch created for flag ${key} (release flag, variants ${Object.keys(flag.variants).join("/")})`);
     printFields([
