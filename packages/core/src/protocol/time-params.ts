@@ -26,6 +26,7 @@ export const TIME_PARAM_MESSAGE = "must be an ISO 8601 date (2026-05-01, 2026-05
  */
 export const TimeParam = z
   .string()
+  .describe("an ISO 8601 date or date-time with its zone, or a duration ago (30m, 1h, 7d, 2w)")
   .transform((text, ctx) => {
     const ago = durationMs(text);
     const ms = ago === undefined ? parseIsoDate(text) : Date.now() - ago;
@@ -34,12 +35,12 @@ export const TimeParam = z
       return z.NEVER;
     }
     return new Date(ms).toISOString();
-  })
-  .describe("an ISO 8601 date or date-time with its zone, or a duration ago (30m, 1h, 7d, 2w)");
+  });
 
 /** A duration parameter (`period=1d`), in milliseconds; zero is refused. */
 export const DurationParam = z
   .string()
+  .describe("a duration such as 30m, 1h, 7d or 2w")
   .transform((text, ctx) => {
     const ms = durationMs(text);
     if (ms === undefined || ms === 0) {
@@ -47,12 +48,12 @@ export const DurationParam = z
       return z.NEVER;
     }
     return ms;
-  })
-  .describe("a duration such as 30m, 1h, 7d or 2w");
+  });
 
 /** A time series step: a duration of whole minutes, at least one (`1m`, `5m`, `1h`, `1d`). */
 export const StepParam = z
   .string()
+  .describe("a duration of whole minutes, at least 1m (1m, 5m, 1h, 1d)")
   .transform((text, ctx) => {
     const ms = durationMs(text);
     if (ms === undefined || ms < MINUTE_MS || ms % MINUTE_MS !== 0) {
@@ -63,8 +64,7 @@ export const StepParam = z
       return z.NEVER;
     }
     return { text, ms };
-  })
-  .describe("a duration of whole minutes, at least 1m (1m, 5m, 1h, 1d)");
+  });
 
 /** The longest step there is (`999999m`): one step spans any period, so a series holds only totals. */
 export const WHOLE_PERIOD_STEP = "999999m";
