@@ -41,6 +41,17 @@ describe("enable / disable / status (the seed's dark-launch commands)", () => {
     expect(resalted.stdout).toContain('md5("s2:" + workflowId)');
   });
 
+  it("says what the server refused: an archived flag, a variant named off", async () => {
+    await cli(["enable", "shelved", "-p", "5"]);
+    await cli(["flags", "archive", "shelved"]);
+    const archived = await cli(["enable", "shelved", "-p", "10"]);
+    expect(archived.code).toBe(1);
+    expect(archived.stderr).toContain('flag "shelved" is archived; unarchive it to launch it: darklaunch flags unarchive shelved');
+    const off = await cli(["enable", "new-flag", "-p", "10", "--variant", "off"]);
+    expect(off.code).toBe(1);
+    expect(off.stderr).toContain('variant: cannot be "off"');
+  });
+
   it("rejects a bad percentage as a usage error (exit 2) before any request", async () => {
     for (const bad of ["150", "10.001"]) {
       // The URL points nowhere: a request would fail with exit 1, not 2.

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { isValidPercentage } from "@darklaunch/core";
+import { DurationParam, isValidPercentage, MAX_PAGE_LIMIT, TimeParam } from "@darklaunch/core";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { ApiClient } from "./client.js";
 import { clientFor, type GlobalOptions } from "./config.js";
@@ -50,15 +50,39 @@ export function parseVerdict(text: string): "include" | "exclude" {
   return verdict as "include" | "exclude";
 }
 
-/** `30m`, `1h`, `7d`, `2w`, or an ISO date (passed on to the server as is). */
-export function parseSince(text: string): string {
-  if (/^\d{1,6}[smhdw]$/.test(text) || !Number.isNaN(Date.parse(text))) return text;
-  throw new InvalidArgumentError(`must be a duration such as 30m, 1h, 7d, or an ISO date, got ${JSON.stringify(text)}`);
+/** A query parameter's schema from the API contract, as far as an option parser needs it. */
+interface ParamSchema {
+  safeParse(input: unknown): { success: boolean; error?: { issues: readonly { message: string }[] } };
 }
 
-export function parseDuration(text: string): string {
-  if (/^\d{1,6}[smhdw]$/.test(text) && !/^0+[smhdw]$/.test(text)) return text;
-  throw new InvalidArgumentError(`must be a duration such as 30m, 1h, 1d or 2w, got ${JSON.stringify(text)}`);
+/**
+ * An option parser that checks a value with the schema the server checks it with, so what the
+ * server would refuse is a usage error (exit 2) before any request; the text is passed on as is.
+ */
+export function checkedBy(schema: ParamSchema): (text: string) => string {
+  return (text) => {
+    const checked = schema.safeParse(text);
+    if (checked.success) return text;
+    throw new InvalidArgumentError(checked.error?.issues[0]?.message ?? `is not accepted: ${JSON.stringify(text)}`);
+  };
+}
+
+/** `30m`, `1h`, `7d`, `2w`, or an ISO date with its zone (the API's `since` / `until`). */
+export const parseSince = checkedBy(TimeParam);
+
+/** A duration such as `30m`, `1h`, `1d` or `2w` (the API's `period`). */
+export const parseDuration = checkedBy(DurationParam);
+
+/** `--limit` of a log page: at least 1, at most the API's page limit. */
+export function parsePageLimit(text: string): number {
+  return parseLimit(text, MAX_PAGE_LIMIT);
+}
+
+/** A whole number from 1 to `max`. */
+export function parseLimit(text: string, max: number): number {
+  const value = parsePositiveInt(text);
+  if (value > max) throw new InvalidArgumentError(`must be at most ${max}, got ${JSON.stringify(text)}`);
+  return value;
 }
 
 export const jsonOption = () => new Option("--json", "print JSON instead of a table");

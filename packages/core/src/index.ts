@@ -101,6 +101,20 @@ export {
 export { isRecord } from "./option-checks.js";
 export { compilePathPattern, type PathPattern } from "./path-pattern.js";
 export { isValidPercentage, POSITION_SCALE, position, positionSql, toHundredths } from "./position.js";
+// The control plane's REST and OFREP contract: one schema per message, imported by every side.
+export * from "./protocol/audit.js";
+export * from "./protocol/check.js";
+export * from "./protocol/errors.js";
+export * from "./protocol/evaluations.js";
+export * from "./protocol/flags.js";
+export * from "./protocol/health.js";
+export * from "./protocol/limits.js";
+export * from "./protocol/observations.js";
+export * from "./protocol/ofrep.js";
+export * from "./protocol/overrides.js";
+export * from "./protocol/segments.js";
+export * from "./protocol/time-params.js";
+export * from "./protocol/tokens.js";
 // Ramps: plan, state machine, manual controls, the split a step means for a flag.
 export {
   abortRamp,

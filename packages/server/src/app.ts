@@ -15,6 +15,7 @@ import { healthRoutes } from "./health/health-routes.js";
 import { NUL_MESSAGE, nulPaths } from "./http.js";
 import { observationRoutes } from "./observations/observation-routes.js";
 import { ofrepRoutes } from "./ofrep/ofrep-routes.js";
+import { commonErrors, componentSchemas, declaredSchema } from "./openapi.js";
 import { overrideRoutes } from "./overrides/override-routes.js";
 import { sdkRoutes } from "./sdk/sdk-routes.js";
 import { segmentRoutes } from "./segments/segment-routes.js";
@@ -24,6 +25,12 @@ export interface AppOptions {
   logger?: FastifyServerOptions["logger"];
   /** Largest request body in bytes (default 16 MiB: 100 000 segment ids fit). */
   bodyLimit?: number;
+  /**
+   * Check every JSON answer against the schema its route declares, and fail the request when it
+   * does not match, so that the API document cannot drift from what is served. Default: on under
+   * Vitest (every server test then checks the declarations), off otherwise (it costs a parse).
+   */
+  checkResponses?: boolean;
 }
 
 /** A registered route and the scope it needs, for the scope table test and the docs. */
@@ -76,6 +83,22 @@ export async function buildApp(
   // Route schemas document the API; handlers validate with the core's zod schemas, which name
   // every bad field with its path, so Fastify's own validation is switched off.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
+  // Response schemas document the API; answers are written as they are (Fastify's serializer would
+  // drop fields the schema does not list), and checked against the declaration when asked.
+  const checkResponses = options.checkResponses ?? process.env.VITEST !== undefined;
+  app.setSerializerCompiler(({ schema, method, url, httpStatus }) => {
+    const declared = checkResponses ? declaredSchema(schema) : undefined;
+    if (declared === undefined) return (data) => JSON.stringify(data);
+    return (data) => {
+      const checked = declared.safeParse(data);
+      if (!checked.success) {
+        throw new Error(
+          `${method} ${url} answered ${httpStatus} with a body its schema refuses: ${JSON.stringify(checked.error.issues.slice(0, 5))}`,
+        );
+      }
+      return JSON.stringify(data);
+    };
+  });
   installErrorHandler(app);
 
   const routes: RouteInfo[] = [];
@@ -85,6 +108,11 @@ export async function buildApp(
       route.config = { ...route.config, scope: "public" };
     } else if (route.config?.scope === undefined) {
       throw new Error(`route ${String(route.method)} ${route.url} declares no scope`);
+    } else if (route.schema !== undefined && !route.url.startsWith("/ofrep/")) {
+      // Errors every route may answer; OFREP routes declare their own (the spec's error shapes).
+      const scoped = route.config.scope !== "public";
+      route.schema.response = { ...commonErrors(scoped), ...(route.schema.response as object | undefined) };
+      if (!scoped) route.schema.security = [];
     }
     for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url, scope: String(route.config?.scope) });
   });
@@ -107,10 +135,19 @@ export async function buildApp(
       info: {
         title: "darklaunch control plane",
         version: "1",
-        description: "Flags, segments, overrides, checks, evaluations, observations, audit and tokens (DESIGN §6).",
+        description: "Flags, segments, overrides, checks, evaluations, observations, audit and tokens.",
       },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       security: [{ bearer: [] }],
+    },
+    // Bodies are components generated from the protocol's zod schemas, once every route is known.
+    transformObject: (document) => {
+      if (!("openapiObject" in document)) return document.swaggerObject;
+      const { openapiObject } = document;
+      const components = (openapiObject.components ?? {}) as { schemas?: Record<string, unknown> };
+      components.schemas = { ...components.schemas, ...componentSchemas() };
+      openapiObject.components = components as typeof openapiObject.components;
+      return openapiObject;
     },
   });
   await app.register(swaggerUi, { routePrefix: "/api/docs" });

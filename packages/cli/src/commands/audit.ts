@@ -1,8 +1,7 @@
-import { type Flag, rolloutOf } from "@darklaunch/core";
+import { type AuditPage, DEFAULT_PAGE_LIMIT, type Flag, MAX_PAGE_LIMIT, rolloutOf } from "@darklaunch/core";
 import type { Command } from "commander";
-import type { AuditEntryView } from "../api-types.js";
 import { apiPath } from "../client.js";
-import { apiOf, jsonOption, parsePositiveInt, parseSince } from "../options.js";
+import { apiOf, jsonOption, parsePageLimit, parseSince } from "../options.js";
 import { compact, isServe, print, printJson, printTable, shortTime } from "../output.js";
 
 /** The top-level fields that differ between before and after: `enabled: false → true`. */
@@ -42,7 +41,7 @@ async function audit(options: AuditOptions, command: Command): Promise<void> {
       : options.segment !== undefined
         ? { targetType: "segment", target: options.segment }
         : {};
-  const page = await apiOf(command).get<{ entries: AuditEntryView[]; nextBefore: number | null }>(apiPath("audit"), {
+  const page = await apiOf(command).get<AuditPage>(apiPath("audit"), {
     ...target,
     actor: options.actor,
     since: options.since,
@@ -65,7 +64,7 @@ export function registerAuditCommand(program: Command): void {
     .option("--segment <segment>", "only changes of this segment")
     .option("--actor <name>", "only changes by this token name")
     .option("--since <when>", "a duration such as 1h or 7d, or an ISO date", parseSince)
-    .option("--limit <n>", "at most this many (default 100, at most 1000)", parsePositiveInt)
+    .option("--limit <n>", `at most this many (default ${DEFAULT_PAGE_LIMIT}, at most ${MAX_PAGE_LIMIT})`, parsePageLimit)
     .addOption(jsonOption())
     .action(audit);
 }

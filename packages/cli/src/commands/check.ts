@@ -1,12 +1,15 @@
-import { formatPercentage, routingFormula } from "@darklaunch/core";
+import {
+  type CheckRequest,
+  type CheckResponse,
+  type CheckResult,
+  formatPercentage,
+  MAX_CHECK_SUBJECTS,
+  routingFormula,
+} from "@darklaunch/core";
 import type { Command } from "commander";
-import type { CheckResultView, CheckView } from "../api-types.js";
 import { apiPath } from "../client.js";
 import { apiOf, chunks, collect, collectAttr, jsonOption, parsePercentage, subjectsOf } from "../options.js";
 import { percent, print, printJson, printTable } from "../output.js";
-
-/** Subjects per request: the server's limit for one check. */
-const CHECK_BATCH = 10_000;
 
 interface CheckOptions {
   id?: string[];
@@ -20,11 +23,11 @@ interface CheckOptions {
 async function check(key: string, options: CheckOptions, command: Command): Promise<void> {
   const ids = subjectsOf(options);
   const api = apiOf(command);
-  let head: CheckView | undefined;
-  const results: CheckResultView[] = [];
-  for (const batch of chunks(ids, CHECK_BATCH)) {
-    const body = { ids: batch, context: options.attr, percentage: options.percentage };
-    const answer = await api.send<CheckView>("POST", apiPath("flags", key, "check"), body);
+  let head: CheckResponse | undefined;
+  const results: CheckResult[] = [];
+  for (const batch of chunks(ids, MAX_CHECK_SUBJECTS)) {
+    const body: CheckRequest = { ids: batch, context: options.attr, percentage: options.percentage };
+    const answer = await api.send<CheckResponse>("POST", apiPath("flags", key, "check"), body);
     head ??= answer;
     results.push(...answer.results);
   }

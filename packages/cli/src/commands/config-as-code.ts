@@ -1,7 +1,6 @@
-import { type Flag, rolloutOf } from "@darklaunch/core";
+import { type Flag, type FlagRecord, type OverrideRequest, rolloutOf, type SegmentRecord } from "@darklaunch/core";
 import type { Command } from "commander";
 import { stringify } from "yaml";
-import type { FlagView } from "../api-types.js";
 import { type ApiClient, ApiError, apiPath } from "../client.js";
 import { CliError } from "../errors.js";
 import { readDocument } from "../files.js";
@@ -124,7 +123,7 @@ function plan(api: ApiClient, desired: ConfigDocument, state: ServerState): Plan
       label: `change segment ${segment.key}`,
       run: async () => {
         if (changes.length > 0) {
-          const updated = await api.send<{ version: number }>(
+          const updated = await api.send<SegmentRecord>(
             "PUT",
             apiPath("segments", segment.key),
             { description: segment.description, conditions: segment.conditions },
@@ -147,7 +146,7 @@ function plan(api: ApiClient, desired: ConfigDocument, state: ServerState): Plan
       result.steps.push({
         label: `create flag ${flag.key}`,
         run: async () => {
-          const created = await api.send<FlagView>("POST", apiPath("flags"), flag);
+          const created = await api.send<FlagRecord>("POST", apiPath("flags"), flag);
           if (archived) await api.send("POST", apiPath("flags", flag.key, "archive"), { version: created.version });
         },
       });
@@ -174,9 +173,9 @@ function plan(api: ApiClient, desired: ConfigDocument, state: ServerState): Plan
         let expected = version ?? current.version;
         // An archived flag is brought back before it changes, and archived after.
         if (current.archived && !archived)
-          expected = (await api.send<FlagView>("POST", apiPath("flags", flag.key, "unarchive"), { version: expected })).version;
+          expected = (await api.send<FlagRecord>("POST", apiPath("flags", flag.key, "unarchive"), { version: expected })).version;
         if (definitionChanged)
-          expected = (await api.send<FlagView>("PUT", apiPath("flags", flag.key), { ...flag, version: expected })).version;
+          expected = (await api.send<FlagRecord>("PUT", apiPath("flags", flag.key), { ...flag, version: expected })).version;
         if (!current.archived && archived) await api.send("POST", apiPath("flags", flag.key, "archive"), { version: expected });
       },
     });
@@ -198,7 +197,8 @@ function plan(api: ApiClient, desired: ConfigDocument, state: ServerState): Plan
       result.changed++;
       line(`override ${id}: change (${current.source} ${current.variant ?? "-"} → ${override.source} ${override.variant ?? "-"})`);
     }
-    const body = override.variant === undefined ? { source: override.source } : { source: override.source, variant: override.variant };
+    const body: OverrideRequest =
+      override.variant === undefined ? { source: override.source } : { source: override.source, variant: override.variant };
     result.steps.push({
       label: `set override ${id}`,
       run: () => api.send("PUT", apiPath("flags", override.flag, "overrides", override.subject), body).then(() => undefined),

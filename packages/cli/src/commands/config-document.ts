@@ -1,5 +1,17 @@
-import { type Flag, type Override, type Segment, validateFlag, validateOverride, validateSegment } from "@darklaunch/core";
-import type { FlagView, OverrideView, SegmentView } from "../api-types.js";
+import {
+  type Flag,
+  type FlagListResponse,
+  type FlagRecord,
+  type Override,
+  type OverrideListResponse,
+  type OverrideRecord,
+  type Segment,
+  type SegmentListResponse,
+  type SegmentRecord,
+  validateFlag,
+  validateOverride,
+  validateSegment,
+} from "@darklaunch/core";
 import { type ApiClient, apiPath } from "../client.js";
 import { CliError } from "../errors.js";
 import { flagBody } from "./launch.js";
@@ -100,21 +112,21 @@ export function parseConfigDocument(input: unknown, file: string): ConfigDocumen
 
 /** The server's current configuration, in the shape of a config file (segments with their ids). */
 export interface ServerState {
-  flags: Map<string, FlagView>;
-  segments: Map<string, SegmentView & { ids: string[] }>;
-  overrides: Map<string, OverrideView>;
+  flags: Map<string, FlagRecord>;
+  segments: Map<string, SegmentRecord & { ids: string[] }>;
+  overrides: Map<string, OverrideRecord>;
 }
 
 /** Reads everything from the server; overrides only of `overrideFlags` when given. */
 export async function readServerState(api: ApiClient, overrideFlags?: Iterable<string>): Promise<ServerState> {
-  const { flags } = await api.get<{ flags: FlagView[] }>(apiPath("flags"), { state: "all" });
-  const { segments } = await api.get<{ segments: SegmentView[] }>(apiPath("segments"));
+  const { flags } = await api.get<FlagListResponse>(apiPath("flags"), { state: "all" });
+  const { segments } = await api.get<SegmentListResponse>(apiPath("segments"));
   const state: ServerState = { flags: new Map(), segments: new Map(), overrides: new Map() };
   for (const flag of flags) state.flags.set(flag.key, flag);
   for (const segment of segments) state.segments.set(segment.key, { ...segment, ids: await segmentIds(api, segment.key) });
   const wanted = overrideFlags === undefined ? [...state.flags.keys()] : [...new Set(overrideFlags)].filter((key) => state.flags.has(key));
   for (const key of wanted) {
-    const { overrides } = await api.get<{ overrides: OverrideView[] }>(apiPath("flags", key, "overrides"));
+    const { overrides } = await api.get<OverrideListResponse>(apiPath("flags", key, "overrides"));
     for (const override of overrides) state.overrides.set(`${override.flag}/${override.subject}`, override);
   }
   return state;

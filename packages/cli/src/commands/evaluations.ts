@@ -1,7 +1,7 @@
+import { DEFAULT_PAGE_LIMIT, type EvaluationPage, type EvaluationStats, MAX_PAGE_LIMIT } from "@darklaunch/core";
 import type { Command } from "commander";
-import type { EvaluationView, StatsView } from "../api-types.js";
 import { apiPath } from "../client.js";
-import { apiOf, jsonOption, parseDuration, parsePositiveInt, parseSince, parseVerdict } from "../options.js";
+import { apiOf, jsonOption, parseDuration, parsePageLimit, parseSince, parseVerdict } from "../options.js";
 import { print, printJson, printTable, shortTime } from "../output.js";
 
 interface LogOptions {
@@ -16,7 +16,7 @@ interface LogOptions {
 
 async function log(options: LogOptions, command: Command): Promise<void> {
   const api = apiOf(command);
-  const page = await api.get<{ evaluations: EvaluationView[]; nextBefore: number | null }>(apiPath("evaluations"), {
+  const page = await api.get<EvaluationPage>(apiPath("evaluations"), {
     flag: options.flag,
     verdict: options.verdict,
     reason: options.reason,
@@ -59,7 +59,7 @@ function printCounts(title: string, counts: Record<string, number>, total: numbe
 
 async function stats(options: { flag?: string; period?: string; json?: boolean }, command: Command): Promise<void> {
   const api = apiOf(command);
-  const result = await api.get<StatsView>(apiPath("evaluations", "stats"), { flag: options.flag, period: options.period ?? "1d" });
+  const result = await api.get<EvaluationStats>(apiPath("evaluations", "stats"), { flag: options.flag, period: options.period ?? "1d" });
   if (options.json) return printJson(result);
   print(
     `evaluations${options.flag ? ` of ${options.flag}` : ""} from ${shortTime(result.since)} to ${shortTime(result.until)} UTC: ${result.total}`,
@@ -87,7 +87,7 @@ export function registerEvaluationCommands(program: Command): void {
     .option("--reason <reason>", "only this reason, e.g. ROLLOUT_EXCLUDED")
     .option("--subject <id>", "only this subject")
     .option("--since <when>", "a duration such as 1h or 7d, or an ISO date", parseSince)
-    .option("--limit <n>", "at most this many (default 100, at most 1000)", parsePositiveInt)
+    .option("--limit <n>", `at most this many (default ${DEFAULT_PAGE_LIMIT}, at most ${MAX_PAGE_LIMIT})`, parsePageLimit)
     .addOption(jsonOption())
     .action(log);
   program

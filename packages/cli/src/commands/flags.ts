@@ -1,6 +1,6 @@
+import type { FlagListResponse, FlagRecord } from "@darklaunch/core";
 import type { Command } from "commander";
 import { stringify } from "yaml";
-import type { FlagView } from "../api-types.js";
 import { ApiError, apiPath } from "../client.js";
 import { CliError } from "../errors.js";
 import { readDocument } from "../files.js";
@@ -18,7 +18,7 @@ interface ListOptions {
 
 async function list(options: ListOptions, command: Command): Promise<void> {
   const api = apiOf(command);
-  const { flags } = await api.get<{ flags: FlagView[] }>(apiPath("flags"), {
+  const { flags } = await api.get<FlagListResponse>(apiPath("flags"), {
     tag: options.tag,
     kind: options.kind,
     state: options.state,
@@ -42,7 +42,7 @@ async function list(options: ListOptions, command: Command): Promise<void> {
 }
 
 async function get(key: string, options: { json?: boolean }, command: Command): Promise<void> {
-  const flag = await apiOf(command).get<FlagView>(apiPath("flags", key));
+  const flag = await apiOf(command).get<FlagRecord>(apiPath("flags", key));
   if (options.json) return printJson(flag);
   process.stdout.write(stringify(flag));
 }
@@ -55,7 +55,7 @@ async function create(options: { file: string }, command: Command): Promise<void
     throw new CliError(`${options.file} holds no flag (expected a flag object, a list of them, or { flags: [...] })`);
   const api = apiOf(command);
   for (const input of flags) {
-    const created = await api.send<FlagView>("POST", apiPath("flags"), input);
+    const created = await api.send<FlagRecord>("POST", apiPath("flags"), input);
     print(
       `created flag ${created.key} (version ${created.version}, ${created.enabled ? "enabled" : "disabled"}, rollout ${percent(created.percentage)})`,
     );
@@ -78,7 +78,9 @@ async function setArchived(key: string, archived: boolean, command: Command): Pr
   const api = apiOf(command);
   const current = await findFlag(api, key);
   if (current === undefined) throw new CliError(`flag "${key}" does not exist`);
-  const updated = await api.send<FlagView>("POST", apiPath("flags", key, archived ? "archive" : "unarchive"), { version: current.version });
+  const updated = await api.send<FlagRecord>("POST", apiPath("flags", key, archived ? "archive" : "unarchive"), {
+    version: current.version,
+  });
   print(`${archived ? "archived" : "unarchived"} flag ${key} (version ${updated.version})`);
 }
 

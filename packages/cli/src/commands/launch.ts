@@ -1,8 +1,16 @@
-import { type Flag, formatPercentage, rolloutOf, routingFormula, withRollout } from "@darklaunch/core";
+import {
+  type Flag,
+  type FlagListResponse,
+  type FlagPatchInput,
+  type FlagRecord,
+  formatPercentage,
+  type LaunchRequest,
+  type LaunchResponse,
+  routingFormula,
+} from "@darklaunch/core";
 import type { Command } from "commander";
-import type { FlagView } from "../api-types.js";
 import { type ApiClient, ApiError, apiPath } from "../client.js";
-import { CliError, UsageError } from "../errors.js";
+import { CliError } from "../errors.js";
 import { apiOf, jsonOption, parsePercentage } from "../options.js";
 import { change, percent, print, printFields, printJson, printTable, shortTime } from "../output.js";
 
@@ -14,8 +22,8 @@ interface EnableOptions {
 }
 
 /** Looks a flag up; undefined when it does not exist. */
-export async function findFlag(api: ApiClient, key: string): Promise<FlagView | undefined> {
-  const response = await api.request<FlagView>("GET", apiPath("flags", key), { allow: [404] });
+export async function findFlag(api: ApiClient, key: string): Promise<FlagRecord | undefined> {
+  const response = await api.request<FlagRecord>("GET", apiPath("flags", key), { allow: [404] });
   return response.status === 404 ? undefined : response.body;
 }
 
@@ -30,104 +38,62 @@ export function explainConflict(error: unknown, key: string, verb: string): neve
 }
 
 /** The flag part of a record, as PUT takes it. */
-export function flagBody(view: FlagView): Flag {
+export function flagBody(view: FlagRecord): Flag {
   const { archived: _a, createdAt: _c, updatedAt: _u, percentage: _p, ...flag } = view;
   return flag;
 }
 
-function newReleaseFlag(key: string, options: EnableOptions): Flag {
-  const on = options.variant ?? "on";
-  if (on === "off") throw new UsageError(`--variant cannot be "off": that is the variant every excluded subject gets`);
-  const base: Flag = {
-    key,
-    description: "",
-    owner: "",
-    kind: "release",
-    variants: { [on]: true, off: false },
-    offVariant: "off",
-    enabled: true,
-    rules: [],
-    fallthrough: { variant: "off" },
-    prerequisites: [],
-    bucketBy: options.bucketBy ?? "id",
-    tags: [],
-    version: 1,
+/**
+ * One call: the server creates the release flag or launches the existing one to the percentage, in
+ * one transaction, and answers with the flag before and after.
+ */
+async function enable(key: string, options: EnableOptions, command: Command): Promise<void> {
+  const request: LaunchRequest = {
+    percentage: options.percentage,
+    ...(options.variant === undefined ? {} : { variant: options.variant }),
+    ...(options.bucketBy === undefined ? {} : { bucketBy: options.bucketBy }),
     ...(options.salt === undefined ? {} : { salt: options.salt }),
   };
-  return withRollout(base, options.percentage, on);
-}
-
-async function enable(key: string, options: EnableOptions, command: Command): Promise<void> {
-  const api = apiOf(command);
-  const current = await findFlag(api, key);
-  if (current === undefined) {
-    const flag = newReleaseFlag(key, options);
-    let created: FlagView;
-    try {
-      created = await api.send<FlagView>("POST", apiPath("flags"), flag);
-    } catch (error) {
-      if (error instanceof ApiError && error.code === "ALREADY_EXISTS") {
-        throw new CliError(`flag "${key}" was created by someone else while this command ran; run the command again to update it`);
-      }
-      throw error;
-    }
+  let answer: LaunchResponse;
+  try {
+    answer = await apiOf(command).send<LaunchResponse>("PUT", apiPath("flags", key, "launch"), request);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "IN_USE") throw new CliError(`${error.message}: darklaunch flags unarchive ${key}`);
+    throw error;
+  }
+  const { created, changed, before, flag } = answer;
+  if (created || before === null) {
     print(`Dark launch created for flag ${key} (release flag, variants ${Object.keys(flag.variants).join("/")})`);
     printFields([
-      ["percentage", percent(created.percentage)],
-      ["enabled", String(created.enabled)],
-      ["bucket by", created.bucketBy],
-      ["salt", created.salt ?? `${created.key} (the flag key)`],
-      ["routing", routingFormula(created, options.percentage)],
-      ["version", created.version],
+      ["percentage", percent(flag.percentage)],
+      ["enabled", String(flag.enabled)],
+      ["bucket by", flag.bucketBy],
+      ["salt", flag.salt ?? `${flag.key} (the flag key)`],
+      ["routing", routingFormula(flag, options.percentage)],
+      ["version", flag.version],
     ]);
     return;
   }
-  if (current.archived) throw new CliError(`flag "${key}" is archived; unarchive it first: darklaunch flags unarchive ${key}`);
-  const before = rolloutOf(current)?.percentage ?? null;
-  const needsPut =
-    (options.bucketBy !== undefined && options.bucketBy !== current.bucketBy) ||
-    (options.salt !== undefined && options.salt !== (current.salt ?? current.key));
-  const sameVariant = options.variant === undefined || rolloutOf(current)?.variants.join() === options.variant;
-  if (!needsPut && current.enabled && before === options.percentage && sameVariant) {
-    print(`No change: flag ${key} is already enabled at ${formatPercentage(options.percentage)}% (version ${current.version})`);
-    printFields([["routing", routingFormula(current, options.percentage)]]);
+  if (!changed) {
+    print(`No change: flag ${key} is already enabled at ${formatPercentage(options.percentage)}% (version ${flag.version})`);
+    printFields([["routing", routingFormula(flag, options.percentage)]]);
     return;
-  }
-  let updated: FlagView;
-  try {
-    if (needsPut) {
-      // bucketBy and salt are not patchable: replace the whole flag, at the version read.
-      let next: Flag = { ...flagBody(current), enabled: true };
-      if (options.bucketBy !== undefined) next.bucketBy = options.bucketBy;
-      if (options.salt !== undefined) next.salt = options.salt;
-      next = withRollout(next, options.percentage, options.variant);
-      updated = await api.send<FlagView>("PUT", apiPath("flags", key), { ...next, version: current.version });
-    } else {
-      updated = await api.send<FlagView>("PATCH", apiPath("flags", key), {
-        version: current.version,
-        enabled: true,
-        percentage: options.percentage,
-        ...(options.variant === undefined ? {} : { variant: options.variant }),
-      });
-    }
-  } catch (error) {
-    explainConflict(error, key, `enable ${key} --percentage ${formatPercentage(options.percentage)}`);
   }
   print(`Dark launch updated for flag ${key}`);
   const fields: [string, string][] = [
-    ["percentage", change(percent(before), percent(updated.percentage))],
-    ["enabled", change(String(current.enabled), String(updated.enabled))],
+    ["percentage", change(percent(before.percentage), percent(flag.percentage))],
+    ["enabled", change(String(before.enabled), String(flag.enabled))],
   ];
-  if (updated.bucketBy !== current.bucketBy) fields.push(["bucket by", change(current.bucketBy, updated.bucketBy)]);
-  if ((updated.salt ?? updated.key) !== (current.salt ?? current.key)) {
-    fields.push(["salt", change(current.salt ?? current.key, updated.salt ?? updated.key)]);
+  if (flag.bucketBy !== before.bucketBy) fields.push(["bucket by", change(before.bucketBy, flag.bucketBy)]);
+  if ((flag.salt ?? flag.key) !== (before.salt ?? before.key)) {
+    fields.push(["salt", change(before.salt ?? before.key, flag.salt ?? flag.key)]);
     print("  note: a new salt or bucketBy reshuffles which subjects are included");
   }
-  fields.push(["routing", routingFormula(updated, options.percentage)], ["version", change(current.version, updated.version)]);
+  fields.push(["routing", routingFormula(flag, options.percentage)], ["version", change(before.version, flag.version)]);
   printFields(fields);
-  if (before !== null && options.percentage < before)
+  if (before.percentage !== null && options.percentage < before.percentage)
     print(
-      `  lowering the percentage removes subjects that were included (positions ${formatPercentage(options.percentage)} to ${formatPercentage(before)})`,
+      `  lowering the percentage removes subjects that were included (positions ${formatPercentage(options.percentage)} to ${formatPercentage(before.percentage)})`,
     );
 }
 
@@ -139,9 +105,10 @@ async function disable(key: string, _options: unknown, command: Command): Promis
     print(`No change: flag ${key} is already disabled (version ${current.version}); every subject gets "${current.offVariant}"`);
     return;
   }
-  let updated: FlagView;
+  let updated: FlagRecord;
   try {
-    updated = await api.send<FlagView>("PATCH", apiPath("flags", key), { version: current.version, enabled: false });
+    const patch: FlagPatchInput = { version: current.version, enabled: false };
+    updated = await api.send<FlagRecord>("PATCH", apiPath("flags", key), patch);
   } catch (error) {
     explainConflict(error, key, `disable ${key}`);
   }
@@ -156,7 +123,7 @@ async function disable(key: string, _options: unknown, command: Command): Promis
 
 async function status(options: { json?: boolean; all?: boolean }, command: Command): Promise<void> {
   const api = apiOf(command);
-  const { flags } = await api.get<{ flags: (FlagView & { stale?: boolean })[] }>(apiPath("flags"), {
+  const { flags } = await api.get<FlagListResponse>(apiPath("flags"), {
     state: options.all ? "active" : "enabled",
   });
   const now = Date.now();

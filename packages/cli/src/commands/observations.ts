@@ -1,43 +1,31 @@
-import { parseIsoDate } from "@darklaunch/core";
+import {
+  MAX_SAMPLE_LIMIT,
+  type MismatchQuery,
+  type MismatchReport,
+  OBSERVATION_SOURCE_MESSAGE,
+  OBSERVATION_SOURCES,
+  type ObservationSeries,
+  type ObservationSeriesQuery,
+  type SideRates,
+  StepParam,
+  WHOLE_PERIOD_STEP,
+} from "@darklaunch/core";
 import { type Command, InvalidArgumentError } from "commander";
-import type { MismatchesView, ObservationSeriesView, SideRatesView } from "../api-types.js";
 import { apiPath } from "../client.js";
-import { apiOf, jsonOption, parsePositiveInt } from "../options.js";
+import { apiOf, checkedBy, jsonOption, parseLimit, parseSince } from "../options.js";
 import { type Cell, compact, print, printJson, printTable, shortTime } from "../output.js";
 
-const SOURCES = ["proxy", "sdk", "api"];
-
-/** `--since`: a duration, or an ISO date with its zone as the server reads it (`Date.parse` takes "1" or "March 7"). */
-function parseObservationSince(text: string): string {
-  if (/^\d{1,6}[smhdw]$/.test(text) || !Number.isNaN(parseIsoDate(text))) return text;
-  throw new InvalidArgumentError(
-    `must be a duration such as 30m, 1h, 7d, or an ISO date (2026-05-01, 2026-05-01T08:00:00Z), got ${JSON.stringify(text)}`,
-  );
-}
-
-/** `--step`: whole minutes, at least one, as the server takes them (`5m`, `1h`, `1d`; not `30s` or `90s`). */
-function parseStep(text: string): string {
-  const match = /^(\d{1,6})([smhdw])$/.exec(text);
-  const seconds = match === null ? 0 : Number(match[1]) * (STEP_UNIT_SECONDS[match[2] ?? ""] ?? 0);
-  if (seconds >= 60 && seconds % 60 === 0) return text;
-  throw new InvalidArgumentError(`must be a duration of whole minutes, at least 1m (1m, 5m, 1h, 1d), got ${JSON.stringify(text)}`);
-}
-
-const STEP_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 };
-
-/** Most samples the server answers with. */
-const MAX_LIMIT = 100;
-
-function parseLimit(text: string): number {
-  const value = parsePositiveInt(text);
-  if (value > MAX_LIMIT) throw new InvalidArgumentError(`must be at most ${MAX_LIMIT}, got ${JSON.stringify(text)}`);
-  return value;
+function parseSampleLimit(text: string): number {
+  return parseLimit(text, MAX_SAMPLE_LIMIT);
 }
 
 function parseSource(text: string): string {
-  if (SOURCES.includes(text)) return text;
-  throw new InvalidArgumentError(`must be one of ${SOURCES.join(", ")}, got ${JSON.stringify(text)}`);
+  if ((OBSERVATION_SOURCES as readonly string[]).includes(text)) return text;
+  throw new InvalidArgumentError(`${OBSERVATION_SOURCE_MESSAGE}, got ${JSON.stringify(text)}`);
 }
+
+/** `--step`: whole minutes, at least one, as the server takes them (`5m`, `1h`, `1d`; not `30s` or `90s`). */
+const parseStep = checkedBy(StepParam);
 
 /** 0.1234 → "12.34%", null → "-". */
 function rate(value: number | null): string {
@@ -60,7 +48,7 @@ function signed(value: number, unit = ""): string {
 }
 
 /** Rows of the dark-vs-baseline table: metric, baseline, dark, and how dark compares. */
-function sideRows(baseline: SideRatesView, dark: SideRatesView): Cell[][] {
+function sideRows(baseline: SideRates, dark: SideRates): Cell[][] {
   const errorRateDelta =
     baseline.errorRate === null || dark.errorRate === null ? "-" : signed((dark.errorRate - baseline.errorRate) * 100, " pp");
   return [
@@ -93,13 +81,14 @@ interface ObserveOptions {
 
 async function observe(flag: string, options: ObserveOptions, command: Command): Promise<void> {
   const api = apiOf(command);
-  const result = await api.get<ObservationSeriesView>(apiPath("flags", flag, "observations"), {
+  const query: ObservationSeriesQuery = {
     since: options.since ?? "1h",
-    // Without --step one step spans the whole period (the table shows totals): 999999m is the longest duration.
-    step: options.step ?? "999999m",
-    source: options.source,
+    // Without --step one step spans the whole period: the table shows totals.
+    step: options.step ?? WHOLE_PERIOD_STEP,
+    source: options.source as ObservationSeriesQuery["source"],
     route: options.route,
-  });
+  };
+  const result = await api.get<ObservationSeries>(apiPath("flags", flag, "observations"), { ...query });
   if (options.json) return printJson(result);
   const { baseline, dark, comparison } = result.totals;
   print(`observations of ${flag} from ${shortTime(result.since)} to ${shortTime(result.until)} UTC${filterText(options)}`);
@@ -137,12 +126,13 @@ interface DiffOptions {
 
 async function diff(flag: string, options: DiffOptions, command: Command): Promise<void> {
   const api = apiOf(command);
-  const result = await api.get<MismatchesView>(apiPath("flags", flag, "mismatches"), {
+  const query: MismatchQuery = {
     since: options.since ?? "1h",
-    source: options.source,
+    source: options.source as MismatchQuery["source"],
     route: options.route,
     limit: options.limit ?? 5,
-  });
+  };
+  const result = await api.get<MismatchReport>(apiPath("flags", flag, "mismatches"), { ...query });
   if (options.json) return printJson(result);
   const { comparison } = result;
   print(
@@ -176,9 +166,9 @@ export function registerObservationCommands(program: Command): void {
     .command("observe")
     .description("A dark launch's dark path against its baseline over a period: requests, errors, latency, divergence")
     .argument("<flag>", "the flag key")
-    .option("--since <when>", "a duration such as 1h or 7d, or an ISO date (default 1h)", parseObservationSince)
+    .option("--since <when>", "a duration such as 1h or 7d, or an ISO date (default 1h)", parseSince)
     .option("--step <duration>", "also print a time series in steps of this duration (whole minutes, e.g. 5m)", parseStep)
-    .option("--source <source>", "only what this source reported: proxy, sdk or api", parseSource)
+    .option("--source <source>", `only what this source reported: ${OBSERVATION_SOURCES.join(", ")}`, parseSource)
     .option("--route <route>", "only this route")
     .addOption(jsonOption())
     .action(observe);
@@ -186,10 +176,10 @@ export function registerObservationCommands(program: Command): void {
     .command("diff")
     .description("Which response fields differ between dark and baseline, how often, and samples of the differences")
     .argument("<flag>", "the flag key")
-    .option("--since <when>", "a duration such as 1h or 7d, or an ISO date (default 1h)", parseObservationSince)
-    .option("--source <source>", "only what this source reported: proxy, sdk or api", parseSource)
+    .option("--since <when>", "a duration such as 1h or 7d, or an ISO date (default 1h)", parseSince)
+    .option("--source <source>", `only what this source reported: ${OBSERVATION_SOURCES.join(", ")}`, parseSource)
     .option("--route <route>", "only this route")
-    .option("--limit <n>", "at most this many samples (default 5, at most 100)", parseLimit)
+    .option("--limit <n>", `at most this many samples (default 5, at most ${MAX_SAMPLE_LIMIT})`, parseSampleLimit)
     .addOption(jsonOption())
     .action(diff);
 }

@@ -1,5 +1,5 @@
+import type { OverrideListResponse, OverrideRecord, OverrideRequest } from "@darklaunch/core";
 import type { Command } from "commander";
-import type { OverrideView } from "../api-types.js";
 import { apiPath } from "../client.js";
 import { apiOf, collect, jsonOption, subjectsOf } from "../options.js";
 import { print, printJson, printTable, shortTime } from "../output.js";
@@ -21,15 +21,15 @@ async function setOverride(source: "opt-in" | "opt-out", key: string, options: O
       print(`removed the override of ${subject} on flag ${key}`);
       continue;
     }
-    const body = options.variant === undefined ? { source } : { source, variant: options.variant };
-    const override = await api.send<OverrideView>("PUT", apiPath("flags", key, "overrides", subject), body);
+    const body: OverrideRequest = options.variant === undefined ? { source } : { source, variant: options.variant };
+    const override = await api.send<OverrideRecord>("PUT", apiPath("flags", key, "overrides", subject), body);
     const variant = override.variant ?? (source === "opt-in" ? "the rolled-out variant" : "the off variant");
     print(`${subject} ${source === "opt-in" ? "opted in to" : "opted out of"} flag ${key}: always gets ${variant}`);
   }
 }
 
 async function list(key: string, options: { json?: boolean }, command: Command): Promise<void> {
-  const { overrides } = await apiOf(command).get<{ overrides: OverrideView[] }>(apiPath("flags", key, "overrides"));
+  const { overrides } = await apiOf(command).get<OverrideListResponse>(apiPath("flags", key, "overrides"));
   if (options.json) return printJson({ overrides });
   printTable(
     ["subject", "source", "variant", "created"],

@@ -1,27 +1,25 @@
+import {
+  MAX_IDS_PAGE,
+  MAX_IDS_PER_CALL,
+  type SegmentIdsChange,
+  type SegmentIdsChanged,
+  type SegmentIdsPage,
+  type SegmentListResponse,
+  type SegmentRecord,
+} from "@darklaunch/core";
 import type { Command } from "commander";
-import type { SegmentView } from "../api-types.js";
 import { type ApiClient, apiPath } from "../client.js";
 import { CliError } from "../errors.js";
 import { readDocument } from "../files.js";
 import { apiOf, chunks, collect, jsonOption, readIdsFile, subjectsOf } from "../options.js";
 import { print, printJson, printTable, shortTime } from "../output.js";
 
-/** Ids per call: the server takes up to 100 000 in one request. */
-export const IDS_PER_CALL = 100_000;
-
-interface IdsChangeView {
-  added: number;
-  removed: number;
-  idCount: number;
-  version: number;
-}
-
 /** All ids of a segment, page by page. */
 export async function segmentIds(api: ApiClient, key: string): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | undefined;
   for (;;) {
-    const page = await api.get<{ ids: string[]; nextCursor: string | null }>(apiPath("segments", key, "ids"), { cursor, limit: 10_000 });
+    const page = await api.get<SegmentIdsPage>(apiPath("segments", key, "ids"), { cursor, limit: MAX_IDS_PAGE });
     ids.push(...page.ids);
     if (page.nextCursor === null || page.ids.length === 0) return ids;
     cursor = page.nextCursor;
@@ -35,11 +33,12 @@ export async function changeIds(
   verb: "add" | "remove",
   ids: string[],
   version?: number,
-): Promise<IdsChangeView> {
-  let total: IdsChangeView = { added: 0, removed: 0, idCount: 0, version: version ?? 0 };
+): Promise<SegmentIdsChanged> {
+  let total: SegmentIdsChanged = { added: 0, removed: 0, idCount: 0, version: version ?? 0 };
   let expected = version;
-  for (const batch of chunks(ids, IDS_PER_CALL)) {
-    const result = await api.send<IdsChangeView>("POST", apiPath("segments", key, "ids"), { [verb]: batch, version: expected });
+  for (const batch of chunks(ids, MAX_IDS_PER_CALL)) {
+    const change: SegmentIdsChange = { [verb]: batch, version: expected };
+    const result = await api.send<SegmentIdsChanged>("POST", apiPath("segments", key, "ids"), change);
     total = {
       added: total.added + result.added,
       removed: total.removed + result.removed,
@@ -65,16 +64,16 @@ async function create(key: string, options: CreateOptions, command: Command): Pr
   if (!Array.isArray(conditions)) throw new CliError(`${options.conditionsFile} must hold a list of conditions`);
   const unique = [...new Set(ids)];
   // The first 100 000 ids go with the create; the rest follow in batches.
-  const created = await api.send<SegmentView>("POST", apiPath("segments"), {
+  const created = await api.send<SegmentRecord>("POST", apiPath("segments"), {
     key,
     description: options.description ?? "",
     conditions,
-    ids: unique.slice(0, IDS_PER_CALL),
+    ids: unique.slice(0, MAX_IDS_PER_CALL),
   });
   let idCount = created.idCount ?? unique.length;
   let version = created.version;
-  if (unique.length > IDS_PER_CALL) {
-    const rest = await changeIds(api, key, "add", unique.slice(IDS_PER_CALL), created.version);
+  if (unique.length > MAX_IDS_PER_CALL) {
+    const rest = await changeIds(api, key, "add", unique.slice(MAX_IDS_PER_CALL), created.version);
     idCount = rest.idCount;
     version = rest.version;
   }
@@ -100,7 +99,7 @@ async function changeCommand(
 }
 
 async function list(options: { json?: boolean }, command: Command): Promise<void> {
-  const { segments } = await apiOf(command).get<{ segments: SegmentView[] }>(apiPath("segments"));
+  const { segments } = await apiOf(command).get<SegmentListResponse>(apiPath("segments"));
   if (options.json) return printJson({ segments });
   printTable(
     ["key", "ids", "conditions", "version", "updated", "description"],

@@ -1,15 +1,20 @@
+import {
+  TOKEN_SCOPES,
+  type TokenCreated,
+  type TokenCreateRequest,
+  type TokenListResponse,
+  type TokenRevoked,
+  type TokenScope,
+} from "@darklaunch/core";
 import type { Command } from "commander";
 import { Option } from "commander";
-import type { TokenView } from "../api-types.js";
 import { apiPath } from "../client.js";
 import { apiOf, jsonOption } from "../options.js";
 import { print, printFields, printJson, printTable, shortTime } from "../output.js";
 
-async function create(options: { name: string; scope: string; json?: boolean }, command: Command): Promise<void> {
-  const created = await apiOf(command).send<{ token: TokenView; secret: string }>("POST", apiPath("tokens"), {
-    name: options.name,
-    scope: options.scope,
-  });
+async function create(options: { name: string; scope: TokenScope; json?: boolean }, command: Command): Promise<void> {
+  const request: TokenCreateRequest = { name: options.name, scope: options.scope };
+  const created = await apiOf(command).send<TokenCreated>("POST", apiPath("tokens"), request);
   if (options.json) return printJson(created);
   print(`created token ${created.token.name} (${created.token.scope})`);
   printFields([
@@ -20,7 +25,7 @@ async function create(options: { name: string; scope: string; json?: boolean }, 
 }
 
 async function list(options: { json?: boolean }, command: Command): Promise<void> {
-  const { tokens } = await apiOf(command).get<{ tokens: TokenView[] }>(apiPath("tokens"));
+  const { tokens } = await apiOf(command).get<TokenListResponse>(apiPath("tokens"));
   if (options.json) return printJson({ tokens });
   printTable(
     ["id", "name", "scope", "created", "last used", "revoked"],
@@ -30,7 +35,7 @@ async function list(options: { json?: boolean }, command: Command): Promise<void
 }
 
 async function revoke(id: string, _options: unknown, command: Command): Promise<void> {
-  const { token } = await apiOf(command).send<{ token: TokenView }>("DELETE", apiPath("tokens", id));
+  const { token } = await apiOf(command).send<TokenRevoked>("DELETE", apiPath("tokens", id));
   print(`revoked token ${token.name} (${token.id}, ${token.scope}) at ${shortTime(token.revokedAt)}`);
 }
 
@@ -40,7 +45,7 @@ export function registerTokenCommands(program: Command): void {
     .command("create")
     .description("Create a token; its secret is printed once")
     .requiredOption("--name <name>", "who or what uses it, e.g. ci or checkout-service")
-    .addOption(new Option("--scope <scope>", "what it may do").choices(["admin", "write", "read", "sdk"]).makeOptionMandatory())
+    .addOption(new Option("--scope <scope>", "what it may do").choices(TOKEN_SCOPES).makeOptionMandatory())
     .addOption(jsonOption())
     .action(create);
   tokens.command("list").description("List tokens (never their secrets)").addOption(jsonOption()).action(list);

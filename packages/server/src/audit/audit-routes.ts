@@ -1,25 +1,10 @@
-import { KeySchema } from "@darklaunch/core";
+import { AuditListQuery, AuditPageSchema, FlagAuditQuery, KeyParams } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { parse } from "../http.js";
-import { PageParams, TimeParam } from "../query-params.js";
+import { parameters, response } from "../openapi.js";
 
-const Filters = {
-  actor: z.string().min(1).optional(),
-  action: z.string().min(1).optional(),
-  since: TimeParam.optional(),
-  until: TimeParam.optional(),
-  ...PageParams,
-};
-
-const AuditListQuery = z.strictObject({
-  targetType: z.string().min(1).optional(),
-  target: z.string().min(1).optional(),
-  ...Filters,
-});
-
-const FlagAuditQuery = z.strictObject(Filters);
+const pageAnswer = [AuditPageSchema, "AuditPage", "Entries newest first; nextBefore fetches the next page, null on the last"] as const;
 
 /** The audit log, newest first: who changed what, when, with the state before and after. */
 export function auditRoutes(app: FastifyInstance, { audit }: ServerContext): void {
@@ -32,6 +17,8 @@ export function auditRoutes(app: FastifyInstance, { audit }: ServerContext): voi
       schema: {
         tags,
         summary: "List audit entries, newest first (filter by target, actor, action, since/until as ISO dates or 1h/7d; page with before)",
+        querystring: parameters(AuditListQuery),
+        response: response({ 200: pageAnswer }, [400]),
       },
     },
     async (request) => audit.list(parse(AuditListQuery, request.query, "query")),
@@ -39,9 +26,18 @@ export function auditRoutes(app: FastifyInstance, { audit }: ServerContext): voi
 
   app.get(
     "/api/v1/flags/:key/audit",
-    { config: { scope: "read" }, schema: { tags: ["flags", ...tags], summary: "The audit entries of one flag, newest first" } },
+    {
+      config: { scope: "read" },
+      schema: {
+        tags: ["flags", ...tags],
+        summary: "The audit entries of one flag, newest first",
+        params: parameters(KeyParams),
+        querystring: parameters(FlagAuditQuery),
+        response: response({ 200: pageAnswer }, [400, 404]),
+      },
+    },
     async (request) => {
-      const { key } = parse(z.strictObject({ key: KeySchema }), request.params, "path");
+      const { key } = parse(KeyParams, request.params, "path");
       const query = parse(FlagAuditQuery, request.query, "query");
       return audit.ofFlag(key, query);
     },

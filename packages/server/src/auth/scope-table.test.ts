@@ -13,6 +13,7 @@ const TABLE: Record<string, "public" | "read" | "write" | "admin" | "sdk"> = {
   "POST /api/v1/flags": "write",
   "PUT /api/v1/flags/:key": "write",
   "PATCH /api/v1/flags/:key": "write",
+  "PUT /api/v1/flags/:key/launch": "write",
   "POST /api/v1/flags/:key/archive": "write",
   "POST /api/v1/flags/:key/unarchive": "write",
   "DELETE /api/v1/flags/:key": "write",

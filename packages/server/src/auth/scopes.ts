@@ -1,6 +1,8 @@
-/** Token scopes. `admin` can do everything (tokens included); `write` ⊃ `read`; `sdk` only SDK and OFREP. */
-export const SCOPES = ["admin", "write", "read", "sdk"] as const;
-export type Scope = (typeof SCOPES)[number];
+import { TOKEN_SCOPES, type TokenScope } from "@darklaunch/core";
+
+/** Token scopes (the API's `TOKEN_SCOPES`). `admin` can do everything; `write` ⊃ `read`; `sdk` only SDK and OFREP. */
+export const SCOPES = TOKEN_SCOPES;
+export type Scope = TokenScope;
 
 /** What a route needs: one of the scopes, or nothing (`public`). */
 export type RouteScope = Scope | "public";

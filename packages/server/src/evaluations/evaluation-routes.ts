@@ -1,28 +1,18 @@
-import { KeySchema, subjectText } from "@darklaunch/core";
+import {
+  EvaluateRequestSchema,
+  EvaluateResponseSchema,
+  EvaluationListQuery,
+  EvaluationPageSchema,
+  EvaluationStatsQuery,
+  EvaluationStatsSchema,
+  KeyParams,
+  subjectText,
+} from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { badField } from "../errors.js";
 import { parse } from "../http.js";
-import { DurationParam, PageParams, TimeParam } from "../query-params.js";
-
-const EvaluateBody = z.strictObject({
-  /** The attributes to evaluate for: `{ id: "u42", country: "NL" }`. */
-  context: z.record(z.string(), z.unknown()).default({}),
-});
-
-const Filters = {
-  flag: KeySchema.optional(),
-  verdict: z.enum(["include", "exclude"]).optional(),
-  reason: z.string().min(1).optional(),
-  subject: z.string().min(1).optional(),
-  source: z.enum(["server", "sdk", "ofrep"]).optional(),
-  since: TimeParam.optional(),
-  until: TimeParam.optional(),
-};
-
-const ListQuery = z.strictObject({ ...Filters, ...PageParams });
-const StatsQuery = z.strictObject({ ...Filters, period: DurationParam.optional() });
+import { parameters, requestBody, response } from "../openapi.js";
 
 /**
  * Evaluations: evaluate a flag for a caller (and record it), and read the log the seed called
@@ -35,11 +25,17 @@ export function evaluationRoutes(app: FastifyInstance, { rulesets, flags, evalua
     "/api/v1/flags/:key/evaluate",
     {
       config: { scope: "read" },
-      schema: { tags: ["flags", ...tags], summary: "Evaluate a flag for a context and record it in the evaluations log" },
+      schema: {
+        tags: ["flags", ...tags],
+        summary: "Evaluate a flag for a context and record it in the evaluations log",
+        params: parameters(KeyParams),
+        body: requestBody(EvaluateRequestSchema, "EvaluateRequest"),
+        response: response({ 200: [EvaluateResponseSchema, "EvaluateResponse", "The result, as recorded"] }, [400, 404, 409]),
+      },
     },
     async (request) => {
-      const { key } = parse(z.strictObject({ key: KeySchema }), request.params, "path");
-      const { context } = parse(EvaluateBody, request.body, "evaluation");
+      const { key } = parse(KeyParams, request.params, "path");
+      const { context } = parse(EvaluateRequestSchema, request.body, "evaluation");
       const { snapshot } = await rulesets.get();
       const flag = await flags.active(snapshot, key, "evaluate it");
       const result = snapshot.evaluate(key, context);
@@ -84,11 +80,15 @@ export function evaluationRoutes(app: FastifyInstance, { rulesets, flags, evalua
       schema: {
         tags,
         summary: "List recorded evaluations, newest first (filter by flag, verdict, reason, subject, since/until; page with before)",
+        querystring: parameters(EvaluationListQuery),
+        response: response(
+          { 200: [EvaluationPageSchema, "EvaluationPage", "Evaluations newest first; nextBefore fetches the next page"] },
+          [400],
+        ),
       },
     },
     async (request) => {
-      const query = parse(ListQuery, request.query, "query");
-      return evaluations.list(query);
+      return evaluations.list(parse(EvaluationListQuery, request.query, "query"));
     },
   );
 
@@ -96,10 +96,15 @@ export function evaluationRoutes(app: FastifyInstance, { rulesets, flags, evalua
     "/api/v1/evaluations/stats",
     {
       config: { scope: "read" },
-      schema: { tags, summary: "Count evaluations over a period (default 1d) by verdict, reason, variant and flag" },
+      schema: {
+        tags,
+        summary: "Count evaluations over a period (default 1d) by verdict, reason, variant and flag",
+        querystring: parameters(EvaluationStatsQuery),
+        response: response({ 200: [EvaluationStatsSchema, "EvaluationStats", "The counts over the period"] }, [400]),
+      },
     },
     async (request) => {
-      const query = parse(StatsQuery, request.query, "query");
+      const query = parse(EvaluationStatsQuery, request.query, "query");
       if (query.period !== undefined && query.since !== undefined) {
         throw badField("period", "give either period or since, not both", "query");
       }

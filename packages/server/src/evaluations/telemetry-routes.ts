@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { badField } from "../errors.js";
 import { parse } from "../http.js";
+import { response } from "../openapi.js";
 
 /** Most count rows and samples one report may carry (an SDK sends more in several posts). */
 export const MAX_COUNTS = 10_000;
@@ -59,6 +60,9 @@ const TelemetryBody = z
   })
   .refine((b) => b.intervalEnd >= b.intervalStart, { path: ["intervalEnd"], message: "must not be earlier than intervalStart" });
 
+/** The answer to a telemetry report: how many count rows and samples were merged. */
+const TelemetryAcceptedSchema = z.object({ accepted: z.object({ counts: z.number().int(), samples: z.number().int() }) });
+
 /**
  * SDK telemetry (DESIGN §6, scale-out): an SDK posts, per instance and interval, its evaluation
  * counts per (flag, variant, reason, verdict), a capped sample of evaluations and how many it
@@ -70,7 +74,12 @@ export function telemetryRoutes(app: FastifyInstance, { evaluations }: ServerCon
     "/api/v1/sdk/telemetry",
     {
       config: { scope: "sdk" },
-      schema: { tags: ["sdk"], summary: "Report SDK evaluation counts, samples and drops for one interval" },
+      schema: {
+        tags: ["sdk"],
+        summary: "Report SDK evaluation counts, samples and drops for one interval",
+        body: { type: "object", description: "The SDK telemetry batch" },
+        response: response({ 202: [TelemetryAcceptedSchema, "TelemetryAccepted", "How many counts and samples were merged"] }, [400]),
+      },
     },
     async (request, reply) => {
       if (typeof request.body !== "object" || request.body === null || Array.isArray(request.body)) {

@@ -1,27 +1,8 @@
-import { KeySchema, PercentageSchema, rolloutOf } from "@darklaunch/core";
+import { CheckRequestSchema, CheckResponseSchema, KeyParams, rolloutOf } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { parse } from "../http.js";
-
-/** Subjects one check may ask about. */
-export const MAX_CHECK_SUBJECTS = 10_000;
-
-const CheckBody = z
-  .strictObject({
-    id: z.string().min(1).optional(),
-    ids: z
-      .array(z.string().min(1, "ids must not be empty strings"))
-      .max(MAX_CHECK_SUBJECTS, `at most ${MAX_CHECK_SUBJECTS} ids per check`)
-      .optional(),
-    /** Attributes added to every subject's context (country, plan …), for rules that test them. */
-    context: z.record(z.string(), z.unknown()).optional(),
-    /** What-if: the verdict if the rollout were at this percentage. */
-    percentage: PercentageSchema.optional(),
-  })
-  .refine((body) => body.id !== undefined || (body.ids !== undefined && body.ids.length > 0), {
-    message: "send `id` or a non-empty `ids`",
-  });
+import { parameters, requestBody, response } from "../openapi.js";
 
 /**
  * The seed's policy-check, explained: for each subject, which step decides, its position, and the
@@ -32,11 +13,20 @@ export function checkRoutes(app: FastifyInstance, { rulesets, flags }: ServerCon
     "/api/v1/flags/:key/check",
     {
       config: { scope: "read" },
-      schema: { tags: ["flags"], summary: "Explain the verdict for up to 10 000 subjects (what-if percentage optional)" },
+      schema: {
+        tags: ["flags"],
+        summary: "Explain the verdict for up to 10 000 subjects (what-if percentage optional)",
+        params: parameters(KeyParams),
+        body: requestBody(CheckRequestSchema, "CheckRequest"),
+        response: response(
+          { 200: [CheckResponseSchema, "CheckResponse", "Each subject's verdict, position and deciding step"] },
+          [400, 404, 409],
+        ),
+      },
     },
     async (request) => {
-      const { key } = parse(z.strictObject({ key: KeySchema }), request.params, "path");
-      const body = parse(CheckBody, request.body, "check");
+      const { key } = parse(KeyParams, request.params, "path");
+      const body = parse(CheckRequestSchema, request.body, "check");
       const { snapshot, revision } = await rulesets.get();
       const flag = await flags.active(snapshot, key, "check subjects");
       const ids = body.ids ?? [];

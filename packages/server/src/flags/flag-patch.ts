@@ -1,27 +1,7 @@
-import { type Flag, IsoDateSchema, KeySchema, PercentageSchema, withRollout } from "@darklaunch/core";
-import { z } from "zod";
+import { type Flag, type FlagPatch, withRollout } from "@darklaunch/core";
 
-/**
- * A partial change to a flag. Fields apply in this order: plain fields, rules removed, rules added,
- * then the rollout percentage (of the fallthrough split, DESIGN §3.2).
- */
-export const FlagPatchSchema = z.strictObject({
-  version: z.number().int().min(1).optional(),
-  enabled: z.boolean().optional(),
-  percentage: PercentageSchema.optional(),
-  /** The variant a `percentage` rolls out (default: the one already rolled out, or the only non-off one). */
-  variant: KeySchema.optional(),
-  description: z.string().max(4096).optional(),
-  owner: z.string().max(256).optional(),
-  tags: z.array(z.string().min(1).max(64)).max(100).optional(),
-  expiresAt: IsoDateSchema.nullable().optional(),
-  /** A rule to append (validated with the whole flag). */
-  addRule: z.unknown().optional(),
-  /** The id of a rule to remove. */
-  removeRule: KeySchema.optional(),
-});
-
-export type FlagPatch = z.output<typeof FlagPatchSchema>;
+// The patch's schema is part of the API contract, so it lives in core's protocol module.
+export { type FlagPatch, FlagPatchSchema } from "@darklaunch/core";
 
 /** Applies a patch; the result is validated by the caller like any other new flag. */
 export function applyPatch(flag: Flag, patch: FlagPatch): Flag {

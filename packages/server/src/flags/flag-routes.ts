@@ -1,25 +1,25 @@
-import { FLAG_KINDS, FlagSchema, KeySchema } from "@darklaunch/core";
+import {
+  FlagListQuery,
+  FlagListResponse,
+  FlagPatchSchema,
+  FlagRecordSchema,
+  FlagSchema,
+  KeyParams,
+  LaunchRequestSchema,
+  LaunchResponseSchema,
+  VersionBody,
+  VersionQuery,
+} from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { actorOf, expectedVersion, parse, withVersionTag } from "../http.js";
-import { FlagPatchSchema } from "./flag-patch.js";
+import { parameters, requestBody, response } from "../openapi.js";
 import { percentageOf } from "./flag-service.js";
 import type { FlagRecord } from "./flag-store.js";
 
-const KeyParams = z.strictObject({ key: KeySchema });
-
-const ListQuery = z.strictObject({
-  tag: z.string().optional(),
-  kind: z.enum(FLAG_KINDS).optional(),
-  state: z.enum(["active", "enabled", "disabled", "archived", "all"]).optional(),
-  stale: z.enum(["true", "false"]).optional(),
-});
-
-const VersionBody = z.strictObject({ version: z.number().int().min(1).optional() });
-const VersionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
-
-const flagJsonSchema = z.toJSONSchema(FlagSchema, { io: "input", unrepresentable: "any" });
+const params = parameters(KeyParams);
+const flagBody = requestBody(FlagSchema, "FlagInput");
+const flagAnswer = [FlagRecordSchema, "FlagRecord", "The flag, with its rollout percentage (null when it has none)"] as const;
 
 /** A flag as the API returns it, with its rollout percentage when it has one. */
 function present(flag: FlagRecord) {
@@ -31,24 +31,39 @@ export function flagRoutes(app: FastifyInstance, { flags }: ServerContext): void
 
   app.get(
     "/api/v1/flags",
-    { config: { scope: "read" }, schema: { tags, summary: "List flags (filter by tag, kind, state, stale)" } },
+    {
+      config: { scope: "read" },
+      schema: {
+        tags,
+        summary: "List flags (filter by tag, kind, state, stale)",
+        querystring: parameters(FlagListQuery),
+        response: response({ 200: [FlagListResponse, "FlagList", "The flags, ordered by key"] }, [400]),
+      },
+    },
     async (request) => {
-      const query = parse(ListQuery, request.query, "query");
+      const query = parse(FlagListQuery, request.query, "query");
       const list = await flags.list({ ...query, stale: query.stale === undefined ? undefined : query.stale === "true" });
       return { flags: list.map(present) };
     },
   );
 
-  app.get("/api/v1/flags/:key", { config: { scope: "read" }, schema: { tags, summary: "Get a flag" } }, async (request, reply) => {
-    const { key } = parse(KeyParams, request.params, "path");
-    const flag = await flags.get(key);
-    withVersionTag(reply, flag.version);
-    return present(flag);
-  });
+  app.get(
+    "/api/v1/flags/:key",
+    { config: { scope: "read" }, schema: { tags, summary: "Get a flag", params, response: response({ 200: flagAnswer }, [400, 404]) } },
+    async (request, reply) => {
+      const { key } = parse(KeyParams, request.params, "path");
+      const flag = await flags.get(key);
+      withVersionTag(reply, flag.version);
+      return present(flag);
+    },
+  );
 
   app.post(
     "/api/v1/flags",
-    { config: { scope: "write" }, schema: { tags, summary: "Create a flag", body: flagJsonSchema } },
+    {
+      config: { scope: "write" },
+      schema: { tags, summary: "Create a flag", body: flagBody, response: response({ 201: flagAnswer }, [400, 409]) },
+    },
     async (request, reply) => {
       const flag = await flags.create(request.body, actorOf(request));
       withVersionTag(reply, flag.version).code(201);
@@ -60,7 +75,13 @@ export function flagRoutes(app: FastifyInstance, { flags }: ServerContext): void
     "/api/v1/flags/:key",
     {
       config: { scope: "write" },
-      schema: { tags, summary: "Replace a flag (send its current version in the body or If-Match)", body: flagJsonSchema },
+      schema: {
+        tags,
+        summary: "Replace a flag (send its current version in the body or If-Match)",
+        params,
+        body: flagBody,
+        response: response({ 200: flagAnswer }, [400, 404, 409]),
+      },
     },
     async (request, reply) => {
       const { key } = parse(KeyParams, request.params, "path");
@@ -79,7 +100,9 @@ export function flagRoutes(app: FastifyInstance, { flags }: ServerContext): void
       schema: {
         tags,
         summary: "Change part of a flag: enable, disable, percentage, rules, metadata",
-        body: z.toJSONSchema(FlagPatchSchema, { io: "input", unrepresentable: "any" }),
+        params,
+        body: requestBody(FlagPatchSchema, "FlagPatch"),
+        response: response({ 200: flagAnswer }, [400, 404, 409]),
       },
     },
     async (request, reply) => {
@@ -91,13 +114,55 @@ export function flagRoutes(app: FastifyInstance, { flags }: ServerContext): void
     },
   );
 
+  app.put(
+    "/api/v1/flags/:key/launch",
+    {
+      config: { scope: "write" },
+      schema: {
+        tags,
+        summary:
+          "Launch a release flag to a percentage of subjects: creates it (201) or enables it at that percentage, with a new bucketBy or salt if given (200); one transaction, audited",
+        params,
+        body: requestBody(LaunchRequestSchema, "LaunchRequest"),
+        response: response(
+          {
+            200: [LaunchResponseSchema, "LaunchResponse", "The flag before and after (changed: false when it was launched so already)"],
+            201: [LaunchResponseSchema, "LaunchResponse", "The flag, created"],
+          },
+          [400, 404, 409],
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { key } = parse(KeyParams, request.params, "path");
+      const launch = parse(LaunchRequestSchema, request.body, `launch of flag "${key}"`);
+      const outcome = await flags.launch(key, launch, expectedVersion(request, launch.version), actorOf(request));
+      withVersionTag(reply, outcome.flag.version).code(outcome.created ? 201 : 200);
+      return {
+        created: outcome.created,
+        changed: outcome.changed,
+        before: outcome.before === null ? null : present(outcome.before),
+        flag: present(outcome.flag),
+      };
+    },
+  );
+
   for (const [verb, archived] of [
     ["archive", true],
     ["unarchive", false],
   ] as const) {
     app.post(
       `/api/v1/flags/:key/${verb}`,
-      { config: { scope: "write" }, schema: { tags, summary: `${verb[0]?.toUpperCase()}${verb.slice(1)} a flag` } },
+      {
+        config: { scope: "write" },
+        schema: {
+          tags,
+          summary: `${verb[0]?.toUpperCase()}${verb.slice(1)} a flag`,
+          params,
+          body: requestBody(VersionBody, "VersionBody"),
+          response: response({ 200: flagAnswer }, [400, 404, 409]),
+        },
+      },
       async (request, reply) => {
         const { key } = parse(KeyParams, request.params, "path");
         const { version } = parse(VersionBody, request.body, "body");
@@ -110,7 +175,16 @@ export function flagRoutes(app: FastifyInstance, { flags }: ServerContext): void
 
   app.delete(
     "/api/v1/flags/:key",
-    { config: { scope: "write" }, schema: { tags, summary: "Delete a flag and its overrides" } },
+    {
+      config: { scope: "write" },
+      schema: {
+        tags,
+        summary: "Delete a flag and its overrides",
+        params,
+        querystring: parameters(VersionQuery),
+        response: response({ 204: "Deleted" }, [400, 404, 409]),
+      },
+    },
     async (request, reply) => {
       const { key } = parse(KeyParams, request.params, "path");
       const { version } = parse(VersionQuery, request.query, "query");

@@ -3,8 +3,17 @@ import { badFields, ConflictError, NotFoundError, VersionConflictError } from ".
 import type { ConfigTransactions } from "../ruleset/config-transactions.js";
 import { assertValidAfter } from "../ruleset/read-ruleset.js";
 import type { Stores } from "../store/stores.js";
+import { isLaunched, type Launch, launchedFlag, newReleaseFlag } from "./flag-launch.js";
 import { applyPatch, type FlagPatch } from "./flag-patch.js";
 import { type FlagRecord, flagOf } from "./flag-store.js";
+
+/** What a launch did: created the flag, changed it, or found it launched already. */
+export interface LaunchOutcome {
+  created: boolean;
+  changed: boolean;
+  before: FlagRecord | null;
+  flag: FlagRecord;
+}
 
 export type FlagState = "active" | "enabled" | "disabled" | "archived" | "all";
 
@@ -114,6 +123,33 @@ export class FlagService {
             ? "flag.disable"
             : "flag.patch";
     return this.mutate(key, expected, actor, action, (current) => ({ flag: applyPatch(flagOf(current), patch), archived: undefined }));
+  }
+
+  /**
+   * Rolls a release flag out to a percentage in one transaction: creates it (audited `flag.create`)
+   * when it does not exist, else enables it at the percentage (`flag.rollout`) with its bucketBy or
+   * salt changed if asked. A flag already launched exactly so is left alone: nothing is written.
+   */
+  async launch(key: string, launch: Launch, expected: number | undefined, actor: string): Promise<LaunchOutcome> {
+    const seen = await this.stores.flags.get(key);
+    if (seen && !seen.archived && (expected === undefined || expected === seen.version) && isLaunched(seen, launch)) {
+      return { created: false, changed: false, before: seen, flag: seen };
+    }
+    if (seen === undefined && expected === undefined) {
+      try {
+        return { created: true, changed: true, before: null, flag: await this.create(newReleaseFlag(key, launch), actor) };
+      } catch (error) {
+        // Created by someone else meanwhile: launch that one instead.
+        if (!(error instanceof ConflictError && error.code === "ALREADY_EXISTS")) throw error;
+      }
+    }
+    let before: FlagRecord | undefined;
+    const flag = await this.mutate(key, expected, actor, "flag.rollout", (current) => {
+      before = current;
+      if (current.archived) throw new ConflictError("IN_USE", `flag "${key}" is archived; unarchive it to launch it`);
+      return { flag: launchedFlag(flagOf(current), launch), archived: undefined };
+    });
+    return { created: false, changed: true, before: before ?? null, flag };
   }
 
   setArchived(key: string, archived: boolean, expected: number | undefined, actor: string): Promise<FlagRecord> {

@@ -2,8 +2,11 @@ import {
   type ComparisonCounts,
   type ComparisonSummary,
   compileRedactor,
+  DEFAULT_SAMPLE_LIMIT,
   type FieldReport,
   fieldReports,
+  MAX_SAMPLE_LIMIT,
+  MAX_STEPS,
   type MismatchSample,
   type ObservationBatch,
   type ObservationSource,
@@ -20,10 +23,9 @@ import type { FlagService } from "../flags/flag-service.js";
 import type { ObservationStore } from "./observation-store.js";
 
 const MINUTE_MS = 60_000;
-/** Most steps one time series answer holds. */
-export const MAX_STEPS = 1_000;
-export const DEFAULT_SAMPLE_LIMIT = 20;
-export const MAX_SAMPLE_LIMIT = 100;
+
+// Steps and samples one answer holds: part of the API contract.
+export { DEFAULT_SAMPLE_LIMIT, MAX_SAMPLE_LIMIT, MAX_STEPS };
 
 /** A window of the batch that was not stored, and why (`UNKNOWN_FLAG`: no flag has that key). */
 export interface SkippedWindow {

@@ -1,25 +1,6 @@
 import { createHash } from "node:crypto";
-import { type EvaluationResult, subjectText } from "@darklaunch/core";
+import { type EvaluationResult, type OfrepErrorCode, type OfrepFailure, type OfrepSuccess, subjectText } from "@darklaunch/core";
 import type { EvaluationWrite } from "../evaluations/evaluation-store.js";
-
-/** OFREP's error codes (open-feature/protocol `service/openapi.yaml`). */
-export type OfrepErrorCode = "PARSE_ERROR" | "TARGETING_KEY_MISSING" | "INVALID_CONTEXT" | "GENERAL" | "FLAG_NOT_FOUND";
-
-/** A flag evaluated: `evaluationSuccess`. `metadata` holds only primitives, as the spec requires. */
-export interface OfrepSuccess {
-  key: string;
-  value: unknown;
-  reason: string;
-  variant?: string;
-  metadata: Record<string, string | number | boolean>;
-}
-
-/** A flag that could not be evaluated: `evaluationFailure` / `flagNotFound`. */
-export interface OfrepFailure {
-  key: string;
-  errorCode: OfrepErrorCode;
-  errorDetails?: string;
-}
 
 /** The core's error codes as OFREP's; TYPE_MISMATCH cannot happen here (OFREP sends no default). */
 function ofrepCode(code: string | undefined): OfrepErrorCode {

@@ -1,8 +1,17 @@
-import { DarkLaunchError } from "@darklaunch/core";
+import {
+  DarkLaunchError,
+  OfrepBulkResponseSchema,
+  type OfrepErrorCode,
+  OfrepErrorSchema,
+  OfrepFailureSchema,
+  OfrepRequestSchema,
+  OfrepSuccessSchema,
+} from "@darklaunch/core";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ServerContext } from "../context.js";
 import { etagMatches } from "../http.js";
-import { bulkEtag, type OfrepErrorCode, ofrepRecord, toOfrep } from "./ofrep-result.js";
+import { requestBody, response } from "../openapi.js";
+import { bulkEtag, ofrepRecord, toOfrep } from "./ofrep-result.js";
 
 const JSON_ERRORS = new Set(["FST_ERR_CTP_INVALID_JSON_BODY", "FST_ERR_CTP_EMPTY_JSON_BODY"]);
 
@@ -37,6 +46,9 @@ function contextOf(body: unknown): Record<string, unknown> | undefined {
   return context as Record<string, unknown>;
 }
 
+/** OFREP answers 401 and 403 without a body. */
+const OFREP_AUTH_ANSWERS = response({ 401: "No token, or an unknown or revoked one", 403: "The token's scope does not allow this call" });
+
 const NOT_AN_OBJECT = "the request body must be an object whose `context` is an object of attributes";
 
 /**
@@ -57,7 +69,20 @@ export function ofrepRoutes(app: FastifyInstance, { rulesets, evaluations }: Ser
     {
       config: { scope: "sdk" },
       errorHandler: ofrepErrorHandler,
-      schema: { tags, summary: "OFREP: evaluate one flag for a context" },
+      schema: {
+        tags,
+        summary: "OFREP: evaluate one flag for a context",
+        body: requestBody(OfrepRequestSchema, "OfrepRequest"),
+        response: {
+          ...response({
+            200: [OfrepSuccessSchema, "OfrepSuccess", "The flag evaluated (evaluationSuccess)"],
+            400: [OfrepFailureSchema, "OfrepFailure", "Bad JSON or context, or the flag could not be evaluated (evaluationFailure)"],
+            404: [OfrepFailureSchema, "OfrepFailure", "No flag has this key (flagNotFound)"],
+            500: [OfrepErrorSchema, "OfrepError", "An unexpected error"],
+          }),
+          ...OFREP_AUTH_ANSWERS,
+        },
+      },
     },
     async (request, reply) => {
       const { key } = request.params as { key: string };
@@ -79,7 +104,20 @@ export function ofrepRoutes(app: FastifyInstance, { rulesets, evaluations }: Ser
     {
       config: { scope: "sdk" },
       errorHandler: ofrepErrorHandler,
-      schema: { tags, summary: "OFREP: evaluate every flag for a context (ETag, If-None-Match → 304)" },
+      schema: {
+        tags,
+        summary: "OFREP: evaluate every flag for a context (ETag, If-None-Match → 304)",
+        body: requestBody(OfrepRequestSchema, "OfrepRequest"),
+        response: {
+          ...response({
+            200: [OfrepBulkResponseSchema, "OfrepBulkResponse", "Every flag evaluated, with an ETag"],
+            304: "Not modified: If-None-Match names the ETag of these results",
+            400: [OfrepErrorSchema, "OfrepError", "Bad JSON or context"],
+            500: [OfrepErrorSchema, "OfrepError", "An unexpected error"],
+          }),
+          ...OFREP_AUTH_ANSWERS,
+        },
+      },
     },
     async (request, reply) => {
       const context = contextOf(request.body);

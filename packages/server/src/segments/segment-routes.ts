@@ -1,61 +1,46 @@
-import { KeySchema, SegmentSchema } from "@darklaunch/core";
+import {
+  KeyParams,
+  SegmentIdsChangedSchema,
+  SegmentIdsChangeSchema,
+  SegmentIdsPageSchema,
+  SegmentIdsQuery,
+  SegmentListResponse,
+  SegmentRecordSchema,
+  SegmentSchema,
+  VersionQuery,
+} from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { actorOf, expectedVersion, parse, withVersionTag } from "../http.js";
-import { MAX_IDS_PER_CALL } from "./segment-service.js";
+import { parameters, requestBody, response } from "../openapi.js";
 
-const KeyParams = z.strictObject({ key: KeySchema });
-const VersionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
-
-export const MAX_IDS_PAGE = 10_000;
-
-const IdsQuery = z.strictObject({
-  cursor: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_IDS_PAGE).default(1_000),
-});
-
-const Subject = z.string().min(1, "ids must not be empty strings").max(1024);
-
-const IdsBody = z
-  .strictObject({
-    add: z.array(Subject).max(MAX_IDS_PER_CALL).default([]),
-    remove: z.array(Subject).max(MAX_IDS_PER_CALL).default([]),
-    version: z.number().int().min(1).optional(),
-  })
-  .superRefine((body, ctx) => {
-    const total = body.add.length + body.remove.length;
-    if (total === 0) ctx.addIssue({ code: "custom", path: ["add"], message: "send ids to add or remove" });
-    if (total > MAX_IDS_PER_CALL) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["add"],
-        message: `add and remove hold ${total} ids together; at most ${MAX_IDS_PER_CALL} per call`,
-      });
-    }
-    // An id in both lists has no clear meaning; name the first few rather than pick one silently.
-    const adding = new Set(body.add);
-    let reported = 0;
-    for (let i = 0; i < body.remove.length && reported < 10; i++) {
-      if (adding.has(body.remove[i] as string)) {
-        ctx.addIssue({ code: "custom", path: ["remove", i], message: `"${body.remove[i]}" is also in add` });
-        reported++;
-      }
-    }
-  });
-
-const segmentJsonSchema = z.toJSONSchema(SegmentSchema, { io: "input", unrepresentable: "any" });
+const params = parameters(KeyParams);
+const segmentAnswer = [SegmentRecordSchema, "SegmentRecord", "The segment (its ids are counted, not listed)"] as const;
 
 export function segmentRoutes(app: FastifyInstance, { segments }: ServerContext): void {
   const tags = ["segments"];
 
-  app.get("/api/v1/segments", { config: { scope: "read" }, schema: { tags, summary: "List segments (without their ids)" } }, async () => ({
-    segments: await segments.list(),
-  }));
+  app.get(
+    "/api/v1/segments",
+    {
+      config: { scope: "read" },
+      schema: {
+        tags,
+        summary: "List segments (without their ids)",
+        response: response({ 200: [SegmentListResponse, "SegmentList", "The segments"] }),
+      },
+    },
+    async () => ({
+      segments: await segments.list(),
+    }),
+  );
 
   app.get(
     "/api/v1/segments/:key",
-    { config: { scope: "read" }, schema: { tags, summary: "Get a segment (without its ids)" } },
+    {
+      config: { scope: "read" },
+      schema: { tags, summary: "Get a segment (without its ids)", params, response: response({ 200: segmentAnswer }, [400, 404]) },
+    },
     async (request, reply) => {
       const { key } = parse(KeyParams, request.params, "path");
       const segment = await segments.get(key);
@@ -66,17 +51,34 @@ export function segmentRoutes(app: FastifyInstance, { segments }: ServerContext)
 
   app.get(
     "/api/v1/segments/:key/ids",
-    { config: { scope: "read" }, schema: { tags, summary: "Page through a segment's ids, ordered (cursor = last id of the page before)" } },
+    {
+      config: { scope: "read" },
+      schema: {
+        tags,
+        summary: "Page through a segment's ids, ordered (cursor = last id of the page before)",
+        params,
+        querystring: parameters(SegmentIdsQuery),
+        response: response({ 200: [SegmentIdsPageSchema, "SegmentIdsPage", "A page of ids; nextCursor is null on the last"] }, [400, 404]),
+      },
+    },
     async (request) => {
       const { key } = parse(KeyParams, request.params, "path");
-      const { cursor, limit } = parse(IdsQuery, request.query, "query");
+      const { cursor, limit } = parse(SegmentIdsQuery, request.query, "query");
       return segments.ids(key, cursor, limit);
     },
   );
 
   app.post(
     "/api/v1/segments",
-    { config: { scope: "write" }, schema: { tags, summary: "Create a segment (up to 100 000 ids)", body: segmentJsonSchema } },
+    {
+      config: { scope: "write" },
+      schema: {
+        tags,
+        summary: "Create a segment (up to 100 000 ids)",
+        body: requestBody(SegmentSchema, "SegmentInput"),
+        response: response({ 201: segmentAnswer }, [400, 409]),
+      },
+    },
     async (request, reply) => {
       const segment = await segments.create(request.body, actorOf(request));
       withVersionTag(reply, segment.version).code(201);
@@ -88,7 +90,13 @@ export function segmentRoutes(app: FastifyInstance, { segments }: ServerContext)
     "/api/v1/segments/:key",
     {
       config: { scope: "write" },
-      schema: { tags, summary: "Replace a segment's description and conditions (send its version in the body or If-Match)" },
+      schema: {
+        tags,
+        summary: "Replace a segment's description and conditions (send its version in the body or If-Match)",
+        params,
+        body: requestBody(SegmentSchema, "SegmentInput"),
+        response: response({ 200: segmentAnswer }, [400, 404, 409]),
+      },
     },
     async (request, reply) => {
       const { key } = parse(KeyParams, request.params, "path");
@@ -107,12 +115,14 @@ export function segmentRoutes(app: FastifyInstance, { segments }: ServerContext)
       schema: {
         tags,
         summary: "Add and remove up to 100 000 ids in one call",
-        body: z.toJSONSchema(IdsBody, { io: "input", unrepresentable: "any" }),
+        params,
+        body: requestBody(SegmentIdsChangeSchema, "SegmentIdsChange"),
+        response: response({ 200: [SegmentIdsChangedSchema, "SegmentIdsChanged", "How many ids were added and removed"] }, [400, 404, 409]),
       },
     },
     async (request, reply) => {
       const { key } = parse(KeyParams, request.params, "path");
-      const body = parse(IdsBody, request.body, `ids of segment "${key}"`);
+      const body = parse(SegmentIdsChangeSchema, request.body, `ids of segment "${key}"`);
       const changed = await segments.changeIds(key, body, expectedVersion(request, body.version), actorOf(request));
       withVersionTag(reply, changed.version);
       return changed;
@@ -121,7 +131,16 @@ export function segmentRoutes(app: FastifyInstance, { segments }: ServerContext)
 
   app.delete(
     "/api/v1/segments/:key",
-    { config: { scope: "write" }, schema: { tags, summary: "Delete a segment and its ids (refused while a flag uses it)" } },
+    {
+      config: { scope: "write" },
+      schema: {
+        tags,
+        summary: "Delete a segment and its ids (refused while a flag uses it)",
+        params,
+        querystring: parameters(VersionQuery),
+        response: response({ 204: "Deleted" }, [400, 404, 409]),
+      },
+    },
     async (request, reply) => {
       const { key } = parse(KeyParams, request.params, "path");
       const { version } = parse(VersionQuery, request.query, "query");

@@ -1,12 +1,12 @@
-import { isRecord, type Problem, validateSegment } from "@darklaunch/core";
+import { isRecord, MAX_IDS_PER_CALL, type Problem, validateSegment } from "@darklaunch/core";
 import { badFields, ConflictError, NotFoundError, VersionConflictError } from "../errors.js";
 import type { ConfigTransactions } from "../ruleset/config-transactions.js";
 import { assertValidAfter } from "../ruleset/read-ruleset.js";
 import type { Stores } from "../store/stores.js";
 import type { SegmentRecord, SegmentWrite } from "./segment-store.js";
 
-/** Ids one call may add and remove in total (DESIGN §3.3: segments hold 100 000+ ids). */
-export const MAX_IDS_PER_CALL = 100_000;
+// Ids one call may add and remove in total: part of the API contract.
+export { MAX_IDS_PER_CALL };
 
 export interface IdsChange {
   add: string[];

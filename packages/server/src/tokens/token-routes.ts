@@ -1,23 +1,25 @@
+import { TokenCreatedSchema, TokenCreateRequestSchema, TokenIdParams, TokenListResponse, TokenRevokedSchema } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
-import { SCOPES } from "../auth/scopes.js";
 import type { ServerContext } from "../context.js";
 import { actorOf, parse } from "../http.js";
-
-const CreateBody = z.strictObject({
-  name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
-  scope: z.enum(SCOPES),
-});
-
-const IdParams = z.strictObject({ id: z.string().min(1).max(200) });
+import { parameters, requestBody, response } from "../openapi.js";
 
 /** Tokens (admin only): list, create (the secret is shown once), revoke. */
 export function tokenRoutes(app: FastifyInstance, { tokens }: ServerContext): void {
   const tags = ["tokens"];
 
-  app.get("/api/v1/tokens", { config: { scope: "admin" }, schema: { tags, summary: "List tokens (never their secrets)" } }, async () => ({
-    tokens: await tokens.list(),
-  }));
+  app.get(
+    "/api/v1/tokens",
+    {
+      config: { scope: "admin" },
+      schema: {
+        tags,
+        summary: "List tokens (never their secrets)",
+        response: response({ 200: [TokenListResponse, "TokenList", "Every token, revoked ones included"] }),
+      },
+    },
+    async () => ({ tokens: await tokens.list() }),
+  );
 
   app.post(
     "/api/v1/tokens",
@@ -26,11 +28,12 @@ export function tokenRoutes(app: FastifyInstance, { tokens }: ServerContext): vo
       schema: {
         tags,
         summary: "Create a token; its secret is in this response only",
-        body: z.toJSONSchema(CreateBody, { io: "input" }),
+        body: requestBody(TokenCreateRequestSchema, "TokenCreateRequest"),
+        response: response({ 201: [TokenCreatedSchema, "TokenCreated", "The token and its secret (shown only here)"] }, [400]),
       },
     },
     async (request, reply) => {
-      const { name, scope } = parse(CreateBody, request.body, "token");
+      const { name, scope } = parse(TokenCreateRequestSchema, request.body, "token");
       const created = await tokens.create(name, scope, actorOf(request));
       reply.code(201);
       return created;
@@ -39,9 +42,17 @@ export function tokenRoutes(app: FastifyInstance, { tokens }: ServerContext): vo
 
   app.delete(
     "/api/v1/tokens/:id",
-    { config: { scope: "admin" }, schema: { tags, summary: "Revoke a token (the last active admin token cannot be revoked)" } },
+    {
+      config: { scope: "admin" },
+      schema: {
+        tags,
+        summary: "Revoke a token (the last active admin token cannot be revoked)",
+        params: parameters(TokenIdParams),
+        response: response({ 200: [TokenRevokedSchema, "TokenRevoked", "The token, revoked"] }, [400, 404, 409]),
+      },
+    },
     async (request) => {
-      const { id } = parse(IdParams, request.params, "path");
+      const { id } = parse(TokenIdParams, request.params, "path");
       return { token: await tokens.revoke(id, actorOf(request)) };
     },
   );
