@@ -17,7 +17,7 @@ export function formatRate(rate: number | null): string {
 
 /** An e-value or threshold: whole above 10, one decimal below. */
 export function formatEvidence(e: number): string {
-  if (e >= 1e6) return e.toExponential(1);
+  if (e >= 1e6) return e.toExponential(1).replace("+", "");
   return e >= 10 ? formatCount(e) : e.toFixed(1);
 }
 
@@ -70,9 +70,9 @@ export function explain(v: Verdict, context: { regression: MetricVerdict | undef
     }
     case "INSUFFICIENT": {
       if (context.empty || context.noData) {
-        return v.step.minutes > 0 && v.step.testedMinutes === 0 && v.step.warmupMinutes > 0 && h.coverage.reported > 0
-          ? `warming up: ${v.step.minutes} of ${v.step.warmupMinutes} warm-up minutes shown, not tested → hold`
-          : "no dark traffic observed yet → hold";
+        return v.step.testedMinutes === 0 && h.coverage.reported > 0
+          ? `warming up: minute ${v.step.minutes} of the step, the first ${v.step.warmupMinutes} are shown but not tested → hold`
+          : `no dark traffic observed in ${h.coverage.reported} reported minutes → hold`;
       }
       if (h.coverage.low) {
         return `only ${h.coverage.reported} of ${h.coverage.elapsed} minutes reported (${formatRate(h.coverage.share)} < ${formatRate(h.coverage.minimum)}) → hold`;

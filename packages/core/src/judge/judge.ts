@@ -164,7 +164,7 @@ function verdictOf(w: Walk, settings: JudgeSettings): Verdict {
   const critical = metrics.filter((m) => m.critical);
   const unhealthy = health.srm?.crossed === true || health.mirrorLoss?.exceeded === true || health.gap.exceeded;
   const errorsCritical = settings.critical.includes("errors");
-  const noData = run.stepTestedMinutes === 0 || metrics.every((m) => m.minutesTested === 0);
+  const noData = run.stepTestedMinutes === 0 || evidenceNeeded.seen === 0;
   const lowExposure = errorsCritical && (evidenceNeeded.remaining === null || evidenceNeeded.remaining > 0);
   const insufficient = empty || noData || health.coverage.low || lowExposure;
   const safe = critical.length > 0 && critical.every((m) => m.safe?.crossed === true) && stepMinutes >= settings.minStepMinutes;
