@@ -1,5 +1,6 @@
-import { LatencySketch, type SketchData } from "../latency-sketch.js";
+import { emptySketchData, type SketchData } from "../latency-sketch.js";
 import { type ComparisonCounts, mergeComparisons, mergePaired, type ObservationWindow, type PairedCounts } from "../observation-window.js";
+import { addSketchInto } from "./sketch-sum.js";
 
 /** One side of one minute, as the judge reads it. */
 export interface JudgeSide {
@@ -48,24 +49,32 @@ export interface JudgeMinute {
  * judge({ minutes, now }, settings);
  */
 export function judgeMinutes(windows: Iterable<ObservationWindow>, targetShareAt?: (start: string) => number | undefined): JudgeMinute[] {
-  const byMinute = new Map<string, { minute: JudgeMinute; sketches: { baseline: LatencySketch; dark: LatencySketch } }>();
+  const byMinute = new Map<string, JudgeMinute>();
+  // Stored windows carry canonical ISO starts already; parsing each of them again is most of the cost.
+  const canonical = new Map<string, string>();
   for (const w of windows) {
-    const start = new Date(Date.parse(w.start)).toISOString();
-    let entry = byMinute.get(start);
-    if (entry === undefined) {
-      entry = {
-        minute: { start, baseline: { requests: 0, errors: 0 }, dark: { requests: 0, errors: 0 }, routes: {} },
-        sketches: { baseline: new LatencySketch(), dark: new LatencySketch() },
+    let start = canonical.get(w.start);
+    if (start === undefined) {
+      start = new Date(Date.parse(w.start)).toISOString();
+      canonical.set(w.start, start);
+    }
+    let m = byMinute.get(start);
+    if (m === undefined) {
+      m = {
+        start,
+        baseline: { requests: 0, errors: 0, latency: emptySketchData() },
+        dark: { requests: 0, errors: 0, latency: emptySketchData() },
+        routes: {},
       };
       const share = targetShareAt?.(start);
-      if (share !== undefined) entry.minute.targetShare = share;
-      byMinute.set(start, entry);
+      if (share !== undefined) m.targetShare = share;
+      byMinute.set(start, m);
     }
-    const m = entry.minute;
     for (const side of ["baseline", "dark"] as const) {
-      m[side].requests += w[side].requests;
-      m[side].errors += w[side].errors;
-      entry.sketches[side].mergeData(w[side].latency);
+      const into = m[side];
+      into.requests += w[side].requests;
+      into.errors += w[side].errors;
+      addSketchInto(into.latency as SketchData, w[side].latency);
     }
     m.paired = mergePaired(m.paired, w.paired);
     if (w.comparison.total > 0 || w.comparison.noiseTotal > 0) {
@@ -80,11 +89,5 @@ export function judgeMinutes(windows: Iterable<ObservationWindow>, targetShareAt
     route.dark.errors += w.dark.errors;
     route.paired = mergePaired(route.paired, w.paired);
   }
-  const out: JudgeMinute[] = [];
-  for (const { minute, sketches } of byMinute.values()) {
-    minute.baseline.latency = sketches.baseline.toJSON();
-    minute.dark.latency = sketches.dark.toJSON();
-    out.push(minute);
-  }
-  return out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  return [...byMinute.values()].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
 }

@@ -1,4 +1,4 @@
-import { LatencySketch } from "../latency-sketch.js";
+import { emptySketchData, type SketchData } from "../latency-sketch.js";
 import { isSignificant } from "../noise-rule.js";
 import { pairCount } from "../observation-window.js";
 import { eBenjaminiHochberg } from "./e-bh.js";
@@ -8,6 +8,7 @@ import type { DiagnosticRow, MetricCounts, SeriesPoint } from "./judge-types.js"
 import { countAbove, type LatencyThreshold, thresholdAt } from "./latency-threshold.js";
 import { type Direction, eValue, RatioEProcess } from "./ratio-e-process.js";
 import { RatioMetric } from "./ratio-metric.js";
+import { addSketches } from "./sketch-sum.js";
 
 const MINUTE_MS = 60_000;
 /** Baseline requests needed before a tail threshold is frozen: a p99 from fewer is mostly noise. */
@@ -45,7 +46,8 @@ export class JudgeRun {
   /** Minutes tested in the current step, and the step's reported minutes. */
   stepTestedMinutes = 0;
   stepReportedMinutes = 0;
-  private readonly priorBaseline = new LatencySketch();
+  /** Baseline latencies before the tail thresholds were frozen. */
+  private priorBaseline: SketchData = emptySketchData();
 
   constructor(
     readonly settings: JudgeSettings,
@@ -78,7 +80,9 @@ export class JudgeRun {
     this.stepReportedMinutes++;
     const { baseline, dark } = minute;
     if (!tested) {
-      if (baseline.latency !== undefined && this.thresholds.latencyP99 === undefined) this.priorBaseline.mergeData(baseline.latency);
+      if (baseline.latency !== undefined && this.thresholds.latencyP99 === undefined) {
+        this.priorBaseline = addSketches(this.priorBaseline, baseline.latency);
+      }
       return;
     }
     this.testedMinutes++;
@@ -126,14 +130,14 @@ export class JudgeRun {
       // τ is frozen from earlier minutes only, so that this minute's counts are tested against a
       // threshold fixed before they were seen (a predictable τ keeps the e-process valid).
       if (this.priorBaseline.count >= MIN_THRESHOLD_REQUESTS) {
-        const data = this.priorBaseline.toJSON();
+        const data = this.priorBaseline;
         for (const metric of ["latencyP95", "latencyP99"] as const) {
           const t = thresholdAt(data, TAIL_QUANTILES[metric]);
           if (t !== undefined) this.thresholds[metric] = t;
         }
       }
       if (this.thresholds.latencyP99 === undefined) {
-        this.priorBaseline.mergeData(baseline.latency);
+        this.priorBaseline = addSketches(this.priorBaseline, baseline.latency);
         return;
       }
     }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../errors.js";
-import { LatencySketch } from "../latency-sketch.js";
+import { emptySketchData, LatencySketch } from "../latency-sketch.js";
 import { emptyWindow, type ObservationWindow } from "../observation-window.js";
 import { eBenjaminiHochberg } from "./e-bh.js";
 import { analysisSeries, judge } from "./judge.js";
@@ -9,6 +9,7 @@ import { type JudgeMinute, judgeMinutes } from "./judge-input.js";
 import { DEFAULT_JUDGE_SETTINGS, type JudgeSettingsInput, parseJudgeSettings } from "./judge-settings.js";
 import { countAbove, thresholdAt } from "./latency-threshold.js";
 import { EFFECT_MULTIPLIERS, RatioEProcess } from "./ratio-e-process.js";
+import { addSketches, addSketchInto } from "./sketch-sum.js";
 import { sampledSketch, seededRandom, shadowMinute, splitMinute } from "./test-simulation.js";
 
 const T0 = 29_000_000;
@@ -413,5 +414,30 @@ describe("judgeMinutes", () => {
     expect(Object.keys(minutes[0]?.routes ?? {})).toEqual(["GET /b", "GET /a"]);
     // A minute reported with no traffic is still a minute.
     expect(minutes[1]).toMatchObject({ baseline: { requests: 0 }, dark: { requests: 0 }, targetShare: 0.25 });
+  });
+});
+
+describe("sketch sums", () => {
+  it("equal merging the sketches", () => {
+    const latencies = fc.array(fc.double({ min: 0, max: 1e5, noNaN: true }), { maxLength: 60 });
+    fc.assert(
+      fc.property(fc.array(latencies, { maxLength: 5 }), (groups) => {
+        const merged = new LatencySketch();
+        const into = emptySketchData();
+        let summed = emptySketchData();
+        for (const group of groups) {
+          const sketch = new LatencySketch();
+          for (const ms of group) sketch.record(ms);
+          merged.merge(sketch);
+          addSketchInto(into, sketch.toJSON());
+          summed = addSketches(summed, sketch.toJSON());
+        }
+        const expected = merged.toJSON();
+        for (const got of [into, summed]) {
+          expect({ ...got, sum: 0 }).toEqual({ ...expected, sum: 0 });
+          expect(got.sum).toBeCloseTo(expected.sum, 6);
+        }
+      }),
+    );
   });
 });
