@@ -75,9 +75,13 @@ export class JudgeRun {
     this.srmTargetWeighted = 0;
   }
 
+  /** Counts a minute of the step as reported (once, however many entries it has). */
+  reported(): void {
+    this.stepReportedMinutes++;
+  }
+
   /** Adds one reported minute; `tested` is false during warm-up (shown, not tested). */
   add(minute: JudgeMinute, tested: boolean): void {
-    this.stepReportedMinutes++;
     const { baseline, dark } = minute;
     if (!tested) {
       if (baseline.latency !== undefined && this.thresholds.latencyP99 === undefined) {

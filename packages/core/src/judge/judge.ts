@@ -84,6 +84,7 @@ function walk(
         lastShare = m.targetShare;
       }
       warmup = t - stepStart < settings.warmupMinutes;
+      if (!reported) run.reported();
       run.add(m, !warmup);
       reported = true;
       lastReported = t;
