@@ -53,10 +53,40 @@ export {
 } from "./flag-schema.js";
 export { groupBy } from "./group-by.js";
 export { pathDeeperThan } from "./json-depth.js";
+// ---- the judge: anytime-valid verdicts over per-minute observations --------------------------
+export { eBenjaminiHochberg } from "./judge/e-bh.js";
+export { darkRequestsNeeded } from "./judge/evidence-needed.js";
+export { analysisSeries, type JudgeInput, judge } from "./judge/judge.js";
+export { type JudgeMinute, type JudgeRouteMinute, type JudgeSide, judgeMinutes } from "./judge/judge-input.js";
+export {
+  DEFAULT_JUDGE_SETTINGS,
+  JUDGE_METRICS,
+  type JudgeMetric,
+  type JudgeSettings,
+  type JudgeSettingsInput,
+  JudgeSettingsSchema,
+  parseJudgeSettings,
+} from "./judge/judge-settings.js";
+export {
+  type DiagnosticRow,
+  type EvidenceNeeded,
+  type EvidenceSide,
+  type HealthReport,
+  JUDGE_STATES,
+  type JudgeAction,
+  type JudgeState,
+  type MetricCounts,
+  type MetricVerdict,
+  type SeriesMinute,
+  type SeriesPoint,
+  type Verdict,
+} from "./judge/judge-types.js";
+export { type Direction, EFFECT_MULTIPLIERS, RatioEProcess } from "./judge/ratio-e-process.js";
 export { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";
 export { emptySketchData, LatencySketch, SKETCH_RELATIVE_ACCURACY, type SketchData } from "./latency-sketch.js";
 export { md5Hex } from "./md5.js";
 export { DEFAULT_NOISE_THRESHOLDS, type FieldCounts, isSignificant, type NoiseThresholds } from "./noise-rule.js";
+export type { PairedObservation } from "./observation-recorder.js";
 export {
   type ComparisonObservation,
   type ComparisonVerdict,
@@ -83,6 +113,7 @@ export {
   MAX_SAMPLES_PER_WINDOW,
   MAX_WINDOWS_PER_BATCH,
   type MismatchSample,
+  mergePaired,
   mergeWindows,
   minuteOf,
   OBSERVATION_SOURCES,
@@ -92,6 +123,10 @@ export {
   type ObservationWindow,
   ObservationWindowSchema,
   OTHER_FIELDS,
+  PAIRED_LATENCY_BAND,
+  type PairedCounts,
+  pairCount,
+  pairedLatencyOutcome,
   parseObservationBatch,
   SIDES,
   type Side,

@@ -173,3 +173,47 @@ describe("ObservationRecorder", () => {
     expect(JSON.stringify(w).length).toBeLessThan(64 * 1024);
   });
 });
+
+describe("ObservationRecorder, shadow pairs and coverage", () => {
+  it("records a pair as a request on each side plus its outcome", () => {
+    const r = recorder();
+    r.recordPair({ flag: FLAG, route: ROUTE, baselineMs: 10, darkMs: 30, darkError: true });
+    r.recordPair({ flag: FLAG, route: ROUTE, baselineMs: 10, darkMs: 10, baselineError: true, darkError: true });
+    r.recordPair({ flag: FLAG, route: ROUTE, baselineMs: 40, darkMs: 10, baselineError: true });
+    r.recordPair({ flag: FLAG, route: ROUTE, baselineMs: 10, darkMs: 11 });
+    const [w] = r.drain();
+    expect(w?.baseline).toMatchObject({ requests: 4, errors: 2 });
+    expect(w?.dark).toMatchObject({ requests: 4, errors: 2 });
+    expect(w?.dark.latency.sum).toBe(61);
+    expect(w?.paired).toEqual({ bothErr: 1, darkOnlyErr: 1, baseOnlyErr: 1, slower: 1, faster: 1, tie: 2 });
+    expect(() => parseObservationBatch({ windows: [w] })).not.toThrow();
+  });
+
+  it("keeps paired counters through a failed send", () => {
+    const r = recorder();
+    r.recordPair({ flag: FLAG, route: ROUTE, baselineMs: 10, darkMs: 30, darkError: true });
+    const failed = r.drain();
+    r.recordPair({ flag: FLAG, route: ROUTE, baselineMs: 10, darkMs: 10 });
+    r.restore(failed);
+    expect(r.drain()[0]?.paired).toEqual({ bothErr: 0, darkOnlyErr: 1, baseOnlyErr: 0, slower: 1, faster: 0, tie: 1 });
+  });
+
+  it("reports every minute of a watched flag, with zero requests when no traffic came", () => {
+    let now = T0;
+    const r = new ObservationRecorder({ source: "proxy", now: () => now });
+    r.watch(FLAG, ROUTE);
+    expect(r.drain().map((w) => [w.start, w.baseline.requests, w.dark.requests])).toEqual([["2026-11-22T07:31:00.000Z", 0, 0]]);
+    now = T0 + 3 * 60_000;
+    r.recordRequest({ flag: FLAG, route: ROUTE, side: "dark", latencyMs: 5 });
+    const windows = r.drain();
+    expect(windows.map((w) => [w.start, w.dark.requests]).sort()).toEqual([
+      ["2026-11-22T07:32:00.000Z", 0],
+      ["2026-11-22T07:33:00.000Z", 0],
+      ["2026-11-22T07:34:00.000Z", 1],
+    ]);
+    expect(() => parseObservationBatch({ windows })).not.toThrow();
+    r.unwatch(FLAG, ROUTE);
+    now = T0 + 10 * 60_000;
+    expect(r.drain()).toEqual([]);
+  });
+});

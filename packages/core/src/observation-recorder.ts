@@ -6,12 +6,15 @@ import {
   type ComparisonCounts,
   countField,
   emptyComparison,
+  emptyPaired,
   MAX_DIFFERENCES_PER_SAMPLE,
   MAX_SAMPLES_PER_WINDOW,
   type MismatchSample,
   minuteOf,
   type ObservationSource,
   type ObservationWindow,
+  type PairedCounts,
+  pairedLatencyOutcome,
   type Side,
   type SideWindow,
 } from "./observation-window.js";
@@ -41,6 +44,21 @@ export interface RequestObservation {
   side: Side;
   latencyMs: number;
   error?: boolean;
+  /** Epoch milliseconds; default now. */
+  at?: number;
+}
+
+/**
+ * One request sent to both sides (shadow mode): both latencies and both outcomes. Recording it
+ * counts a request on each side and the pair's outcome in the window's paired counters.
+ */
+export interface PairedObservation {
+  flag: string;
+  route: string;
+  baselineMs: number;
+  darkMs: number;
+  baselineError?: boolean;
+  darkError?: boolean;
   /** Epoch milliseconds; default now. */
   at?: number;
 }
@@ -76,7 +94,11 @@ interface OpenWindow {
   dark: OpenSide;
   comparison: ComparisonCounts;
   samples: MismatchSample[];
+  paired?: PairedCounts;
 }
+
+/** How far back `drain()` fills in minutes of a watched flag that saw no traffic. */
+const MAX_COVERAGE_BACKFILL_MINUTES = 60;
 
 /** Diffy's running counters for one flag and route, across windows: noise is a property of the route, not of a minute. */
 interface NoiseState {
@@ -107,6 +129,8 @@ const MINUTE_MS = 60_000;
 export class ObservationRecorder {
   private readonly windows = new Map<string, OpenWindow>();
   private readonly noiseStates = new Map<string, NoiseState>();
+  /** Watched flag and route → the last minute a window was handed over for. */
+  private readonly watched = new Map<string, { flag: string; route: string; lastMinute: number }>();
   private readonly now: () => number;
   private readonly random: Random;
   private readonly redactor: SampleRedactor;
@@ -137,14 +161,47 @@ export class ObservationRecorder {
   recordRequest(observation: RequestObservation): void {
     const window = this.window(observation.flag, observation.route, observation.at);
     if (window === undefined) return;
-    const side = window[observation.side];
-    side.requests++;
-    if (observation.error === true) side.errors++;
-    // Within the wire format's bounds (0 to 1e9 ms), so that one odd measurement never gets a batch refused.
-    const latency =
-      Number.isFinite(observation.latencyMs) && observation.latencyMs > 0 ? Math.min(observation.latencyMs, MAX_SKETCH_LATENCY_MS) : 0;
-    side.sketch.record(latency);
-    side.reservoir.record(latency);
+    countRequest(window[observation.side], observation.latencyMs, observation.error === true);
+  }
+
+  /**
+   * Records one request that went to both sides (the proxy's mirror, `experiment()`): a request
+   * on each side plus the pair's outcome, which the judge's paired tests use. Use it instead of two
+   * `recordRequest` calls.
+   *
+   * @example
+   * recorder.recordPair({ flag: "checkout-v2", route: "GET /cart", baselineMs: 12, darkMs: 31, darkError: true });
+   */
+  recordPair(observation: PairedObservation): void {
+    const window = this.window(observation.flag, observation.route, observation.at);
+    if (window === undefined) return;
+    const baselineMs = clampLatency(observation.baselineMs);
+    const darkMs = clampLatency(observation.darkMs);
+    const baselineError = observation.baselineError === true;
+    const darkError = observation.darkError === true;
+    countRequest(window.baseline, baselineMs, baselineError);
+    countRequest(window.dark, darkMs, darkError);
+    window.paired ??= emptyPaired();
+    const paired = window.paired;
+    if (baselineError && darkError) paired.bothErr++;
+    else if (darkError) paired.darkOnlyErr++;
+    else if (baselineError) paired.baseOnlyErr++;
+    paired[pairedLatencyOutcome(baselineMs, darkMs)]++;
+  }
+
+  /**
+   * Reports `flag` on `route` every minute from now on, with zero requests when no traffic came, so
+   * that the judge can tell a quiet minute from one nobody reported (coverage). `drain()` fills in
+   * the minutes since the last drain (up to an hour).
+   */
+  watch(flag: string, route: string): void {
+    const key = JSON.stringify([flag, route]);
+    if (!this.watched.has(key)) this.watched.set(key, { flag, route, lastMinute: Number.NaN });
+  }
+
+  /** Stops reporting quiet minutes for `flag` on `route`. */
+  unwatch(flag: string, route: string): void {
+    this.watched.delete(JSON.stringify([flag, route]));
   }
 
   /** Counts a comparison and returns its verdict; with `noise`, differences also seen between two baselines may be noise. */
@@ -169,15 +226,18 @@ export class ObservationRecorder {
 
   /** Hands over every window recorded so far and starts afresh (noise counters are kept). */
   drain(): ObservationWindow[] {
+    this.coverWatched();
     const out: ObservationWindow[] = [];
     for (const open of this.windows.values()) {
-      out.push({
+      const window: ObservationWindow = {
         ...open.key,
         baseline: closeSide(open.baseline),
         dark: closeSide(open.dark),
         comparison: open.comparison,
         samples: open.samples,
-      });
+      };
+      if (open.paired !== undefined) window.paired = open.paired;
+      out.push(window);
     }
     this.windows.clear();
     return out;
@@ -198,6 +258,23 @@ export class ObservationRecorder {
       for (const [path, n] of Object.entries(w.comparison.fields)) countField(c.fields, path, n);
       for (const [path, n] of Object.entries(w.comparison.noise)) countField(c.noise, path, n);
       open.samples = [...w.samples, ...open.samples].slice(0, MAX_SAMPLES_PER_WINDOW);
+      if (w.paired !== undefined) {
+        open.paired ??= emptyPaired();
+        for (const name of Object.keys(w.paired) as (keyof PairedCounts)[]) open.paired[name] += w.paired[name];
+      }
+    }
+  }
+
+  /** Opens a window (empty if nothing came) for each watched flag and route, for every minute since the last drain. */
+  private coverWatched(): void {
+    if (this.watched.size === 0) return;
+    const current = Math.floor(this.now() / MINUTE_MS);
+    for (const watched of this.watched.values()) {
+      const first = Number.isNaN(watched.lastMinute)
+        ? current
+        : Math.max(watched.lastMinute + 1, current - MAX_COVERAGE_BACKFILL_MINUTES + 1);
+      for (let minute = first; minute <= current; minute++) this.window(watched.flag, watched.route, minute * MINUTE_MS);
+      watched.lastMinute = current;
     }
   }
 
@@ -314,6 +391,19 @@ function boundedValue(value: unknown): unknown {
   // Nothing JSON can show (undefined): left as is, and left out on the wire.
   if (text === undefined) return value;
   return text.length <= MAX_SAMPLE_VALUE_CHARS ? value : clip(text, MAX_SAMPLE_VALUE_CHARS);
+}
+
+/** Within the wire format's bounds (0 to 1e9 ms), so that one odd measurement never gets a batch refused. */
+function clampLatency(ms: number): number {
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_SKETCH_LATENCY_MS) : 0;
+}
+
+function countRequest(side: OpenSide, latencyMs: number, error: boolean): void {
+  side.requests++;
+  if (error) side.errors++;
+  const latency = clampLatency(latencyMs);
+  side.sketch.record(latency);
+  side.reservoir.record(latency);
 }
 
 function closeSide(side: OpenSide): SideWindow {

@@ -5,10 +5,12 @@ import {
   countField,
   emptyWindow,
   MAX_FIELDS_PER_WINDOW,
+  mergePaired,
   mergeWindows,
   minuteOf,
   type ObservationWindow,
   OTHER_FIELDS,
+  pairedLatencyOutcome,
   parseObservationBatch,
 } from "./observation-window.js";
 
@@ -145,5 +147,64 @@ describe("parseObservationBatch", () => {
   it("refuses what is not a batch", () => {
     expect(() => parseObservationBatch(null)).toThrow(/observation batch is invalid/);
     expect(() => parseObservationBatch({ windows: "x" })).toThrow(ValidationError);
+  });
+});
+
+describe("paired counters", () => {
+  const paired = { bothErr: 1, darkOnlyErr: 2, baseOnlyErr: 0, slower: 1, faster: 1, tie: 1 };
+
+  it("band latencies: slower past 1.1 × base + 2 ms, faster the mirror image, else a tie", () => {
+    expect(pairedLatencyOutcome(100, 112.1)).toBe("slower");
+    expect(pairedLatencyOutcome(100, 111.9)).toBe("tie");
+    expect(pairedLatencyOutcome(112.1, 100)).toBe("faster");
+    expect(pairedLatencyOutcome(1, 3.2)).toBe("slower");
+    expect(pairedLatencyOutcome(1, 3)).toBe("tie");
+  });
+
+  it("merge exactly, and a window without them (split mode, an old reporter) reads as absent", () => {
+    const a = windowWith({ baseline: [1, 2, 3], dark: [1, 2, 3] }, 3);
+    a.baseline.errors = 1;
+    a.paired = paired;
+    const b = windowWith({ baseline: [4], dark: [5] });
+    expect(mergeWindows(a, b).paired).toEqual(paired);
+    expect(mergeWindows(b, a).paired).toEqual(paired);
+    expect(mergeWindows(a, a).paired).toEqual({ bothErr: 2, darkOnlyErr: 4, baseOnlyErr: 0, slower: 2, faster: 2, tie: 2 });
+    expect(mergeWindows(b, b)).not.toHaveProperty("paired");
+    expect(mergePaired(undefined, undefined)).toBeUndefined();
+  });
+
+  it("travel in a batch; old batches without them still parse", () => {
+    const w = JSON.parse(JSON.stringify(windowWith({ baseline: [1, 2, 3], dark: [1, 2, 3] }, 3)));
+    w.baseline.errors = 1;
+    expect(parseObservationBatch({ windows: [w] }).windows[0]).not.toHaveProperty("paired");
+    w.paired = paired;
+    expect(parseObservationBatch({ windows: [w] }).windows[0]?.paired).toEqual(paired);
+  });
+
+  it("name what does not add up", () => {
+    const at = (mutate: (w: Record<string, unknown> & { paired: Record<string, number> }) => void) => {
+      const w = JSON.parse(JSON.stringify(windowWith({ baseline: [1, 2, 3], dark: [1, 2, 3] }, 3)));
+      w.baseline.errors = 1;
+      w.paired = { ...paired };
+      mutate(w);
+      try {
+        parseObservationBatch({ windows: [w] });
+      } catch (error) {
+        return (error as ValidationError).problems.map((p) => `${p.path}: ${p.message}`);
+      }
+      return [];
+    };
+    expect(at(() => {})).toEqual([]);
+    expect(at((w) => (w.paired.tie = 5))).toEqual([
+      "windows[0].paired: holds 7 pairs but baseline has 3 requests",
+      "windows[0].paired: holds 7 pairs but dark has 3 requests",
+    ]);
+    expect(at((w) => ((w.baseline as { errors: number }).errors = 0))).toEqual([
+      "windows[0].paired.baseOnlyErr: bothErr + baseOnlyErr must not exceed baseline.errors",
+    ]);
+    expect(at((w) => (w.paired.darkOnlyErr = 3))[0]).toMatch(
+      /^windows\[0\]\.paired: bothErr \+ darkOnlyErr \+ baseOnlyErr must not exceed the pairs/,
+    );
+    expect(at((w) => (w.paired.slower = -1))[0]).toBe("windows[0].paired.slower: must not be negative");
   });
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Difference } from "./difference.js";
-import { ValidationError } from "./errors.js";
+import { type Problem, ValidationError } from "./errors.js";
 import { IsoDateSchema, KeySchema } from "./flag-schema.js";
 import { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";
 import { emptySketchData, LatencySketch, type SketchData } from "./latency-sketch.js";
@@ -56,7 +56,63 @@ export interface MismatchSample {
   differences: Difference[];
 }
 
-/** Everything observed for one flag, source and route in one minute (DESIGN §4). */
+/**
+ * Shadow mode's paired counters: the same request went to both sides, so their outcomes can be
+ * compared request by request. Errors: `bothErr`, `darkOnlyErr`, `baseOnlyErr` (pairs where neither
+ * failed are not counted). Latency, for every pair: `slower` when dark > 1.1 × base + 2 ms, `faster`
+ * when base > 1.1 × dark + 2 ms, else `tie` (so slower + faster + tie is the number of pairs).
+ */
+export interface PairedCounts {
+  bothErr: number;
+  darkOnlyErr: number;
+  baseOnlyErr: number;
+  slower: number;
+  faster: number;
+  tie: number;
+}
+
+/** The band within which two latencies of one pair are a tie: 10 % of the baseline's, plus 2 ms. */
+export const PAIRED_LATENCY_BAND = { relative: 0.1, absoluteMs: 2 } as const;
+
+/** Which way a pair's latencies went. */
+export function pairedLatencyOutcome(baselineMs: number, darkMs: number): "slower" | "faster" | "tie" {
+  const { relative, absoluteMs } = PAIRED_LATENCY_BAND;
+  if (darkMs > (1 + relative) * baselineMs + absoluteMs) return "slower";
+  if (baselineMs > (1 + relative) * darkMs + absoluteMs) return "faster";
+  return "tie";
+}
+
+/** Pairs counted: every pair lands in exactly one of slower, faster, tie. */
+export function pairCount(paired: PairedCounts): number {
+  return paired.slower + paired.faster + paired.tie;
+}
+
+export function emptyPaired(): PairedCounts {
+  return { bothErr: 0, darkOnlyErr: 0, baseOnlyErr: 0, slower: 0, faster: 0, tie: 0 };
+}
+
+/** Adds paired counters; absent (a split-mode window, or an old reporter's) stays absent unless the other has them. */
+export function mergePaired(a: PairedCounts | undefined, b: PairedCounts | undefined): PairedCounts | undefined {
+  if (a === undefined) return b === undefined ? undefined : { ...b };
+  if (b === undefined) return { ...a };
+  return {
+    bothErr: a.bothErr + b.bothErr,
+    darkOnlyErr: a.darkOnlyErr + b.darkOnlyErr,
+    baseOnlyErr: a.baseOnlyErr + b.baseOnlyErr,
+    slower: a.slower + b.slower,
+    faster: a.faster + b.faster,
+    tie: a.tie + b.tie,
+  };
+}
+
+/**
+ * Everything observed for one flag, source and route in one minute (DESIGN §4).
+ *
+ * Coverage: a window that exists was reported, even with zero requests on both sides (a reporter
+ * that watched the flag and saw no traffic, see `ObservationRecorder.watch`); a minute with no
+ * window at all is one nobody reported. The judge tells the two apart. Σ latency per side is
+ * `latency.sum` (the sketch keeps the exact sum; it merges by addition).
+ */
 export interface ObservationWindow {
   flag: string;
   source: ObservationSource;
@@ -67,6 +123,8 @@ export interface ObservationWindow {
   dark: SideWindow;
   comparison: ComparisonCounts;
   samples: MismatchSample[];
+  /** Shadow mode only: outcomes of requests sent to both sides. Absent in split mode and from old reporters. */
+  paired?: PairedCounts | undefined;
 }
 
 /** What `POST /api/v1/observations` takes. */
@@ -108,7 +166,7 @@ export function mergeWindows(a: ObservationWindow, b: ObservationWindow, random:
   if (windowKey(a) !== windowKey(b)) {
     throw new ValidationError("observation merge", [{ path: "", message: `windows ${windowKey(a)} and ${windowKey(b)} differ in key` }]);
   }
-  return {
+  const merged: ObservationWindow = {
     flag: a.flag,
     source: a.source,
     route: a.route,
@@ -118,6 +176,9 @@ export function mergeWindows(a: ObservationWindow, b: ObservationWindow, random:
     comparison: mergeComparisons(a.comparison, b.comparison),
     samples: [...a.samples, ...b.samples].slice(0, MAX_SAMPLES_PER_WINDOW),
   };
+  const paired = mergePaired(a.paired, b.paired);
+  if (paired !== undefined) merged.paired = paired;
+  return merged;
 }
 
 /** Merges sides (of any windows: the time series merges minutes into steps with it). */
@@ -261,6 +322,23 @@ const SampleSchema = z.strictObject({
   differences: z.array(DifferenceSchema).max(MAX_DIFFERENCES_PER_SAMPLE),
 });
 
+const PairedSchema = z
+  .strictObject({
+    bothErr: Count,
+    darkOnlyErr: Count,
+    baseOnlyErr: Count,
+    slower: Count,
+    faster: Count,
+    tie: Count,
+  })
+  .refine((p) => p.bothErr + p.darkOnlyErr + p.baseOnlyErr <= pairCount(p), {
+    error: "bothErr + darkOnlyErr + baseOnlyErr must not exceed the pairs (slower + faster + tie)",
+  })
+  .describe(
+    "Shadow mode: outcomes of requests sent to both sides. Errors: bothErr, darkOnlyErr, baseOnlyErr; latency per pair: " +
+      "slower (dark > 1.1 × base + 2 ms), faster (the mirror image) or tie. Absent: no pairs (split mode)",
+  );
+
 export const ObservationWindowSchema = z.strictObject({
   flag: KeySchema,
   source: z.enum(OBSERVATION_SOURCES, { error: `must be one of ${OBSERVATION_SOURCES.join(", ")}` }),
@@ -273,6 +351,7 @@ export const ObservationWindowSchema = z.strictObject({
     .array(SampleSchema)
     .max(MAX_SAMPLES_PER_WINDOW, `holds at most ${MAX_SAMPLES_PER_WINDOW} samples`)
     .default(() => []),
+  paired: PairedSchema.optional(),
 });
 
 export const ObservationBatchSchema = z.strictObject({
@@ -290,6 +369,23 @@ export const ObservationBatchSchema = z.strictObject({
 export function parseObservationBatch(input: unknown): ObservationBatch {
   const parsed = ObservationBatchSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError("observation batch", zodProblems(parsed.error, []));
+  const problems: Problem[] = [];
+  parsed.data.windows.forEach((w, i) => {
+    if (w.paired === undefined) return;
+    // Each pair is one request on each side: it cannot count more than the sides did.
+    const pairs = pairCount(w.paired);
+    for (const side of SIDES) {
+      const requests = w[side]?.requests ?? 0;
+      if (pairs > requests)
+        problems.push({ path: `windows[${i}].paired`, message: `holds ${pairs} pairs but ${side} has ${requests} requests` });
+    }
+    const { bothErr, darkOnlyErr, baseOnlyErr } = w.paired;
+    if (bothErr + darkOnlyErr > (w.dark?.errors ?? 0))
+      problems.push({ path: `windows[${i}].paired.darkOnlyErr`, message: "bothErr + darkOnlyErr must not exceed dark.errors" });
+    if (bothErr + baseOnlyErr > (w.baseline?.errors ?? 0))
+      problems.push({ path: `windows[${i}].paired.baseOnlyErr`, message: "bothErr + baseOnlyErr must not exceed baseline.errors" });
+  });
+  if (problems.length > 0) throw new ValidationError("observation batch", problems);
   const windows = parsed.data.windows.map(
     (w): ObservationWindow => ({
       ...w,

@@ -1,0 +1,93 @@
+import { emptySketchData, type SketchData } from "../latency-sketch.js";
+import { type ComparisonCounts, mergeComparisons, mergePaired, type ObservationWindow, type PairedCounts } from "../observation-window.js";
+import { addSketchInto } from "./sketch-sum.js";
+
+/** One side of one minute, as the judge reads it. */
+export interface JudgeSide {
+  requests: number;
+  errors: number;
+  /** The side's latency sketch, for tail exceedances; absent: no tail tests that minute. */
+  latency?: SketchData | undefined;
+}
+
+/** Error counts of one route in one minute, for the per-route diagnostics. */
+export interface JudgeRouteMinute {
+  baseline: { requests: number; errors: number };
+  dark: { requests: number; errors: number };
+  paired?: PairedCounts | undefined;
+}
+
+/**
+ * One reported minute of one flag. A minute missing from the series is one nobody reported; a
+ * minute present with zero requests was reported with no traffic.
+ */
+export interface JudgeMinute {
+  /** The minute's start, ISO 8601. */
+  start: string;
+  /**
+   * The share of traffic the flag meant dark to get this minute (0..1): in split mode the dark
+   * share (tested against what came: sample-ratio mismatch), in shadow mode the mirrored share.
+   * A change of it starts a new step. Absent: unknown (no SRM test; no step change).
+   */
+  targetShare?: number | undefined;
+  baseline: JudgeSide;
+  dark: JudgeSide;
+  /** Shadow mode: outcomes of requests sent to both sides. */
+  paired?: PairedCounts | undefined;
+  /** Comparisons of responses, with the noise reference (stable vs stable) when there is one. */
+  comparison?: ComparisonCounts | undefined;
+  /** Per-route counts, for diagnostics (e-BH); the minute's totals are the sums over them. */
+  routes?: Record<string, JudgeRouteMinute> | undefined;
+}
+
+/**
+ * Turns one flag's observation windows (any sources and routes) into the judge's per-minute
+ * series: windows of a minute add up, per-route counts are kept for diagnostics.
+ *
+ * @example
+ * const minutes = judgeMinutes(await store.windows("checkout-v2", since), (start) => ramp.shareAt(start));
+ * judge({ minutes, now }, settings);
+ */
+export function judgeMinutes(windows: Iterable<ObservationWindow>, targetShareAt?: (start: string) => number | undefined): JudgeMinute[] {
+  const byMinute = new Map<string, JudgeMinute>();
+  // Stored windows carry canonical ISO starts already; parsing each of them again is most of the cost.
+  const canonical = new Map<string, string>();
+  for (const w of windows) {
+    let start = canonical.get(w.start);
+    if (start === undefined) {
+      start = new Date(Date.parse(w.start)).toISOString();
+      canonical.set(w.start, start);
+    }
+    let m = byMinute.get(start);
+    if (m === undefined) {
+      m = {
+        start,
+        baseline: { requests: 0, errors: 0, latency: emptySketchData() },
+        dark: { requests: 0, errors: 0, latency: emptySketchData() },
+        routes: {},
+      };
+      const share = targetShareAt?.(start);
+      if (share !== undefined) m.targetShare = share;
+      byMinute.set(start, m);
+    }
+    for (const side of ["baseline", "dark"] as const) {
+      const into = m[side];
+      into.requests += w[side].requests;
+      into.errors += w[side].errors;
+      addSketchInto(into.latency as SketchData, w[side].latency);
+    }
+    m.paired = mergePaired(m.paired, w.paired);
+    if (w.comparison.total > 0 || w.comparison.noiseTotal > 0) {
+      m.comparison = m.comparison === undefined ? w.comparison : mergeComparisons(m.comparison, w.comparison);
+    }
+    const routes = m.routes as Record<string, JudgeRouteMinute>;
+    const route = routes[w.route] ?? { baseline: { requests: 0, errors: 0 }, dark: { requests: 0, errors: 0 } };
+    routes[w.route] = route;
+    route.baseline.requests += w.baseline.requests;
+    route.baseline.errors += w.baseline.errors;
+    route.dark.requests += w.dark.requests;
+    route.dark.errors += w.dark.errors;
+    route.paired = mergePaired(route.paired, w.paired);
+  }
+  return [...byMinute.values()].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+}
