@@ -75,11 +75,11 @@ export {
   JUDGE_STATES,
   type JudgeAction,
   type JudgeState,
+  type JudgeVerdict,
   type MetricCounts,
   type MetricVerdict,
   type SeriesMinute,
   type SeriesPoint,
-  type Verdict,
 } from "./judge/judge-types.js";
 export { type Direction, EFFECT_MULTIPLIERS, RatioEProcess } from "./judge/ratio-e-process.js";
 export { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";

@@ -86,7 +86,7 @@ export interface EvidenceNeeded {
 }
 
 /** The judge's answer for one flag at one minute. */
-export interface Verdict {
+export interface JudgeVerdict {
   state: JudgeState;
   action: JudgeAction;
   /** One sentence with the numbers that decided it. */

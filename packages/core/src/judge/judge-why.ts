@@ -1,4 +1,4 @@
-import type { MetricVerdict, Verdict } from "./judge-types.js";
+import type { JudgeVerdict, MetricVerdict } from "./judge-types.js";
 
 /** "2 480": digits grouped by thin-free spaces, as people read counts. */
 export function formatCount(n: number): string {
@@ -50,7 +50,7 @@ function measured(m: MetricVerdict, shadow: boolean): string {
 }
 
 /** The one sentence of a verdict: what decided it, with the numbers. */
-export function explain(v: Verdict, context: { regression: MetricVerdict | undefined; noData: boolean; empty: boolean }): string {
+export function explain(v: JudgeVerdict, context: { regression: MetricVerdict | undefined; noData: boolean; empty: boolean }): string {
   const shadow = v.mode === "shadow";
   const h = v.health;
   switch (v.state) {

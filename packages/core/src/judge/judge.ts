@@ -8,9 +8,9 @@ import type {
   HealthReport,
   JudgeAction,
   JudgeState,
+  JudgeVerdict,
   MetricVerdict,
   SeriesMinute,
-  Verdict,
 } from "./judge-types.js";
 import { explain } from "./judge-why.js";
 import { eValue } from "./ratio-e-process.js";
@@ -104,7 +104,7 @@ function walk(
  * verdict.state; // "REGRESSION"
  * verdict.why;   // "dark errors 2.1 % vs 1.0 % on 2 480 paired requests; evidence 95 ≥ 80 → rollback"
  */
-export function judge(input: JudgeInput, settings: JudgeSettings = DEFAULT_JUDGE_SETTINGS): Verdict {
+export function judge(input: JudgeInput, settings: JudgeSettings = DEFAULT_JUDGE_SETTINGS): JudgeVerdict {
   return verdictOf(walk(input, settings, false), settings);
 }
 
@@ -125,7 +125,7 @@ export function analysisSeries(input: JudgeInput, settings: JudgeSettings = DEFA
   return out;
 }
 
-function verdictOf(w: Walk, settings: JudgeSettings): Verdict {
+function verdictOf(w: Walk, settings: JudgeSettings): JudgeVerdict {
   const { run, shadow } = w;
   const empty = !Number.isFinite(w.first) || !Number.isFinite(w.last) || w.last < w.first;
   const alpha = settings.alpha;
@@ -191,7 +191,7 @@ function verdictOf(w: Walk, settings: JudgeSettings): Verdict {
     state = "RUNNING";
     action = "none";
   }
-  const verdict: Verdict = {
+  const verdict: JudgeVerdict = {
     state,
     action,
     why: "",
