@@ -13,6 +13,7 @@ import { type CallOutcome, type ProxyContext, recordCall } from "./proxy-context
 import type { BackendRole, DropReason } from "./proxy-metrics.js";
 import { countPath } from "./proxy-stats.js";
 import type { ResponseCapture } from "./response-capture.js";
+import { hideSecretQuery } from "./secret-query.js";
 import { TokenBucket } from "./token-bucket.js";
 
 /** One request to mirror: what was sent to stable, and stable's response once it has streamed. */
@@ -188,7 +189,7 @@ export class Mirror {
         : {
             requestId: job.requestId,
             method: job.method,
-            url: this.redactor.url(job.url),
+            url: this.redactor.url(hideSecretQuery(job.url)),
             baselineStatus: baseline.status,
             darkStatus: dark.status,
           },

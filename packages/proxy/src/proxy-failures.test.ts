@@ -188,14 +188,32 @@ describe("bad input gets a clear answer", () => {
   it("refuses paths with dot segments, which could slip past a route's prefix", async () => {
     const stable = await backend(ok);
     const proxy = await proxyFor(clientServing(FLAG, "stable"), { stable: stable.url, dark: stable.url });
-    for (const path of ["/api/../admin", "/api/%2e%2e/admin", "/./x", "/x/.", "/a/%2E/b"]) {
+    for (const path of [
+      "/api/../admin",
+      "/api/%2e%2e/admin",
+      "/./x",
+      "/x/.",
+      "/a/%2E/b",
+      // Encoded separators, path parameters, backslashes and double encoding, which backends normalise.
+      "/api/%2e%2e%2fadmin",
+      "/api/..%2fadmin",
+      "/api/..;/admin",
+      "/api/.;x/admin",
+      "/api/..\\admin",
+      "/api/%2e%2e%5cadmin",
+      "/api/%252e%252e/admin",
+      "/api/%252e%252e%252fadmin",
+      "/api/%25252e%25252e/admin",
+    ]) {
       const answer = await raw(proxy.url, `GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
       expect(answer).toMatch(/^HTTP\/1\.1 400 /);
       expect(answer).toContain('must not hold \\".\\" or \\"..\\" segments');
     }
     expect(stable.received).toHaveLength(0);
-    // Dots inside names are fine.
+    // Dots inside names are fine, encoded or not.
     expect((await fetch(`${proxy.url}/v1.2/file.json..bak`)).status).toBe(200);
+    expect((await fetch(`${proxy.url}/a/%2e%2e.x;v=1/b%2fc`)).status).toBe(200);
+    expect(stable.received.map((r) => r.url)).toEqual(["/v1.2/file.json..bak", "/a/%2e%2e.x;v=1/b%2fc"]);
   });
 
   it("answers malformed requests and huge headers as node:http does (400, 431)", async () => {

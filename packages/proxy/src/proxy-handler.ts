@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import type { Backend } from "./backend.js";
 import { errorReason, isConnectionError } from "./backend.js";
 import type { BreakerPermit, CircuitBreaker } from "./circuit-breaker.js";
+import { hasDotSegment } from "./dot-segments.js";
 import { backendHeaders, clientHeaders } from "./forward-headers.js";
 import type { Mirror, MirrorSlot } from "./mirror.js";
 import type { RouteConfig } from "./proxy-config.js";
@@ -73,7 +74,7 @@ export class ProxyHandler {
     }
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
-    if (DOT_SEGMENT.test(path)) {
+    if (hasDotSegment(path)) {
       // `/api/../admin` would match the `/api` route and reach the backend as `/admin`: refused.
       request.resume();
       sendJson(response, 400, { code: "BAD_REQUEST", message: `the path must not hold "." or ".." segments: ${path.slice(0, 200)}` });
@@ -332,9 +333,6 @@ function originForm(target: string): string | undefined {
     return undefined;
   }
 }
-
-/** A `.` or `..` path segment, also percent-encoded (`%2e`). */
-const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
 
 function matches(route: RouteConfig, path: string, method: string): boolean {
   const { pathPrefix, methods } = route.match;
