@@ -374,6 +374,40 @@ describe("what passes through", () => {
   });
 });
 
+describe("small and large answers", () => {
+  it("writes a small answer with its length, streams a large one with a length byte for byte to a slow reader", async () => {
+    const small = Buffer.from(JSON.stringify({ items: Array.from({ length: 50 }, (_, i) => ({ i })) }));
+    const large = Buffer.alloc(5 * 1024 * 1024);
+    for (let i = 0; i < large.length; i++) large[i] = (i * 31) % 251;
+    const stable = await backend((req, res) => {
+      const body = req.url === "/large" ? large : small;
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": body.length });
+      res.end(body);
+    });
+    const dark = await backend(ok);
+    const proxy = await proxyFor(clientServing(FLAG, "shadow"), { stable: stable.url, dark: dark.url, bodyLimit: 1024 });
+    const a = await fetch(`${proxy.url}/small`);
+    expect(a.headers.get("content-length")).toBe(String(small.length));
+    expect(Buffer.from(await a.arrayBuffer()).equals(small)).toBe(true);
+    // Read slowly: the proxy must wait for the client (backpressure), not buffer 5 MiB or cut it.
+    const b = await fetch(`${proxy.url}/large`);
+    expect(b.headers.get("content-length")).toBe(String(large.length));
+    const reader = b.body?.getReader();
+    const parts: Uint8Array[] = [];
+    for (let n = 0; ; n++) {
+      const { done, value } = (await reader?.read()) ?? { done: true, value: undefined };
+      if (done) break;
+      parts.push(value);
+      if (n % 8 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(sha256(Buffer.concat(parts))).toBe(sha256(large));
+    // Over the body limit: served in full, not compared.
+    await eventually(() => proxy.stats().mirrors.dropped.body_limit >= 1, "the large answer not compared");
+    await eventually(() => proxy.stats().mirrors.inflight === 0, "the mirrors");
+    expect(proxy.stats().calls.errors.stable).toBe(0);
+  });
+});
+
 describe("metrics", () => {
   it("serves every series the issue lists, prefixed, labelled by route name and never by URL", async () => {
     const stable = await backend(ok);
