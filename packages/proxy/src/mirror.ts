@@ -97,20 +97,50 @@ export class Mirror {
   /** Sends the job to dark (and secondary) in a reserved place; returns at once. */
   send(slot: MirrorSlot, job: MirrorJob): void {
     this.context.stats.mirrors.sent++;
-    const work = Promise.all([
-      this.call(this.dark, "dark", slot.dark, job),
-      slot.secondary !== undefined && this.secondary ? this.call(this.secondary, "secondary", slot.secondary, job) : undefined,
-    ]).then(async ([dark, secondary]) => {
+    this.context.begin();
+    const withSecondary = slot.secondary !== undefined && this.secondary !== undefined;
+    let waiting = withSecondary ? 2 : 1;
+    let dark: MirrorResult;
+    let secondary: MirrorResult;
+    // Plain callbacks: the place comes back when both calls ended, the comparison waits for stable's answer.
+    const ended = () => {
+      if (--waiting > 0) return;
       this.leave();
-      const baseline = await job.baseline.result;
-      // Stable's answer over the limit is as uncomparable as dark's, and counted the same way.
-      if (baseline === undefined) return job.baseline.overLimit ? this.drop("body_limit") : undefined;
-      if (dark === undefined) return;
-      if (!("response" in dark)) return this.drop("body_limit");
-      const noise = secondary !== undefined && "response" in secondary ? secondary.response : undefined;
-      if (!this.context.queue.push(() => this.compare(job, baseline, dark.response, noise))) this.drop("queue");
+      job.baseline.whenDone((baseline) => {
+        try {
+          this.judge(job, baseline, dark, secondary);
+        } catch (error) {
+          this.context.warn("a mirror failed unexpectedly", error);
+        } finally {
+          this.context.end();
+        }
+      });
+    };
+    this.call(this.dark, "dark", slot.dark, job, (result) => {
+      dark = result;
+      ended();
     });
-    this.context.track(work.catch((error: unknown) => this.context.warn("a mirror failed unexpectedly", error)));
+    if (withSecondary)
+      this.call(this.secondary as Backend, "secondary", slot.secondary as BreakerPermit, job, (result) => {
+        secondary = result;
+        ended();
+      });
+  }
+
+  /** Queues the comparison of what came back, or counts why there is none. */
+  private judge(job: MirrorJob, baseline: ComparedResponse | undefined, dark: MirrorResult, secondary: MirrorResult): void {
+    // Stable's answer over the limit is as uncomparable as dark's, and counted the same way.
+    if (baseline === undefined) {
+      if (job.baseline.overLimit) this.drop("body_limit");
+      return;
+    }
+    if (dark === undefined) return;
+    if (!("response" in dark)) {
+      this.drop("body_limit");
+      return;
+    }
+    const noise = secondary !== undefined && "response" in secondary ? secondary.response : undefined;
+    if (!this.context.queue.push(() => this.compare(job, baseline, dark.response, noise))) this.drop("queue");
   }
 
   private leave(): void {
@@ -124,8 +154,8 @@ export class Mirror {
     return undefined;
   }
 
-  /** One mirrored call: never rejects; undefined when no usable response came. */
-  private call(backend: Backend, role: BackendRole, permit: BreakerPermit, job: MirrorJob): Promise<MirrorResult> {
+  /** One mirrored call: `done` gets undefined when no usable response came. */
+  private call(backend: Backend, role: BackendRole, permit: BreakerPermit, job: MirrorJob, done: (result: MirrorResult) => void): void {
     const outcome: CallOutcome = {
       route: this.route.name,
       flag: this.route.flag,
@@ -137,8 +167,8 @@ export class Mirror {
     };
     const headers: Record<string, string | string[]> = { ...job.headers, "x-dark-launch": "shadow" };
     if (job.body !== undefined) headers["content-length"] = String(job.body.length);
-    return new Promise((resolve) => {
-      const handler = new MirrorCall(this.route, backend, permit, outcome, this.context, resolve);
+    const handler = new MirrorCall(this.route, backend, permit, outcome, this.context, done);
+    try {
       backend.pool.dispatch(
         {
           path: backend.path(job.url),
@@ -152,7 +182,10 @@ export class Mirror {
         },
         handler,
       );
-    });
+    } catch (error) {
+      // undici refused the request outright (a closed pool): a failed call like any other.
+      handler.onError(error as Error);
+    }
   }
 
   private compare(job: MirrorJob, baseline: ComparedResponse, dark: ComparedResponse, secondary: ComparedResponse | undefined): void {
@@ -252,7 +285,7 @@ class MirrorCall implements Dispatcher.DispatchHandler {
     this.complete();
   }
 
-  onError(): void {
+  onError(_error?: Error): void {
     if (this.settled) return;
     this.backend.breaker.failure(this.permit);
     this.end(undefined);

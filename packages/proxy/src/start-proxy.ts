@@ -80,7 +80,8 @@ export async function startProxy(input: ProxyConfigInput | ProxyConfig, options:
 
   const metrics = new ProxyMetrics();
   const stats = emptyStats();
-  const pending = new Set<Promise<unknown>>();
+  let background = 0;
+  let backgroundDone: (() => void) | undefined;
   let local: ObservationRecorder | undefined;
   let localDrain: NodeJS.Timeout | undefined;
   if (client.observations === undefined) {
@@ -94,9 +95,12 @@ export async function startProxy(input: ProxyConfigInput | ProxyConfig, options:
     observations: client.observations ?? (local as ObservationRecorder),
     // Each queued comparison holds up to three bodies of bodyLimit: keep the queue short.
     queue: new ComparisonQueue(256, 32, (error) => warn(`a comparison failed: ${String(error)}`)),
-    track(work) {
-      pending.add(work);
-      work.finally(() => pending.delete(work)).catch(() => {});
+    begin() {
+      background++;
+    },
+    end() {
+      background--;
+      if (background === 0) backgroundDone?.();
     },
     warn: (message, error) => warn(error === undefined ? message : `${message}: ${error instanceof Error ? error.message : String(error)}`),
   };
@@ -167,7 +171,10 @@ export async function startProxy(input: ProxyConfigInput | ProxyConfig, options:
       closing ??= (async () => {
         await proxyDrainer.drain(DRAIN_LIMIT_MS);
         // Mirrors end within their timeout; comparisons queued by them run before observations are flushed.
-        while (pending.size > 0) await Promise.allSettled([...pending]);
+        if (background > 0)
+          await new Promise<void>((resolve) => {
+            backgroundDone = resolve;
+          });
         await context.queue.idle();
         await Promise.allSettled([closeBackends(), stop(adminServer)]);
         clearInterval(localDrain);
