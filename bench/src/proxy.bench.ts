@@ -1,24 +1,28 @@
 /**
- * `npm run bench:proxy` (issue #5, DESIGN §7): what the shadow proxy costs the stable path. Every
- * case drives the same closed-loop load (autocannon, CONNECTIONS connections) for DURATION seconds
- * after a warm-up, against: the stable backend directly; our proxy with shadowing off; shadowing at
- * 100 % with a fast dark backend, a dark backend answering after 200 ms, and a dark backend that is
- * down; then the same three through nginx's `mirror` module when nginx is installed. Backends, the
- * proxy (a fresh process per case, so its peak memory is the case's own) and the control plane each
- * run in a process of their own; the load generator runs here. The cases run in ROUNDS interleaved
- * rounds (PROXY_BENCH_ROUNDS, default 5); each case reports its median run, and every target is
- * judged on the median of ratios taken within a round: on a shared machine one noisy minute then
- * costs the cases compared alike instead of deciding a comparison. PROXY_BENCH_NODE_ARGS
- * passes Node options to the proxy processes alone (a CPU profile per case, say).
+ * `npm run bench:proxy` (issue #16, DESIGN §7): what the shadow proxy costs the stable path. Every
+ * case drives the same closed-loop load (wrk, written in C, CONNECTIONS connections; autocannon
+ * only when wrk cannot be had, and the output says so) for DURATION seconds after a warm-up,
+ * against: the stable backend directly; a bare Node floor (proxy-floor.ts: node:http + undici
+ * dispatch, no features) without and with a fire-and-forget mirror; our proxy with shadowing off,
+ * shadowing at 100 % with a fast dark backend, a dark backend answering after 200 ms and one that is
+ * down; the shadowing-off case with `--workers 2`; and nginx `proxy_pass` and `mirror` (installed
+ * from Debian when missing and allowed). Backends, proxies (a fresh process per case, so peak
+ * memory is the case's own) and the control plane each run in a process of their own. Per case:
+ * req/s, p50/p99, peak RSS and the proxy's CPU µs per request (from /proc, over the measured run).
+ * The cases run in ROUNDS interleaved rounds (PROXY_BENCH_ROUNDS, default 5); each case reports its
+ * median run, and every target is judged on the median of ratios taken within a round: on a
+ * shared machine one noisy minute then costs the cases compared alike instead of deciding a
+ * comparison. PROXY_BENCH_CASES=id,id… runs a subset; PROXY_BENCH_BASELINE_CLI=…/cli/dist/main.js
+ * adds the shadowing-off and fast cases of another build (before/after in one run);
+ * PROXY_BENCH_NODE_ARGS passes Node options to the proxy processes alone (a CPU profile per case).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
 import {
   apiRequest,
   closeApi,
@@ -27,21 +31,26 @@ import {
   formatMiB,
   kill,
   onCleanup,
-  peakRssMiB,
   runCleanups,
   spawnChild,
   startServerProcess,
 } from "./processes.js";
+import { cpuMicros, ensureInstalled, type Generator, peakMiB, processTree, runLoad } from "./proxy-load.js";
 
-const CONNECTIONS = Number(process.env.PROXY_BENCH_CONNECTIONS ?? 32);
+const CONNECTIONS = Number(process.env.PROXY_BENCH_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.PROXY_BENCH_SECONDS ?? 6);
 const WARMUP_S = 2;
 const ROUNDS = Number(process.env.PROXY_BENCH_ROUNDS ?? 5);
 // Node options for the proxy processes only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a case spends its time.
 const PROXY_NODE_ARGS = (process.env.PROXY_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+const ONLY = process.env.PROXY_BENCH_CASES?.split(",").filter(Boolean);
+const BASELINE_CLI = process.env.PROXY_BENCH_BASELINE_CLI;
 const ADMIN_SECRET = "dl_admin_bench-proxy-0123456789abcdef";
 const cliMain = fileURLToPath(new URL("../../packages/cli/dist/main.js", import.meta.url));
 const backendsScript = fileURLToPath(new URL("./proxy-backends.js", import.meta.url));
+const floorScript = fileURLToPath(new URL("./proxy-floor.js", import.meta.url));
+
+let generator: Generator = "wrk";
 
 interface CaseResult {
   name: string;
@@ -51,6 +60,8 @@ interface CaseResult {
   errors: number;
   non2xx: number;
   peakMiB: number | undefined;
+  /** CPU time of the proxy's processes per request served, µs; undefined for the backend itself. */
+  cpuPerRequest: number | undefined;
   mirrored: number | undefined;
 }
 
@@ -94,15 +105,25 @@ async function darkCount(url: string | undefined): Promise<number | undefined> {
   return (JSON.parse(text) as { count: number }).count;
 }
 
-async function load(url: string): Promise<{ reqPerSec: number; p50: number; p99: number; errors: number; non2xx: number }> {
-  await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_S });
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+/** Warm-up, then the measured run, with the CPU the processes `pids` spent during it. */
+async function measure(name: string, url: string, pids: () => number[], dark: string | undefined): Promise<CaseResult> {
+  await runLoad(generator, url, CONNECTIONS, WARMUP_S);
+  const before = await darkCount(dark);
+  const tree = pids();
+  const cpuBefore = cpuMicros(tree);
+  const load = await runLoad(generator, url, CONNECTIONS, DURATION_S);
+  const cpu = cpuMicros(tree) - cpuBefore;
+  const after = await darkCount(dark);
   return {
-    reqPerSec: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
+    name,
+    reqPerSec: load.reqPerSec,
+    p50: load.p50,
+    p99: load.p99,
+    errors: load.errors,
+    non2xx: load.non2xx,
+    peakMiB: tree.length === 0 ? undefined : peakMiB(tree),
+    cpuPerRequest: tree.length === 0 || load.requests === 0 ? undefined : cpu / load.requests,
+    mirrored: before === undefined || after === undefined ? undefined : after - before,
   };
 }
 
@@ -149,22 +170,23 @@ async function setUp(): Promise<Setup> {
   return { server, sdkToken: token.secret, stable, darkFast, darkSlow, darkDown };
 }
 
-async function runCase(name: string, url: string, pid: number | undefined, dark: string | undefined): Promise<CaseResult> {
-  const before = await darkCount(dark);
-  const measured = await load(url);
-  const after = await darkCount(dark);
-  const mirrored = before === undefined || after === undefined ? undefined : after - before;
-  return { name, ...measured, peakMiB: peakRssMiB(pid), mirrored };
+interface ProxyCase {
+  name: string;
+  flag: string;
+  dark: string;
+  counted: string | undefined;
+  cli?: string;
+  workers?: number;
 }
 
-async function proxyCase(setup: Setup, name: string, flag: string, dark: string, counted: string | undefined): Promise<CaseResult> {
+async function proxyCase(setup: Setup, { name, flag, dark, counted, cli = cliMain, workers }: ProxyCase): Promise<CaseResult> {
   const port = await freePort();
   const adminPort = await freePort();
   const child = spawnChild(
     process.execPath,
     [
       ...PROXY_NODE_ARGS,
-      cliMain,
+      cli,
       "proxy",
       "--flag",
       flag,
@@ -178,6 +200,7 @@ async function proxyCase(setup: Setup, name: string, flag: string, dark: string,
       `127.0.0.1:${adminPort}`,
       "--timeout",
       "1000",
+      ...(workers === undefined ? [] : ["--workers", String(workers)]),
     ],
     { env: { ...process.env, DARKLAUNCH_URL: setup.server.url, DARKLAUNCH_TOKEN: setup.sdkToken }, stdio: ["ignore", "ignore", "inherit"] },
   );
@@ -192,13 +215,28 @@ async function proxyCase(setup: Setup, name: string, flag: string, dark: string,
         return ((await darkCount(counted)) ?? 0) > start;
       });
     }
-    return await runCase(name, url, child.pid, counted);
+    const pid = child.pid;
+    return await measure(name, url, () => (pid === undefined ? [] : processTree(pid)), counted);
   } finally {
     await kill(child, "SIGTERM");
   }
 }
 
+async function floorCase(setup: Setup, name: string, dark: string | undefined): Promise<CaseResult> {
+  const child = spawnChild(process.execPath, [floorScript, "--stable", setup.stable, ...(dark === undefined ? [] : ["--dark", dark])]);
+  try {
+    const { url: base } = await firstJsonLine<{ url: string }>(child, "floor");
+    const url = `${base}/orders/1842`;
+    await waitFor(`floor (${name})`, async () => (await get(url)).status === 200);
+    const pid = child.pid;
+    return await measure(name, url, () => (pid === undefined ? [] : [pid]), dark);
+  } finally {
+    await kill(child);
+  }
+}
+
 function nginxPath(): string | undefined {
+  ensureInstalled("nginx", "nginx-light");
   for (const candidate of ["/usr/sbin/nginx", "/usr/bin/nginx"]) {
     try {
       execFileSync(candidate, ["-v"], { stdio: "ignore" });
@@ -210,11 +248,17 @@ function nginxPath(): string | undefined {
   return undefined;
 }
 
-async function nginxCase(binary: string, setup: Setup, name: string, dark: string, counted: string | undefined): Promise<CaseResult> {
+async function nginxCase(
+  binary: string,
+  setup: Setup,
+  name: string,
+  dark: string | undefined,
+  counted: string | undefined,
+): Promise<CaseResult> {
   const dir = mkdtempSync(join(tmpdir(), "darklaunch-bench-nginx-"));
   const port = await freePort();
   const stable = new URL(setup.stable);
-  const darkUrl = new URL(dark);
+  const darkHost = dark === undefined ? stable.host : new URL(dark).host;
   // One worker, like our single proxy process; keep-alive to both upstreams; the mirror with the
   // same 1 s timeout as our proxy.
   writeFileSync(
@@ -234,11 +278,11 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
   upstream stable { server ${stable.host}; keepalive 64; }
-  upstream dark { server ${darkUrl.host}; keepalive 64; }
+  upstream dark { server ${darkHost}; keepalive 64; }
   server {
     listen 127.0.0.1:${port};
     location / {
-      mirror /__mirror;
+      ${dark === undefined ? "" : "mirror /__mirror;"}
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_pass http://stable;
@@ -260,38 +304,23 @@ http {
   try {
     const url = `http://127.0.0.1:${port}/orders/1842`;
     await waitFor(`nginx (${name})`, async () => (await get(url)).status === 200);
-    const result = await runCase(name, url, undefined, counted);
-    result.peakMiB = nginxWorkerPeak(child.pid);
-    return result;
+    const pid = child.pid;
+    return await measure(name, url, () => (pid === undefined ? [] : processTree(pid)), counted);
   } finally {
     await kill(child, "SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** nginx's memory is its master plus the worker: both peaks, from /proc. */
-function nginxWorkerPeak(masterPid: number | undefined): number | undefined {
-  if (masterPid === undefined) return undefined;
-  try {
-    const workers = execFileSync("pgrep", ["-P", String(masterPid)], { encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map(Number);
-    return [masterPid, ...workers].reduce((sum, pid) => sum + (peakRssMiB(pid) ?? 0), 0);
-  } catch {
-    return peakRssMiB(masterPid);
-  }
-}
-
 function row(r: CaseResult, base: CaseResult | undefined): string {
   const ratio = base === undefined ? "" : `${(r.reqPerSec / base.reqPerSec).toFixed(2)}×`;
   return [
-    r.name.padEnd(34),
+    r.name.padEnd(40),
     r.reqPerSec.toFixed(0).padStart(8),
     ratio.padStart(7),
-    `${r.p50.toFixed(1)}`.padStart(7),
-    `${r.p99.toFixed(1)}`.padStart(7),
+    `${r.p50.toFixed(2)}`.padStart(7),
+    `${r.p99.toFixed(2)}`.padStart(7),
+    (r.cpuPerRequest === undefined ? "—" : r.cpuPerRequest.toFixed(0)).padStart(7),
     formatMiB(r.peakMiB).padStart(11),
     String(r.mirrored ?? "—").padStart(9),
     String(r.errors + r.non2xx).padStart(7),
@@ -332,72 +361,101 @@ function withinRounds(
 
 const throughputRatio = (a: CaseResult, b: CaseResult) => a.reqPerSec / b.reqPerSec;
 const p99Ratio = (a: CaseResult, b: CaseResult) => a.p99 / Math.max(b.p99, 1e-9);
-const p99Difference = (a: CaseResult, b: CaseResult) => a.p99 - b.p99;
+const cpuRatio = (a: CaseResult, b: CaseResult) => (a.cpuPerRequest ?? Number.NaN) / (b.cpuPerRequest ?? Number.NaN);
 
 async function main(): Promise<void> {
+  if (!ensureInstalled("wrk", "wrk")) generator = "autocannon";
+  const nginx = nginxPath();
   console.log(
-    `darklaunch bench:proxy — node ${process.version}; ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per case, ${ROUNDS} rounds (cases interleaved, median run reported); every part in its own process on 127.0.0.1`,
+    `darklaunch bench:proxy — node ${process.version}; load generator: ${generator === "wrk" ? "wrk (C), 1 thread" : "AUTOCANNON (fallback: wrk is not installed; it runs in Node on the same cores and hides part of the proxy's cost)"}; ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per case, ${ROUNDS} rounds (cases interleaved, median run reported); every part in its own process on 127.0.0.1; ${cpus().length} cores shared by the generator, backends and proxy; load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
   );
   const setup = await setUp();
-  const nginx = nginxPath();
   if (nginx === undefined) console.log("nginx is not installed: its rows are skipped (Debian: apt-get install nginx-light)");
-  const cases: [string, () => Promise<CaseResult>][] = [
-    ["direct to stable", () => runCase("direct to stable", `${setup.stable}/orders/1842`, undefined, undefined)],
-    ["off", () => proxyCase(setup, "darklaunch proxy, shadowing off", "bench-off", setup.darkFast, setup.darkFast)],
-    ["fast", () => proxyCase(setup, "darklaunch shadow 100 %, fast dark", "bench-shadow", setup.darkFast, setup.darkFast)],
-    ["slow", () => proxyCase(setup, "darklaunch shadow 100 %, dark 200 ms", "bench-shadow", setup.darkSlow, setup.darkSlow)],
-    ["down", () => proxyCase(setup, "darklaunch shadow 100 %, dark down", "bench-shadow", setup.darkDown, undefined)],
+  const off = { flag: "bench-off", dark: setup.darkFast, counted: setup.darkFast };
+  const fast = { flag: "bench-shadow", dark: setup.darkFast, counted: setup.darkFast };
+  const all: [string, () => Promise<CaseResult>][] = [
+    ["direct", () => measure("direct to stable", `${setup.stable}/orders/1842`, () => [], undefined)],
+    ["floor", () => floorCase(setup, "bare floor (node:http + undici)", undefined)],
+    ["floor mirror", () => floorCase(setup, "bare floor + mirror, fast dark", setup.darkFast)],
+    ["off", () => proxyCase(setup, { name: "darklaunch, shadowing off", ...off })],
+    ["fast", () => proxyCase(setup, { name: "darklaunch shadow 100 %, fast dark", ...fast })],
+    [
+      "slow",
+      () => proxyCase(setup, { name: "darklaunch shadow 100 %, dark 200 ms", ...fast, dark: setup.darkSlow, counted: setup.darkSlow }),
+    ],
+    ["down", () => proxyCase(setup, { name: "darklaunch shadow 100 %, dark down", ...fast, dark: setup.darkDown, counted: undefined })],
+    ["off w2", () => proxyCase(setup, { name: "darklaunch, shadowing off, --workers 2", ...off, workers: 2 })],
   ];
+  if (BASELINE_CLI !== undefined) {
+    all.push(
+      ["before off", () => proxyCase(setup, { name: "BEFORE: shadowing off", ...off, cli: BASELINE_CLI })],
+      ["before fast", () => proxyCase(setup, { name: "BEFORE: shadow 100 %, fast dark", ...fast, cli: BASELINE_CLI })],
+    );
+  }
   if (nginx !== undefined) {
-    cases.push(
+    all.push(
+      ["nginx", () => nginxCase(nginx, setup, "nginx proxy_pass", undefined, undefined)],
       ["nginx fast", () => nginxCase(nginx, setup, "nginx mirror, fast dark", setup.darkFast, setup.darkFast)],
       ["nginx slow", () => nginxCase(nginx, setup, "nginx mirror, dark 200 ms", setup.darkSlow, setup.darkSlow)],
       ["nginx down", () => nginxCase(nginx, setup, "nginx mirror, dark down", setup.darkDown, undefined)],
     );
   }
+  const cases = ONLY === undefined ? all : all.filter(([id]) => ONLY.includes(id));
   // Rounds interleave the cases, so a slow minute of a shared machine hits every case alike.
   const runs = new Map<string, CaseResult[]>(cases.map(([id]) => [id, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [id, run] of cases) {
       const result = await run();
       runs.get(id)?.push(result);
-      console.log(`  round ${round}: ${result.name.padEnd(34)} ${result.reqPerSec.toFixed(0).padStart(7)} req/s, p99 ${result.p99} ms`);
+      console.log(
+        `  round ${round}: ${result.name.padEnd(40)} ${result.reqPerSec.toFixed(0).padStart(7)} req/s, p99 ${result.p99.toFixed(2)} ms, ${result.cpuPerRequest?.toFixed(0) ?? "—"} µs CPU/req`,
+      );
     }
   }
-  const results = cases.map(([id]) => median(runs.get(id) ?? []));
-  const byId = new Map(cases.map(([id], i) => [id, results[i] as CaseResult]));
-  const off = byId.get("off") as CaseResult;
-  const fast = byId.get("fast") as CaseResult;
-  const slow = byId.get("slow") as CaseResult;
-  const down = byId.get("down") as CaseResult;
-  const nginxFast = byId.get("nginx fast");
-
+  const byId = new Map(cases.map(([id]) => [id, median(runs.get(id) ?? [])]));
+  const base = byId.get("floor") ?? byId.get("off");
   console.log(
-    `\n${"case".padEnd(34)} ${"req/s".padStart(8)} ${"÷ off".padStart(7)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)} ${"peak RSS".padStart(11)} ${"mirrored".padStart(9)} ${"errors".padStart(7)}`,
+    `\n${"case".padEnd(40)} ${"req/s".padStart(8)} ${"÷ floor".padStart(7)} ${"p50 ms".padStart(7)} ${"p99 ms".padStart(7)} ${"µs/req".padStart(7)} ${"peak RSS".padStart(11)} ${"mirrored".padStart(9)} ${"errors".padStart(7)}`,
   );
-  for (const r of results) console.log(row(r, off));
-  console.log("\n(peak RSS: the proxy process; for nginx master + worker. autocannon reports latency in whole milliseconds.)");
-  console.log("\nTargets (issue #5), each taken within a round: the median of the rounds, with their range:");
-  const rounds = (id: string): CaseResult[] => runs.get(id) ?? [];
-  if (nginxFast !== undefined) {
-    const vsNginx = withinRounds(rounds("fast"), rounds("nginx fast"), throughputRatio);
-    console.log(
-      `  shadow on, fast dark ≥ nginx's throughput: ${vsNginx.median.toFixed(2)}× (rounds ${vsNginx.range}) → ${verdict(vsNginx.median >= 1)}`,
-    );
-  }
-  for (const [id, r] of [
-    ["slow", slow],
-    ["down", down],
-  ] as const) {
-    const t = withinRounds(rounds(id), rounds("off"), throughputRatio);
-    const p = withinRounds(rounds(id), rounds("off"), p99Ratio);
-    const d = withinRounds(rounds(id), rounds("off"), p99Difference);
-    console.log(
-      `  ${r.name}: throughput ${t.median.toFixed(2)}× shadow-off (rounds ${t.range}; ≥ 0.9 → ${verdict(t.median >= 0.9)}), p99 ${p.median.toFixed(2)}× (rounds ${p.range}; ≤ 1.2 → ${verdict(p.median <= 1.2)}), p99 − off ${d.median.toFixed(1)} ms (rounds ${d.range}; DESIGN §7: ≤ 1 ms)`,
-    );
-  }
+  for (const r of byId.values()) console.log(row(r, base));
   console.log(
-    `  memory bounded: peak RSS off ${formatMiB(off.peakMiB)}, fast ${formatMiB(fast.peakMiB)}, 200 ms ${formatMiB(slow.peakMiB)}, down ${formatMiB(down.peakMiB)}`,
+    "\n(µs/req: user + system CPU of the proxy's processes over the measured run ÷ requests served; peak RSS: the proxy's processes — nginx master + worker, our primary + workers.)",
+  );
+
+  console.log("\nTargets (issue #16), each a ratio taken within a round: the median of the rounds, with their range:");
+  const rounds = (id: string): CaseResult[] | undefined => (runs.has(id) ? runs.get(id) : undefined);
+  const check = (label: string, a: string, b: string, combine: typeof throughputRatio, ok?: (m: number) => boolean, bound = "") => {
+    const x = rounds(a);
+    const y = rounds(b);
+    if (x === undefined || y === undefined) return;
+    const t = withinRounds(x, y, combine);
+    const judged = ok === undefined ? "" : `; ${bound}) → ${verdict(ok(t.median))}`;
+    console.log(`  ${label}: ${t.median.toFixed(2)}× (rounds ${t.range}${judged === "" ? ")" : judged}`);
+  };
+  check("shadowing off ÷ floor, req/s", "off", "floor", throughputRatio, (m) => m >= 0.8, "≥ 0.8");
+  check("shadowing off ÷ floor, CPU per request", "off", "floor", cpuRatio, (m) => m <= 1.3, "≤ 1.3");
+  check("shadowing off ÷ floor, p99", "off", "floor", p99Ratio, (m) => m <= 1.5, "≤ 1.5");
+  check("fast dark ÷ floor with mirror, req/s", "fast", "floor mirror", throughputRatio, (m) => m >= 0.75, "≥ 0.75");
+  for (const id of ["slow", "down"]) {
+    check(`${byId.get(id)?.name}: req/s ÷ shadowing off`, id, "off", throughputRatio, (m) => m >= 0.9, "≥ 0.9");
+    check(`${byId.get(id)?.name}: p99 ÷ shadowing off`, id, "off", p99Ratio, (m) => m <= 1.5, "≤ 1.5");
+  }
+  console.log("Beside them (DESIGN's budgets against nginx, and what the floor itself reaches):");
+  check("shadowing off ÷ nginx proxy_pass, req/s", "off", "nginx", throughputRatio, (m) => m >= 0.8, "≥ 0.8");
+  check("fast dark ÷ nginx mirror, req/s", "fast", "nginx fast", throughputRatio, (m) => m >= 1.2, "≥ 1.2");
+  check("floor ÷ nginx proxy_pass, req/s", "floor", "nginx", throughputRatio);
+  check("floor with mirror ÷ nginx mirror, req/s", "floor mirror", "nginx fast", throughputRatio);
+  check("--workers 2 ÷ --workers 1 (shadowing off), req/s", "off w2", "off", throughputRatio);
+  check("shadowing off ÷ BEFORE, req/s", "off", "before off", throughputRatio);
+  check("shadowing off ÷ BEFORE, CPU per request", "off", "before off", cpuRatio);
+  check("fast dark ÷ BEFORE, req/s", "fast", "before fast", throughputRatio);
+  check("fast dark ÷ BEFORE, CPU per request", "fast", "before fast", cpuRatio);
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
   );
 }
 

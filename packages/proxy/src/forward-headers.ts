@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 
 // RFC 9110 §7.6.1: connection-specific fields are for one hop only.
 const HOP_BY_HOP = new Set([
@@ -62,7 +62,51 @@ export function backendHeaders(
   return out;
 }
 
-/** A backend's response headers as the client gets them. */
-export function clientHeaders(headers: Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
-  return withoutHopByHop(headers);
+/** A backend's raw response headers (undici's `[name, value, …]` buffers) as the client gets them. */
+export interface RelayedHeaders {
+  /** `[name, value, name, value, …]` for `writeHead`, hop-by-hop fields removed. */
+  flat: string[];
+  /** The response's content-length, or -1 when it has none (chunked, or read to the close). */
+  contentLength: number;
+}
+
+/** One pass over the raw headers: no object built, no lower-casing of names that cannot be hop-by-hop. */
+export function relayHeaders(raw: readonly Buffer[]): RelayedHeaders {
+  const flat: string[] = [];
+  let contentLength = -1;
+  let listed: Set<string> | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString("latin1");
+    const value = (raw[i + 1] as Buffer).toString("latin1");
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === "connection" && value !== "keep-alive" && value !== "close") {
+        listed ??= new Set();
+        for (const h of value.split(",")) if (h.trim() !== "") listed.add(h.trim().toLowerCase());
+      }
+      continue;
+    }
+    if (lower === "content-length") contentLength = Number(value);
+    flat.push(name, value);
+  }
+  if (listed === undefined) return { flat, contentLength };
+  // Rare: `connection` names further fields, which are for this hop only too.
+  const kept: string[] = [];
+  for (let i = 0; i < flat.length; i += 2)
+    if (!listed.has((flat[i] as string).toLowerCase())) kept.push(flat[i] as string, flat[i + 1] as string);
+  return { flat: kept, contentLength };
+}
+
+/** Raw headers as the object a comparison reads (lower-case names, repeated fields as arrays), as undici parses them. */
+export function headerRecord(raw: readonly Buffer[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString("latin1").toLowerCase();
+    const value = (raw[i + 1] as Buffer).toString("latin1");
+    const had = out[name];
+    if (had === undefined) out[name] = value;
+    else if (Array.isArray(had)) had.push(value);
+    else out[name] = [had, value];
+  }
+  return out;
 }

@@ -15,6 +15,7 @@
  * await proxy.close();
  */
 export type { BreakerState } from "./circuit-breaker.js";
+export { type RunningProxyCluster, startProxyCluster, workerCount } from "./proxy-cluster.js";
 export {
   type BreakerConfig,
   DEFAULT_ADMIN_LISTEN,

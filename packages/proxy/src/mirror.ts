@@ -6,13 +6,16 @@ import {
   compileRedactor,
   type Redactor,
 } from "@darklaunch/core";
+import type { Dispatcher } from "undici";
 import type { Backend } from "./backend.js";
 import type { BreakerPermit } from "./circuit-breaker.js";
+import { headerRecord } from "./forward-headers.js";
 import type { RouteConfig } from "./proxy-config.js";
 import { type CallOutcome, type ProxyContext, recordCall } from "./proxy-context.js";
 import type { BackendRole, DropReason } from "./proxy-metrics.js";
 import { countPath } from "./proxy-stats.js";
 import type { ResponseCapture } from "./response-capture.js";
+import { hideSecretQuery } from "./secret-query.js";
 import { TokenBucket } from "./token-bucket.js";
 
 /** One request to mirror: what was sent to stable, and stable's response once it has streamed. */
@@ -94,20 +97,50 @@ export class Mirror {
   /** Sends the job to dark (and secondary) in a reserved place; returns at once. */
   send(slot: MirrorSlot, job: MirrorJob): void {
     this.context.stats.mirrors.sent++;
-    const work = Promise.all([
-      this.call(this.dark, "dark", slot.dark, job),
-      slot.secondary !== undefined && this.secondary ? this.call(this.secondary, "secondary", slot.secondary, job) : undefined,
-    ]).then(async ([dark, secondary]) => {
+    this.context.begin();
+    const withSecondary = slot.secondary !== undefined && this.secondary !== undefined;
+    let waiting = withSecondary ? 2 : 1;
+    let dark: MirrorResult;
+    let secondary: MirrorResult;
+    // Plain callbacks: the place comes back when both calls ended, the comparison waits for stable's answer.
+    const ended = () => {
+      if (--waiting > 0) return;
       this.leave();
-      const baseline = await job.baseline.result;
-      // Stable's answer over the limit is as uncomparable as dark's, and counted the same way.
-      if (baseline === undefined) return job.baseline.overLimit ? this.drop("body_limit") : undefined;
-      if (dark === undefined) return;
-      if (!("response" in dark)) return this.drop("body_limit");
-      const noise = secondary !== undefined && "response" in secondary ? secondary.response : undefined;
-      if (!this.context.queue.push(() => this.compare(job, baseline, dark.response, noise))) this.drop("queue");
+      job.baseline.whenDone((baseline) => {
+        try {
+          this.judge(job, baseline, dark, secondary);
+        } catch (error) {
+          this.context.warn("a mirror failed unexpectedly", error);
+        } finally {
+          this.context.end();
+        }
+      });
+    };
+    this.call(this.dark, "dark", slot.dark, job, (result) => {
+      dark = result;
+      ended();
     });
-    this.context.track(work.catch((error: unknown) => this.context.warn("a mirror failed unexpectedly", error)));
+    if (withSecondary)
+      this.call(this.secondary as Backend, "secondary", slot.secondary as BreakerPermit, job, (result) => {
+        secondary = result;
+        ended();
+      });
+  }
+
+  /** Queues the comparison of what came back, or counts why there is none. */
+  private judge(job: MirrorJob, baseline: ComparedResponse | undefined, dark: MirrorResult, secondary: MirrorResult): void {
+    // Stable's answer over the limit is as uncomparable as dark's, and counted the same way.
+    if (baseline === undefined) {
+      if (job.baseline.overLimit) this.drop("body_limit");
+      return;
+    }
+    if (dark === undefined) return;
+    if (!("response" in dark)) {
+      this.drop("body_limit");
+      return;
+    }
+    const noise = secondary !== undefined && "response" in secondary ? secondary.response : undefined;
+    if (!this.context.queue.push(() => this.compare(job, baseline, dark.response, noise))) this.drop("queue");
   }
 
   private leave(): void {
@@ -121,9 +154,8 @@ export class Mirror {
     return undefined;
   }
 
-  /** One mirrored call: never throws; undefined when no usable response came. */
-  private async call(backend: Backend, role: BackendRole, permit: BreakerPermit, job: MirrorJob): Promise<MirrorResult> {
-    const started = performance.now();
+  /** One mirrored call: `done` gets undefined when no usable response came. */
+  private call(backend: Backend, role: BackendRole, permit: BreakerPermit, job: MirrorJob, done: (result: MirrorResult) => void): void {
     const outcome: CallOutcome = {
       route: this.route.name,
       flag: this.route.flag,
@@ -135,42 +167,24 @@ export class Mirror {
     };
     const headers: Record<string, string | string[]> = { ...job.headers, "x-dark-launch": "shadow" };
     if (job.body !== undefined) headers["content-length"] = String(job.body.length);
+    const handler = new MirrorCall(this.route, backend, permit, outcome, this.context, done);
     try {
-      const response = await backend.pool.request({
-        path: backend.path(job.url),
-        method: job.method,
-        headers,
-        body: job.body,
-        // undici's own timers, not an AbortSignal.timeout() per mirror: the dark side must send its
-        // headers, and then each part of its body, within the timeout.
-        headersTimeout: this.route.timeoutMs,
-        bodyTimeout: this.route.timeoutMs,
-      });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let overLimit = false;
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > this.route.bodyLimit) {
-          overLimit = true;
-          break; // destroys the body; the answer is not compared
-        }
-        chunks.push(chunk);
-        // bodyTimeout bounds each pause, not the whole: a dark side trickling its body for ever
-        // would hold the place. Checked per chunk (no timer), so a mirror ends within 2 × timeoutMs.
-        if (performance.now() - started > this.route.timeoutMs) throw new MirrorTimeout();
-      }
-      outcome.status = response.statusCode;
-      if (response.statusCode >= 500) backend.breaker.failure(permit);
-      else backend.breaker.success(permit);
-      if (overLimit) return { overLimit: true };
-      return { response: { status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks, size) } };
-    } catch {
-      backend.breaker.failure(permit);
-      return undefined;
-    } finally {
-      outcome.latencyMs = performance.now() - started;
-      recordCall(this.context, outcome);
+      backend.pool.dispatch(
+        {
+          path: backend.path(job.url),
+          method: job.method as Dispatcher.HttpMethod,
+          headers,
+          body: job.body,
+          // undici's own timers, not an AbortSignal.timeout() per mirror: the dark side must send its
+          // headers, and then each part of its body, within the timeout.
+          headersTimeout: this.route.timeoutMs,
+          bodyTimeout: this.route.timeoutMs,
+        },
+        handler,
+      );
+    } catch (error) {
+      // undici refused the request outright (a closed pool): a failed call like any other.
+      handler.onError(error as Error);
     }
   }
 
@@ -188,7 +202,7 @@ export class Mirror {
         : {
             requestId: job.requestId,
             method: job.method,
-            url: this.redactor.url(job.url),
+            url: this.redactor.url(hideSecretQuery(job.url)),
             baselineStatus: baseline.status,
             darkStatus: dark.status,
           },
@@ -214,4 +228,90 @@ export class Mirror {
 
 class MirrorTimeout extends Error {
   override readonly name = "TimeoutError";
+}
+
+/** A mirrored call as undici's raw handler: the answer collected up to the body limit, no stream. */
+class MirrorCall implements Dispatcher.DispatchHandler {
+  private abort: ((error: Error) => void) | undefined;
+  private status = 0;
+  private headers: Record<string, string | string[]> = {};
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private overLimit = false;
+  private settled = false;
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly route: RouteConfig,
+    private readonly backend: Backend,
+    private readonly permit: BreakerPermit,
+    private readonly outcome: CallOutcome,
+    private readonly context: ProxyContext,
+    private readonly done: (result: MirrorResult) => void,
+  ) {}
+
+  onConnect(abort: (error?: Error) => void): void {
+    this.abort = abort as (error: Error) => void;
+  }
+
+  onHeaders(status: number, raw: Buffer[]): boolean {
+    if (status < 200) return true;
+    this.status = status;
+    this.headers = headerRecord(raw);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.size += chunk.length;
+    if (this.size > this.route.bodyLimit) {
+      // The answer is not compared; the call counts as answered (its status came).
+      this.overLimit = true;
+      this.chunks = [];
+      this.complete();
+      this.abort?.(new MirrorOverLimit());
+      return false;
+    }
+    this.chunks.push(chunk);
+    // bodyTimeout bounds each pause, not the whole: a dark side trickling its body for ever
+    // would hold the place. Checked per chunk (no timer), so a mirror ends within 2 × timeoutMs.
+    if (performance.now() - this.started > this.route.timeoutMs) {
+      this.abort?.(new MirrorTimeout());
+      return false;
+    }
+    return true;
+  }
+
+  onComplete(): void {
+    this.complete();
+  }
+
+  onError(_error?: Error): void {
+    if (this.settled) return;
+    this.backend.breaker.failure(this.permit);
+    this.end(undefined);
+  }
+
+  private complete(): void {
+    if (this.settled) return;
+    this.outcome.status = this.status;
+    if (this.status >= 500) this.backend.breaker.failure(this.permit);
+    else this.backend.breaker.success(this.permit);
+    if (this.overLimit) this.end({ overLimit: true });
+    else {
+      const body = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.size);
+      this.end({ response: { status: this.status, headers: this.headers, body } });
+    }
+  }
+
+  private end(result: MirrorResult): void {
+    this.settled = true;
+    this.chunks = [];
+    this.outcome.latencyMs = performance.now() - this.started;
+    recordCall(this.context, this.outcome);
+    this.done(result);
+  }
+}
+
+class MirrorOverLimit extends Error {
+  override readonly name = "MirrorOverLimit";
 }

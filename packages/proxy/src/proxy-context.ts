@@ -16,8 +16,9 @@ export interface ProxyContext {
   stats: ProxyStats;
   observations: ObservationSink;
   queue: ComparisonQueue;
-  /** Keeps a background promise until it settles, so that close() can wait for it. */
-  track(work: Promise<unknown>): void;
+  /** Counts background work (a mirror) as started, so that close() waits for its `end()`. */
+  begin(): void;
+  end(): void;
   /** Reports an unexpected error (a bug): never thrown at a request. */
   warn(message: string, error?: unknown): void;
 }

@@ -188,14 +188,32 @@ describe("bad input gets a clear answer", () => {
   it("refuses paths with dot segments, which could slip past a route's prefix", async () => {
     const stable = await backend(ok);
     const proxy = await proxyFor(clientServing(FLAG, "stable"), { stable: stable.url, dark: stable.url });
-    for (const path of ["/api/../admin", "/api/%2e%2e/admin", "/./x", "/x/.", "/a/%2E/b"]) {
+    for (const path of [
+      "/api/../admin",
+      "/api/%2e%2e/admin",
+      "/./x",
+      "/x/.",
+      "/a/%2E/b",
+      // Encoded separators, path parameters, backslashes and double encoding, which backends normalise.
+      "/api/%2e%2e%2fadmin",
+      "/api/..%2fadmin",
+      "/api/..;/admin",
+      "/api/.;x/admin",
+      "/api/..\\admin",
+      "/api/%2e%2e%5cadmin",
+      "/api/%252e%252e/admin",
+      "/api/%252e%252e%252fadmin",
+      "/api/%25252e%25252e/admin",
+    ]) {
       const answer = await raw(proxy.url, `GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
       expect(answer).toMatch(/^HTTP\/1\.1 400 /);
       expect(answer).toContain('must not hold \\".\\" or \\"..\\" segments');
     }
     expect(stable.received).toHaveLength(0);
-    // Dots inside names are fine.
+    // Dots inside names are fine, encoded or not.
     expect((await fetch(`${proxy.url}/v1.2/file.json..bak`)).status).toBe(200);
+    expect((await fetch(`${proxy.url}/a/%2e%2e.x;v=1/b%2fc`)).status).toBe(200);
+    expect(stable.received.map((r) => r.url)).toEqual(["/v1.2/file.json..bak", "/a/%2e%2e.x;v=1/b%2fc"]);
   });
 
   it("answers malformed requests and huge headers as node:http does (400, 431)", async () => {
@@ -353,6 +371,40 @@ describe("what passes through", () => {
     expect(streamed.headers.get("transfer-encoding")).toBe("chunked");
     expect(sha256(new Uint8Array(await streamed.arrayBuffer()))).toBe(sha256(big));
     await eventually(() => proxy.stats().mirrors.inflight === 0, "the mirrors");
+  });
+});
+
+describe("small and large answers", () => {
+  it("writes a small answer with its length, streams a large one with a length byte for byte to a slow reader", async () => {
+    const small = Buffer.from(JSON.stringify({ items: Array.from({ length: 50 }, (_, i) => ({ i })) }));
+    const large = Buffer.alloc(5 * 1024 * 1024);
+    for (let i = 0; i < large.length; i++) large[i] = (i * 31) % 251;
+    const stable = await backend((req, res) => {
+      const body = req.url === "/large" ? large : small;
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": body.length });
+      res.end(body);
+    });
+    const dark = await backend(ok);
+    const proxy = await proxyFor(clientServing(FLAG, "shadow"), { stable: stable.url, dark: dark.url, bodyLimit: 1024 });
+    const a = await fetch(`${proxy.url}/small`);
+    expect(a.headers.get("content-length")).toBe(String(small.length));
+    expect(Buffer.from(await a.arrayBuffer()).equals(small)).toBe(true);
+    // Read slowly: the proxy must wait for the client (backpressure), not buffer 5 MiB or cut it.
+    const b = await fetch(`${proxy.url}/large`);
+    expect(b.headers.get("content-length")).toBe(String(large.length));
+    const reader = b.body?.getReader();
+    const parts: Uint8Array[] = [];
+    for (let n = 0; ; n++) {
+      const { done, value } = (await reader?.read()) ?? { done: true, value: undefined };
+      if (done) break;
+      parts.push(value);
+      if (n % 8 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(sha256(Buffer.concat(parts))).toBe(sha256(large));
+    // Over the body limit: served in full, not compared.
+    await eventually(() => proxy.stats().mirrors.dropped.body_limit >= 1, "the large answer not compared");
+    await eventually(() => proxy.stats().mirrors.inflight === 0, "the mirrors");
+    expect(proxy.stats().calls.errors.stable).toBe(0);
   });
 });
 

@@ -1,16 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
 import type { Backend } from "./backend.js";
-import { errorReason, isConnectionError } from "./backend.js";
-import type { BreakerPermit, CircuitBreaker } from "./circuit-breaker.js";
-import { backendHeaders, clientHeaders } from "./forward-headers.js";
+import { hasDotSegment } from "./dot-segments.js";
+import { backendHeaders } from "./forward-headers.js";
 import type { Mirror, MirrorSlot } from "./mirror.js";
 import type { RouteConfig } from "./proxy-config.js";
-import { type CallOutcome, type ProxyContext, recordCall } from "./proxy-context.js";
+import type { CallOutcome, ProxyContext } from "./proxy-context.js";
 import type { BackendRole } from "./proxy-metrics.js";
 import { readSubject } from "./read-subject.js";
+import { type BreakerHold, type Forwarded, Relay } from "./relay.js";
 import { RequestBody } from "./request-body.js";
 import { ResponseCapture } from "./response-capture.js";
 
@@ -38,15 +38,17 @@ export function modeOf(value: unknown): Mode {
 
 type Body = AsyncIterable<Buffer> | Buffer | undefined;
 
-/** How forwarding to one backend ended; `reason` says why it failed. */
-interface Forwarded {
-  kind: "served" | "unreachable" | "failed" | "aborted";
-  reason?: string;
+/** What goes to every backend for one request. */
+interface Call {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[]>;
 }
 
 /**
  * The request path: route, evaluate, serve (stable or dark), and hand a copy to the mirror. The
- * stable response is streamed to the client as it comes; nothing the mirror does can touch it.
+ * stable response goes to the client as it comes (small ones written once, large ones streamed);
+ * nothing the mirror does can touch it. The usual path is plain callbacks: no promise per request.
  */
 export class ProxyHandler {
   constructor(
@@ -56,14 +58,20 @@ export class ProxyHandler {
   ) {}
 
   handle(request: IncomingMessage, response: ServerResponse): void {
-    this.serve(request, response).catch((error: unknown) => {
-      this.context.warn("a request failed unexpectedly", error);
-      if (!response.headersSent) sendJson(response, 500, { code: "PROXY_ERROR", message: "the proxy failed on this request" });
-      else response.destroy();
-    });
+    try {
+      this.serve(request, response);
+    } catch (error) {
+      this.failed(response, error);
+    }
   }
 
-  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private failed(response: ServerResponse, error: unknown): void {
+    this.context.warn("a request failed unexpectedly", error);
+    if (!response.headersSent) sendJson(response, 500, { code: "PROXY_ERROR", message: "the proxy failed on this request" });
+    else response.destroy();
+  }
+
+  private serve(request: IncomingMessage, response: ServerResponse): void {
     const url = originForm(request.url ?? "/");
     const method = request.method ?? "GET";
     if (url === undefined) {
@@ -73,13 +81,13 @@ export class ProxyHandler {
     }
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
-    if (DOT_SEGMENT.test(path)) {
+    if (hasDotSegment(path)) {
       // `/api/../admin` would match the `/api` route and reach the backend as `/admin`: refused.
       request.resume();
       sendJson(response, 400, { code: "BAD_REQUEST", message: `the path must not hold "." or ".." segments: ${path.slice(0, 200)}` });
       return;
     }
-    const route = this.routes.find((r) => matches(r.config, path, method));
+    const route = this.route(path, method);
     if (route === undefined) {
       this.context.stats.served.notFound++;
       request.resume();
@@ -93,17 +101,11 @@ export class ProxyHandler {
     const subject = readSubject(config.subject, request.headers, q === -1 ? "" : url.slice(q + 1));
     // No subject: a random position per request, so the flag's percentage still holds for traffic.
     const mode = modeOf(this.evaluate(config.flag, subject ?? randomUUID()));
-    const headers = backendHeaders(request.headers, requestId, request.socket.remoteAddress);
+    const call: Call = { method, url, headers: backendHeaders(request.headers, requestId, request.socket.remoteAddress) };
     const body = RequestBody.of(request, config.bodyLimit);
-    // undici takes an EventEmitter as a signal: far cheaper per request than an AbortController.
-    const aborted = new ClientGone();
-    response.once("close", () => {
-      if (!response.writableFinished) aborted.abort();
-    });
-    const call = { method, url, headers };
 
     if (mode === "dark") {
-      await this.split(route, call, body, response, aborted);
+      this.split(route, call, body, response).catch((error: unknown) => this.failed(response, error));
       return;
     }
     let capture: ResponseCapture | undefined;
@@ -114,107 +116,104 @@ export class ProxyHandler {
         if (slot !== undefined) capture = this.mirrorAfterRead(route, slot, call, body, requestId);
       }
     }
-    const forwarded = await this.forward(route, route.stable, "stable", call, body.stream(), response, aborted, capture);
-    // Stable never read the body (it could not be reached): the mirror waiting for it gives its place back.
-    body.abandon();
-    if (forwarded.kind === "unreachable" || forwarded.kind === "failed") {
-      capture?.cancel();
-      this.badGateway(response, "stable", forwarded.reason);
-    }
+    this.forward(route, route.stable, "stable", call, body.stream(), response, capture, true, undefined, (forwarded) => {
+      // Stable never read the body (it could not be reached): the mirror waiting for it gives its place back.
+      body.abandon();
+      if (forwarded.kind === "unreachable" || forwarded.kind === "failed") {
+        capture?.cancel();
+        this.badGateway(response, "stable", forwarded.reason);
+      }
+    });
+  }
+
+  /** First matching route; the one-route case (the CLI's) without a closure per request. */
+  private route(path: string, method: string): ActiveRoute | undefined {
+    for (const route of this.routes) if (matches(route.config, path, method)) return route;
+    return undefined;
   }
 
   /** Serves from dark; on a connection error (or an open breaker) from stable, when the route allows. */
-  private async split(
-    route: ActiveRoute,
-    call: { method: string; url: string; headers: Record<string, string | string[]> },
-    body: RequestBody,
-    response: ServerResponse,
-    signal: ClientGone,
-  ): Promise<void> {
+  private async split(route: ActiveRoute, call: Call, body: RequestBody, response: ServerResponse): Promise<void> {
     const { config } = route;
     // Without fallback the breaker is not consulted: every request goes to dark, whatever it does.
     const permit = config.fallback ? route.dark.breaker.tryAcquire() : "call";
     if (permit !== undefined) {
       const breaker = config.fallback ? { permit, of: route.dark.breaker } : undefined;
-      const forwarded = await this.forward(route, route.dark, "dark", call, body.stream(), response, signal, undefined, true, breaker);
+      const forwarded = await this.forwarded(route, route.dark, "dark", call, body.stream(), response, true, breaker);
       if (forwarded.kind === "served" || forwarded.kind === "aborted") return;
       const replay = forwarded.kind === "unreachable" && config.fallback ? body.replay() : false;
       if (replay === false) {
         this.badGateway(response, "dark", forwarded.reason);
         return;
       }
-      await this.fallback(route, call, replay, response, signal);
+      await this.fallback(route, call, replay, response);
       return;
     }
     // Breaker open: dark is known to be down; do not make every request wait to find out.
-    await this.fallback(route, call, body.stream(), response, signal);
+    await this.fallback(route, call, body.stream(), response);
   }
 
-  private async fallback(
-    route: ActiveRoute,
-    call: { method: string; url: string; headers: Record<string, string | string[]> },
-    body: Body,
-    response: ServerResponse,
-    signal: ClientGone,
-  ): Promise<void> {
+  private async fallback(route: ActiveRoute, call: Call, body: Body, response: ServerResponse): Promise<void> {
+    if (response.destroyed) return; // the client left while dark failed
     this.context.stats.served.fallback++;
     this.context.metrics.fallbacks.inc({ route: route.config.name });
-    const forwarded = await this.forward(route, route.stable, "stable", call, body, response, signal, undefined, false);
+    const forwarded = await this.forwarded(route, route.stable, "stable", call, body, response, false, undefined);
     if (forwarded.kind === "unreachable" || forwarded.kind === "failed") this.badGateway(response, "stable", forwarded.reason);
   }
 
   /** Starts a mirror once the request body is read in full (within the limit); returns the capture of stable's response. */
-  private mirrorAfterRead(
-    route: ActiveRoute,
-    slot: MirrorSlot,
-    call: { method: string; url: string; headers: Record<string, string | string[]> },
-    body: RequestBody,
-    requestId: string,
-  ): ResponseCapture {
+  private mirrorAfterRead(route: ActiveRoute, slot: MirrorSlot, call: Call, body: RequestBody, requestId: string): ResponseCapture {
     const capture = new ResponseCapture(route.config.bodyLimit);
-    const start = (complete: boolean) => {
-      if (!complete) {
+    const job = { method: call.method, url: call.url, headers: call.headers, body: undefined, requestId, baseline: capture };
+    // A request without a body is complete now: the mirror starts at once, with no promise in between.
+    if (!body.present) {
+      route.mirror.send(slot, job);
+      return capture;
+    }
+    body.done
+      .then((complete) => {
+        if (!complete) {
+          capture.cancel();
+          route.mirror.release(slot);
+          if (body.overLimit) route.mirror.drop("body_limit");
+          return;
+        }
+        route.mirror.send(slot, { ...job, body: body.bytes });
+      })
+      .catch((error: unknown) => {
         capture.cancel();
         route.mirror.release(slot);
-        if (body.overLimit) route.mirror.drop("body_limit");
-        return;
-      }
-      route.mirror.send(slot, {
-        method: call.method,
-        url: call.url,
-        headers: call.headers,
-        body: body.bytes,
-        requestId,
-        baseline: capture,
+        this.context.warn("starting a mirror failed", error);
       });
-    };
-    body.done.then(start).catch((error: unknown) => {
-      capture.cancel();
-      route.mirror.release(slot);
-      this.context.warn("starting a mirror failed", error);
-    });
     return capture;
   }
 
-  /**
-   * Sends the request to one backend and streams its response to the client. Resolves when the
-   * response has ended: `served`; `unreachable` (nothing came back; nothing was sent to the
-   * client); `failed` (another error before any response); `aborted` (the client went away).
-   */
+  private forwarded(
+    route: ActiveRoute,
+    backend: Backend,
+    role: BackendRole,
+    call: Call,
+    body: Body,
+    response: ServerResponse,
+    observe: boolean,
+    breaker: BreakerHold | undefined,
+  ): Promise<Forwarded> {
+    return new Promise((resolve) => this.forward(route, backend, role, call, body, response, undefined, observe, breaker, resolve));
+  }
+
+  /** Sends the request to one backend and relays its response to the client; `done` says how it ended. */
   private forward(
     route: ActiveRoute,
     backend: Backend,
     role: BackendRole,
-    call: { method: string; url: string; headers: Record<string, string | string[]> },
+    call: Call,
     body: Body,
     response: ServerResponse,
-    signal: ClientGone,
     capture: ResponseCapture | undefined,
-    observe = true,
-    /** Split mode with fallback: dark's breaker and the permit it gave (perhaps the half-open probe). */
-    breaker?: { permit: BreakerPermit; of: CircuitBreaker },
-  ): Promise<Forwarded> {
-    const started = performance.now();
+    observe: boolean,
+    breaker: BreakerHold | undefined,
+    done: (forwarded: Forwarded) => void,
+  ): void {
     const outcome: CallOutcome = {
       route: route.config.name,
       flag: route.config.flag,
@@ -223,77 +222,12 @@ export class ProxyHandler {
       status: undefined,
       side: observe ? (role === "dark" ? "dark" : "baseline") : undefined,
     };
-    // Every ending reports to the breaker; a call the client gave up returns its permit.
-    const finish = (failed: boolean) => {
-      outcome.latencyMs = performance.now() - started;
-      outcome.failed = failed;
-      recordCall(this.context, outcome);
-      if (failed) breaker?.of.failure(breaker.permit);
-      else breaker?.of.success(breaker.permit);
-    };
+    const relay = new Relay(this.context, response, outcome, capture, breaker, done);
     // undici streams any async iterable as a body; its types only name Readable.
     const sent = body as Buffer | Readable | undefined;
-    return backend.pool.request({ path: backend.path(call.url), method: call.method, headers: call.headers, body: sent, signal }).then(
-      (upstream) =>
-        new Promise((resolve) => {
-          outcome.status = upstream.statusCode;
-          if (response.destroyed) {
-            upstream.body.destroy();
-            capture?.cancel();
-            breaker?.of.abandon(breaker.permit);
-            resolve({ kind: "aborted" });
-            return;
-          }
-          try {
-            response.writeHead(upstream.statusCode, clientHeaders(upstream.headers));
-          } catch (error) {
-            // A header Node refuses to send (invalid characters): the response cannot be relayed.
-            upstream.body.destroy();
-            capture?.cancel();
-            finish(true);
-            resolve({ kind: "failed", reason: `unusable response headers: ${(error as Error).message}` });
-            return;
-          }
-          if (role === "stable") this.context.stats.served.stable++;
-          else this.context.stats.served.dark++;
-          if (capture !== undefined) {
-            capture.start(upstream.statusCode, upstream.headers);
-            upstream.body.on("data", (chunk: Buffer) => capture.push(chunk));
-          }
-          // Piped by hand rather than with stream.pipeline, which builds and aborts an
-          // AbortController (and a DOMException) per call: a tenth of the proxy's time under load.
-          const source = upstream.body;
-          let settled = false;
-          // `backendFailed`: the backend broke off its response (reset, timeout), not the client.
-          const done = (cut: boolean, backendFailed: boolean): void => {
-            if (settled) return;
-            settled = true;
-            capture?.finish(cut);
-            finish(backendFailed || upstream.statusCode >= 500);
-            resolve({ kind: cut ? "aborted" : "served" });
-          };
-          source.once("error", () => {
-            response.destroy();
-            done(true, !signal.aborted);
-          });
-          response.once("finish", () => done(false, false));
-          response.once("close", () => {
-            if (response.writableFinished) return;
-            source.destroy();
-            done(true, false);
-          });
-          source.pipe(response);
-        }),
-      (error: unknown) => {
-        if (signal.aborted) {
-          capture?.cancel();
-          breaker?.of.abandon(breaker.permit);
-          response.destroy();
-          return { kind: "aborted" };
-        }
-        finish(true);
-        return { kind: isConnectionError(error) ? "unreachable" : "failed", reason: errorReason(error) };
-      },
+    backend.pool.dispatch(
+      { path: backend.path(call.url), method: call.method as Dispatcher.HttpMethod, headers: call.headers, body: sent },
+      relay,
     );
   }
 
@@ -333,9 +267,6 @@ function originForm(target: string): string | undefined {
   }
 }
 
-/** A `.` or `..` path segment, also percent-encoded (`%2e`). */
-const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
-
 function matches(route: RouteConfig, path: string, method: string): boolean {
   const { pathPrefix, methods } = route.match;
   if (methods !== undefined && !methods.includes(method)) return false;
@@ -351,15 +282,4 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   const text = JSON.stringify(body);
   response.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
   response.end(text);
-}
-
-/** Aborts the backend call when the client goes away; undici listens for its `abort` event. */
-class ClientGone extends EventEmitter {
-  aborted = false;
-
-  abort(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.emit("abort");
-  }
 }

@@ -58,6 +58,8 @@ export class ProxyMetrics {
       name: "darklaunch_proxy_breaker_state",
       help: "Circuit breaker per backend: 0 closed, 1 half-open, 2 open",
       labelNames: ["backend"],
+      // Over cluster workers: the worst state any of them sees.
+      aggregator: "max",
       registers,
     });
     this.comparisons = new Counter({
@@ -71,6 +73,7 @@ export class ProxyMetrics {
       name: "darklaunch_proxy_divergence_ratio",
       help: "Mismatched comparisons / all comparisons since start, per route",
       labelNames: ["route"],
+      aggregator: "average",
       registers,
     });
     this.fallbacks = new Counter({

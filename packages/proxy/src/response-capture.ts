@@ -2,7 +2,7 @@ import type { ComparedResponse } from "@darklaunch/core";
 
 /**
  * A copy of a response as it streams to the client, for comparison: kept up to `limit` bytes;
- * `result` resolves with the response once it ended, or undefined (failed, over the limit, cancelled).
+ * `whenDone` hands over the response once it ended, or undefined (failed, over the limit, cancelled).
  */
 export class ResponseCapture {
   private chunks: Buffer[] = [];
@@ -11,13 +11,24 @@ export class ResponseCapture {
   private headers: Record<string, string | string[] | undefined> = {};
   private active = true;
   private over = false;
-  private settle!: (response: ComparedResponse | undefined) => void;
-  readonly result: Promise<ComparedResponse | undefined>;
+  private done = false;
+  private response: ComparedResponse | undefined;
+  private waiter: ((response: ComparedResponse | undefined) => void) | undefined;
 
-  constructor(private readonly limit: number) {
-    this.result = new Promise((resolve) => {
-      this.settle = resolve;
-    });
+  constructor(private readonly limit: number) {}
+
+  /** Calls `callback` once with the response (or undefined): at once when it already ended. One waiter. */
+  whenDone(callback: (response: ComparedResponse | undefined) => void): void {
+    if (this.done) callback(this.response);
+    else this.waiter = callback;
+  }
+
+  private settle(response: ComparedResponse | undefined): void {
+    this.done = true;
+    this.response = response;
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    waiter?.(response);
   }
 
   get overLimit(): boolean {

@@ -166,6 +166,24 @@ describe("shadow mode", () => {
     expect(await (await fetch(`${proxy.adminUrl}/metrics`)).text()).toMatch(/^darklaunch_proxy_comparisons_total\{result="mismatch"\} 4$/m);
   });
 
+  it("hides secret-named query parameters in mismatch samples without any redaction configured", async () => {
+    const stable = await backend((_req, res) => json(res, { price: 10 }));
+    const dark = await backend((_req, res) => json(res, { price: 12 }));
+    const client = clientServing(FLAG, "shadow");
+    const proxy = await proxyFor(client, { stable: stable.url, dark: dark.url });
+    const secrets = ["t0k3n-1", "k3y-2", "pa55-3", "acc3ss-4", "cl13nt-5", "s1g-6", "x-auth-7"];
+    const query =
+      "token=t0k3n-1&api_key=k3y-2&Password=pa55-3&access_token=acc3ss-4&client_secret=cl13nt-5&signature=s1g-6&X-Auth-Token=x-auth-7&page=2";
+    await fetch(`${proxy.url}/q?${query}`);
+    await eventually(() => proxy.stats().comparisons.total === 1, "the comparison");
+    const url = client.observations.drain()[0]?.samples[0]?.url;
+    expect(url).toBeDefined();
+    for (const secret of secrets) expect(url).not.toContain(secret);
+    expect(url).toContain("page=2"); // ordinary parameters stay readable
+    expect(url).toContain("api_key=[REDACTED]");
+    expect(dark.received[0]?.url).toBe(`/q?${query}`); // the backends still get the request as sent
+  });
+
   it("filters a random-UUID field as noise with a secondary, while a real change still counts", async () => {
     const withId =
       (price: number): Answer =>

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DarkLaunchError, ObservationRecorder, type RedactionOptions } from "@darklaunch/core";
-import { type ClientOptions, createClient } from "@darklaunch/sdk";
+import { type ClientOptions, createClient, type DarkLaunchClient } from "@darklaunch/sdk";
+import type { Registry } from "prom-client";
 import { Backend } from "./backend.js";
 import { BREAKER_STATE_VALUE } from "./circuit-breaker.js";
 import { ComparisonQueue } from "./comparison-queue.js";
@@ -29,17 +30,21 @@ export interface StartProxyOptions {
   client?: ProxyClient;
   /** Where unexpected errors are reported (default stderr). */
   warn?: (message: string) => void;
+  /** False: no admin server (a cluster worker; the primary serves `/metrics` for all). Default true. */
+  admin?: boolean;
 }
 
 /** A proxy that is listening. */
 export interface RunningProxy {
   /** `http://host:port` of the proxy. */
   url: string;
-  /** `http://host:port` of `/metrics` and `/healthz`. */
+  /** `http://host:port` of `/metrics` and `/healthz` ("" when started with `admin: false`). */
   adminUrl: string;
   config: ProxyConfig;
   /** Counters since start (a copy). */
   stats(): ProxyStats;
+  /** The proxy's own Prometheus registry (a cluster primary collects it from each worker). */
+  readonly registry: Registry;
   /** The Prometheus text `/metrics` serves. */
   metrics(): Promise<string>;
   /** Stops accepting, lets in-flight requests and mirrors finish, runs queued comparisons, flushes observations. */
@@ -75,7 +80,8 @@ export async function startProxy(input: ProxyConfigInput | ProxyConfig, options:
 
   const metrics = new ProxyMetrics();
   const stats = emptyStats();
-  const pending = new Set<Promise<unknown>>();
+  let background = 0;
+  let backgroundDone: (() => void) | undefined;
   let local: ObservationRecorder | undefined;
   let localDrain: NodeJS.Timeout | undefined;
   if (client.observations === undefined) {
@@ -89,9 +95,12 @@ export async function startProxy(input: ProxyConfigInput | ProxyConfig, options:
     observations: client.observations ?? (local as ObservationRecorder),
     // Each queued comparison holds up to three bodies of bodyLimit: keep the queue short.
     queue: new ComparisonQueue(256, 32, (error) => warn(`a comparison failed: ${String(error)}`)),
-    track(work) {
-      pending.add(work);
-      work.finally(() => pending.delete(work)).catch(() => {});
+    begin() {
+      background++;
+    },
+    end() {
+      background--;
+      if (background === 0) backgroundDone?.();
     },
     warn: (message, error) => warn(error === undefined ? message : `${message}: ${error instanceof Error ? error.message : String(error)}`),
   };
@@ -136,7 +145,7 @@ export async function startProxy(input: ProxyConfigInput | ProxyConfig, options:
   let adminUrl: string;
   try {
     url = await listen(proxyServer, config.listen, "listen");
-    adminUrl = await listen(adminServer, config.adminListen, "adminListen");
+    adminUrl = options.admin === false ? "" : await listen(adminServer, config.adminListen, "adminListen");
   } catch (error) {
     await Promise.allSettled([proxyDrainer.drain(0), stop(adminServer), closeBackends(), ownsClient ? client.close() : undefined]);
     clearInterval(localDrain);
@@ -147,6 +156,7 @@ export async function startProxy(input: ProxyConfigInput | ProxyConfig, options:
     url,
     adminUrl,
     config,
+    registry: metrics.registry,
     stats() {
       const copy = structuredClone(stats);
       for (const backend of backends.values())
@@ -161,7 +171,10 @@ export async function startProxy(input: ProxyConfigInput | ProxyConfig, options:
       closing ??= (async () => {
         await proxyDrainer.drain(DRAIN_LIMIT_MS);
         // Mirrors end within their timeout; comparisons queued by them run before observations are flushed.
-        while (pending.size > 0) await Promise.allSettled([...pending]);
+        if (background > 0)
+          await new Promise<void>((resolve) => {
+            backgroundDone = resolve;
+          });
         await context.queue.idle();
         await Promise.allSettled([closeBackends(), stop(adminServer)]);
         clearInterval(localDrain);
@@ -172,7 +185,8 @@ export async function startProxy(input: ProxyConfigInput | ProxyConfig, options:
   };
 }
 
-function clientFor(config: ProxyConfig): ProxyClient {
+/** The SDK client a proxy process evaluates flags with; `observations: false` for a cluster worker, whose primary reports. */
+export function clientFor(config: ProxyConfig, observations = true): DarkLaunchClient {
   if (config.controlPlane === undefined) {
     throw new DarkLaunchError("PROXY_CONFIG", 400, "the proxy needs controlPlane { url, token } (or a client) to evaluate its flags");
   }
@@ -180,7 +194,7 @@ function clientFor(config: ProxyConfig): ProxyClient {
   const options: ClientOptions = {
     url: config.controlPlane.url,
     token: config.controlPlane.token,
-    observations: {
+    observations: observations && {
       source: "proxy",
       redaction,
       ...(config.flushIntervalMs === undefined ? {} : { flushIntervalMs: config.flushIntervalMs }),
@@ -226,7 +240,8 @@ async function admin(
   }
 }
 
-function listen(server: Server, address: string, field: string): Promise<string> {
+/** Listens on `host:port`; rejects with an error naming `field` (the port in use, say). */
+export function listen(server: Server, address: string, field: string): Promise<string> {
   const parsed = parseAddress(address);
   if (parsed === undefined) return Promise.reject(new DarkLaunchError("PROXY_CONFIG", 400, `${field}: not host:port: ${address}`));
   return new Promise((resolve, reject) => {
@@ -248,7 +263,7 @@ function listen(server: Server, address: string, field: string): Promise<string>
 }
 
 /** The admin server has no long requests: stop it at once. */
-function stop(server: Server): Promise<void> {
+export function stop(server: Server): Promise<void> {
   if (!server.listening) return Promise.resolve();
   return new Promise((resolve) => {
     server.close(() => resolve());

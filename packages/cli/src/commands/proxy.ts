@@ -24,6 +24,7 @@ interface ProxyOptions {
   bodyLimit?: number;
   fallback?: boolean;
   config?: string;
+  workers?: string;
 }
 
 const ROUTE_FLAGS = [
@@ -119,12 +120,19 @@ function flagName(name: string): string {
 /** Starts the proxy and keeps it running until SIGINT / SIGTERM, then drains and flushes observations. */
 async function runProxy(options: ProxyOptions, command: Command): Promise<void> {
   const config = configOf(options, command.optsWithGlobals<GlobalOptions>());
-  let proxy: RunningProxy;
+  let proxy: Pick<RunningProxy, "url" | "adminUrl" | "config" | "close">;
+  let workers = 1;
   try {
     // Loaded here, not at the top: the other verbs start faster without undici and prom-client.
-    const { startProxy } = await import("@darklaunch/proxy");
-    proxy = await startProxy(config);
+    const { startProxy, startProxyCluster, workerCount } = await import("@darklaunch/proxy");
+    try {
+      workers = workerCount(options.workers);
+    } catch (error) {
+      throw new UsageError(`--workers: ${(error as Error).message.replace(/^workers: /, "")}`);
+    }
+    proxy = workers === 1 ? await startProxy(config) : await startProxyCluster(config, workers);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     if (error instanceof ValidationError) {
       const source =
         options.config === undefined ? "the proxy options are invalid" : `the proxy configuration in ${options.config} is invalid`;
@@ -133,7 +141,7 @@ async function runProxy(options: ProxyOptions, command: Command): Promise<void> 
     }
     throw new CliError(`cannot start the proxy: ${(error as Error).message}`);
   }
-  print(`darklaunch proxy listening on ${proxy.url}`);
+  print(`darklaunch proxy listening on ${proxy.url}${workers > 1 ? ` (${workers} workers)` : ""}`);
   print(`  metrics:  ${proxy.adminUrl}/metrics   health: ${proxy.adminUrl}/healthz`);
   for (const route of proxy.config.routes) {
     print(
@@ -168,5 +176,6 @@ export function registerProxyCommand(program: Command): void {
     .option("--body-limit <bytes>", "largest body mirrored or compared (default 1048576)", parseBytes)
     .option("--no-fallback", "split mode: answer 502 instead of serving stable when dark is down")
     .option("--config <file>", "a JSON or YAML file with several routes (see the proxy's README)")
+    .option("--workers <n>", "processes serving the port (node:cluster); auto = one per core (default 1)")
     .action(runProxy);
 }
