@@ -96,6 +96,7 @@ export {
   type SideWindow,
   windowKey,
 } from "./observation-window.js";
+export { isRecord, positive } from "./option-checks.js";
 export { compilePathPattern, type PathPattern } from "./path-pattern.js";
 export { isValidPercentage, POSITION_SCALE, position, positionSql, toHundredths } from "./position.js";
 export { ALWAYS_REDACTED_HEADERS, compileRedactor, type RedactedHeaders, type Redactor } from "./redactor.js";
@@ -103,11 +104,40 @@ export { MAX_REGEX_LENGTH } from "./regex-safety.js";
 export {
   type EvaluationErrorCode,
   type EvaluationResult,
+  errorResult,
   type OpenFeatureReason,
   REASONS,
   type Reason,
   toOpenFeatureReason,
 } from "./result.js";
+export {
+  decodeSdkEvent,
+  RevisionSchema,
+  SDK_STREAM_EVENTS,
+  type SdkDelete,
+  SdkDeleteSchema,
+  type SdkHeartbeat,
+  SdkHeartbeatSchema,
+  type SdkPatch,
+  type SdkPatchMessage,
+  SdkPatchSchema,
+  type SdkPut,
+  type SdkPutMessage,
+  SdkPutSchema,
+  type SdkStreamEventName,
+  type SdkStreamMessage,
+} from "./protocol/sdk-stream.js";
+export {
+  MAX_TELEMETRY_COUNTS,
+  MAX_TELEMETRY_SAMPLES,
+  type TelemetryBatch,
+  type TelemetryBatchInput,
+  TelemetryBatchSchema,
+  type TelemetryCount,
+  TelemetryCountSchema,
+  type TelemetrySample,
+  TelemetrySampleSchema,
+} from "./protocol/telemetry-batch.js";
 export { formatPercentage, type Rollout, rolloutOf, routingFormula, withRollout } from "./rollout.js";
 export { compareSemver, parseSemver, type SemVer } from "./semver.js";
 export { type CompileOptions, compile, Snapshot } from "./snapshot.js";

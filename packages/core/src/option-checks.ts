@@ -2,8 +2,19 @@ import type { Problem } from "./errors.js";
 
 /** Small helpers that validate option objects into a list of problems (each with its path). */
 
+/** True for a plain JSON object: not null, not an array. */
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A positive finite number option, or `fallback` when it is absent or not one.
+ *
+ * @example
+ * const intervalMs = positive(options.intervalMs, 60_000);
+ */
+export function positive(value: number | undefined, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
 /** Adds a problem for every key of `record` that is not in `known`: a typo is an error, not silently ignored. */
