@@ -82,7 +82,13 @@ export class DarkLaunchClient {
   constructor(options: ClientOptions = {}) {
     const settings = clientSettings(options);
     this.settings = settings;
-    const emitError = (error: SdkError) => this.events.emit("error", error);
+    // Listeners attach after createClient returns: what goes wrong while starting is reported a tick later.
+    const startupErrors: SdkError[] = [];
+    let starting = true;
+    const emitError = (error: SdkError) => {
+      if (starting) startupErrors.push(error);
+      else this.events.emit("error", error);
+    };
     this.observations = new ObservationRecorder({
       source: settings.observationSource,
       now: settings.now,
@@ -102,10 +108,10 @@ export class DarkLaunchClient {
       error: emitError,
     });
 
-    const startupErrors = loadLastKnownGood(cachePath, settings.bootstrap, (payload, source) => this.holder.install(payload, source));
-    // Listeners attach after createClient returns: startup errors are reported a tick later.
+    startupErrors.push(...loadLastKnownGood(cachePath, settings.bootstrap, (payload, source) => this.holder.install(payload, source)));
     setImmediate(() => {
-      for (const error of startupErrors) emitError(error);
+      starting = false;
+      for (const error of startupErrors.splice(0)) this.events.emit("error", error);
     });
 
     const server = settings.server;

@@ -81,28 +81,36 @@ describe("the stream", () => {
     expect(server.maxStreams).toBe(1);
   });
 
-  it("rejects a malformed event with an error event and keeps the previous snapshot", async () => {
+  it("ignores a message that is not JSON, and skips a patched flag the core rejects (reported, serving the default)", async () => {
     const server = await fake();
     server.handle(
       "/api/v1/sdk/stream",
       streamOf(
         () => server,
-        () => ({ revision: 1, ruleset: rulesetWith([boolFlag("a", true)]) }),
+        () => ({ revision: 1, ruleset: rulesetWith([boolFlag("a", true), boolFlag("b", true)]) }),
       ),
     );
     const c = client({ url: server.url });
-    const seen = errors(c);
     await c.ready();
     const first = waitFor<SdkError>((l) => c.on("error", l));
     for (const s of server.streams) s.write(sse("patch", "{not json"));
     expect((await first).code).toBe("MALFORMED_UPDATE");
-    const second = waitFor<SdkError>((l) => c.on("error", l));
-    // Valid JSON, but a flag the core rejects (its off variant does not exist).
-    for (const s of server.streams) s.write(sse("patch", { revision: 2, flags: [{ ...boolFlag("a", false, 2), offVariant: "nope" }] }));
-    expect((await second).message).toMatch(/offVariant/);
+    expect(c.updateStats()).toEqual({ rejectedMessages: 1, staleMessages: 0, skippedFlags: [] });
     expect(c.isEnabled("a", { id: "u1" })).toBe(true);
-    expect(c.revision).toBe(1);
-    expect(seen.every((e) => e.code === "MALFORMED_UPDATE")).toBe(true);
+
+    const second = waitFor<SdkError>((l) => c.on("error", l));
+    const changed = waitFor<{ keys: string[] }>((l) => c.on("change", l));
+    // Valid JSON, but a flag the core rejects (its off variant does not exist): that flag alone is left out.
+    for (const s of server.streams) s.write(sse("patch", { revision: 2, flags: [{ ...boolFlag("a", false, 2), offVariant: "nope" }] }));
+    const skipped = await second;
+    expect(skipped).toMatchObject({ code: "FLAG_SKIPPED", details: { flag: "a" } });
+    expect(skipped.message).toMatch(/offVariant/);
+    expect((await changed).keys).toEqual(["a"]);
+    expect(c.evaluate("a", { id: "u1" }, true)).toMatchObject({ value: true, reason: "ERROR", errorCode: "GENERAL" });
+    expect(c.isEnabled("a", { id: "u1" })).toBe(false);
+    expect(c.isEnabled("b", { id: "u1" })).toBe(true);
+    expect(c.revision).toBe(2);
+    expect(c.updateStats().skippedFlags).toEqual(["a"]);
   });
 
   it("never applies half an event when the stream is cut mid-event, and catches up on reconnect", async () => {
@@ -292,105 +300,21 @@ describe("the cache file", () => {
     expect(c.isEnabled("a", { id: "u1" })).toBe(true);
   });
 
-  it("a cache file the core rejects is reported and ignored", async () => {
+  it("a cache file that is not a ruleset is reported and ignored; a flag in it the core rejects is skipped", async () => {
     const dir = mkdtempSync(join(tmpdir(), "darklaunch-sdk-"));
     const cachePath = join(dir, "snapshot.json");
-    writeFileSync(cachePath, JSON.stringify({ format: "darklaunch-sdk-cache/1", revision: 1, ruleset: { flags: [{ key: "a" }] } }));
+    writeFileSync(cachePath, JSON.stringify({ format: "darklaunch-sdk-cache/1", revision: 1, ruleset: { flags: {} } }));
     const c = client({ offline: true, cachePath });
     const corrupt = waitFor<SdkError>((l) => c.on("error", l));
     await expect(c.ready()).rejects.toMatchObject({ code: "NO_SNAPSHOT" });
     expect((await corrupt).code).toBe("CACHE_CORRUPT");
-  });
-});
 
-describe("telemetry", () => {
-  it("counts per (flag, variant, reason), samples excluded evaluations, and flushes on close", async () => {
-    const server = await fake();
-    const half = {
-      ...boolFlag("half", true),
-      fallthrough: {
-        split: [
-          { variant: "on", weight: 50 },
-          { variant: "off", weight: 50 },
-        ],
-      },
-    };
-    server.handle(
-      "/api/v1/sdk/stream",
-      streamOf(
-        () => server,
-        () => ({ revision: 1, ruleset: rulesetWith([half]) }),
-      ),
-    );
-    const c = createClient({ url: server.url, token: "t", telemetry: { intervalMs: 60_000, sampleExcluded: 3 } });
-    await c.ready();
-    for (let i = 0; i < 100; i++) c.isEnabled("half", { id: `u${i}` });
-    c.isEnabled("nope", { id: "u1" });
-    await c.close();
-    expect(server.telemetry).toHaveLength(1);
-    const batch = server.telemetry[0] as {
-      counts: { variant: string; reason: string; count: number }[];
-      samples: unknown[];
-      dropped: number;
-    };
-    expect(batch).toMatchObject({ sdk: { name: "@darklaunch/sdk" }, dropped: 0 });
-    expect(batch.counts.reduce((sum, row) => sum + row.count, 0)).toBe(100);
-    expect(batch.counts.map((row) => row.reason).sort()).toEqual(["ROLLOUT_EXCLUDED", "ROLLOUT_INCLUDED"]);
-    expect(batch.samples).toHaveLength(3);
-    expect(batch.samples[0]).toMatchObject({ flag: "half", reason: "ROLLOUT_EXCLUDED", included: false, subject: expect.any(String) });
-  });
-
-  it("the buffer is bounded: when the server is down, the oldest batches are dropped and counted", async () => {
-    const server = await fake();
-    server.handle(
-      "/api/v1/sdk/stream",
-      streamOf(
-        () => server,
-        () => ({ revision: 1, ruleset: rulesetWith([boolFlag("a", true), boolFlag("b", true), boolFlag("c", true)]) }),
-      ),
-    );
-    let accept = false;
-    server.handle("/api/v1/sdk/telemetry", (request, response) => {
-      let body = "";
-      request.on("data", (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      request.on("end", () => {
-        if (!accept) return response.writeHead(503).end();
-        server.telemetry.push(JSON.parse(body));
-        response.writeHead(202).end();
-      });
-    });
-    const c = createClient({ url: server.url, token: "t", telemetry: { intervalMs: 30, maxBuffer: 2, sampleExcluded: 0 } });
-    const failures = errors(c);
-    await c.ready();
-    for (const key of ["a", "b", "c"]) {
-      c.isEnabled(key, { id: "u1" });
-      c.isEnabled(key, { id: "u2" });
-      await sleep(80);
-    }
-    accept = true;
-    await c.close();
-    expect(failures.some((e) => e.code === "TELEMETRY_FAILED")).toBe(true);
-    const sent = server.telemetry as { counts: { flag: string; count: number }[]; dropped: number }[];
-    const flags = sent.flatMap((b) => b.counts.map((row) => row.flag));
-    expect(flags).toContain("c");
-    expect(flags).not.toContain("a");
-    expect(sent.reduce((sum, b) => sum + b.dropped, 0)).toBeGreaterThanOrEqual(2);
-  });
-});
-
-describe("arguments", () => {
-  it("a bad flag key or context gives an error result, never a throw", () => {
-    const c = createClient({ offline: true, bootstrap: rulesetWith([boolFlag("a", true)]) });
-    expect(c.evaluate(42 as unknown as string, { id: "u1" }, false)).toMatchObject({ value: false, reason: "ERROR", errorCode: "GENERAL" });
-    expect(c.isEnabled(undefined as unknown as string, { id: "u1" }, true)).toBe(true);
-    expect(c.evaluate("a", "u1" as unknown as Record<string, unknown>, false)).toMatchObject({
-      errorCode: "INVALID_CONTEXT",
-      value: false,
-    });
-    expect(c.value("a", { id: "u1" }, "text")).toBe("text");
-    expect(c.variant("a", { id: "u1" })).toBe("on");
-    expect(() => createClient({ url: "http://x" })).toThrow(/token/);
+    writeFileSync(cachePath, JSON.stringify({ format: "darklaunch-sdk-cache/1", revision: 1, ruleset: rulesetWith([{ key: "a" }, boolFlag("b", true)]) }));
+    const d = client({ offline: true, cachePath });
+    const skipped = waitFor<SdkError>((l) => d.on("error", l));
+    expect(await d.ready()).toMatchObject({ source: "cache", revision: 1 });
+    expect(await skipped).toMatchObject({ code: "FLAG_SKIPPED", details: { flag: "a" } });
+    expect(d.isEnabled("b", { id: "u1" })).toBe(true);
+    expect(d.evaluate("a", { id: "u1" })).toMatchObject({ reason: "ERROR", errorCode: "GENERAL" });
   });
 });
