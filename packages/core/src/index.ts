@@ -99,17 +99,6 @@ export {
 export { isRecord, positive } from "./option-checks.js";
 export { compilePathPattern, type PathPattern } from "./path-pattern.js";
 export { isValidPercentage, POSITION_SCALE, position, positionSql, toHundredths } from "./position.js";
-export { ALWAYS_REDACTED_HEADERS, compileRedactor, type RedactedHeaders, type Redactor } from "./redactor.js";
-export { MAX_REGEX_LENGTH } from "./regex-safety.js";
-export {
-  type EvaluationErrorCode,
-  type EvaluationResult,
-  errorResult,
-  type OpenFeatureReason,
-  REASONS,
-  type Reason,
-  toOpenFeatureReason,
-} from "./result.js";
 export {
   decodeSdkEvent,
   RevisionSchema,
@@ -138,6 +127,17 @@ export {
   type TelemetrySample,
   TelemetrySampleSchema,
 } from "./protocol/telemetry-batch.js";
+export { ALWAYS_REDACTED_HEADERS, compileRedactor, type RedactedHeaders, type Redactor } from "./redactor.js";
+export { MAX_REGEX_LENGTH } from "./regex-safety.js";
+export {
+  type EvaluationErrorCode,
+  type EvaluationResult,
+  errorResult,
+  type OpenFeatureReason,
+  REASONS,
+  type Reason,
+  toOpenFeatureReason,
+} from "./result.js";
 export { formatPercentage, type Rollout, rolloutOf, routingFormula, withRollout } from "./rollout.js";
 export { compareSemver, parseSemver, type SemVer } from "./semver.js";
 export { type CompileOptions, compile, Snapshot } from "./snapshot.js";

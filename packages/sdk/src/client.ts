@@ -1,13 +1,13 @@
 import {
-  errorResult,
   type EvaluationResult,
+  errorResult,
   ObservationRecorder,
   type Ruleset,
   type Snapshot,
   subjectText,
   type VariantValue,
 } from "@darklaunch/core";
-import { type ClientEvents, ClientEventHub, type ReadyEvent, type SnapshotSource } from "./client-events.js";
+import { ClientEventHub, type ClientEvents, type ReadyEvent, type SnapshotSource } from "./client-events.js";
 import { type ClientOptions, type ClientSettings, clientSettings, type ServerSettings } from "./client-options.js";
 import { SdkError } from "./errors.js";
 import { checkExperimentArguments, type ExperimentOptions, ExperimentRunner, type ExperimentStats } from "./experiment.js";
@@ -171,20 +171,13 @@ export class DarkLaunchClient {
   /** Evaluates a flag with full detail (variant, reason, position, version); never throws. */
   evaluate<T extends VariantValue>(flagKey: string, context?: Context, defaultValue?: T): EvaluationResult<T | VariantValue | undefined> {
     const snapshot = this.snapshot;
-    let result: EvaluationResult<T | VariantValue | undefined>;
     if (typeof flagKey !== "string") {
-      result = errorResult(String(flagKey), defaultValue, "GENERAL", `the flag key must be a string, got ${typeof flagKey}`);
-    } else if (snapshot === undefined) {
-      result = errorResult(flagKey, defaultValue, "GENERAL", "no snapshot yet: the client is not ready");
-    } else {
-      result = snapshot.evaluate(flagKey, context, defaultValue);
-      // Only on the error path: a flag left out of the snapshot says why, rather than "does not exist".
-      if (result.errorCode === "FLAG_NOT_FOUND") result = this.skippedResult(flagKey, defaultValue) ?? result;
+      return errorResult(String(flagKey), defaultValue, "GENERAL", `the flag key must be a string, got ${typeof flagKey}`);
     }
-    // Only flags the snapshot knows are counted: a typo'd key is the caller's bug, not a decision.
-    if (this.telemetry && result.errorCode !== "FLAG_NOT_FOUND" && result.errorCode !== "GENERAL") {
-      this.telemetry.record(result, () => subjectOf(snapshot, result.flagKey, context));
-    }
+    if (snapshot === undefined) return errorResult(flagKey, defaultValue, "GENERAL", "no snapshot yet: the client is not ready");
+    const result = snapshot.evaluate(flagKey, context, defaultValue);
+    if (result.errorCode !== undefined) return this.failed(result, snapshot, context, defaultValue);
+    this.telemetry?.record(result, () => subjectOf(snapshot, flagKey, context));
     return result;
   }
 
@@ -203,7 +196,7 @@ export class DarkLaunchClient {
     return this.evaluate(flagKey, context, defaultValue).value as T;
   }
 
-/**
+  /**
    * Runs an in-process experiment (after GitHub's Scientist): always returns the control's value,
    * or rethrows the control's own error. For subjects the flag includes (`evaluate(flag).included`,
    * the flag being `name` unless `options.flag` says otherwise), the candidate also runs, beside
@@ -320,10 +313,22 @@ export class DarkLaunchClient {
     await this.reporter?.flush(deadline);
   }
 
-  private skippedResult<T>(flagKey: string, defaultValue: T): EvaluationResult<T> | undefined {
-    const why = this.holder.skippedFlags.get(flagKey);
-    if (why === undefined) return undefined;
-    return errorResult(flagKey, defaultValue, "GENERAL", `flag "${flagKey}" could not be compiled and serves the default: ${why}`);
+  /** The error path of `evaluate`, kept out of the hot one. */
+  private failed<T>(result: EvaluationResult<T>, snapshot: Snapshot, context: Context, defaultValue: T): EvaluationResult<T> {
+    if (result.errorCode === "FLAG_NOT_FOUND") {
+      // A flag left out of the snapshot says why, rather than "does not exist".
+      const why = this.holder.skippedFlags.get(result.flagKey);
+      if (why === undefined) return result;
+      return errorResult(
+        result.flagKey,
+        defaultValue,
+        "GENERAL",
+        `flag "${result.flagKey}" could not be compiled and serves the default: ${why}`,
+      );
+    }
+    // Only flags the snapshot knows are counted: a typo'd key is the caller's bug, not a decision.
+    if (result.errorCode !== "GENERAL") this.telemetry?.record(result, () => subjectOf(snapshot, result.flagKey, context));
+    return result;
   }
 
   private onLive(via: "stream" | "poll"): void {

@@ -1,5 +1,12 @@
 import { performance } from "node:perf_hooks";
-import { type Comparator, type ComparisonResult, compileComparator, type Difference, type ObservationRecorder, positive } from "@darklaunch/core";
+import {
+  type Comparator,
+  type ComparisonResult,
+  compileComparator,
+  type Difference,
+  type ObservationRecorder,
+  positive,
+} from "@darklaunch/core";
 import { SdkError } from "./errors.js";
 
 /**

@@ -57,7 +57,9 @@ export class CacheWriter {
   save(revision: unknown, ruleset: Ruleset): void {
     this.writing = this.writing
       .then(() => writeCacheFile(this.path, { revision, ruleset }))
-      .catch((error: Error) => this.onError(new SdkError("CACHE_WRITE_FAILED", `cannot write the cache file ${this.path}: ${error.message}`)));
+      .catch((error: Error) =>
+        this.onError(new SdkError("CACHE_WRITE_FAILED", `cannot write the cache file ${this.path}: ${error.message}`)),
+      );
   }
 
   /** Resolves when every save so far is on disk (or has failed and been reported). */

@@ -1,5 +1,5 @@
-import { SdkError } from "./errors.js";
 import type { ReadyEvent } from "./client-events.js";
+import { SdkError } from "./errors.js";
 
 /**
  * The promise behind `ready()`: settled once, by the first snapshot served, a refused token, the

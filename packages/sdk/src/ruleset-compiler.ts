@@ -64,14 +64,14 @@ function compileItemByItem(input: unknown, now: () => number): CompiledRuleset {
       if (snapshot) return { snapshot, skippedFlags, skippedOther };
       const throwing = throwingItems(check.value, now);
       if (throwing.flags.size + throwing.segments.size === 0) throw new Error("the ruleset cannot be compiled");
-      flags = flags.filter((flag, i) => {
+      flags = flags.filter((flag) => {
         const why = throwing.flags.get(flag);
-        if (why !== undefined) skipFlag(flag, i, why);
+        if (why !== undefined) skippedFlags.set(flag.key, why);
         return why === undefined;
       });
-      segments = segments.filter((segment, i) => {
+      segments = segments.filter((segment) => {
         const why = throwing.segments.get(segment);
-        if (why !== undefined) skippedOther.push(`segments[${i}] "${segment.key}": ${why}`);
+        if (why !== undefined) skippedOther.push(`segment "${segment.key}": ${why}`);
         return why === undefined;
       });
       continue;
@@ -96,7 +96,8 @@ function compileItemByItem(input: unknown, now: () => number): CompiledRuleset {
     });
     overrides = overrides.filter((override, i) => {
       const problems = bad.overrides.get(i);
-      if (problems) skippedOther.push(`override of "${override.flag}" for "${override.subject}": ${problems.map(formatProblem).join("; ")}`);
+      if (problems)
+        skippedOther.push(`override of "${override.flag}" for "${override.subject}": ${problems.map(formatProblem).join("; ")}`);
       return !problems;
     });
   }

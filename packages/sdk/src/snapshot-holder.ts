@@ -92,7 +92,9 @@ export class SnapshotHolder {
     // revision's patch before its delete, so that delete is the one update that may repeat it.
     const served = this.revision;
     const stale =
-      typeof served !== "number" ? false : revision < served || (revision === served && !(kind === "delete" && this.patchedRevision === revision));
+      typeof served !== "number"
+        ? false
+        : revision < served || (revision === served && !(kind === "delete" && this.patchedRevision === revision));
     if (stale) {
       this.staleUpdates++;
       return undefined;
@@ -101,7 +103,12 @@ export class SnapshotHolder {
   }
 
   /** Compiles an edited copy; flags still left out from before stay out unless the update replaced or removed them. */
-  private update(kind: string, revision: number, ruleset: { flags: unknown[]; segments: unknown[]; overrides: unknown[] }, touched: Set<string>): void {
+  private update(
+    kind: string,
+    revision: number,
+    ruleset: { flags: unknown[]; segments: unknown[]; overrides: unknown[] },
+    touched: Set<string>,
+  ): void {
     const skipped = new Map([...this.skippedFlags].filter(([key]) => !touched.has(key)));
     const error = this.serve(revision, ruleset, "server", skipped);
     if (error) this.report(`a ${kind} was rejected, the previous snapshot stays: ${error.message}`);

@@ -33,7 +33,10 @@ async function streaming(snapshot: { revision: unknown; ruleset: unknown }, opti
 
 /** Sends a patch that flips `marker`, and waits for it: every message sent before it has been handled. */
 async function barrier(client: DarkLaunchClient, send: (text: string) => void, revision: number): Promise<void> {
-  const seen = waitFor<{ keys: string[] }>((l) => client.on("change", l), (e) => e.keys.includes("marker"));
+  const seen = waitFor<{ keys: string[] }>(
+    (l) => client.on("change", l),
+    (e) => e.keys.includes("marker"),
+  );
   send(sse("patch", { revision, flags: [boolFlag("marker", revision % 2 === 0, revision)] }));
   await seen;
 }
@@ -81,7 +84,10 @@ describe("stream messages are checked against the protocol", () => {
   it("applies a revision's delete after its patch (the server sends both with one revision)", async () => {
     const { client, send } = await streaming({ revision: 5, ruleset: rulesetWith([boolFlag("a", true), boolFlag("b", true)]) });
     await client.ready();
-    const removed = waitFor<{ keys: string[] }>((l) => client.on("change", l), (e) => e.keys.includes("b"));
+    const removed = waitFor<{ keys: string[] }>(
+      (l) => client.on("change", l),
+      (e) => e.keys.includes("b"),
+    );
     send(sse("patch", { revision: 8, flags: [boolFlag("a", false, 8)] }));
     send(sse("delete", { revision: 8, flags: ["b"] }));
     await removed;

@@ -309,7 +309,10 @@ describe("the cache file", () => {
     await expect(c.ready()).rejects.toMatchObject({ code: "NO_SNAPSHOT" });
     expect((await corrupt).code).toBe("CACHE_CORRUPT");
 
-    writeFileSync(cachePath, JSON.stringify({ format: "darklaunch-sdk-cache/1", revision: 1, ruleset: rulesetWith([{ key: "a" }, boolFlag("b", true)]) }));
+    writeFileSync(
+      cachePath,
+      JSON.stringify({ format: "darklaunch-sdk-cache/1", revision: 1, ruleset: rulesetWith([{ key: "a" }, boolFlag("b", true)]) }),
+    );
     const d = client({ offline: true, cachePath });
     const skipped = waitFor<SdkError>((l) => d.on("error", l));
     expect(await d.ready()).toMatchObject({ source: "cache", revision: 1 });

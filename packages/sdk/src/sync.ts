@@ -172,7 +172,9 @@ export class Sync {
     if (decoded === undefined) return false;
     if (!decoded.ok) {
       const problems = decoded.problems.map(formatProblem).join("; ");
-      this.handlers.malformed(new SdkError("MALFORMED_UPDATE", `a "${event.event}" event does not match the protocol (${problems}); ignored, the snapshot stays`));
+      this.handlers.malformed(
+        new SdkError("MALFORMED_UPDATE", `a "${event.event}" event does not match the protocol (${problems}); ignored, the snapshot stays`),
+      );
       return false;
     }
     const message = decoded.value;
@@ -217,7 +219,9 @@ export class Sync {
       const decoded = decodeSdkEvent("put", data);
       if (!decoded?.ok || decoded.value.event !== "put") {
         const problems = decoded?.ok === false ? decoded.problems.map(formatProblem).join("; ") : "";
-        this.handlers.malformed(new SdkError("MALFORMED_UPDATE", `the snapshot endpoint's answer does not match the protocol (${problems}); ignored`));
+        this.handlers.malformed(
+          new SdkError("MALFORMED_UPDATE", `the snapshot endpoint's answer does not match the protocol (${problems}); ignored`),
+        );
         return undefined;
       }
       this.handlers.snapshot(decoded.value.data, "poll");

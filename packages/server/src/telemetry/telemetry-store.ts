@@ -1,15 +1,7 @@
+import type { TelemetryCount } from "@darklaunch/core";
 import { sql } from "kysely";
 import { type EvaluationFilter, type EvaluationWrite, recordEvaluations } from "../evaluations/evaluation-store.js";
 import type { Db } from "../store/database.js";
-
-/** Evaluations counted by an SDK for one (flag, variant, reason, verdict) over an interval. */
-export interface TelemetryCount {
-  flag: string;
-  variant: string | null;
-  reason: string;
-  included: boolean;
-  count: number;
-}
 
 /** One SDK report, validated: counts, samples (as log rows) and drops of one instance and interval. */
 export interface TelemetryReport {
