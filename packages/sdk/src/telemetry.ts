@@ -111,11 +111,6 @@ export class Telemetry {
     await this.sending;
   }
 
-  /** Rows lost so far because the buffer was full (also reported in each batch). */
-  get droppedCount(): number {
-    return this.dropped;
-  }
-
   private async sendAll(): Promise<void> {
     while (this.unsent.length > 0) {
       const batch = this.unsent[0]!;
