@@ -21,7 +21,21 @@ export interface CompiledRuleset {
   skippedFlags: Map<string, string>;
   /** Segments and overrides left out, each as `segments[2]: why`. */
   skippedOther: string[];
+  /**
+   * Every item left out, as it was given: compiled again with the next update, so that a flag left
+   * out because of another one comes back when that one is fixed.
+   */
+  leftOut: RawRuleset;
 }
+
+/** A ruleset's lists, items not yet checked. */
+export interface RawRuleset {
+  flags: unknown[];
+  segments: unknown[];
+  overrides: unknown[];
+}
+
+const NOTHING_LEFT_OUT: RawRuleset = Object.freeze({ flags: [], segments: [], overrides: [] }) as RawRuleset;
 
 /**
  * Compiles a ruleset as the server sent it, leaving out the flags (and segments, overrides) that
@@ -35,7 +49,7 @@ export function compileRuleset(input: unknown, now: () => number): CompiledRules
   const whole = attempt(() => validateRuleset(input));
   if (whole?.ok) {
     const snapshot = attempt(() => new Snapshot(whole.value, { now }));
-    if (snapshot) return { snapshot, skippedFlags: new Map(), skippedOther: [] };
+    if (snapshot) return { snapshot, skippedFlags: new Map(), skippedOther: [], leftOut: NOTHING_LEFT_OUT };
   }
   return compileItemByItem(input, now);
 }
@@ -49,29 +63,40 @@ function compileItemByItem(input: unknown, now: () => number): CompiledRuleset {
   }
   const skippedFlags = new Map<string, string>();
   const skippedOther: string[] = [];
+  const leftOut: RawRuleset = { flags: [], segments: [], overrides: [] };
   const skipFlag = (flag: unknown, index: number, why: string) => {
     skippedFlags.set(isRecord(flag) && typeof flag.key === "string" ? flag.key : `flags[${index}]`, why);
+    leftOut.flags.push(flag);
   };
   let flags = validItems<Flag>(input, "flags", validateFlag, skipFlag);
-  let segments = validItems<Segment>(input, "segments", validateSegment, (_, i, why) => skippedOther.push(`segments[${i}]: ${why}`));
-  let overrides = validItems<Override>(input, "overrides", validateOverride, (_, i, why) => skippedOther.push(`overrides[${i}]: ${why}`));
+  let segments = validItems<Segment>(input, "segments", validateSegment, (raw, i, why) => {
+    skippedOther.push(`${isRecord(raw) && typeof raw.key === "string" ? `segment "${raw.key}"` : `segments[${i}]`}: ${why}`);
+    leftOut.segments.push(raw);
+  });
+  let overrides = validItems<Override>(input, "overrides", validateOverride, (raw, i, why) => {
+    skippedOther.push(`${isRecord(raw) ? `override of "${String(raw.flag)}" for "${String(raw.subject)}"` : `overrides[${i}]`}: ${why}`);
+    leftOut.overrides.push(raw);
+  });
 
   // Each round leaves out at least one item, so this ends.
   for (;;) {
     const check = validateRuleset({ flags, segments, overrides });
     if (check.ok) {
       const snapshot = attempt(() => new Snapshot(check.value, { now }));
-      if (snapshot) return { snapshot, skippedFlags, skippedOther };
+      if (snapshot) return { snapshot, skippedFlags, skippedOther, leftOut };
       const throwing = throwingItems(check.value, now);
       if (throwing.flags.size + throwing.segments.size === 0) throw new Error("the ruleset cannot be compiled");
       flags = flags.filter((flag) => {
         const why = throwing.flags.get(flag);
-        if (why !== undefined) skippedFlags.set(flag.key, why);
+        if (why !== undefined) skipFlag(flag, 0, why);
         return why === undefined;
       });
       segments = segments.filter((segment) => {
         const why = throwing.segments.get(segment);
-        if (why !== undefined) skippedOther.push(`segment "${segment.key}": ${why}`);
+        if (why !== undefined) {
+          skippedOther.push(`segment "${segment.key}": ${why}`);
+          leftOut.segments.push(segment);
+        }
         return why === undefined;
       });
       continue;
@@ -82,22 +107,29 @@ function compileItemByItem(input: unknown, now: () => number): CompiledRuleset {
       if (!match) throw new Error(formatProblem(problem));
       const byIndex = bad[match[1] as keyof typeof bad];
       const index = Number(match[2]);
-      byIndex.set(index, [...(byIndex.get(index) ?? []), problem]);
+      // Paths relative to the item: its place in the list changes from one update to the next.
+      const path = problem.path.slice(match[0].length).replace(/^\./, "");
+      byIndex.set(index, [...(byIndex.get(index) ?? []), { path, message: problem.message }]);
     }
     flags = flags.filter((flag, i) => {
       const problems = bad.flags.get(i);
-      if (problems) skippedFlags.set(flag.key, problems.map(formatProblem).join("; "));
+      if (problems) skipFlag(flag, i, problems.map(formatProblem).join("; "));
       return !problems;
     });
     segments = segments.filter((segment, i) => {
       const problems = bad.segments.get(i);
-      if (problems) skippedOther.push(`segment "${segment.key}": ${problems.map(formatProblem).join("; ")}`);
+      if (problems) {
+        skippedOther.push(`segment "${segment.key}": ${problems.map(formatProblem).join("; ")}`);
+        leftOut.segments.push(segment);
+      }
       return !problems;
     });
     overrides = overrides.filter((override, i) => {
       const problems = bad.overrides.get(i);
-      if (problems)
+      if (problems) {
         skippedOther.push(`override of "${override.flag}" for "${override.subject}": ${problems.map(formatProblem).join("; ")}`);
+        leftOut.overrides.push(override);
+      }
       return !problems;
     });
   }

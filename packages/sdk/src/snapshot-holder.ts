@@ -2,7 +2,7 @@ import type { Flag, Override, Ruleset, SdkDelete, SdkPatchMessage, SdkPutMessage
 import type { SnapshotPayload } from "./cache-file.js";
 import type { ChangeEvent, SnapshotSource } from "./client-events.js";
 import { SdkError } from "./errors.js";
-import { compileRuleset } from "./ruleset-compiler.js";
+import { compileRuleset, type RawRuleset } from "./ruleset-compiler.js";
 import { changedFlags } from "./ruleset-diff.js";
 
 /** What the holder tells its client. */
@@ -31,6 +31,9 @@ export class SnapshotHolder {
   skippedFlags: ReadonlyMap<string, string> = new Map();
   /** Updates ignored because their revision was not newer than the snapshot's. */
   staleUpdates = 0;
+  private reportedOther = new Set<string>();
+  /** Items left out of the snapshot, as they came: compiled again with every update. */
+  private leftOut: RawRuleset = { flags: [], segments: [], overrides: [] };
   /** The revision of the last `patch` applied: its `delete` (same revision, sent after) still applies. */
   private patchedRevision: number | undefined;
 
@@ -42,7 +45,7 @@ export class SnapshotHolder {
   /** Compiles and serves a whole snapshot; returns the reason instead when it cannot be served at all. */
   install(payload: SnapshotPayload, source: SnapshotSource): Error | undefined {
     this.patchedRevision = undefined;
-    return this.serve(payload.revision, payload.ruleset, source, new Map());
+    return this.serve(payload.revision, payload.ruleset, source);
   }
 
   /** A `put` from the stream or a polled snapshot. */
@@ -54,35 +57,36 @@ export class SnapshotHolder {
   patch(message: SdkPatchMessage): void {
     const current = this.current("patch", message.revision);
     if (!current) return;
-    const flags = [...current.flags] as unknown[];
-    const segments = [...current.segments] as unknown[];
-    let overrides = [...current.overrides] as unknown[];
-    const touched = new Set<string>();
-    for (const flag of message.flags ?? []) touched.add(replaceByKey(flags, flag));
+    const { flags, segments } = current;
+    let overrides = current.overrides;
+    for (const flag of message.flags ?? []) replaceByKey(flags, flag);
     for (const segment of message.segments ?? []) replaceByKey(segments, segment);
     for (const entry of message.overrides ?? []) {
-      overrides = [...overrides.filter((o) => (o as Override).flag !== entry.flag), ...entry.overrides];
+      overrides = [...overrides.filter((o) => (o as Partial<Override> | null)?.flag !== entry.flag), ...entry.overrides];
     }
-    this.update("patch", message.revision, { flags, segments, overrides }, touched);
+    this.update("patch", message.revision, { flags, segments, overrides });
     this.patchedRevision = message.revision;
   }
 
   delete(message: SdkDelete): void {
     const current = this.current("delete", message.revision);
     if (!current) return;
-    const flags = new Set(message.flags ?? []);
-    const segments = new Set(message.segments ?? []);
-    const ruleset: Ruleset = {
-      flags: current.flags.filter((f) => !flags.has(f.key)),
-      overrides: current.overrides.filter((o) => !flags.has(o.flag)),
-      segments: current.segments.filter((s) => !segments.has(s.key)),
+    const flags = new Set<unknown>(message.flags ?? []);
+    const segments = new Set<unknown>(message.segments ?? []);
+    const ruleset: RawRuleset = {
+      flags: current.flags.filter((f) => !flags.has((f as Partial<Flag> | null)?.key)),
+      overrides: current.overrides.filter((o) => !flags.has((o as Partial<Override> | null)?.flag)),
+      segments: current.segments.filter((s) => !segments.has((s as Partial<Segment> | null)?.key)),
     };
-    this.update("delete", message.revision, ruleset, flags);
+    this.update("delete", message.revision, ruleset);
     this.patchedRevision = undefined;
   }
 
-  /** The ruleset an update applies to, or undefined when the update is to be ignored. */
-  private current(kind: "patch" | "delete", revision: number): Ruleset | undefined {
+  /**
+   * What an update applies to — the ruleset served plus the items left out of it, which are
+   * compiled again — or undefined when the update is to be ignored.
+   */
+  private current(kind: "patch" | "delete", revision: number): RawRuleset | undefined {
     const ruleset = this.snapshot?.ruleset;
     if (ruleset === undefined) {
       this.report(`a ${kind} arrived before any snapshot; ignored`);
@@ -99,22 +103,21 @@ export class SnapshotHolder {
       this.staleUpdates++;
       return undefined;
     }
-    return ruleset;
+    const leftOut = this.leftOut;
+    return {
+      flags: [...ruleset.flags, ...leftOut.flags],
+      segments: [...ruleset.segments, ...leftOut.segments],
+      overrides: [...ruleset.overrides, ...leftOut.overrides],
+    };
   }
 
-  /** Compiles an edited copy; flags still left out from before stay out unless the update replaced or removed them. */
-  private update(
-    kind: string,
-    revision: number,
-    ruleset: { flags: unknown[]; segments: unknown[]; overrides: unknown[] },
-    touched: Set<string>,
-  ): void {
-    const skipped = new Map([...this.skippedFlags].filter(([key]) => !touched.has(key)));
-    const error = this.serve(revision, ruleset, "server", skipped);
+  /** Compiles an edited copy: on any problem with the whole, the snapshot stays. */
+  private update(kind: string, revision: number, ruleset: RawRuleset): void {
+    const error = this.serve(revision, ruleset, "server");
     if (error) this.report(`a ${kind} was rejected, the previous snapshot stays: ${error.message}`);
   }
 
-  private serve(revision: unknown, raw: unknown, source: SnapshotSource, carried: Map<string, string>): Error | undefined {
+  private serve(revision: unknown, raw: unknown, source: SnapshotSource): Error | undefined {
     let compiled: ReturnType<typeof compileRuleset>;
     try {
       compiled = compileRuleset(raw, this.now);
@@ -122,13 +125,14 @@ export class SnapshotHolder {
       return error as Error;
     }
     const previous = this.snapshot;
-    const skipped = new Map([...carried, ...compiled.skippedFlags]);
+    const skipped = compiled.skippedFlags;
     const newlySkipped = [...compiled.skippedFlags].filter(([key, why]) => this.skippedFlags.get(key) !== why);
     const unskipped = [...this.skippedFlags.keys()].filter((key) => !skipped.has(key));
     this.snapshot = compiled.snapshot;
     this.revision = revision;
     this.source = source;
     this.skippedFlags = skipped;
+    this.leftOut = compiled.leftOut;
     this.events.installed(compiled.snapshot);
     if (source === "server") this.events.served(revision, compiled.snapshot.ruleset);
     for (const [key, why] of newlySkipped) {
@@ -136,7 +140,9 @@ export class SnapshotHolder {
         new SdkError("FLAG_SKIPPED", `flag "${key}" cannot be compiled and serves the caller's default: ${why}`, 0, { flag: key }),
       );
     }
-    for (const why of compiled.skippedOther) this.report(`left out of the snapshot: ${why}`);
+    // Left-out items are compiled again with every update: each is reported once, not every time.
+    for (const why of compiled.skippedOther) if (!this.reportedOther.has(why)) this.report(`left out of the snapshot: ${why}`);
+    this.reportedOther = new Set(compiled.skippedOther);
     if (previous !== undefined) {
       const keys = new Set(changedFlags(previous.ruleset, compiled.snapshot.ruleset));
       for (const [key] of newlySkipped) keys.add(key);
@@ -151,11 +157,10 @@ export class SnapshotHolder {
   }
 }
 
-/** Replaces the item with the same key, or appends it; returns the key (or "" when it has none). */
-function replaceByKey(items: unknown[], item: unknown): string {
+/** Replaces the item with the same key, or appends it. */
+function replaceByKey(items: unknown[], item: unknown): void {
   const key = (item as Partial<Flag | Segment> | null)?.key;
-  const index = typeof key === "string" ? items.findIndex((existing) => (existing as { key?: unknown }).key === key) : -1;
+  const index = typeof key === "string" ? items.findIndex((existing) => (existing as Partial<Flag> | null)?.key === key) : -1;
   if (index === -1) items.push(item);
   else items[index] = item;
-  return typeof key === "string" ? key : "";
 }

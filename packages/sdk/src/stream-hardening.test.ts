@@ -123,16 +123,28 @@ describe("a flag the SDK cannot compile", () => {
     expect(client.ruleset?.flags.map((f) => f.key)).toEqual(["good"]);
   });
 
-  it("comes back when a patch replaces it with one that compiles", async () => {
+  it("comes back when a patch replaces it with one that compiles, with the flags and overrides that depend on it", async () => {
     const bad = { ...boolFlag("x", true), offVariant: "missing" };
-    const { client, send } = await streaming({ revision: 1, ruleset: rulesetWith([bad]) });
+    const dependent = { ...boolFlag("y", true), prerequisites: [{ flag: "x", variant: "on" }] };
+    const pinned = { flag: "x", subject: "u9", variant: "off", source: "pinned" };
+    const { client, send } = await streaming({
+      revision: 1,
+      ruleset: { flags: [bad, dependent, boolFlag("z", true)], segments: [], overrides: [pinned] },
+    });
     await client.ready();
-    expect(client.updateStats().skippedFlags).toEqual(["x"]);
+    expect(client.updateStats().skippedFlags).toEqual(["x", "y"]);
+    const unrelated = waitFor<{ keys: string[] }>((l) => client.on("change", l));
+    send(sse("patch", { revision: 2, flags: [boolFlag("z", false, 2)] }));
+    expect((await unrelated).keys).toEqual(["z"]);
+    expect(client.updateStats().skippedFlags).toEqual(["x", "y"]);
+
     const changed = waitFor<{ keys: string[] }>((l) => client.on("change", l));
-    send(sse("patch", { revision: 2, flags: [boolFlag("x", true, 2)] }));
-    expect((await changed).keys).toEqual(["x"]);
-    expect(client.isEnabled("x", { id: "u1" })).toBe(true);
+    send(sse("patch", { revision: 3, flags: [boolFlag("x", true, 3)] }));
+    expect((await changed).keys).toEqual(["x", "y"]);
     expect(client.updateStats().skippedFlags).toEqual([]);
+    expect(client.isEnabled("x", { id: "u1" })).toBe(true);
+    expect(client.isEnabled("y", { id: "u1" })).toBe(true);
+    expect(client.evaluate("x", { id: "u9" })).toMatchObject({ value: false, reason: "OVERRIDE" });
   });
 });
 
