@@ -321,3 +321,95 @@ describe("the cache file", () => {
     expect(d.evaluate("a", { id: "u1" })).toMatchObject({ reason: "ERROR", errorCode: "GENERAL" });
   });
 });
+
+describe("telemetry", () => {
+  it("counts per (flag, variant, reason), samples excluded evaluations, and flushes on close", async () => {
+    const server = await fake();
+    const half = {
+      ...boolFlag("half", true),
+      fallthrough: {
+        split: [
+          { variant: "on", weight: 50 },
+          { variant: "off", weight: 50 },
+        ],
+      },
+    };
+    server.handle(
+      "/api/v1/sdk/stream",
+      streamOf(
+        () => server,
+        () => ({ revision: 1, ruleset: rulesetWith([half]) }),
+      ),
+    );
+    const c = createClient({ url: server.url, token: "t", telemetry: { intervalMs: 60_000, sampleExcluded: 3 } });
+    await c.ready();
+    for (let i = 0; i < 100; i++) c.isEnabled("half", { id: `u${i}` });
+    c.isEnabled("nope", { id: "u1" });
+    await c.close();
+    expect(server.telemetry).toHaveLength(1);
+    const batch = server.telemetry[0] as {
+      counts: { variant: string; reason: string; count: number }[];
+      samples: unknown[];
+      dropped: number;
+    };
+    expect(batch).toMatchObject({ sdk: { name: "@darklaunch/sdk" }, dropped: 0 });
+    expect(batch.counts.reduce((sum, row) => sum + row.count, 0)).toBe(100);
+    expect(batch.counts.map((row) => row.reason).sort()).toEqual(["ROLLOUT_EXCLUDED", "ROLLOUT_INCLUDED"]);
+    expect(batch.samples).toHaveLength(3);
+    expect(batch.samples[0]).toMatchObject({ flag: "half", reason: "ROLLOUT_EXCLUDED", included: false, subject: expect.any(String) });
+  });
+
+  it("the buffer is bounded: when the server is down, the oldest batches are dropped and counted", async () => {
+    const server = await fake();
+    server.handle(
+      "/api/v1/sdk/stream",
+      streamOf(
+        () => server,
+        () => ({ revision: 1, ruleset: rulesetWith([boolFlag("a", true), boolFlag("b", true), boolFlag("c", true)]) }),
+      ),
+    );
+    let accept = false;
+    server.handle("/api/v1/sdk/telemetry", (request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on("end", () => {
+        if (!accept) return response.writeHead(503).end();
+        server.telemetry.push(JSON.parse(body));
+        response.writeHead(202).end();
+      });
+    });
+    const c = createClient({ url: server.url, token: "t", telemetry: { intervalMs: 30, maxBuffer: 2, sampleExcluded: 0 } });
+    const failures = errors(c);
+    await c.ready();
+    for (const key of ["a", "b", "c"]) {
+      c.isEnabled(key, { id: "u1" });
+      c.isEnabled(key, { id: "u2" });
+      await sleep(80);
+    }
+    accept = true;
+    await c.close();
+    expect(failures.some((e) => e.code === "TELEMETRY_FAILED")).toBe(true);
+    const sent = server.telemetry as { counts: { flag: string; count: number }[]; dropped: number }[];
+    const flags = sent.flatMap((b) => b.counts.map((row) => row.flag));
+    expect(flags).toContain("c");
+    expect(flags).not.toContain("a");
+    expect(sent.reduce((sum, b) => sum + b.dropped, 0)).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("arguments", () => {
+  it("a bad flag key or context gives an error result, never a throw", () => {
+    const c = createClient({ offline: true, bootstrap: rulesetWith([boolFlag("a", true)]) });
+    expect(c.evaluate(42 as unknown as string, { id: "u1" }, false)).toMatchObject({ value: false, reason: "ERROR", errorCode: "GENERAL" });
+    expect(c.isEnabled(undefined as unknown as string, { id: "u1" }, true)).toBe(true);
+    expect(c.evaluate("a", "u1" as unknown as Record<string, unknown>, false)).toMatchObject({
+      errorCode: "INVALID_CONTEXT",
+      value: false,
+    });
+    expect(c.value("a", { id: "u1" }, "text")).toBe("text");
+    expect(c.variant("a", { id: "u1" })).toBe("on");
+    expect(() => createClient({ url: "http://x" })).toThrow(/token/);
+  });
+});
