@@ -133,7 +133,7 @@ export {
   type SideWindow,
   windowKey,
 } from "./observation-window.js";
-export { isRecord } from "./option-checks.js";
+export { isRecord, positive } from "./option-checks.js";
 export { compilePathPattern, type PathPattern } from "./path-pattern.js";
 export { isValidPercentage, POSITION_SCALE, position, positionSql, toHundredths } from "./position.js";
 // The control plane's REST and OFREP contract: one schema per message, imported by every side.
@@ -147,7 +147,35 @@ export * from "./protocol/limits.js";
 export * from "./protocol/observations.js";
 export * from "./protocol/ofrep.js";
 export * from "./protocol/overrides.js";
+export {
+  decodeSdkEvent,
+  RevisionSchema,
+  SDK_STREAM_EVENTS,
+  type SdkDelete,
+  SdkDeleteSchema,
+  type SdkHeartbeat,
+  SdkHeartbeatSchema,
+  type SdkPatch,
+  type SdkPatchMessage,
+  SdkPatchSchema,
+  type SdkPut,
+  type SdkPutMessage,
+  SdkPutSchema,
+  type SdkStreamEventName,
+  type SdkStreamMessage,
+} from "./protocol/sdk-stream.js";
 export * from "./protocol/segments.js";
+export {
+  MAX_TELEMETRY_COUNTS,
+  MAX_TELEMETRY_SAMPLES,
+  type TelemetryBatch,
+  type TelemetryBatchInput,
+  TelemetryBatchSchema,
+  type TelemetryCount,
+  TelemetryCountSchema,
+  type TelemetrySample,
+  TelemetrySampleSchema,
+} from "./protocol/telemetry-batch.js";
 export * from "./protocol/time-params.js";
 export * from "./protocol/tokens.js";
 // Ramps: plan, state machine, manual controls, the split a step means for a flag.
@@ -217,6 +245,7 @@ export { MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM } from "./regex-safety.js";
 export {
   type EvaluationErrorCode,
   type EvaluationResult,
+  errorResult,
   type OpenFeatureReason,
   REASONS,
   type Reason,

@@ -7,6 +7,16 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A positive finite number option, or `fallback` when it is absent or not one.
+ *
+ * @example
+ * const intervalMs = positive(options.intervalMs, 60_000);
+ */
+export function positive(value: number | undefined, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
 /** Adds a problem for every key of `record` that is not in `known`: a typo is an error, not silently ignored. */
 export function checkKnownKeys(record: Record<string, unknown>, known: readonly string[], prefix: string, problems: Problem[]): void {
   for (const key of Object.keys(record)) {

@@ -1,5 +1,12 @@
 import { performance } from "node:perf_hooks";
-import { type Comparator, type ComparisonResult, compileComparator, type Difference, type ObservationRecorder } from "@darklaunch/core";
+import {
+  type Comparator,
+  type ComparisonResult,
+  compileComparator,
+  type Difference,
+  type ObservationRecorder,
+  positive,
+} from "@darklaunch/core";
 import { SdkError } from "./errors.js";
 
 /**
@@ -210,10 +217,6 @@ function messageOf(error: unknown): string {
   } catch {
     return "(an unprintable error)";
   }
-}
-
-function positive(value: number | undefined, fallback: number): number {
-  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
 /**

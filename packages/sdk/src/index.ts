@@ -26,6 +26,7 @@ export {
   SDK_VERSION,
   type SnapshotSource,
   type StaleEvent,
+  type UpdateStats,
 } from "./client.js";
 export { SdkError, type SdkErrorCode } from "./errors.js";
 export type { ExperimentOptions, ExperimentStats } from "./experiment.js";

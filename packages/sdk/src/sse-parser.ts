@@ -9,9 +9,14 @@ export interface SseEvent {
  * An incremental parser of `text/event-stream` (the WHATWG rules): feed it text as it arrives, in
  * chunks cut anywhere, and it returns the events completed so far. An event is only dispatched at
  * its blank line, so a stream cut mid-event never yields half an event.
+ *
+ * Linear in the text fed: each chunk is scanned once, and the pieces of a line still open are kept
+ * as a list joined once at its end, so a snapshot of many megabytes on one `data:` line costs no
+ * more than its length (rescanning a growing buffer per chunk made it quadratic).
  */
 export class SseParser {
-  private buffer = "";
+  /** The pieces of the line not yet ended, in order. */
+  private pending: string[] = [];
   private data: string[] = [];
   private event = "";
   private id: string | undefined;
@@ -19,19 +24,23 @@ export class SseParser {
 
   feed(chunk: string): SseEvent[] {
     const events: SseEvent[] = [];
-    let text = chunk;
-    // A CR that ended the previous chunk already ended its line; a LF right after it is the same break.
-    if (this.sawCr && text.startsWith("\n")) text = text.slice(1);
-    this.sawCr = false;
-    this.buffer += text;
+    if (chunk === "") return events;
     let start = 0;
-    for (let i = 0; i < this.buffer.length; i++) {
-      const c = this.buffer.charCodeAt(i);
+    // A CR that ended the previous chunk already ended its line; a LF right after it is the same break.
+    if (this.sawCr && chunk.charCodeAt(0) === 10) start = 1;
+    this.sawCr = false;
+    for (let i = start; i < chunk.length; i++) {
+      const c = chunk.charCodeAt(i);
       if (c !== 10 && c !== 13) continue;
-      const line = this.buffer.slice(start, i);
+      let line = chunk.slice(start, i);
+      if (this.pending.length > 0) {
+        this.pending.push(line);
+        line = this.pending.join("");
+        this.pending = [];
+      }
       if (c === 13) {
-        if (i + 1 < this.buffer.length) {
-          if (this.buffer.charCodeAt(i + 1) === 10) i++;
+        if (i + 1 < chunk.length) {
+          if (chunk.charCodeAt(i + 1) === 10) i++;
         } else {
           this.sawCr = true;
         }
@@ -39,7 +48,7 @@ export class SseParser {
       start = i + 1;
       this.line(line, events);
     }
-    this.buffer = this.buffer.slice(start);
+    if (start < chunk.length) this.pending.push(start === 0 ? chunk : chunk.slice(start));
     return events;
   }
 

@@ -81,28 +81,36 @@ describe("the stream", () => {
     expect(server.maxStreams).toBe(1);
   });
 
-  it("rejects a malformed event with an error event and keeps the previous snapshot", async () => {
+  it("ignores a message that is not JSON, and skips a patched flag the core rejects (reported, serving the default)", async () => {
     const server = await fake();
     server.handle(
       "/api/v1/sdk/stream",
       streamOf(
         () => server,
-        () => ({ revision: 1, ruleset: rulesetWith([boolFlag("a", true)]) }),
+        () => ({ revision: 1, ruleset: rulesetWith([boolFlag("a", true), boolFlag("b", true)]) }),
       ),
     );
     const c = client({ url: server.url });
-    const seen = errors(c);
     await c.ready();
     const first = waitFor<SdkError>((l) => c.on("error", l));
     for (const s of server.streams) s.write(sse("patch", "{not json"));
     expect((await first).code).toBe("MALFORMED_UPDATE");
-    const second = waitFor<SdkError>((l) => c.on("error", l));
-    // Valid JSON, but a flag the core rejects (its off variant does not exist).
-    for (const s of server.streams) s.write(sse("patch", { revision: 2, flags: [{ ...boolFlag("a", false, 2), offVariant: "nope" }] }));
-    expect((await second).message).toMatch(/offVariant/);
+    expect(c.updateStats()).toEqual({ rejectedMessages: 1, staleMessages: 0, skippedFlags: [] });
     expect(c.isEnabled("a", { id: "u1" })).toBe(true);
-    expect(c.revision).toBe(1);
-    expect(seen.every((e) => e.code === "MALFORMED_UPDATE")).toBe(true);
+
+    const second = waitFor<SdkError>((l) => c.on("error", l));
+    const changed = waitFor<{ keys: string[] }>((l) => c.on("change", l));
+    // Valid JSON, but a flag the core rejects (its off variant does not exist): that flag alone is left out.
+    for (const s of server.streams) s.write(sse("patch", { revision: 2, flags: [{ ...boolFlag("a", false, 2), offVariant: "nope" }] }));
+    const skipped = await second;
+    expect(skipped).toMatchObject({ code: "FLAG_SKIPPED", details: { flag: "a" } });
+    expect(skipped.message).toMatch(/offVariant/);
+    expect((await changed).keys).toEqual(["a"]);
+    expect(c.evaluate("a", { id: "u1" }, true)).toMatchObject({ value: true, reason: "ERROR", errorCode: "GENERAL" });
+    expect(c.isEnabled("a", { id: "u1" })).toBe(false);
+    expect(c.isEnabled("b", { id: "u1" })).toBe(true);
+    expect(c.revision).toBe(2);
+    expect(c.updateStats().skippedFlags).toEqual(["a"]);
   });
 
   it("never applies half an event when the stream is cut mid-event, and catches up on reconnect", async () => {
@@ -292,14 +300,25 @@ describe("the cache file", () => {
     expect(c.isEnabled("a", { id: "u1" })).toBe(true);
   });
 
-  it("a cache file the core rejects is reported and ignored", async () => {
+  it("a cache file that is not a ruleset is reported and ignored; a flag in it the core rejects is skipped", async () => {
     const dir = mkdtempSync(join(tmpdir(), "darklaunch-sdk-"));
     const cachePath = join(dir, "snapshot.json");
-    writeFileSync(cachePath, JSON.stringify({ format: "darklaunch-sdk-cache/1", revision: 1, ruleset: { flags: [{ key: "a" }] } }));
+    writeFileSync(cachePath, JSON.stringify({ format: "darklaunch-sdk-cache/1", revision: 1, ruleset: { flags: {} } }));
     const c = client({ offline: true, cachePath });
     const corrupt = waitFor<SdkError>((l) => c.on("error", l));
     await expect(c.ready()).rejects.toMatchObject({ code: "NO_SNAPSHOT" });
     expect((await corrupt).code).toBe("CACHE_CORRUPT");
+
+    writeFileSync(
+      cachePath,
+      JSON.stringify({ format: "darklaunch-sdk-cache/1", revision: 1, ruleset: rulesetWith([{ key: "a" }, boolFlag("b", true)]) }),
+    );
+    const d = client({ offline: true, cachePath });
+    const skipped = waitFor<SdkError>((l) => d.on("error", l));
+    expect(await d.ready()).toMatchObject({ source: "cache", revision: 1 });
+    expect(await skipped).toMatchObject({ code: "FLAG_SKIPPED", details: { flag: "a" } });
+    expect(d.isEnabled("b", { id: "u1" })).toBe(true);
+    expect(d.evaluate("a", { id: "u1" })).toMatchObject({ reason: "ERROR", errorCode: "GENERAL" });
   });
 });
 

@@ -1,3 +1,4 @@
+import { decodeSdkEvent, formatProblem, type SdkDelete, type SdkPatchMessage, type SdkPutMessage } from "@darklaunch/core";
 import { Backoff } from "./backoff.js";
 import { SdkError } from "./errors.js";
 import { type SseEvent, SseParser } from "./sse-parser.js";
@@ -18,21 +19,23 @@ export interface SyncOptions {
 
 /** What the sync tells the client. Each handler is called synchronously, never concurrently. */
 export interface SyncHandlers {
-  /** A whole snapshot (a stream `put` or a polled one), still unvalidated JSON. */
-  snapshot(payload: unknown, source: "stream" | "poll"): void;
-  patch(data: unknown): void;
-  remove(data: unknown): void;
+  /** A whole snapshot (a stream `put` or a polled one); its items are still to be checked. */
+  snapshot(payload: SdkPutMessage, source: "stream" | "poll"): void;
+  patch(data: SdkPatchMessage): void;
+  remove(data: SdkDelete): void;
   /** The stream is open (`put` received) or a poll answered: the client is current. */
   live(via: "stream" | "poll"): void;
   /** The connection was lost or could not be made; the client keeps its snapshot. */
   lost(error: SdkError, via: "stream" | "poll"): void;
   /** The token was refused: the sync has stopped for good. */
   fatal(error: SdkError): void;
-  /** Something malformed arrived; the sync goes on. */
-  error(error: SdkError): void;
+  /** A message that is not JSON or does not match the protocol arrived and was ignored; the sync goes on. */
+  malformed(error: SdkError): void;
 }
 
 type StreamOutcome = { held: boolean; error: SdkError };
+
+const KNOWN_EVENTS = new Set(["put", "patch", "delete"]);
 
 /**
  * Keeps one client current: a single SSE connection (never two), reconnected with backoff and full
@@ -156,21 +159,32 @@ export class Sync {
 
   /** Hands one event to the client; true for a `put`, after which the stream counts as held. */
   private dispatch(event: SseEvent): boolean {
-    if (event.event === "heartbeat") return false;
+    // Heartbeats only prove the stream alive; events a newer server may add are skipped.
+    if (event.event === "heartbeat" || !KNOWN_EVENTS.has(event.event)) return false;
     let data: unknown;
     try {
       data = JSON.parse(event.data);
     } catch {
-      this.handlers.error(new SdkError("MALFORMED_UPDATE", `a "${event.event}" event is not JSON; the previous snapshot stays`));
+      this.handlers.malformed(new SdkError("MALFORMED_UPDATE", `a "${event.event}" event is not JSON; ignored, the snapshot stays`));
       return false;
     }
-    if (event.event === "put") {
-      this.handlers.snapshot(data, "stream");
+    const decoded = decodeSdkEvent(event.event, data);
+    if (decoded === undefined) return false;
+    if (!decoded.ok) {
+      const problems = decoded.problems.map(formatProblem).join("; ");
+      this.handlers.malformed(
+        new SdkError("MALFORMED_UPDATE", `a "${event.event}" event does not match the protocol (${problems}); ignored, the snapshot stays`),
+      );
+      return false;
+    }
+    const message = decoded.value;
+    if (message.event === "put") {
+      this.handlers.snapshot(message.data, "stream");
       this.handlers.live("stream");
       return true;
     }
-    if (event.event === "patch") this.handlers.patch(data);
-    else if (event.event === "delete") this.handlers.remove(data);
+    if (message.event === "patch") this.handlers.patch(message.data);
+    else if (message.event === "delete") this.handlers.remove(message.data);
     return false;
   }
 
@@ -202,7 +216,15 @@ export class Sync {
       } catch {
         return new SdkError("BAD_RESPONSE", "the snapshot endpoint answered with something that is not JSON", response.status);
       }
-      this.handlers.snapshot(data, "poll");
+      const decoded = decodeSdkEvent("put", data);
+      if (!decoded?.ok || decoded.value.event !== "put") {
+        const problems = decoded?.ok === false ? decoded.problems.map(formatProblem).join("; ") : "";
+        this.handlers.malformed(
+          new SdkError("MALFORMED_UPDATE", `the snapshot endpoint's answer does not match the protocol (${problems}); ignored`),
+        );
+        return undefined;
+      }
+      this.handlers.snapshot(decoded.value.data, "poll");
       this.etag = response.headers.get("etag") ?? undefined;
       this.handlers.live("poll");
       return undefined;

@@ -1,4 +1,6 @@
-import type { EvaluationResult } from "@darklaunch/core";
+import { type EvaluationResult, positive, type TelemetryBatch, type TelemetryCount, type TelemetrySample } from "@darklaunch/core";
+
+export type { TelemetryBatch, TelemetryCount, TelemetrySample } from "@darklaunch/core";
 
 export interface TelemetryOptions {
   /** How often counts are sent, in ms (default 60 000). */
@@ -11,36 +13,6 @@ export interface TelemetryOptions {
   maxBuffer?: number;
   /** Samples of excluded evaluations kept per interval (default 100, at most 1 000; 0 or false: none). */
   sampleExcluded?: number | boolean;
-}
-
-export interface TelemetryCount {
-  flag: string;
-  variant: string | null;
-  reason: string;
-  included: boolean;
-  count: number;
-}
-
-export interface TelemetrySample {
-  at: string;
-  flag: string;
-  flagVersion: number | null;
-  subject: string | null;
-  variant: string | null;
-  reason: string;
-  position: number | null;
-  included: boolean;
-}
-
-/** The body of `POST /api/v1/sdk/telemetry`. */
-export interface TelemetryBatch {
-  instance: string;
-  sdk: { name: string; version: string };
-  intervalStart: string;
-  intervalEnd: string;
-  counts: TelemetryCount[];
-  samples: TelemetrySample[];
-  dropped: number;
 }
 
 interface Interval {
@@ -139,11 +111,6 @@ export class Telemetry {
     await this.sending;
   }
 
-  /** Rows lost so far because the buffer was full (also reported in each batch). */
-  get droppedCount(): number {
-    return this.dropped;
-  }
-
   private async sendAll(): Promise<void> {
     while (this.unsent.length > 0) {
       const batch = this.unsent[0]!;
@@ -192,8 +159,4 @@ export class Telemetry {
   private newInterval(): Interval {
     return { start: this.now(), counts: new Map(), samples: [], rows: 0 };
   }
-}
-
-function positive(value: number | undefined, fallback: number): number {
-  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
 }

@@ -1,13 +1,5 @@
+import type { TelemetryCount } from "@darklaunch/core";
 import type { CountGroup, EvaluationFilter, EvaluationWrite } from "./evaluation-store.js";
-
-/** Evaluations counted by an SDK for one (flag, variant, reason, verdict) over an interval. */
-export interface TelemetryCount {
-  flag: string;
-  variant: string | null;
-  reason: string;
-  included: boolean;
-  count: number;
-}
 
 /** One SDK report, validated: counts, samples (as log rows) and drops of one instance and interval. */
 export interface TelemetryReport {

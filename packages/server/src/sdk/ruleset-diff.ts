@@ -1,19 +1,4 @@
-import type { Flag, Override, Ruleset, Segment } from "@darklaunch/core";
-
-/** `event: patch` of the SDK stream: changed or added items, whole; overrides replaced per flag. */
-export interface RulesetPatch {
-  revision: number;
-  flags?: Flag[];
-  segments?: Segment[];
-  overrides?: { flag: string; overrides: Override[] }[];
-}
-
-/** `event: delete` of the SDK stream: keys of flags removed or archived, and of segments removed. */
-export interface RulesetDelete {
-  revision: number;
-  flags?: string[];
-  segments?: string[];
-}
+import type { Override, Ruleset, SdkDelete, SdkPatch } from "@darklaunch/core";
 
 function byFlag(overrides: Override[]): Map<string, Override[]> {
   const groups = new Map<string, Override[]>();
@@ -41,11 +26,7 @@ function changedByVersion<T extends { key: string; version: number }>(before: T[
  * @example
  * const { patch, remove } = diffRulesets(previous.ruleset, next.ruleset, next.revision);
  */
-export function diffRulesets(
-  before: Ruleset,
-  after: Ruleset,
-  revision: number,
-): { patch: RulesetPatch; remove: RulesetDelete | undefined } {
+export function diffRulesets(before: Ruleset, after: Ruleset, revision: number): { patch: SdkPatch; remove: SdkDelete | undefined } {
   const flags = changedByVersion(before.flags, after.flags);
   const segments = changedByVersion(before.segments, after.segments);
   const oldOverrides = byFlag(before.overrides);
@@ -56,11 +37,11 @@ export function diffRulesets(
     const previous = oldOverrides.get(flag.key) ?? [];
     if (JSON.stringify(next) !== JSON.stringify(previous)) overrides.push({ flag: flag.key, overrides: next });
   }
-  const patch: RulesetPatch = { revision };
+  const patch: SdkPatch = { revision };
   if (flags.changed.length > 0) patch.flags = flags.changed;
   if (segments.changed.length > 0) patch.segments = segments.changed;
   if (overrides.length > 0) patch.overrides = overrides;
-  let remove: RulesetDelete | undefined;
+  let remove: SdkDelete | undefined;
   if (flags.removed.length > 0 || segments.removed.length > 0) {
     remove = { revision };
     if (flags.removed.length > 0) remove.flags = flags.removed;

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { DarkLaunchError } from "@darklaunch/core";
+import { DarkLaunchError, type SdkHeartbeat, type SdkPut } from "@darklaunch/core";
 import type { CompiledRuleset, RulesetCache } from "../ruleset/ruleset-cache.js";
 import type { Database } from "../store/database.js";
 import { type ChangeFeed, startChangeFeed } from "./change-feed.js";
@@ -23,7 +23,7 @@ const snapshotJsonCache = new WeakMap<CompiledRuleset, string>();
 export function snapshotJson(compiled: CompiledRuleset): string {
   let json = snapshotJsonCache.get(compiled);
   if (json === undefined) {
-    json = JSON.stringify({ revision: compiled.revision, ruleset: compiled.ruleset });
+    json = JSON.stringify({ revision: compiled.revision, ruleset: compiled.ruleset } satisfies SdkPut);
     snapshotJsonCache.set(compiled, json);
   }
   return json;
@@ -73,7 +73,7 @@ export class SdkStreams {
       void this.enqueue(async () => {
         await this.refresh().catch(this.onError);
         const revision = this.current?.revision ?? 0;
-        this.broadcast(sseEvent("heartbeat", revision, JSON.stringify({ revision })));
+        this.broadcast(sseEvent("heartbeat", revision, JSON.stringify({ revision } satisfies SdkHeartbeat)));
       });
     }, this.heartbeatMs);
     this.heartbeat.unref();
