@@ -24,7 +24,19 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
   useTestServer(factory, async (server) => {
     t = server;
     if (!t) return;
-    for (const key of ["o-read", "o-merge", "o-race", "o-bad", "o-series", "o-diff", "o-archived", "o-simple", "o-secret", "o-partial", "o-paired"]) {
+    for (const key of [
+      "o-read",
+      "o-merge",
+      "o-race",
+      "o-bad",
+      "o-series",
+      "o-diff",
+      "o-archived",
+      "o-simple",
+      "o-secret",
+      "o-partial",
+      "o-paired",
+    ]) {
       await t.request("POST", "/api/v1/flags", testFlag(key));
     }
     await t.request("POST", "/api/v1/flags/o-archived/archive");
