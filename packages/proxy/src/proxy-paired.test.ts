@@ -3,7 +3,7 @@ import { createClient } from "@darklaunch/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_FACTORIES, startTestServer, type TestServer } from "../../server/src/test-support.js";
 import { type RunningProxy, startProxy } from "./start-proxy.js";
-import { json, startBackend, type TestBackend } from "./test-backends.js";
+import { clientServing, deadUrl, eventually, json, ok, proxyTestKit, startBackend, type TestBackend } from "./test-backends.js";
 
 // Shadow mode's pairs the whole way: real stable and dark backends, the real proxy with its SDK
 // client, a real server on SQLite, read back through the API and from the store.
@@ -174,5 +174,55 @@ describe("shadow mode's paired counters", () => {
     ]);
     // Before the proxy ran, nobody reported: no window at all.
     expect(rows.some((r) => Date.parse(r.minute) < start)).toBe(false);
+  });
+});
+
+describe("pairs at the edges (in-process client)", () => {
+  const kit = proxyTestKit("edge-flag");
+  const pairsOf = (windows: { paired?: PairedCounts | undefined }[]) =>
+    windows.reduce((n, w) => n + (w.paired === undefined ? 0 : w.paired.slower + w.paired.faster + w.paired.tie), 0);
+
+  it("stable unreachable: the client gets 502 and the pair counts a baseline-only error", async () => {
+    const dead = await deadUrl();
+    const dark = await kit.backend(ok);
+    const client = clientServing("edge-flag", "shadow");
+    const proxy = await kit.proxyFor(client, { stable: dead.url, dark: dark.url });
+    for (let i = 0; i < 3; i++) expect((await fetch(`${proxy.url}/i/${i}`)).status).toBe(502);
+    await proxy.close();
+    const windows = client.observations.drain();
+    expect(windows.map((w) => w.paired)).toEqual([expect.objectContaining({ baseOnlyErr: 3, darkOnlyErr: 0, bothErr: 0 })]);
+    expect(windows[0]).toMatchObject({ baseline: { requests: 3, errors: 3 }, dark: { requests: 3, errors: 0 } });
+  });
+
+  it("dark unreachable: every pair is a dark-only error", async () => {
+    const dead = await deadUrl();
+    const stable = await kit.backend(ok);
+    const client = clientServing("edge-flag", "shadow");
+    const proxy = await kit.proxyFor(client, { stable: stable.url, dark: dead.url });
+    for (let i = 0; i < 4; i++) expect((await fetch(`${proxy.url}/i/${i}`)).status).toBe(200);
+    await proxy.close();
+    const windows = client.observations.drain();
+    expect(pairsOf(windows)).toBe(4);
+    expect(windows[0]).toMatchObject({
+      paired: { darkOnlyErr: 4 },
+      baseline: { requests: 4, errors: 0 },
+      dark: { requests: 4, errors: 4 },
+    });
+  });
+
+  it("a client that leaves before stable answers: dark is counted on its own, no pair and no baseline request", async () => {
+    const stable = await kit.backend(() => "hang");
+    const dark = await kit.backend(ok);
+    const client = clientServing("edge-flag", "shadow");
+    const proxy = await kit.proxyFor(client, { stable: stable.url, dark: dark.url });
+    const leave = new AbortController();
+    const request = fetch(`${proxy.url}/i/1`, { signal: leave.signal }).catch(() => "left");
+    await eventually(() => stable.received.length === 1 && dark.received.length === 1, "both backends to be asked");
+    leave.abort();
+    expect(await request).toBe("left");
+    await proxy.close(); // waits for the mirror, which waits for stable's call to end
+    const windows = client.observations.drain();
+    expect(pairsOf(windows)).toBe(0);
+    expect(windows[0]).toMatchObject({ baseline: { requests: 0 }, dark: { requests: 1, errors: 0 } });
   });
 });
