@@ -111,7 +111,7 @@ export class Mirror {
       this.leave();
       job.baseline.whenDone((baseline) => {
         try {
-          if (paired) this.recordPair(job.baseline, darkOutcome);
+          if (paired) this.recordOutcomes(job.baseline, darkOutcome);
           this.judge(job, baseline, dark, secondary);
         } catch (error) {
           this.context.warn("a mirror failed unexpectedly", error);
@@ -134,7 +134,7 @@ export class Mirror {
   }
 
   /** Records stable's and dark's outcomes of one mirrored request: a pair, or dark alone when stable's client left. */
-  private recordPair(baseline: ResponseCapture, dark: CallOutcome): void {
+  private recordOutcomes(baseline: ResponseCapture, dark: CallOutcome): void {
     const { flag, name: route } = this.route;
     const darkError = callFailed(dark);
     try {
