@@ -11,7 +11,7 @@ import type { Backend } from "./backend.js";
 import type { BreakerPermit } from "./circuit-breaker.js";
 import { headerRecord } from "./forward-headers.js";
 import type { RouteConfig } from "./proxy-config.js";
-import { type CallOutcome, type ProxyContext, recordCall } from "./proxy-context.js";
+import { type CallOutcome, callFailed, type ProxyContext, recordCall } from "./proxy-context.js";
 import type { BackendRole, DropReason } from "./proxy-metrics.js";
 import { countPath } from "./proxy-stats.js";
 import type { ResponseCapture } from "./response-capture.js";
@@ -26,7 +26,7 @@ export interface MirrorJob {
   headers: Record<string, string | string[]>;
   body: Buffer | undefined;
   requestId: string;
-  /** Stable's response as it streams to the client. */
+  /** Stable's response as it streams to the client, and its outcome (latency, error) once the call ended. */
   baseline: ResponseCapture;
 }
 
@@ -98,6 +98,9 @@ export class Mirror {
   send(slot: MirrorSlot, job: MirrorJob): void {
     this.context.stats.mirrors.sent++;
     this.context.begin();
+    // Stable and dark are recorded together, as one pair in one window, once both have ended: a
+    // window never holds a pair without its two requests, however a flush or a minute cuts them.
+    const paired = job.baseline.claim();
     const withSecondary = slot.secondary !== undefined && this.secondary !== undefined;
     let waiting = withSecondary ? 2 : 1;
     let dark: MirrorResult;
@@ -108,6 +111,7 @@ export class Mirror {
       this.leave();
       job.baseline.whenDone((baseline) => {
         try {
+          if (paired) this.recordOutcomes(job.baseline, darkOutcome);
           this.judge(job, baseline, dark, secondary);
         } catch (error) {
           this.context.warn("a mirror failed unexpectedly", error);
@@ -116,15 +120,38 @@ export class Mirror {
         }
       });
     };
-    this.call(this.dark, "dark", slot.dark, job, (result) => {
+    // Made before the call: a call refused outright ends (and may record) before `call` returns.
+    const darkOutcome = this.outcome("dark", !paired);
+    this.call(this.dark, slot.dark, job, darkOutcome, (result) => {
       dark = result;
       ended();
     });
     if (withSecondary)
-      this.call(this.secondary as Backend, "secondary", slot.secondary as BreakerPermit, job, (result) => {
+      this.call(this.secondary as Backend, slot.secondary as BreakerPermit, job, this.outcome("secondary", false), (result) => {
         secondary = result;
         ended();
       });
+  }
+
+  /** Records stable's and dark's outcomes of one mirrored request: a pair, or dark alone when stable's client left. */
+  private recordOutcomes(baseline: ResponseCapture, dark: CallOutcome): void {
+    const { flag, name: route } = this.route;
+    const darkError = callFailed(dark);
+    try {
+      if (baseline.baselineMs === undefined)
+        this.context.observations.recordRequest({ flag, route, side: "dark", latencyMs: dark.latencyMs, error: darkError });
+      else
+        this.context.observations.recordPair({
+          flag,
+          route,
+          baselineMs: baseline.baselineMs,
+          darkMs: dark.latencyMs,
+          baselineError: baseline.baselineError,
+          darkError,
+        });
+    } catch (error) {
+      this.context.warn("recording an observation failed", error);
+    }
   }
 
   /** Queues the comparison of what came back, or counts why there is none. */
@@ -154,17 +181,21 @@ export class Mirror {
     return undefined;
   }
 
-  /** One mirrored call: `done` gets undefined when no usable response came. */
-  private call(backend: Backend, role: BackendRole, permit: BreakerPermit, job: MirrorJob, done: (result: MirrorResult) => void): void {
-    const outcome: CallOutcome = {
+  /** A mirrored call's outcome, filled in when it ends; `observe` records it as a dark request on its own. */
+  private outcome(role: BackendRole, observe: boolean): CallOutcome {
+    return {
       route: this.route.name,
       flag: this.route.flag,
       role,
       latencyMs: 0,
       status: undefined,
       // The secondary is a second stable, there only to measure noise: not an observation side.
-      side: role === "dark" ? "dark" : undefined,
+      side: observe && role === "dark" ? "dark" : undefined,
     };
+  }
+
+  /** One mirrored call: `done` gets undefined when no usable response came. */
+  private call(backend: Backend, permit: BreakerPermit, job: MirrorJob, outcome: CallOutcome, done: (result: MirrorResult) => void): void {
     const headers: Record<string, string | string[]> = { ...job.headers, "x-dark-launch": "shadow" };
     if (job.body !== undefined) headers["content-length"] = String(job.body.length);
     const handler = new MirrorCall(this.route, backend, permit, outcome, this.context, done);

@@ -56,7 +56,10 @@ describe("--workers", () => {
     });
     expect(created.status).toBe(201);
     const stable = await startBackend((req, res) => json(res, { path: req.url, price: 10 }));
-    const dark = await startBackend((req, res) => json(res, { path: req.url, price: req.url?.endsWith("0") ? 11 : 10 }));
+    // Dark prices paths ending in 0 differently and fails those ending in 7.
+    const dark = await startBackend((req, res) =>
+      json(res, { path: req.url, price: req.url?.endsWith("0") ? 11 : 10 }, req.url?.endsWith("7") ? 503 : 200),
+    );
     backends.push(stable, dark);
     const proxy = await startProxyCluster(
       {
@@ -86,7 +89,10 @@ describe("--workers", () => {
     const read = await t.request("GET", "/api/v1/flags/cluster-flag/observations?since=1h", undefined, { scope: "read" });
     expect(read.status).toBe(200);
     expect(read.body.totals.baseline).toMatchObject({ requests: 40, errors: 0 });
-    expect(read.body.totals.comparison).toMatchObject({ total: 40, mismatched: 4 });
+    expect(read.body.totals.comparison).toMatchObject({ total: 40, mismatched: 8 });
+    // Each mirrored request is one pair, however the workers shared them; merged exactly.
+    expect(read.body.totals.dark).toMatchObject({ requests: 40, errors: 4 });
+    expect(read.body.totals.paired).toMatchObject({ pairs: 40, bothErr: 0, darkOnlyErr: 4, baseOnlyErr: 0 });
     const sent = proxy.observationStats().sentWindows;
     expect(sent).toBeGreaterThanOrEqual(1);
     expect(sent).toBeLessThanOrEqual(2);

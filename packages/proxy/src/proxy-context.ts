@@ -1,4 +1,4 @@
-import type { ComparisonObservation, ComparisonVerdict, RequestObservation, Side } from "@darklaunch/core";
+import type { ComparisonObservation, ComparisonVerdict, PairedObservation, RequestObservation, Side } from "@darklaunch/core";
 import type { ComparisonQueue } from "./comparison-queue.js";
 import type { BackendRole, ProxyMetrics } from "./proxy-metrics.js";
 import { statusClass } from "./proxy-metrics.js";
@@ -7,7 +7,11 @@ import type { ProxyStats } from "./proxy-stats.js";
 /** Where observations go: the SDK client's `ObservationRecorder` fits. */
 export interface ObservationSink {
   recordRequest(observation: RequestObservation): void;
+  /** A mirrored request: stable's and dark's outcome in one window (a request on each side and the pair). */
+  recordPair(observation: PairedObservation): void;
   recordComparison(observation: ComparisonObservation): ComparisonVerdict;
+  /** Reports the route every minute, with zero requests when none came (so quiet differs from unreported). */
+  watch?(flag: string, route: string): void;
 }
 
 /** What the request path and the mirrors share within one running proxy. */
@@ -36,9 +40,14 @@ export interface CallOutcome {
   failed?: boolean;
 }
 
-/** Counts one backend call in metrics, stats and (for `side`) observations. A 5xx, no response or a broken-off one is an error. */
-export function recordCall(context: ProxyContext, outcome: CallOutcome): void {
-  const error = outcome.failed === true || outcome.status === undefined || outcome.status >= 500;
+/** A 5xx, no response or a broken-off one is an error. */
+export function callFailed(outcome: CallOutcome): boolean {
+  return outcome.failed === true || outcome.status === undefined || outcome.status >= 500;
+}
+
+/** Counts one backend call in metrics, stats and (for `side`) observations; returns whether it failed. */
+export function recordCall(context: ProxyContext, outcome: CallOutcome): boolean {
+  const error = callFailed(outcome);
   const { metrics, stats } = context;
   metrics.requests.inc({ side: outcome.role, route: outcome.route, status_class: statusClass(outcome.status) });
   metrics.duration.observe({ side: outcome.role }, outcome.latencyMs / 1000);
@@ -60,4 +69,5 @@ export function recordCall(context: ProxyContext, outcome: CallOutcome): void {
       context.warn("recording an observation failed", e);
     }
   }
+  return error;
 }

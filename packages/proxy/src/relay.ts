@@ -127,6 +127,7 @@ export class Relay implements Dispatcher.DispatchHandler {
       // The client went away: not the backend's failure; a breaker permit goes back unused.
       this.settled = true;
       this.capture?.cancel();
+      this.capture?.callDone(undefined, false);
       this.breaker?.of.abandon(this.breaker.permit);
       this.response.destroy();
       this.done({ kind: "aborted" });
@@ -163,9 +164,14 @@ export class Relay implements Dispatcher.DispatchHandler {
   private settle(failed: boolean, forwarded: Forwarded): void {
     if (this.settled) return;
     this.settled = true;
-    this.outcome.latencyMs = performance.now() - this.started;
-    this.outcome.failed = failed;
-    recordCall(this.context, this.outcome);
+    const outcome = this.outcome;
+    outcome.latencyMs = performance.now() - this.started;
+    outcome.failed = failed;
+    const capture = this.capture;
+    // A mirror took this request: it records stable's outcome with dark's, as one pair.
+    if (capture?.paired === true) outcome.side = undefined;
+    const error = recordCall(this.context, outcome);
+    capture?.callDone(outcome.latencyMs, error);
     if (this.breaker !== undefined) {
       if (failed) this.breaker.of.failure(this.breaker.permit);
       else this.breaker.of.success(this.breaker.permit);

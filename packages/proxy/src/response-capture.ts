@@ -1,8 +1,10 @@
 import type { ComparedResponse } from "@darklaunch/core";
 
 /**
- * A copy of a response as it streams to the client, for comparison: kept up to `limit` bytes;
- * `whenDone` hands over the response once it ended, or undefined (failed, over the limit, cancelled).
+ * Stable's side of one mirrored request. A copy of the response as it streams to the client, for
+ * comparison, kept up to `limit` bytes; and the call's outcome (latency, error), which the mirror
+ * records with dark's as one pair. `whenDone` hands over the response (or undefined: failed, over
+ * the limit, cancelled) once the response and the call have both ended.
  */
 export class ResponseCapture {
   private chunks: Buffer[] = [];
@@ -14,21 +16,56 @@ export class ResponseCapture {
   private done = false;
   private response: ComparedResponse | undefined;
   private waiter: ((response: ComparedResponse | undefined) => void) | undefined;
+  private claimed = false;
+  private callEnded = false;
+  /** Stable's latency in ms once its call ended; undefined when it ended with nothing to count (the client left). */
+  baselineMs: number | undefined;
+  /** Stable's call failed (5xx, no answer, broken off). */
+  baselineError = false;
 
   constructor(private readonly limit: number) {}
 
-  /** Calls `callback` once with the response (or undefined): at once when it already ended. One waiter. */
+  /** Calls `callback` once with the response (or undefined) when the response and the call have ended: at once if they have. One waiter. */
   whenDone(callback: (response: ComparedResponse | undefined) => void): void {
-    if (this.done) callback(this.response);
+    if (this.done && this.callEnded) callback(this.response);
     else this.waiter = callback;
+  }
+
+  /**
+   * Called by the mirror as it sends the copy: stable's outcome is then recorded by the mirror with
+   * dark's, as one pair in one window, and not on its own. False when stable's call has already
+   * ended (it was recorded on its own; so is dark's then).
+   */
+  claim(): boolean {
+    if (this.callEnded) return false;
+    this.claimed = true;
+    return true;
+  }
+
+  /** A mirror took stable's outcome: the relay leaves the baseline observation to it. */
+  get paired(): boolean {
+    return this.claimed;
+  }
+
+  /** Stable's call ended: its latency (undefined: nothing to count, the client left) and whether it failed. */
+  callDone(latencyMs: number | undefined, error: boolean): void {
+    this.callEnded = true;
+    this.baselineMs = latencyMs;
+    this.baselineError = error;
+    this.notify();
   }
 
   private settle(response: ComparedResponse | undefined): void {
     this.done = true;
     this.response = response;
+    this.notify();
+  }
+
+  private notify(): void {
+    if (!this.done || !this.callEnded) return;
     const waiter = this.waiter;
     this.waiter = undefined;
-    waiter?.(response);
+    waiter?.(this.response);
   }
 
   get overLimit(): boolean {

@@ -105,6 +105,9 @@ export async function startProxy(input: ProxyConfigInput | ProxyConfig, options:
     warn: (message, error) => warn(error === undefined ? message : `${message}: ${error instanceof Error ? error.message : String(error)}`),
   };
 
+  // Every route is reported each minute, traffic or not: a quiet minute is not a missing one.
+  for (const route of config.routes) client.observations?.watch?.(route.flag, route.name);
+
   const backends = new Map<string, Backend>();
   const refreshBreakers = () => {
     for (const backend of backends.values()) metrics.breakerState.set({ backend: backend.url }, BREAKER_STATE_VALUE[backend.breaker.state]);

@@ -149,6 +149,8 @@ describe("experiment(): what is recorded", () => {
     const window = await windowOf(c);
     expect(window.baseline).toMatchObject({ requests: 3, errors: 0 });
     expect(window.dark).toMatchObject({ requests: 3, errors: 3 });
+    // Each run is one pair: a failing or timed-out candidate beside a working control is a dark-only error.
+    expect(window.paired).toMatchObject({ bothErr: 0, darkOnlyErr: 3, baseOnlyErr: 0 });
     expect(window.comparison).toMatchObject({ total: 3, mismatched: 3, fields: { error: 3 } });
     expect(window.samples.flatMap((s) => s.differences.map((d) => d.dark))).toEqual(
       expect.arrayContaining(["sync boom", "async boom", "the candidate timed out after 50 ms"]),
@@ -176,6 +178,44 @@ describe("experiment(): what is recorded", () => {
     expect(window.dark).toMatchObject({ requests: 1, errors: 1 });
     expect(c.observationStats().candidatesInFlight).toBe(0);
     expect(unhandled).toEqual([]);
+  });
+
+  it("records each run once as a pair: errors per pair, latencies compared, sides not double counted", async () => {
+    const c = client(100, { telemetry: false });
+    const fail = () => {
+      throw new Error("boom");
+    };
+    // Control fails on 0 and 1, candidate on 1 and 2; run 3 has a candidate far slower than its control.
+    for (let i = 0; i < 4; i++) {
+      await c
+        .experiment("pricing-v2", user, {
+          control: () => (i < 2 ? fail() : i),
+          candidate: () => (i === 1 || i === 2 ? fail() : i === 3 ? sleep(60).then(() => i) : i),
+        })
+        .catch(() => undefined);
+    }
+    const window = await windowOf(c);
+    expect(window.baseline).toMatchObject({ requests: 4, errors: 2 });
+    expect(window.dark).toMatchObject({ requests: 4, errors: 2 });
+    const paired = window.paired!;
+    expect(paired).toMatchObject({ bothErr: 1, darkOnlyErr: 1, baseOnlyErr: 1 });
+    expect(paired.slower + paired.faster + paired.tie).toBe(4);
+    expect(paired.slower).toBeGreaterThanOrEqual(1);
+  });
+
+  it("once used, reports each quiet minute as a window with zero requests", async () => {
+    const MINUTE = 60_000;
+    const start = Math.floor(Date.now() / MINUTE) * MINUTE;
+    let clock = start + 1_000;
+    const c = client(100, { now: () => clock });
+    await c.experiment("pricing-v2", user, { control: () => 1, candidate: () => 1, route: "price" });
+    await c.close();
+    expect(c.observations.drain().map((w) => [w.start, w.dark.requests])).toEqual([[new Date(start).toISOString(), 1]]);
+    clock = start + 2 * MINUTE + 1_000;
+    expect(c.observations.drain().map((w) => [w.flag, w.route, w.start, w.baseline.requests, w.dark.requests])).toEqual([
+      ["pricing-v2", "price", new Date(start + MINUTE).toISOString(), 0, 0],
+      ["pricing-v2", "price", new Date(start + 2 * MINUTE).toISOString(), 0, 0],
+    ]);
   });
 
   it("excluded subjects never run the candidate, and nothing is recorded", async () => {

@@ -54,6 +54,7 @@ type Outcome<T> = { ok: true; value: T; ms: number } | { ok: false; error: unkno
 
 const DEFAULT_TIMEOUT_MS = 1_000;
 const MAX_CACHED_COMPARATORS = 100;
+const MAX_WATCHED_EXPERIMENTS = 1000;
 
 /**
  * Runs the candidates of included experiment runs beside their controls, bounded in number, and
@@ -67,6 +68,7 @@ export class ExperimentRunner {
   /** Recordings not yet made, so that `close()` can wait for them before the last flush. */
   private readonly pending = new Set<Promise<void>>();
   private readonly comparators = new Map<string, Comparator>();
+  private readonly watched = new Set<string>();
 
   constructor(
     private readonly recorder: ObservationRecorder,
@@ -155,8 +157,16 @@ export class ExperimentRunner {
 
   private record<T>(flag: string, route: string, options: ExperimentOptions<T>, control: Outcome<T>, candidate: Outcome<T>): void {
     try {
-      this.recorder.recordRequest({ flag, route, side: "baseline", latencyMs: control.ms, error: !control.ok });
-      this.recorder.recordRequest({ flag, route, side: "dark", latencyMs: candidate.ms, error: !candidate.ok });
+      // One request on each side and their pair (the judge's paired tests), in one window.
+      this.recorder.recordPair({
+        flag,
+        route,
+        baselineMs: control.ms,
+        darkMs: candidate.ms,
+        baselineError: !control.ok,
+        darkError: !candidate.ok,
+      });
+      this.watch(flag, route);
     } catch {
       // The recorder is bounded and total; nothing here can fail but a bug, which must not escape.
       return;
@@ -170,6 +180,17 @@ export class ExperimentRunner {
       return;
     }
     this.recorder.recordComparison({ flag, route, result });
+  }
+
+  /**
+   * From its first recorded run on, an experiment is reported every minute, with zero requests
+   * when nobody ran it: a quiet minute, not one nobody reported. Bounded, in case names are made per call.
+   */
+  private watch(flag: string, route: string): void {
+    const key = `${flag}\u0000${route}`;
+    if (this.watched.has(key) || this.watched.size >= MAX_WATCHED_EXPERIMENTS) return;
+    this.watched.add(key);
+    this.recorder.watch(flag, route);
   }
 
   private compare<T>(options: ExperimentOptions<T>, control: Outcome<T>, candidate: Outcome<T>): ComparisonResult {

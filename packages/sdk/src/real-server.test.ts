@@ -125,6 +125,27 @@ describe("against the real server, in process", () => {
     expect(mismatches.body.fields).toEqual(expect.arrayContaining([expect.objectContaining({ path: "body.total" })]));
   });
 
+  it("an experiment whose candidate fails on every 4th run shows those as dark-only errors among its pairs", async () => {
+    expect((await api(url, "POST", "/api/v1/flags", boolFlag("pricing-v3", true))).status).toBe(201);
+    const client = createClient({ url, token, telemetry: false, observations: { flushIntervalMs: 60_000 } });
+    await client.ready();
+    for (let i = 0; i < 12; i++) {
+      const candidate = async () => {
+        if (i % 4 === 0) throw new Error("candidate down");
+        return i;
+      };
+      expect(await client.experiment("pricing-v3", { id: `u${i}` }, { control: () => i, candidate })).toBe(i);
+    }
+    await client.close();
+    expect(client.observationStats()).toMatchObject({ rejectedWindows: 0, failedPosts: 0, pendingWindows: 0 });
+    const series = await api(url, "GET", "/api/v1/flags/pricing-v3/observations?since=1h&source=sdk");
+    expect(series.body.totals).toMatchObject({
+      baseline: { requests: 12, errors: 0 },
+      dark: { requests: 12, errors: 3 },
+      paired: { pairs: 12, bothErr: 0, darkOnlyErr: 3, baseOnlyErr: 0 },
+    });
+  });
+
   it("windows of a flag the server does not know are counted as skipped and reported, not as sent", async () => {
     const client = createClient({ url, token, telemetry: false, observations: { flushIntervalMs: 60_000 } });
     const errors: SdkError[] = [];

@@ -50,11 +50,30 @@ export const ComparisonSummarySchema = z.object({
   divergenceRate: z.number().nullable(),
 });
 
+/**
+ * Shadow mode's paired counters over a step or period (requests sent to both sides): `pairs` is
+ * slower + faster + tie; errors counted per pair (dark only, baseline only, both). Null when no
+ * window there had pairs (split mode, no traffic, or reporters that do not pair).
+ */
+export const PairedSummarySchema = z
+  .object({
+    pairs: z.number().int(),
+    bothErr: z.number().int(),
+    darkOnlyErr: z.number().int(),
+    baseOnlyErr: z.number().int(),
+    slower: z.number().int(),
+    faster: z.number().int(),
+    tie: z.number().int(),
+  })
+  .nullable();
+export type PairedSummary = z.output<typeof PairedSummarySchema>;
+
 export const SeriesPointSchema = z.object({
   start: z.string(),
   baseline: SideRatesSchema,
   dark: SideRatesSchema,
   comparison: ComparisonSummarySchema,
+  paired: PairedSummarySchema,
 });
 
 export const ObservationSeriesSchema = z.object({
@@ -64,7 +83,12 @@ export const ObservationSeriesSchema = z.object({
   step: z.string(),
   stepSeconds: z.number(),
   series: z.array(SeriesPointSchema),
-  totals: z.object({ baseline: SideRatesSchema, dark: SideRatesSchema, comparison: ComparisonSummarySchema }),
+  totals: z.object({
+    baseline: SideRatesSchema,
+    dark: SideRatesSchema,
+    comparison: ComparisonSummarySchema,
+    paired: PairedSummarySchema,
+  }),
 });
 export type ObservationSeries = z.output<typeof ObservationSeriesSchema>;
 

@@ -99,6 +99,33 @@ describe.each(STORE_FACTORIES)("observation store on $name", (factory) => {
     expect(summary.mean).toBeCloseTo(union.sum / 500, 9);
   });
 
+  it("keeps shadow mode's paired counters through a merge: two reports of one minute add up exactly", async (ctx) => {
+    if (!database) return ctx.skip("no Postgres");
+    const a = window("s-paired", T0, {
+      baselineErrors: 2,
+      darkErrors: 4,
+      paired: { bothErr: 1, darkOnlyErr: 3, baseOnlyErr: 1, slower: 4, faster: 1, tie: 5 },
+    });
+    const b = window("s-paired", T0, {
+      baselineErrors: 1,
+      darkErrors: 2,
+      paired: { bothErr: 0, darkOnlyErr: 2, baseOnlyErr: 1, slower: 2, faster: 3, tie: 4 },
+    });
+    // A report without pairs (an old reporter's, or split mode's) merges in and leaves them as they are.
+    const old = window("s-paired", T0, { baseline: range(3), dark: range(3) });
+    await observations.merge([a]);
+    await observations.merge([b]);
+    await observations.merge([old]);
+    const [stored, ...rest] = await all("s-paired");
+    expect(rest).toEqual([]);
+    expect(stored!.paired).toEqual({ bothErr: 1, darkOnlyErr: 5, baseOnlyErr: 2, slower: 6, faster: 4, tie: 9 });
+    expect(stored!.baseline.requests).toBe(23);
+
+    await observations.merge([window("s-unpaired", T0)]);
+    const [unpaired] = await all("s-unpaired");
+    expect(unpaired).not.toHaveProperty("paired");
+  });
+
   it("merges windows of one key within a batch and keeps others apart", async (ctx) => {
     if (!database) return ctx.skip("no Postgres");
     await observations.merge([

@@ -4,10 +4,13 @@ import type { Db, Dialect } from "../store/database.js";
 import type { ObservationStore, WindowQuery } from "./observation-store.js";
 
 type WindowRow = { flag_key: string; source: string; route: string; minute: string; data: string };
-type WindowData = Pick<ObservationWindow, "baseline" | "dark" | "comparison" | "samples">;
+type WindowData = Pick<ObservationWindow, "baseline" | "dark" | "comparison" | "samples" | "paired">;
 
-function toData({ baseline, dark, comparison, samples }: ObservationWindow): string {
-  return JSON.stringify({ baseline, dark, comparison, samples } satisfies WindowData);
+/** The window's counts as stored; `paired` only when the window has it (rows of split mode and old reporters have none). */
+function toData({ baseline, dark, comparison, samples, paired }: ObservationWindow): string {
+  const data: WindowData = { baseline, dark, comparison, samples };
+  if (paired !== undefined) data.paired = paired;
+  return JSON.stringify(data);
 }
 
 function fromRow(row: WindowRow): ObservationWindow {

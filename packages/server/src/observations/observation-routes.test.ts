@@ -24,7 +24,19 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
   useTestServer(factory, async (server) => {
     t = server;
     if (!t) return;
-    for (const key of ["o-read", "o-merge", "o-race", "o-bad", "o-series", "o-diff", "o-archived", "o-simple", "o-secret", "o-partial"]) {
+    for (const key of [
+      "o-read",
+      "o-merge",
+      "o-race",
+      "o-bad",
+      "o-series",
+      "o-diff",
+      "o-archived",
+      "o-simple",
+      "o-secret",
+      "o-partial",
+      "o-paired",
+    ]) {
       await t.request("POST", "/api/v1/flags", testFlag(key));
     }
     await t.request("POST", "/api/v1/flags/o-archived/archive");
@@ -89,6 +101,8 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
         baseline: expectedBaseline,
         dark: expect.objectContaining({ requests: 60, errors: 6, errorRate: 0.1, requestRate: 1 }),
         comparison: { total: 60, matched: 45, mismatched: 15, divergenceRate: 0.25 },
+        // Not shadow mode's pairs: none reported.
+        paired: null,
       },
     ]);
     expect(read.body.totals.baseline).toEqual(expectedBaseline);
@@ -116,6 +130,30 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
       comparison: { total: 15, matched: 10, mismatched: 5 },
     });
     expect(await rowCount(t)).toBeGreaterThan(0);
+  });
+
+  it("answers shadow mode's paired counters per step and in totals, merged exactly; null where no window had pairs", async (ctx) => {
+    if (!t) return ctx.skip("no Postgres");
+    const pairedA = { bothErr: 1, darkOnlyErr: 3, baseOnlyErr: 0, slower: 6, faster: 1, tie: 3 };
+    const pairedB = { bothErr: 0, darkOnlyErr: 1, baseOnlyErr: 2, slower: 1, faster: 2, tie: 7 };
+    await post(t, [window("o-paired", BASE, { baselineErrors: 1, darkErrors: 4, paired: pairedA })]);
+    const second = await post(t, [
+      window("o-paired", BASE, { baselineErrors: 2, darkErrors: 1, paired: pairedB }),
+      window("o-paired", BASE + 2 * MIN, { baselineErrors: 0, darkErrors: 1, paired: { ...pairedB, baseOnlyErr: 0 } }),
+      // A split-mode window in its own step: no pairs there.
+      window("o-paired", BASE + 4 * MIN),
+    ]);
+    expect(second.status).toBe(202);
+    const read = await t.request("GET", `/api/v1/flags/o-paired/observations?since=${iso(BASE)}&until=${iso(BASE + 5 * MIN)}&step=2m`);
+    expect(read.status).toBe(200);
+    expect(read.body.series.map((p: { paired: unknown }) => p.paired)).toEqual([
+      { pairs: 20, bothErr: 1, darkOnlyErr: 4, baseOnlyErr: 2, slower: 7, faster: 3, tie: 10 },
+      { pairs: 10, bothErr: 0, darkOnlyErr: 1, baseOnlyErr: 0, slower: 1, faster: 2, tie: 7 },
+      null,
+    ]);
+    expect(read.body.totals.paired).toEqual({ pairs: 30, bothErr: 1, darkOnlyErr: 5, baseOnlyErr: 2, slower: 8, faster: 5, tie: 17 });
+    const none = await t.request("GET", `/api/v1/flags/o-paired/observations?since=${iso(BASE + 4 * MIN)}&until=${iso(BASE + 5 * MIN)}`);
+    expect(none.body.totals.paired).toBeNull();
   });
 
   it("counts all of 20 concurrent posts to one window", async (ctx) => {

@@ -8,9 +8,13 @@ import {
   MAX_SAMPLE_LIMIT,
   MAX_STEPS,
   type MismatchSample,
+  mergePaired,
   type ObservationBatch,
   type ObservationSource,
   type ObservationWindow,
+  type PairedCounts,
+  type PairedSummary,
+  pairCount,
   type Redactor,
   type SideSummary,
   type SideWindow,
@@ -55,6 +59,7 @@ export interface SeriesPoint {
   baseline: SideRates;
   dark: SideRates;
   comparison: ComparisonSummary;
+  paired: PairedSummary;
 }
 
 export interface ObservationSeries {
@@ -64,7 +69,7 @@ export interface ObservationSeries {
   step: string;
   stepSeconds: number;
   series: SeriesPoint[];
-  totals: { baseline: SideRates; dark: SideRates; comparison: ComparisonSummary };
+  totals: { baseline: SideRates; dark: SideRates; comparison: ComparisonSummary; paired: PairedSummary };
 }
 
 export type LocatedSample = MismatchSample & { route: string; source: ObservationSource };
@@ -80,6 +85,13 @@ export interface MismatchReport {
 
 function rates(side: SideWindow, seconds: number): SideRates {
   return { ...summarizeSide(side), requestRate: seconds > 0 ? side.requests / seconds : 0 };
+}
+
+/** The paired counters of some windows added up; null when none of them had pairs (split mode). */
+function pairedTotal(windows: readonly ObservationWindow[]): PairedSummary {
+  let total: PairedCounts | undefined;
+  for (const w of windows) total = mergePaired(total, w.paired);
+  return total === undefined ? null : { pairs: pairCount(total), ...total };
 }
 
 /**
@@ -169,6 +181,7 @@ export class ObservationService {
         baseline: rates(total.baseline, seconds),
         dark: rates(total.dark, seconds),
         comparison: summarizeComparison(total.comparison),
+        paired: pairedTotal(bucket),
       };
     });
     const total = totalWindows(windows, 0);
@@ -184,6 +197,7 @@ export class ObservationService {
         baseline: rates(total.baseline, seconds),
         dark: rates(total.dark, seconds),
         comparison: summarizeComparison(total.comparison),
+        paired: pairedTotal(windows),
       },
     };
   }

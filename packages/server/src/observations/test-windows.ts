@@ -4,6 +4,7 @@ import {
   type MismatchSample,
   type ObservationSource,
   type ObservationWindow,
+  type PairedCounts,
   RESERVOIR_CAPACITY,
   type SideWindow,
 } from "@darklaunch/core";
@@ -29,13 +30,15 @@ export interface WindowSpec {
   darkErrors?: number;
   comparison?: Partial<ComparisonCounts>;
   samples?: MismatchSample[];
+  /** Shadow mode's paired counters (their pairs must not exceed either side's requests). */
+  paired?: PairedCounts;
 }
 
 /** A valid window of `flag` for the minute starting at `start`; counts default to 10 fast requests per side. */
 export function window(flag: string, start: string | number, spec: WindowSpec = {}): ObservationWindow {
   const total = spec.comparison?.total ?? 0;
   const mismatched = spec.comparison?.mismatched ?? 0;
-  return {
+  const w: ObservationWindow = {
     flag,
     source: spec.source ?? "proxy",
     route: spec.route ?? "GET /items",
@@ -45,6 +48,8 @@ export function window(flag: string, start: string | number, spec: WindowSpec = 
     comparison: { total, matched: total - mismatched, mismatched, noiseTotal: 0, fields: {}, noise: {}, ...spec.comparison },
     samples: spec.samples ?? [],
   };
+  if (spec.paired !== undefined) w.paired = spec.paired;
+  return w;
 }
 
 /** A mismatch sample at `at` with one changed field. */
