@@ -62,27 +62,57 @@ export interface FieldChange {
   after: string;
 }
 
+/** A served variant or split in words: `on 25% · off 75%`, `off`. */
+function formatServe(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const serve = value as { variant?: unknown; split?: unknown };
+  if (typeof serve.variant === "string") return serve.variant;
+  if (!Array.isArray(serve.split)) return undefined;
+  const split = serve.split as { variant?: unknown; weight?: unknown }[];
+  const total = split.reduce((sum, s) => sum + (typeof s.weight === "number" ? s.weight : 0), 0);
+  if (total <= 0) return undefined;
+  return split
+    .map((s) => `${String(s.variant)} ${formatPercentage(Math.round(((Number(s.weight) || 0) / total) * 10_000) / 100)}`)
+    .join(" · ");
+}
+
+function formatField(field: string, value: unknown): string {
+  if (value === undefined) return "(absent)";
+  return (field === "fallthrough" ? formatServe(value) : undefined) ?? formatValue(value);
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Of a created or deleted record, the fields a person looks for first. */
+const NOTABLE = ["name", "scope", "kind", "enabled", "fallthrough"];
+
 /**
  * What an audit entry changed, field by field (top-level fields of the before and after records;
- * `version` and `updatedAt` always change and say nothing).
+ * `version` and `updatedAt` always change and say nothing). A created or deleted record is
+ * summarised by its notable fields.
  */
 export function changedFields(before: unknown, after: unknown): FieldChange[] {
-  const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  const absent = (v: unknown) => v === null || v === undefined;
+  if (absent(before) !== absent(after)) {
+    const record = absent(before) ? after : before;
+    const created = absent(before);
+    const notable = isRecord(record) ? NOTABLE.filter((f) => record[f] !== undefined) : [];
+    if (notable.length === 0)
+      return [{ field: "", before: created ? "(none)" : formatValue(before), after: created ? formatValue(after) : "(none)" }];
+    return notable.map((f) => {
+      const value = formatField(f, (record as Record<string, unknown>)[f]);
+      return { field: f, before: created ? "(none)" : value, after: created ? value : "(none)" };
+    });
+  }
   if (!isRecord(before) || !isRecord(after)) {
     if (JSON.stringify(before) === JSON.stringify(after)) return [];
-    return [
-      {
-        field: "",
-        before: before === null || before === undefined ? "(none)" : formatValue(before),
-        after: after === null || after === undefined ? "(none)" : formatValue(after),
-      },
-    ];
+    return [{ field: "", before: formatValue(before), after: formatValue(after) }];
   }
   const ignored = new Set(["version", "updatedAt", "createdAt"]);
   const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((f) => !ignored.has(f)).sort();
   return fields
     .filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]))
-    .map((f) => ({ field: f, before: formatValue(before[f]), after: formatValue(after[f]) }));
+    .map((f) => ({ field: f, before: formatField(f, before[f]), after: formatField(f, after[f]) }));
 }
 
 /** Matches a flag against a search text: its key, description, owner or a tag. */
