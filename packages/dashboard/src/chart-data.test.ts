@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { goldenSignals } from "./chart-data.js";
+import { changeMarkers, goldenSignals } from "./chart-data.js";
 
 const side = (requests: number, errors: number, p: number | null) => ({
   requests,
@@ -58,5 +58,19 @@ describe("goldenSignals", () => {
       goldenSignals({ series: [{ start: "2026-12-01T12:00:00Z", baseline: side(0, 0, null), dark: side(0, 0, null), comparison }] }).empty,
     ).toBe(true);
     expect(goldenSignals({ series: [] }).empty).toBe(true);
+  });
+});
+
+describe("changeMarkers", () => {
+  it("puts each flag change on the charts' time axis, oldest first, saying what and who", () => {
+    expect(
+      changeMarkers([
+        { at: "2026-12-01T12:05:30Z", action: "flag.rollout", actor: "ci" },
+        { at: "2026-12-01T12:00:00Z", action: "flag.create", actor: "ana" },
+      ]),
+    ).toEqual([
+      { t: Date.parse("2026-12-01T12:00:00Z") / 1000, label: "flag.create by ana" },
+      { t: Date.parse("2026-12-01T12:05:30Z") / 1000, label: "flag.rollout by ci" },
+    ]);
   });
 });

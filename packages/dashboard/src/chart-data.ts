@@ -1,4 +1,4 @@
-import type { ObservationSeries } from "@darklaunch/core";
+import type { AuditEntry, ObservationSeries } from "@darklaunch/core";
 
 /** uPlot's columnar data: x (unix seconds), then one array per series, null where there is no value. */
 export type Columns = [number[], ...(number | null)[][]];
@@ -38,4 +38,16 @@ export function goldenSignals(observations: Pick<ObservationSeries, "series">): 
     ],
     empty: observations.series.every((p) => p.baseline.requests === 0 && p.dark.requests === 0),
   };
+}
+
+/** A flag change drawn as a vertical line on the charts (Unleash's change markers). */
+export interface ChangeMarker {
+  /** Unix seconds, the charts' x. */
+  t: number;
+  label: string;
+}
+
+/** The audit entries of a flag as chart markers, oldest first. */
+export function changeMarkers(entries: readonly Pick<AuditEntry, "at" | "action" | "actor">[]): ChangeMarker[] {
+  return entries.map((e) => ({ t: Date.parse(e.at) / 1000, label: `${e.action} by ${e.actor}` })).sort((a, b) => a.t - b.t);
 }

@@ -194,7 +194,7 @@ describe.skipIf(skip)(`dashboard in chromium${skip ? ` (skipped: ${missing.join(
     await page.getByRole("button", { name: /Kill switch/ }).click();
     const dialog = page.getByRole("dialog", { name: `Turn ${FLAG} off?` });
     await dialog.waitFor();
-    await shot(page, "3-kill-switch-confirm");
+    await page.screenshot({ path: join(SHOTS, "3-kill-switch-confirm.png") });
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await dialog.waitFor({ state: "hidden" });
     expect((await api<FlagRecord>("GET", `/api/v1/flags/${FLAG}`)).enabled).toBe(true);
@@ -239,12 +239,12 @@ describe.skipIf(skip)(`dashboard in chromium${skip ? ` (skipped: ${missing.join(
     await page.waitForURL(`${url}/audit`);
     await page.locator("table.audit tbody tr").first().waitFor();
     await expect(page.locator("table.audit").textContent()).resolves.toMatch(/fallthrough\s*on 10% · off 90%\s*→\s*on 25% · off 75%/);
+    await shot(page, "6-audit");
     await page.getByLabel("Flag").fill("old-banner");
     // The filtered answer replaces the table: old-banner has one entry, its creation.
     await page.waitForFunction(() => document.querySelectorAll("table.audit tbody tr").length === 1);
     await expect(page.locator("table.audit tbody tr").textContent()).resolves.toContain("old-banner");
     await expectAccessible(page, "audit");
-    await shot(page, "6-audit");
   });
 
   it("offers a read token no button it cannot use, and signs out", async () => {

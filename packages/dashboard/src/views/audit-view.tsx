@@ -67,8 +67,7 @@ export function AuditView({ flagKey }: { flagKey?: string }) {
                   <ul className="changes">
                     {changedFields(entry.before, entry.after).map((c) => (
                       <li key={c.field}>
-                        {c.field !== "" && <code>{c.field}</code>} <span className="before">{c.before}</span> →{" "}
-                        <span className="after">{c.after}</span>
+                        {c.field !== "" && <code>{c.field}</code>} <Change before={c.before} after={c.after} />
                       </li>
                     ))}
                   </ul>
@@ -79,5 +78,15 @@ export function AuditView({ flagKey }: { flagKey?: string }) {
         </table>
       )}
     </section>
+  );
+}
+
+/** `before → after`, or just the value when the record was created (or `→ (none)` when deleted). */
+function Change({ before, after }: { before: string; after: string }) {
+  if (before === "(none)") return <span className="after">{after}</span>;
+  return (
+    <>
+      <span className="before">{before}</span> → <span className="after">{after}</span>
+    </>
   );
 }

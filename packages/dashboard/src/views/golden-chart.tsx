@@ -1,7 +1,7 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import type { Columns } from "../chart-data.js";
+import type { ChangeMarker, Columns } from "../chart-data.js";
 
 export interface ChartSeries {
   label: string;
@@ -15,9 +15,23 @@ export interface ChartSeries {
 const SYNC_KEY = "golden-signals";
 
 /** One uPlot chart; its cursor is synced with the other golden-signal charts on the page. */
-export function GoldenChart({ title, unit, series, data }: { title: string; unit: string; series: ChartSeries[]; data: Columns }) {
+export function GoldenChart({
+  title,
+  unit,
+  series,
+  data,
+  markers,
+}: {
+  title: string;
+  unit: string;
+  series: ChartSeries[];
+  data: Columns;
+  markers: ChangeMarker[];
+}) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const markerRef = useRef(markers);
+  markerRef.current = markers;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the chart is built once per series set; data goes through setData below.
   useEffect(() => {
@@ -29,6 +43,7 @@ export function GoldenChart({ title, unit, series, data }: { title: string; unit
       cursor: { sync: { key: SYNC_KEY } },
       scales: { x: { time: true } },
       axes: [{}, { label: unit, size: 60 }],
+      hooks: { draw: [(u) => drawMarkers(u, markerRef.current)] },
       series: [
         {},
         ...series.map((s) => ({
@@ -54,6 +69,10 @@ export function GoldenChart({ title, unit, series, data }: { title: string; unit
   useEffect(() => {
     plot.current?.setData(data as uPlot.AlignedData);
   }, [data]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: new markers need a redraw; the draw hook reads them from the ref.
+  useEffect(() => {
+    plot.current?.redraw(false);
+  }, [markers]);
 
   return (
     <figure className="chart">
@@ -67,3 +86,21 @@ export function GoldenChart({ title, unit, series, data }: { title: string; unit
 export const BASELINE = "#2563eb";
 export const DARK = "#c2410c";
 export const DARK_DASH = [6, 4];
+
+/** A dotted vertical line at each flag change inside the plotted period. */
+function drawMarkers(u: uPlot, markers: ChangeMarker[]): void {
+  const { ctx, bbox } = u;
+  ctx.save();
+  ctx.strokeStyle = "#374151";
+  ctx.lineWidth = Math.max(1, devicePixelRatio);
+  ctx.setLineDash([3 * devicePixelRatio, 3 * devicePixelRatio]);
+  for (const marker of markers) {
+    const x = Math.round(u.valToPos(marker.t, "x", true));
+    if (x < bbox.left || x > bbox.left + bbox.width) continue;
+    ctx.beginPath();
+    ctx.moveTo(x, bbox.top);
+    ctx.lineTo(x, bbox.top + bbox.height);
+    ctx.stroke();
+  }
+  ctx.restore();
+}

@@ -1,8 +1,8 @@
-import type { ObservationSeries } from "@darklaunch/core";
+import type { AuditPage, ObservationSeries } from "@darklaunch/core";
 import { useMemo, useState } from "react";
 import { flagPath } from "../api.js";
-import { goldenSignals } from "../chart-data.js";
-import { formatMs, formatPerSecond, formatRate } from "../format.js";
+import { changeMarkers, goldenSignals } from "../chart-data.js";
+import { formatMs, formatPerSecond, formatRate, formatRelative } from "../format.js";
 import { useSession } from "../session-context.js";
 import { Empty, ErrorNote, Loading } from "../status.js";
 import { usePoll } from "../use-poll.js";
@@ -38,6 +38,11 @@ export function SignalsView({ flagKey }: { flagKey: string }) {
     () => api.request<ObservationSeries>("GET", flagPath(flagKey, `/observations?since=${period.since}&step=${period.step}`)),
     [api, flagKey, period.since, period.step],
   );
+  const changes = usePoll(
+    () => api.request<AuditPage>("GET", flagPath(flagKey, `/audit?since=${period.since}&limit=100`)),
+    [api, flagKey, period.since],
+  );
+  const markers = useMemo(() => changeMarkers(changes.data?.entries ?? []), [changes.data]);
   const signals = useMemo(() => (observations.data ? goldenSignals(observations.data) : undefined), [observations.data]);
 
   return (
@@ -70,10 +75,25 @@ export function SignalsView({ flagKey }: { flagKey: string }) {
         <>
           <Totals totals={observations.data.totals} />
           <div className="charts">
-            <GoldenChart title="Request rate" unit="req/s" series={RATE} data={signals.rate} />
-            <GoldenChart title="Error rate" unit="%" series={RATE} data={signals.errors} />
-            <GoldenChart title="Latency" unit="ms" series={LATENCY} data={signals.latency} />
+            <GoldenChart title="Request rate" unit="req/s" series={RATE} data={signals.rate} markers={markers} />
+            <GoldenChart title="Error rate" unit="%" series={RATE} data={signals.errors} markers={markers} />
+            <GoldenChart title="Latency" unit="ms" series={LATENCY} data={signals.latency} markers={markers} />
           </div>
+          {changes.data !== undefined && changes.data.entries.length > 0 && (
+            <>
+              <h3>Flag changes in this period (dotted lines)</h3>
+              <ul className="changes-list">
+                {changes.data.entries.map((e) => (
+                  <li key={e.id}>
+                    <time dateTime={e.at} title={e.at}>
+                      {formatRelative(e.at)}
+                    </time>{" "}
+                    <code>{e.action}</code> by {e.actor}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
         </>
       )}
     </div>

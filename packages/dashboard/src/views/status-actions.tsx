@@ -76,7 +76,7 @@ export function StatusActions({ flag, onChanged }: { flag: FlagRecord; onChanged
       </form>
       {flag.enabled && (
         <button type="button" className="danger" disabled={busy} onClick={() => dialog.current?.showModal()}>
-          ⏻ Kill switch
+          Kill switch
         </button>
       )}
       <dialog ref={dialog} aria-labelledby="kill-title" aria-describedby="kill-text">
