@@ -21,17 +21,22 @@ export function GoldenChart({
   series,
   data,
   markers,
+  period,
 }: {
   title: string;
   unit: string;
   series: ChartSeries[];
   data: Columns;
   markers: ChangeMarker[];
+  /** The x range in unix seconds: the whole period asked for, even where nothing was observed. */
+  period: [number, number];
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const markerRef = useRef(markers);
   markerRef.current = markers;
+  const periodRef = useRef(period);
+  periodRef.current = period;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the chart is built once per series set; data goes through setData below.
   useEffect(() => {
@@ -41,7 +46,7 @@ export function GoldenChart({
       width: Math.max(300, target.clientWidth),
       height: 200,
       cursor: { sync: { key: SYNC_KEY } },
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: () => periodRef.current } },
       axes: [{}, { label: unit, size: 60 }],
       hooks: { draw: [(u) => drawMarkers(u, markerRef.current)] },
       series: [

@@ -43,6 +43,10 @@ export function SignalsView({ flagKey }: { flagKey: string }) {
     [api, flagKey, period.since],
   );
   const markers = useMemo(() => changeMarkers(changes.data?.entries ?? []), [changes.data]);
+  const range = useMemo<[number, number]>(
+    () => (observations.data ? [Date.parse(observations.data.since) / 1000, Date.parse(observations.data.until) / 1000] : [0, 1]),
+    [observations.data],
+  );
   const signals = useMemo(() => (observations.data ? goldenSignals(observations.data) : undefined), [observations.data]);
 
   return (
@@ -75,9 +79,9 @@ export function SignalsView({ flagKey }: { flagKey: string }) {
         <>
           <Totals totals={observations.data.totals} />
           <div className="charts">
-            <GoldenChart title="Request rate" unit="req/s" series={RATE} data={signals.rate} markers={markers} />
-            <GoldenChart title="Error rate" unit="%" series={RATE} data={signals.errors} markers={markers} />
-            <GoldenChart title="Latency" unit="ms" series={LATENCY} data={signals.latency} markers={markers} />
+            <GoldenChart title="Request rate" unit="req/s" series={RATE} data={signals.rate} markers={markers} period={range} />
+            <GoldenChart title="Error rate" unit="%" series={RATE} data={signals.errors} markers={markers} period={range} />
+            <GoldenChart title="Latency" unit="ms" series={LATENCY} data={signals.latency} markers={markers} period={range} />
           </div>
           {changes.data !== undefined && changes.data.entries.length > 0 && (
             <>
