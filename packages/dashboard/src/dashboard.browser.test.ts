@@ -174,6 +174,7 @@ describe.skipIf(skip)(`dashboard in chromium${skip ? ` (skipped: ${missing.join(
     await page.getByLabel("Rollout %").fill("25");
     await page.getByRole("button", { name: "Set percentage" }).click();
     await page.getByTestId("flag-percentage").filter({ hasText: /^25%$/ }).waitFor();
+    await page.getByRole("status").filter({ hasText: "Rolled out to 25%." }).waitFor();
     expect((await api<FlagRecord>("GET", `/api/v1/flags/${FLAG}`)).percentage).toBe(25);
     await page.locator("figure.chart canvas").nth(2).waitFor();
     await expect(page.locator("figure.chart figcaption").allTextContents()).resolves.toEqual(["Request rate", "Error rate", "Latency"]);

@@ -23,6 +23,7 @@ export function usePoll<T>(load: () => Promise<T>, deps: readonly unknown[]): Po
   });
   const [tick, setTick] = useState(0);
   const last = useRef<string | undefined>(undefined);
+  const loaded = useRef<(() => Promise<T>) | undefined>(undefined);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what `load` depends on.
   const stableLoad = useCallback(load, deps);
 
@@ -30,8 +31,12 @@ export function usePoll<T>(load: () => Promise<T>, deps: readonly unknown[]): Po
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    last.current = undefined;
-    setState({ data: undefined, error: undefined, loading: true });
+    // New arguments start over (no stale answer shown as the new one); reload() keeps what is shown.
+    if (loaded.current !== stableLoad) {
+      loaded.current = stableLoad;
+      last.current = undefined;
+      setState({ data: undefined, error: undefined, loading: true });
+    }
     const run = async () => {
       try {
         const data = await stableLoad();
