@@ -198,6 +198,12 @@ describe.skipIf(skip)(`dashboard in chromium${skip ? ` (skipped: ${missing.join(
     await page.screenshot({ path: join(SHOTS, "3-kill-switch-confirm.png") });
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await dialog.waitFor({ state: "hidden" });
+    // By keyboard: Enter opens it, Escape closes it.
+    await page.getByRole("button", { name: /Kill switch/ }).focus();
+    await page.keyboard.press("Enter");
+    await dialog.waitFor();
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
     expect((await api<FlagRecord>("GET", `/api/v1/flags/${FLAG}`)).enabled).toBe(true);
     await page.getByRole("button", { name: /Kill switch/ }).click();
     await dialog.getByRole("button", { name: "Turn off for everyone" }).click();
@@ -253,6 +259,9 @@ describe.skipIf(skip)(`dashboard in chromium${skip ? ` (skipped: ${missing.join(
     try {
       await signIn(reader.page, tokens.read);
       await reader.page.getByRole("link", { name: FLAG }).click();
+      await reader.page.getByText("Your token can read only").waitFor();
+      // A reload keeps the session (the tab's sessionStorage), and the page.
+      await reader.page.reload();
       await reader.page.getByText("Your token can read only").waitFor();
       await expect(reader.page.getByRole("button", { name: /Kill switch|Set percentage|Turn on/ }).count()).resolves.toBe(0);
       await expectAccessible(reader.page, "a launch, read token");
