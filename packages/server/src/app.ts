@@ -5,6 +5,7 @@ import { alertRoutes } from "./alerts/alert-routes.js";
 import { auditRoutes } from "./audit/audit-routes.js";
 import { createAuthenticator } from "./auth/authenticate.js";
 import type { ServerContext } from "./context.js";
+import { dashboardRoutes } from "./dashboard/dashboard-routes.js";
 import { installErrorHandler } from "./error-handler.js";
 import { badFields } from "./errors.js";
 import { evaluationRoutes } from "./evaluations/evaluation-routes.js";
@@ -63,6 +64,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   sdkRoutes,
   observationRoutes,
   alertRoutes,
+  dashboardRoutes,
 ];
 
 /**

@@ -33,3 +33,7 @@ export type TokenCreated = z.output<typeof TokenCreatedSchema>;
 
 export const TokenRevokedSchema = z.object({ token: TokenInfoSchema });
 export type TokenRevoked = z.output<typeof TokenRevokedSchema>;
+
+/** `GET /api/v1/whoami`: the calling token's name and scope (what a UI may offer it). */
+export const WhoAmIResponse = z.object({ name: z.string(), scope: z.enum(TOKEN_SCOPES) });
+export type WhoAmIResponse = z.output<typeof WhoAmIResponse>;

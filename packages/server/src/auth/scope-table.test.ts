@@ -49,6 +49,9 @@ const TABLE: Record<string, "public" | "read" | "write" | "admin" | "sdk"> = {
   "DELETE /api/v1/alerts/destinations/:id": "write",
   "POST /api/v1/alerts/destinations/:id/test": "write",
   "GET /api/v1/alerts/deliveries": "read",
+  "GET /api/v1/whoami": "read",
+  "GET /": "public",
+  "GET /*": "public",
 };
 
 /** Which token scopes may call a route that needs `needed` (DESIGN §6), spelled out. */

@@ -1,4 +1,11 @@
-import { TokenCreatedSchema, TokenCreateRequestSchema, TokenIdParams, TokenListResponse, TokenRevokedSchema } from "@darklaunch/core";
+import {
+  TokenCreatedSchema,
+  TokenCreateRequestSchema,
+  TokenIdParams,
+  TokenListResponse,
+  TokenRevokedSchema,
+  WhoAmIResponse,
+} from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
 import { actorOf, parse } from "../http.js";
@@ -7,6 +14,19 @@ import { parameters, requestBody, response } from "../openapi.js";
 /** Tokens (admin only): list, create (the secret is shown once), revoke. */
 export function tokenRoutes(app: FastifyInstance, { tokens }: ServerContext): void {
   const tags = ["tokens"];
+
+  app.get(
+    "/api/v1/whoami",
+    {
+      config: { scope: "read" },
+      schema: {
+        tags,
+        summary: "The calling token's name and scope",
+        response: response({ 200: [WhoAmIResponse, "WhoAmI", "Who the token is and what it may do"] }),
+      },
+    },
+    async (request) => ({ name: request.caller!.name, scope: request.caller!.scope }),
+  );
 
   app.get(
     "/api/v1/tokens",

@@ -1,0 +1,67 @@
+import type { ErrorBody } from "@darklaunch/core";
+
+/** A failed call, with what the server said (or that it could not be reached). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** Calls the control plane's API with a token, in the same origin the page came from. */
+export interface Api {
+  request<T>(method: Method, path: string, body?: unknown): Promise<T>;
+}
+
+/** The sentence a person sees for a failed call: what failed, and what to do about it. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error);
+  if (error.status === 0) return `Cannot reach the darklaunch server: ${error.message}`;
+  if (error.status === 401) return `The server refused this token: ${error.message}. Sign in again with a valid token.`;
+  if (error.status === 403) return `This token may not do that: ${error.message}.`;
+  return `${error.message} (${error.status} ${error.code})`;
+}
+
+export function createApi(token: string, fetchImpl: typeof fetch = fetch): Api {
+  return {
+    async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+      const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
+      if (body !== undefined) headers["content-type"] = "application/json";
+      let response: Response;
+      try {
+        // no-cache: the browser revalidates with If-None-Match where the API sends an ETag.
+        response = await fetchImpl(path, {
+          method,
+          headers,
+          body: body === undefined ? null : JSON.stringify(body),
+          cache: "no-cache",
+        });
+      } catch (error) {
+        throw new ApiError(0, "NETWORK", (error as Error).message);
+      }
+      const text = await response.text();
+      let parsed: unknown;
+      try {
+        parsed = text === "" ? undefined : JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      if (!response.ok) {
+        const error = parsed as Partial<ErrorBody> | undefined;
+        throw new ApiError(response.status, error?.code ?? "HTTP_ERROR", error?.message ?? `${method} ${path} answered ${response.status}`);
+      }
+      return parsed as T;
+    },
+  };
+}
+
+/** `/api/v1/flags/{key}/…` with the key encoded. */
+export function flagPath(key: string, rest = ""): string {
+  return `/api/v1/flags/${encodeURIComponent(key)}${rest}`;
+}
