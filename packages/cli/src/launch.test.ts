@@ -162,6 +162,12 @@ describe("log and stats", () => {
     const log = await cli(["log", "--flag", "checkout-v2", "--since", "1h", "--limit", "50"]);
     expect(log.code).toBe(0);
     expect(log.stdout).toMatch(/AT\s+FLAG\s+VERSION\s+SUBJECT\s+VERDICT\s+REASON/);
+    expect(log.stdout.split("\n")[0]).toContain(
+      "every evaluation the server made (evaluate API, OFREP) and samples of the excluded ones SDKs report",
+    );
+    const help = await cli(["log", "--help"]);
+    expect(help.stdout).toContain("samples of the excluded evaluations SDKs report");
+    expect(help.stdout).not.toMatch(/seed|policy/);
     const denied = JSON.parse((await cli(["log", "--verdict", "deny", "--json"])).stdout);
     expect(denied.evaluations.length).toBeGreaterThan(0);
     expect(denied.evaluations.every((e: { verdict: string }) => e.verdict === "exclude")).toBe(true);
@@ -171,6 +177,7 @@ describe("log and stats", () => {
     expect(stats.code).toBe(0);
     expect(stats.stdout).toContain(": 6");
     expect(stats.stdout).toContain("by reason");
+    expect(stats.stdout).toContain("every evaluation: those the server made, plus every one SDKs counted and reported");
     const json = JSON.parse((await cli(["stats", "--json"])).stdout);
     expect(json.total).toBe(6);
     expect(json.byVerdict.include + json.byVerdict.exclude).toBe(6);

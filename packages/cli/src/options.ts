@@ -73,7 +73,7 @@ export function collectAttr(value: string, previous: Record<string, string> = {}
   return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
 }
 
-/** `include` / `exclude`, accepting the seed's `allow` / `deny` too. */
+/** `include` / `exclude`, accepting `allow` / `deny` too. */
 export function parseVerdict(text: string): "include" | "exclude" {
   const verdict = { include: "include", allow: "include", exclude: "exclude", deny: "exclude" }[text.toLowerCase()];
   if (verdict === undefined)
