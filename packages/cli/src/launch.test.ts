@@ -103,8 +103,9 @@ describe("enable with several variants (stable / shadow / dark)", () => {
 
     const refused = await cli(["enable", "search-split", "--percentage", "20", "--variant", "dark"]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("splits its traffic stable 50 % / shadow 40 % / dark 10 %");
-    expect(refused.stderr).toContain("darklaunch enable search-split --split stable=50,shadow=40,dark=10");
+    expect(refused.stderr).toBe(
+      'error: flag "search-split" splits its traffic stable 50% / shadow 40% / dark 10%; a percentage changes a two-way split only and would drop the other variants\' shares; set every variant\'s share instead, e.g. darklaunch enable search-split --split stable=50,shadow=40,dark=10 (API: PUT /api/v1/flags/search-split/launch with "split")\n',
+    );
     expect((await cli(["flags", "get", "search-split", "--json"])).stdout).toContain('"version": 1');
 
     const changed = await cli(["enable", "search-split", "--split", "stable=45,shadow=35,dark=20"]);

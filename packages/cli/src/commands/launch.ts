@@ -65,6 +65,9 @@ async function enable(key: string, options: EnableOptions, command: Command): Pr
     answer = await apiOf(command).send<LaunchResponse>("PUT", apiPath("flags", key, "launch"), request);
   } catch (error) {
     if (error instanceof ApiError && error.code === "IN_USE") throw new CliError(`${error.message}: darklaunch flags unarchive ${key}`);
+    // A percentage on a several-variant split: the server's message shows the split and the fix.
+    const [only] = error instanceof ApiError && error.details.length === 1 ? error.details : [];
+    if (only?.path === "percentage" && only.message.includes("--split")) throw new CliError(only.message);
     throw error;
   }
   const { created, changed, before, flag } = answer;

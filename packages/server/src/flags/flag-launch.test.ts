@@ -111,7 +111,7 @@ describe.each(STORE_FACTORIES)("PUT /api/v1/flags/{key}/launch on $name", (facto
     const refused = await launch("search-split", { percentage: 20, variant: "dark" });
     expect(refused.status).toBe(400);
     expect(refused.body.details[0].path).toBe("percentage");
-    expect(refused.body.details[0].message).toContain("stable 50 % / shadow 40 % / dark 10 %");
+    expect(refused.body.details[0].message).toContain("stable 50% / shadow 40% / dark 10%");
     expect(refused.body.details[0].message).toContain("--split stable=50,shadow=40,dark=10");
     // PATCH with a percentage follows the same rule.
     expect((await t.request("PATCH", "/api/v1/flags/search-split", { percentage: 20, variant: "dark" })).status).toBe(400);

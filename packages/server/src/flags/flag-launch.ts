@@ -90,14 +90,14 @@ export function assertTwoWaySplit(flag: Flag, variant: string | undefined, path:
   const current = describeSplit(shares);
   throw badField(
     path,
-    `flag "${flag.key}" splits its traffic ${current}; a percentage changes a two-way split only and would drop the other variants' shares. Set the whole split instead, e.g. darklaunch enable ${flag.key} --split ${shares.map((e) => `${e.variant}=${formatPercentage(e.weight)}`).join(",")} (PUT /api/v1/flags/${flag.key}/launch with "split")`,
+    `flag "${flag.key}" splits its traffic ${current}; a percentage changes a two-way split only and would drop the other variants' shares; set every variant's share instead, e.g. darklaunch enable ${flag.key} --split ${shares.map((e) => `${e.variant}=${formatPercentage(e.weight)}`).join(",")} (API: PUT /api/v1/flags/${flag.key}/launch with "split")`,
     `launch of flag "${flag.key}"`,
   );
 }
 
-/** `stable 50 % / shadow 40 % / dark 10 %`: a fallthrough as the audit and errors show it. */
+/** `stable 50% / shadow 40% / dark 10%`: a fallthrough as errors show it (and the CLI's audit). */
 export function describeSplit(shares: SplitEntry[]): string {
-  return shares.map((entry) => `${entry.variant} ${formatPercentage(entry.weight)} %`).join(" / ");
+  return shares.map((entry) => `${entry.variant} ${formatPercentage(entry.weight)}%`).join(" / ");
 }
 
 function sharesOf(serve: Serve): SplitEntry[] {
