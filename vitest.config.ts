@@ -9,7 +9,7 @@ export default defineConfig({
   // sibling packages resolved to their dist (the last build), not their sources.
   ssr: { resolve: { conditions: ["darklaunch-source"] } },
   test: {
-    include: ["packages/*/src/**/*.test.ts"],
+    include: ["packages/*/src/**/*.test.ts", "examples/*/src/**/*.test.ts"],
     reporters: ["default", "./vitest-summary-reporter.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,

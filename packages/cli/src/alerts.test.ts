@@ -1,6 +1,6 @@
 import { verifySignature } from "@darklaunch/server";
+import { TestReceiver } from "@darklaunch/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TestReceiver } from "../../server/src/alerts/test-receiver.js";
 import { runCli, startServer, type TestServer } from "./test-cli.js";
 
 let srv: TestServer;

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { BIN, runCli, startServer, type TestServer } from "./test-cli.js";
+import { BIN, closedPort, runCli, startServer, type TestServer } from "./test-cli.js";
 
 let srv: TestServer;
 const cli = (args: string[], token?: string | null) => runCli(args, { url: srv.url, token });
@@ -138,8 +138,8 @@ describe("serve", () => {
     expect(out).toContain(`API docs:  ${url}/api/docs`);
     const token = /admin token \(shown only this once; store it now\): (\S+)/.exec(out)?.[1];
     expect(token).toMatch(/^dl_/);
-    expect(out).toContain(`darklaunch login --url ${url} --token ${token}`);
-    expect(out).toContain("darklaunch enable checkout-v2 --percentage 1");
+    expect(out).toContain(`npx darklaunch login --url ${url} --token ${token}`);
+    expect(out).toContain("npx darklaunch enable checkout-v2 --percentage 1");
     const enabled = await runCli(["enable", "served", "-p", "5"], { url, token: token ?? "" });
     expect(enabled.code).toBe(0);
     first.child.kill("SIGTERM");
@@ -155,5 +155,16 @@ describe("serve", () => {
     expect(JSON.parse((await runCli(["flags", "get", "served", "--json"], { url: url2, token: token ?? "" })).stdout).percentage).toBe(5);
     second.child.kill("SIGINT");
     expect(await second.exited).toBe(0);
+  });
+
+  it("names the store and the cause when it cannot be reached or opened (exit 1)", async () => {
+    const port = await closedPort();
+    const postgres = await runCli(["serve", "--port", "0", "--database-url", `postgres://postgres@127.0.0.1:${port}/darklaunch`]);
+    expect(postgres.code).toBe(1);
+    expect(postgres.stderr).toBe(`error: cannot start the server: cannot reach Postgres at 127.0.0.1:${port} (connection refused)\n`);
+    const path = join(srv.dir, "no-such-dir", "darklaunch.db");
+    const sqlite = await runCli(["serve", "--port", "0", "--db", path]);
+    expect(sqlite.code).toBe(1);
+    expect(sqlite.stderr).toBe(`error: cannot start the server: cannot open the SQLite store at ${path} (its directory does not exist)\n`);
   });
 });

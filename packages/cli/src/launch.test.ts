@@ -13,7 +13,7 @@ afterAll(async () => {
   await srv?.close();
 });
 
-describe("enable / disable / status (the seed's dark-launch commands)", () => {
+describe("enable / disable / status", () => {
   it("creates a release flag with the routing formula, then ramps it showing before → after", async () => {
     const created = await cli(["enable", "checkout-v2", "--percentage", "10"]);
     expect(created.stderr).toBe("");
@@ -94,7 +94,47 @@ describe("enable / disable / status (the seed's dark-launch commands)", () => {
   });
 });
 
-describe("check (the seed's policy-check)", () => {
+describe("enable with several variants (stable / shadow / dark)", () => {
+  it("creates the flag from --split, refuses a percentage that would drop shares, and shows the whole split before → after", async () => {
+    const created = await cli(["enable", "search-split", "--split", "stable=50,shadow=40,dark=10"]);
+    expect(created.stderr).toBe("");
+    expect(created.stdout).toContain('Dark launch created for flag search-split (variants stable/shadow/dark; "stable" when disabled)');
+    expect(created.stdout).toContain("split:      stable 50% / shadow 40% / dark 10%");
+
+    const refused = await cli(["enable", "search-split", "--percentage", "20", "--variant", "dark"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'error: flag "search-split" splits its traffic stable 50% / shadow 40% / dark 10%; a percentage changes a two-way split only and would drop the other variants\' shares; set every variant\'s share instead, e.g. darklaunch enable search-split --split stable=50,shadow=40,dark=10 (API: PUT /api/v1/flags/search-split/launch with "split")\n',
+    );
+    expect((await cli(["flags", "get", "search-split", "--json"])).stdout).toContain('"version": 1');
+
+    const changed = await cli(["enable", "search-split", "--split", "stable=45,shadow=35,dark=20"]);
+    expect(changed.code).toBe(0);
+    expect(changed.stdout).toContain("split:    stable 50% / shadow 40% / dark 10% → stable 45% / shadow 35% / dark 20%");
+    const audit = await cli(["audit", "--flag", "search-split"]);
+    expect(audit.stdout).toContain("split: stable 50% / shadow 40% / dark 10% → stable 45% / shadow 35% / dark 20%");
+  });
+
+  it("refuses a bad --split before any request (exit 2), naming the option", async () => {
+    const cases: [string[], string][] = [
+      [["--split", "stable=50,dark=40"], "the weights sum to 90, not 100"],
+      [["--split", "stable=50.005,dark=49.995"], 'the weight of "stable" must be from 0 to 100 with at most two decimals'],
+      [["--split", "stable=50,stable=50"], 'variant "stable" appears twice'],
+      [["--split", "st able=100"], 'variant "st able" must start with a letter or digit'],
+      [["--split", "stable"], '"stable" is not variant=weight'],
+      [["--split", "stable=100", "--percentage", "10"], "give either --percentage P"],
+      [["--split", "stable=100", "--variant", "dark"], "--variant goes with --percentage"],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(["enable", "x", ...args], { url: "http://127.0.0.1:9" });
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr, args.join(" ")).toContain(message);
+      if (args.length === 2) expect(result.stderr).toContain("option '--split <shares>' argument");
+    }
+  });
+});
+
+describe("check", () => {
   it("explains each subject with position, verdict, reason, a what-if and a count", async () => {
     const file = join(srv.dir, "ids.txt");
     writeFileSync(file, "u1\n# a comment\n\nu2\nu3\n");
@@ -117,12 +157,18 @@ describe("check (the seed's policy-check)", () => {
   });
 });
 
-describe("log and stats (the seed's policy log / policy stats)", () => {
+describe("log and stats", () => {
   it("lists evaluations filtered by verdict (deny works as exclude) and counts them", async () => {
     for (const id of ["u1", "u2", "u3", "u4", "u5", "u6"]) await srv.evaluate("checkout-v2", id);
     const log = await cli(["log", "--flag", "checkout-v2", "--since", "1h", "--limit", "50"]);
     expect(log.code).toBe(0);
     expect(log.stdout).toMatch(/AT\s+FLAG\s+VERSION\s+SUBJECT\s+VERDICT\s+REASON/);
+    expect(log.stdout.split("\n")[0]).toContain(
+      "every evaluation the server made (evaluate API, OFREP) and samples of the excluded ones SDKs report",
+    );
+    const help = await cli(["log", "--help"]);
+    expect(help.stdout).toContain("samples of the excluded evaluations SDKs report");
+    expect(help.stdout).not.toMatch(/seed|policy/);
     const denied = JSON.parse((await cli(["log", "--verdict", "deny", "--json"])).stdout);
     expect(denied.evaluations.length).toBeGreaterThan(0);
     expect(denied.evaluations.every((e: { verdict: string }) => e.verdict === "exclude")).toBe(true);
@@ -132,6 +178,7 @@ describe("log and stats (the seed's policy log / policy stats)", () => {
     expect(stats.code).toBe(0);
     expect(stats.stdout).toContain(": 6");
     expect(stats.stdout).toContain("by reason");
+    expect(stats.stdout).toContain("every evaluation: those the server made, plus every one SDKs counted and reported");
     const json = JSON.parse((await cli(["stats", "--json"])).stdout);
     expect(json.total).toBe(6);
     expect(json.byVerdict.include + json.byVerdict.exclude).toBe(6);

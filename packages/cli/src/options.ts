@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { DurationParam, isValidPercentage, MAX_PAGE_LIMIT, TimeParam } from "@darklaunch/core";
+import { DurationParam, isValidPercentage, KeySchema, MAX_PAGE_LIMIT, TimeParam, toHundredths } from "@darklaunch/core";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { ApiClient } from "./client.js";
 import { clientFor, type GlobalOptions } from "./config.js";
@@ -15,6 +15,37 @@ export function parsePercentage(text: string): number {
     );
   }
   return value;
+}
+
+/**
+ * `--split stable=50,shadow=40,dark=10`: variant keys with weights (percent, at most two decimals)
+ * that sum to 100, in position order; anything else is a usage error (exit 2) naming the option.
+ */
+export function parseSplit(text: string): { variant: string; weight: number }[] {
+  const fail = (why: string) =>
+    new InvalidArgumentError(`${why}; write it as variant=weight,… with weights summing to 100, e.g. stable=50,shadow=40,dark=10`);
+  const entries = text.split(",").map((part) => {
+    const at = part.indexOf("=");
+    if (at <= 0) throw fail(`"${part.trim()}" is not variant=weight`);
+    const variant = part.slice(0, at).trim();
+    const named = KeySchema.safeParse(variant);
+    if (!named.success) throw fail(`variant "${variant}" ${named.error.issues[0]?.message ?? "is not a variant key"}`);
+    const weightText = part
+      .slice(at + 1)
+      .trim()
+      .replace(/%$/, "");
+    const weight = weightText === "" ? Number.NaN : Number(weightText);
+    if (!isValidPercentage(weight))
+      throw fail(`the weight of "${variant}" must be from 0 to 100 with at most two decimals, got "${weightText}"`);
+    return { variant, weight };
+  });
+  const names = entries.map((entry) => entry.variant);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) throw fail(`variant "${twice}" appears twice`);
+  // Sum in hundredths: 33.33 + 33.33 + 33.34 is exactly 100, which floating point misses.
+  const total = entries.reduce((sum, entry) => sum + toHundredths(entry.weight), 0);
+  if (total !== 10_000) throw fail(`the weights sum to ${total / 100}, not 100`);
+  return entries;
 }
 
 export function parsePositiveInt(text: string): number {
@@ -42,7 +73,7 @@ export function collectAttr(value: string, previous: Record<string, string> = {}
   return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
 }
 
-/** `include` / `exclude`, accepting the seed's `allow` / `deny` too. */
+/** `include` / `exclude`, accepting `allow` / `deny` too. */
 export function parseVerdict(text: string): "include" | "exclude" {
   const verdict = { include: "include", allow: "include", exclude: "exclude", deny: "exclude" }[text.toLowerCase()];
   if (verdict === undefined)

@@ -67,3 +67,9 @@ export function compact(value: unknown, max = 80): string {
 export function isServe(value: unknown): boolean {
   return typeof value === "object" && value !== null && ("variant" in value || "split" in value);
 }
+
+/** A fallthrough as users read it: `stable 50% / shadow 40% / dark 10%` (one variant: `dark 100%`). */
+export function splitText(serve: { variant?: string; split?: { variant: string; weight: number }[] }): string {
+  const shares = serve.split ?? (serve.variant === undefined ? [] : [{ variant: serve.variant, weight: 100 }]);
+  return shares.map((entry) => `${entry.variant} ${percent(entry.weight)}`).join(" / ");
+}

@@ -3,8 +3,8 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually, json, startBackend, type TestBackend } from "@darklaunch/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { eventually, json, startBackend, type TestBackend } from "../../proxy/src/test-backends.js";
 import { ADMIN_TOKEN, BIN, runCli, startServer, type TestServer } from "./test-cli.js";
 
 let server: TestServer;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
+import { caseTime, type EvaluationCase, type JsonValue, loadEvaluationFixtures } from "@darklaunch/testkit";
 import { describe, expect, it } from "vitest";
 import { compile, OPERATORS, REASONS, type Snapshot, ValidationError, validateRuleset } from "./index.js";
-import { caseTime, type EvaluationCase, type JsonValue, loadEvaluationFixtures } from "./test-fixtures.js";
 
 const fixtures = loadEvaluationFixtures();
 const rulesetNames = Object.keys(fixtures.rulesets);

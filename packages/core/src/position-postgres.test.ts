@@ -1,8 +1,8 @@
+import { connectTestPostgres } from "@darklaunch/testkit";
 import fc from "fast-check";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { position, positionSql } from "./position.js";
-import { connectTestPostgres } from "./test-postgres.js";
 
 // DESIGN §3.1: operators reproduce positions in SQL. This runs the formula on a real Postgres.
 describe("position in Postgres SQL", () => {

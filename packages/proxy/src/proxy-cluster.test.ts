@@ -1,9 +1,8 @@
 import cluster from "node:cluster";
 import http from "node:http";
+import { json, STORE_FACTORIES, startBackend, startTestServer, type TestBackend, type TestServer } from "@darklaunch/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STORE_FACTORIES, startTestServer, type TestServer } from "../../server/src/test-support.js";
 import { startProxyCluster, workerCount } from "./proxy-cluster.js";
-import { json, startBackend, type TestBackend } from "./test-backends.js";
 
 // Real workers (node:cluster, running the build), a real server on SQLite, real backends.
 

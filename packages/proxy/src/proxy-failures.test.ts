@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
+import { clientServing, deadUrl, eventually, json, ok, proxyTestKit } from "@darklaunch/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { startProxy } from "./start-proxy.js";
-import { clientServing, deadUrl, eventually, json, ok, proxyTestKit } from "./test-backends.js";
 
 // The request path under failure and bad input: every case ends in a clear answer, mirror places
 // and breaker probes always come back, and nothing is left unhandled.

@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { json, STORE_FACTORIES, startBackend, startTestServer, type TestBackend, type TestServer } from "@darklaunch/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STORE_FACTORIES, startTestServer, type TestServer } from "../../server/src/test-support.js";
 import { type RunningProxy, startProxy } from "./start-proxy.js";
-import { json, startBackend, type TestBackend } from "./test-backends.js";
 
 // A real server on SQLite, real proxies with their own SDK clients, real backends: observations go
 // the whole way (proxy → client recorder → POST /api/v1/observations → store → read API).

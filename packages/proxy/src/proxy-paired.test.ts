@@ -1,9 +1,20 @@
 import type { PairedCounts } from "@darklaunch/core";
 import { createClient } from "@darklaunch/sdk";
+import {
+  clientServing,
+  deadUrl,
+  eventually,
+  json,
+  ok,
+  proxyTestKit,
+  STORE_FACTORIES,
+  startBackend,
+  startTestServer,
+  type TestBackend,
+  type TestServer,
+} from "@darklaunch/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STORE_FACTORIES, startTestServer, type TestServer } from "../../server/src/test-support.js";
 import { type RunningProxy, startProxy } from "./start-proxy.js";
-import { clientServing, deadUrl, eventually, json, ok, proxyTestKit, startBackend, type TestBackend } from "./test-backends.js";
 
 // Shadow mode's pairs the whole way: real stable and dark backends, the real proxy with its SDK
 // client, a real server on SQLite, read back through the API and from the store.

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { type Answer, clientServing, deadUrl, eventually, json, ok, proxyTestKit } from "@darklaunch/testkit";
 import { describe, expect, it } from "vitest";
 import { startProxy } from "./start-proxy.js";
-import { type Answer, clientServing, deadUrl, eventually, json, ok, proxyTestKit } from "./test-backends.js";
 
 const FLAG = "search-v2";
 

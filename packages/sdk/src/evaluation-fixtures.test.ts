@@ -1,7 +1,7 @@
 import { compile, type VariantValue } from "@darklaunch/core";
+import { caseTime, type EvaluationCase, loadEvaluationFixtures } from "@darklaunch/testkit";
 import { type EvaluationDetails, type FlagValue, OpenFeature } from "@openfeature/server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { caseTime, type EvaluationCase, loadEvaluationFixtures } from "../../core/src/test-fixtures.js";
 import { createClient, type DarkLaunchClient, DarkLaunchProvider } from "./index.js";
 
 const fixtures = loadEvaluationFixtures();

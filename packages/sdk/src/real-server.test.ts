@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type DarkLaunchServer } from "@darklaunch/server";
+import { killProcess as kill, type ServerProcess, startServerProcess } from "@darklaunch/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { killProcess as kill, type ServerProcess, startServerProcess } from "../../server/src/test-server-process.js";
 import { createClient, type DarkLaunchClient, type SdkError } from "./index.js";
 import { boolFlag, waitFor } from "./test-fake-server.js";
 

@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
+import { killProcess as kill, startServerProcess } from "@darklaunch/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { killProcess as kill, startServerProcess } from "./test-server-process.js";
 import { ADMIN_SECRET, STORE_FACTORIES, type TestStore, testFlag } from "./test-support.js";
 
 const headers = { authorization: `Bearer ${ADMIN_SECRET}`, "content-type": "application/json" };

@@ -66,7 +66,7 @@ describe("the OpenAPI document", () => {
     const launch = doc.paths["/api/v1/flags/{key}/launch"].put;
     expect(launch.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/LaunchRequest" });
     expect(launch.responses["201"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/LaunchResponse" });
-    expect(doc.components.schemas.LaunchRequest.required).toEqual(["percentage"]);
+    expect(doc.components.schemas.LaunchRequest.properties).toHaveProperty("split");
     expect(doc.components.schemas.ErrorBody.required).toEqual(["code", "message"]);
     const list = doc.paths["/api/v1/flags"].get;
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(["tag", "kind", "state", "stale"]);

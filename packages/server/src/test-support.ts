@@ -1,62 +1,12 @@
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import pg from "pg";
+import type { STORE_FACTORIES, TestStore } from "@darklaunch/testkit";
 import { afterAll, beforeAll } from "vitest";
-import { connectTestPostgres, TEST_DATABASE_URL } from "../../core/src/test-postgres.js";
 import type { Scope } from "./auth/scopes.js";
 import { createServer, type DarkLaunchServer, type ServerOptions } from "./server.js";
-import type { StoreOptions } from "./store/database.js";
 import { kyselyStores } from "./store/kysely-stores.js";
 import { newToken } from "./tokens/token-service.js";
 
-/** A store for one test suite, and how to throw it away. */
-export interface TestStore {
-  name: "sqlite" | "postgres";
-  options: StoreOptions;
-  drop(): Promise<void>;
-}
-
-/**
- * Every store suite runs over each of these (Kysely's DIALECTS loop): a fresh SQLite file and a
- * fresh Postgres database. Under CI=true an unreachable Postgres fails the suite instead of skipping.
- */
-export const STORE_FACTORIES: { name: TestStore["name"]; create(): Promise<TestStore | undefined> }[] = [
-  {
-    name: "sqlite",
-    async create() {
-      const dir = mkdtempSync(join(tmpdir(), "darklaunch-test-"));
-      return {
-        name: "sqlite",
-        options: { sqlitePath: join(dir, "darklaunch.db") },
-        drop: async () => rmSync(dir, { recursive: true, force: true }),
-      };
-    },
-  },
-  {
-    name: "postgres",
-    async create() {
-      const admin = await connectTestPostgres();
-      if (!admin) return undefined;
-      const name = `darklaunch_test_${randomBytes(6).toString("hex")}`;
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(TEST_DATABASE_URL);
-      url.pathname = `/${name}`;
-      return {
-        name: "postgres",
-        options: { databaseUrl: url.toString() },
-        async drop() {
-          const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-          await client.connect();
-          await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await client.end();
-        },
-      };
-    },
-  },
-];
+// The store factories are shared with other packages' tests; the server's own suites use them here.
+export { STORE_FACTORIES, type TestStore } from "@darklaunch/testkit";
 
 export const ADMIN_SECRET = "dl_admin_test-secret-0123456789abcdef";
 

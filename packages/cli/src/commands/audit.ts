@@ -1,8 +1,8 @@
-import { type AuditPage, DEFAULT_PAGE_LIMIT, type Flag, MAX_PAGE_LIMIT, rolloutOf } from "@darklaunch/core";
+import { type AuditPage, DEFAULT_PAGE_LIMIT, type Flag, MAX_PAGE_LIMIT, rolloutOf, type Serve } from "@darklaunch/core";
 import type { Command } from "commander";
 import { apiPath } from "../client.js";
 import { apiOf, jsonOption, parsePageLimit, parseSince } from "../options.js";
-import { compact, isServe, print, printJson, printTable, shortTime } from "../output.js";
+import { compact, isServe, print, printJson, printTable, shortTime, splitText } from "../output.js";
 
 /** The top-level fields that differ between before and after: `enabled: false → true`. */
 export function changedFields(before: unknown, after: unknown, max = 40): string {
@@ -18,7 +18,13 @@ export function changedFields(before: unknown, after: unknown, max = 40): string
       if (field === "fallthrough" && isServe(b[field]) && isServe(a[field])) {
         const from = rolloutOf(b as Pick<Flag, "fallthrough" | "offVariant">);
         const to = rolloutOf(a as Pick<Flag, "fallthrough" | "offVariant">);
-        if (from !== undefined && to !== undefined) return `percentage: ${from.percentage}% → ${to.percentage}%`;
+        const sameVariant =
+          from !== undefined &&
+          to !== undefined &&
+          (from.variants.length === 0 || to.variants.length === 0 || from.variants.join() === to.variants.join());
+        if (from !== undefined && to !== undefined && sameVariant) return `percentage: ${from.percentage}% → ${to.percentage}%`;
+        // Anything else shows every variant's share, before → after, never cut.
+        return `split: ${splitText(b[field] as Serve)} → ${splitText(a[field] as Serve)}`;
       }
       return `${field}: ${compact(b[field], max)} → ${compact(a[field], max)}`;
     })

@@ -19,7 +19,7 @@ interface CheckOptions {
   json?: boolean;
 }
 
-/** The seed's policy-check, explained: position, verdict, reason and the deciding step per subject. */
+/** Why each subject is in or out: position, verdict, reason and the deciding step per subject. */
 async function check(key: string, options: CheckOptions, command: Command): Promise<void> {
   const ids = subjectsOf(options);
   const api = apiOf(command);
@@ -69,7 +69,7 @@ async function check(key: string, options: CheckOptions, command: Command): Prom
 export function registerCheckCommand(program: Command): void {
   program
     .command("check")
-    .description("Explain, without evaluating for real, whether subjects are included in a flag (the seed's policy-check)")
+    .description("Explain whether subjects are included in a flag and why, without evaluating for real (nothing is logged)")
     .argument("<flag>", "flag key")
     .option("--id <id>", "a subject id (repeatable, or comma-separated)", collect)
     .option("--ids-file <file>", "a file with one subject id per line (- for stdin)")

@@ -14,6 +14,10 @@ interface LogOptions {
   json?: boolean;
 }
 
+/** What the log is, said wherever it is shown: SDKs send only samples of what they evaluate. */
+const LOG_HOLDS =
+  "evaluations log, newest first: every evaluation the server made (evaluate API, OFREP) and samples of the excluded ones SDKs report (counts: darklaunch stats)";
+
 async function log(options: LogOptions, command: Command): Promise<void> {
   const api = apiOf(command);
   const page = await api.get<EvaluationPage>(apiPath("evaluations"), {
@@ -25,6 +29,7 @@ async function log(options: LogOptions, command: Command): Promise<void> {
     limit: options.limit,
   });
   if (options.json) return printJson(page);
+  print(LOG_HOLDS);
   printTable(
     ["at", "flag", "version", "subject", "verdict", "reason", "variant", "position"],
     page.evaluations.map((e) => [
@@ -64,6 +69,7 @@ async function stats(options: { flag?: string; period?: string; json?: boolean }
   print(
     `evaluations${options.flag ? ` of ${options.flag}` : ""} from ${shortTime(result.since)} to ${shortTime(result.until)} UTC: ${result.total}`,
   );
+  print("  (every evaluation: those the server made, plus every one SDKs counted and reported, not only the logged samples)");
   if (result.total === 0) return;
   print();
   printCounts("by verdict", result.byVerdict, result.total);
@@ -81,7 +87,9 @@ async function stats(options: { flag?: string; period?: string; json?: boolean }
 export function registerEvaluationCommands(program: Command): void {
   program
     .command("log")
-    .description("Recorded evaluations, newest first (the seed's policy log)")
+    .description(
+      "Recorded evaluations, newest first: every evaluation the server made (evaluate API, OFREP) and samples of the excluded evaluations SDKs report (SDKs send counts, not every evaluation: `stats` counts them all)",
+    )
     .option("--flag <flag>", "only this flag")
     .option("--verdict <verdict>", "include or exclude (allow / deny also work)", parseVerdict)
     .option("--reason <reason>", "only this reason, e.g. ROLLOUT_EXCLUDED")
@@ -92,7 +100,9 @@ export function registerEvaluationCommands(program: Command): void {
     .action(log);
   program
     .command("stats")
-    .description("Evaluations counted over a period by verdict, reason, variant and flag (the seed's policy stats)")
+    .description(
+      "Every evaluation over a period, counted by verdict, reason, variant and flag: the server's own plus every one SDKs counted and reported",
+    )
     .option("--flag <flag>", "only this flag")
     .option("--period <duration>", "how far back, e.g. 1h, 1d, 7d (default 1d)", parseDuration)
     .addOption(jsonOption())

@@ -10,12 +10,13 @@ import {
 } from "@darklaunch/core";
 import type { Command } from "commander";
 import { type ApiClient, ApiError, apiPath } from "../client.js";
-import { CliError } from "../errors.js";
-import { apiOf, jsonOption, parsePercentage } from "../options.js";
-import { change, percent, print, printFields, printJson, printTable, shortTime } from "../output.js";
+import { CliError, UsageError } from "../errors.js";
+import { apiOf, jsonOption, parsePercentage, parseSplit } from "../options.js";
+import { change, percent, print, printFields, printJson, printTable, shortTime, splitText } from "../output.js";
 
 interface EnableOptions {
-  percentage: number;
+  percentage?: number;
+  split?: { variant: string; weight: number }[];
   bucketBy?: string;
   salt?: string;
   variant?: string;
@@ -48,8 +49,13 @@ export function flagBody(view: FlagRecord): Flag {
  * one transaction, and answers with the flag before and after.
  */
 async function enable(key: string, options: EnableOptions, command: Command): Promise<void> {
+  if ((options.percentage === undefined) === (options.split === undefined))
+    throw new UsageError("give either --percentage P (a two-way rollout) or --split stable=50,shadow=40,dark=10 (every variant's share)");
+  if (options.split !== undefined && options.variant !== undefined)
+    throw new UsageError("--variant goes with --percentage; --split names every variant itself");
   const request: LaunchRequest = {
-    percentage: options.percentage,
+    ...(options.percentage === undefined ? {} : { percentage: options.percentage }),
+    ...(options.split === undefined ? {} : { split: options.split }),
     ...(options.variant === undefined ? {} : { variant: options.variant }),
     ...(options.bucketBy === undefined ? {} : { bucketBy: options.bucketBy }),
     ...(options.salt === undefined ? {} : { salt: options.salt }),
@@ -59,39 +65,52 @@ async function enable(key: string, options: EnableOptions, command: Command): Pr
     answer = await apiOf(command).send<LaunchResponse>("PUT", apiPath("flags", key, "launch"), request);
   } catch (error) {
     if (error instanceof ApiError && error.code === "IN_USE") throw new CliError(`${error.message}: darklaunch flags unarchive ${key}`);
+    // A percentage on a several-variant split: the server's message shows the split and the fix.
+    const [only] = error instanceof ApiError && error.details.length === 1 ? error.details : [];
+    if (only?.path === "percentage" && only.message.includes("--split")) throw new CliError(only.message);
     throw error;
   }
   const { created, changed, before, flag } = answer;
+  const routing = routingFormula(flag, options.percentage);
   if (created || before === null) {
-    print(`Dark launch created for flag ${key} (release flag, variants ${Object.keys(flag.variants).join("/")})`);
+    const variants = Object.keys(flag.variants).join("/");
+    print(
+      options.split === undefined
+        ? `Dark launch created for flag ${key} (release flag, variants ${variants})`
+        : `Dark launch created for flag ${key} (variants ${variants}; "${flag.offVariant}" when disabled)`,
+    );
     printFields([
-      ["percentage", percent(flag.percentage)],
+      options.split === undefined ? ["percentage", percent(flag.percentage)] : ["split", splitText(flag.fallthrough)],
       ["enabled", String(flag.enabled)],
       ["bucket by", flag.bucketBy],
       ["salt", flag.salt ?? `${flag.key} (the flag key)`],
-      ["routing", routingFormula(flag, options.percentage)],
+      ["routing", routing],
       ["version", flag.version],
     ]);
     return;
   }
   if (!changed) {
-    print(`No change: flag ${key} is already enabled at ${formatPercentage(options.percentage)}% (version ${flag.version})`);
-    printFields([["routing", routingFormula(flag, options.percentage)]]);
+    const what = options.percentage === undefined ? `split ${splitText(flag.fallthrough)}` : `${formatPercentage(options.percentage)}%`;
+    print(`No change: flag ${key} is already enabled at ${what} (version ${flag.version})`);
+    printFields([["routing", routing]]);
     return;
   }
   print(`Dark launch updated for flag ${key}`);
-  const fields: [string, string][] = [
-    ["percentage", change(percent(before.percentage), percent(flag.percentage))],
-    ["enabled", change(String(before.enabled), String(flag.enabled))],
-  ];
+  // The whole split, not only one share: every variant's share before → after.
+  const split = change(splitText(before.fallthrough), splitText(flag.fallthrough));
+  const fields: [string, string][] =
+    before.percentage !== null && flag.percentage !== null
+      ? [["percentage", change(percent(before.percentage), percent(flag.percentage))]]
+      : [];
+  fields.push(["split", split], ["enabled", change(String(before.enabled), String(flag.enabled))]);
   if (flag.bucketBy !== before.bucketBy) fields.push(["bucket by", change(before.bucketBy, flag.bucketBy)]);
   if ((flag.salt ?? flag.key) !== (before.salt ?? before.key)) {
     fields.push(["salt", change(before.salt ?? before.key, flag.salt ?? flag.key)]);
     print("  note: a new salt or bucketBy reshuffles which subjects are included");
   }
-  fields.push(["routing", routingFormula(flag, options.percentage)], ["version", change(before.version, flag.version)]);
+  fields.push(["routing", routing], ["version", change(before.version, flag.version)]);
   printFields(fields);
-  if (before.percentage !== null && options.percentage < before.percentage)
+  if (before.percentage !== null && options.percentage !== undefined && options.percentage < before.percentage)
     print(
       `  lowering the percentage removes subjects that were included (positions ${formatPercentage(options.percentage)} to ${formatPercentage(before.percentage)})`,
     );
@@ -154,12 +173,19 @@ async function status(options: { json?: boolean; all?: boolean }, command: Comma
 export function registerLaunchCommands(program: Command): void {
   program
     .command("enable")
-    .description("Create a release flag rolled out to a percentage of subjects, or change its percentage")
+    .description(
+      "Create a flag rolled out to a percentage of subjects (or split between several variants), or change its percentage or split",
+    )
     .argument("<flag>", "flag key, e.g. checkout-v2")
-    .requiredOption("-p, --percentage <n>", "percentage of subjects included (0-100, two decimals)", parsePercentage)
+    .option("-p, --percentage <n>", "percentage of subjects included (0-100, two decimals); changes a two-way split only", parsePercentage)
+    .option(
+      "--split <shares>",
+      "every variant's share in position order, summing to 100, e.g. stable=50,shadow=40,dark=10; a new flag gets these string variants, the first one served when disabled",
+      parseSplit,
+    )
     .option("--bucket-by <attr>", "context attribute that identifies the subject (default id)")
     .option("--salt <salt>", 'hash salt (default: the flag key; "" for plain md5(id))')
-    .option("--variant <variant>", "the variant rolled out (default on)")
+    .option("--variant <variant>", "the variant --percentage rolls out (default on, or the one already rolled out)")
     .action(enable);
   program
     .command("disable")

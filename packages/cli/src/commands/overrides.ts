@@ -11,7 +11,7 @@ interface OverrideOptions {
   clear?: boolean;
 }
 
-/** `optin` / `optout`: a per-subject override that beats rules and the rollout (the seeds' self-selected beta). */
+/** `optin` / `optout`: a per-subject override that beats rules and the rollout (a self-selected beta). */
 async function setOverride(source: "opt-in" | "opt-out", key: string, options: OverrideOptions, command: Command): Promise<void> {
   const subjects = subjectsOf(options);
   const api = apiOf(command);

@@ -72,9 +72,10 @@ async function serve(options: ServeOptions): Promise<void> {
     );
   }
   print();
-  print("next:");
-  print(`  darklaunch login --url ${url} --token ${token ?? "<admin token>"}`);
-  print("  darklaunch enable checkout-v2 --percentage 1");
+  // `npx`: after `npm ci` the command is in node_modules/.bin, not on the PATH.
+  print("next, in another terminal at the repository root:");
+  print(`  npx darklaunch login --url ${url} --token ${token ?? "<admin token>"}`);
+  print("  npx darklaunch enable checkout-v2 --percentage 1");
   print();
   print("Ctrl-C stops the server (in-flight requests finish first).");
 

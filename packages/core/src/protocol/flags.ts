@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FLAG_KINDS, FlagSchema, IsoDateSchema, KeySchema, PercentageSchema } from "../flag-schema.js";
+import { FLAG_KINDS, FlagSchema, IsoDateSchema, KeySchema, PercentageSchema, ServeSchema, SplitEntrySchema } from "../flag-schema.js";
 
 /** `{key}` in a path: a flag, segment or variant key. */
 export const KeyParams = z.strictObject({ key: KeySchema });
@@ -60,8 +60,10 @@ export type FlagPatch = z.output<typeof FlagPatchSchema>;
 export type FlagPatchInput = z.input<typeof FlagPatchSchema>;
 
 /**
- * `PUT /api/v1/flags/{key}/launch`: roll a release flag out to `percentage` of its subjects,
- * creating it when it does not exist. The server decides what a new release flag looks like
+ * `PUT /api/v1/flags/{key}/launch`: roll a release flag out to `percentage` of its subjects (or
+ * set its whole `split`), creating it when it does not exist. A percentage changes a two-way split
+ * only: a flag whose split serves more than one variant besides its off variant is refused (400,
+ * `split`), with its current split in the message; set the whole split with `split` instead. The server decides what a new release flag looks like
  * (variants `{ [variant]: true, off: false }`, bucketed by `id`, salted with its key unless told).
  * Changing `bucketBy` or `salt` of an existing flag reshuffles which subjects are included.
  *
@@ -69,15 +71,37 @@ export type FlagPatchInput = z.input<typeof FlagPatchSchema>;
  * // PUT /api/v1/flags/checkout-v2/launch { "percentage": 10 }
  * // → 201 { "created": true, "changed": true, "before": null, "flag": { …, "percentage": 10 } }
  */
-export const LaunchRequestSchema = z.strictObject({
-  percentage: PercentageSchema,
-  /** The variant rolled out: for a new flag its one "on" variant (default `on`). */
-  variant: KeySchema.optional(),
-  bucketBy: z.string().min(1).max(256).optional(),
-  salt: z.string().max(256).optional(),
-  /** The version the caller last read; a flag changed since is a 409. Absent: whatever is current. */
-  version: VersionField.optional(),
-});
+export const LaunchRequestSchema = z
+  .strictObject({
+    /** The share of subjects the variant gets (give this or `split`). */
+    percentage: PercentageSchema.optional(),
+    /** The variant rolled out: for a new flag its one "on" variant (default `on`). */
+    variant: KeySchema.optional(),
+    /**
+     * The whole fallthrough split instead of one percentage, in position order (weights sum to 100),
+     * e.g. `[{ variant: "stable", weight: 50 }, { variant: "shadow", weight: 40 }, { variant: "dark", weight: 10 }]`.
+     * A new flag gets one string variant per entry (its value is its name) and the first entry as its
+     * off variant; an existing flag must already have every variant named.
+     */
+    split: z.array(SplitEntrySchema).min(1).max(100).optional(),
+    bucketBy: z.string().min(1).max(256).optional(),
+    salt: z.string().max(256).optional(),
+    /** The version the caller last read; a flag changed since is a 409. Absent: whatever is current. */
+    version: VersionField.optional(),
+  })
+  .superRefine((launch, ctx) => {
+    if ((launch.percentage === undefined) === (launch.split === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["percentage"], message: "give exactly one of percentage or split" });
+      return;
+    }
+    if (launch.split === undefined) return;
+    if (launch.variant !== undefined)
+      ctx.addIssue({ code: "custom", path: ["variant"], message: "goes with percentage, not with split (the split names its variants)" });
+    // The same rules as a flag's own split (sum of 100, no variant twice), reported under `split`.
+    for (const issue of ServeSchema.safeParse({ split: launch.split }).error?.issues ?? []) {
+      ctx.addIssue({ code: "custom", path: issue.path as (string | number)[], message: issue.message });
+    }
+  });
 export type LaunchRequest = z.input<typeof LaunchRequestSchema>;
 
 export const LaunchResponseSchema = z.object({

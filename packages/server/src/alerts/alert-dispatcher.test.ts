@@ -1,3 +1,4 @@
+import { TestReceiver } from "@darklaunch/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, openDatabase } from "../store/database.js";
 import { migrate } from "../store/migrations.js";
@@ -5,7 +6,6 @@ import { STORE_FACTORIES, type TestStore } from "../test-support.js";
 import type { StoredDestination } from "./alert.js";
 import { AlertDispatcher } from "./alert-dispatcher.js";
 import { KyselyAlertStore } from "./kysely-alert-store.js";
-import { TestReceiver } from "./test-receiver.js";
 
 describe.each(STORE_FACTORIES)("the alert dispatcher on $name", (factory) => {
   let store: TestStore | undefined;

@@ -1,6 +1,6 @@
+import { TestReceiver } from "@darklaunch/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_FACTORIES, type TestServer, testFlag, useTestServer } from "../test-support.js";
-import { TestReceiver } from "./test-receiver.js";
 import { DELIVERY_HEADER, SIGNATURE_HEADER, verifySignature } from "./webhook-signature.js";
 
 /** Retry waits asked for, in order: the injected wait records them and returns at once (no sleeps). */

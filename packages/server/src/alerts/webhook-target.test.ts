@@ -1,5 +1,5 @@
+import { TestReceiver } from "@darklaunch/testkit";
 import { describe, expect, it } from "vitest";
-import { TestReceiver } from "./test-receiver.js";
 import { sendWebhook } from "./webhook-sender.js";
 import { checkWebhookTarget, isPrivateAddress, publicOnlyLookup, webhookUrlProblem } from "./webhook-target.js";
 

@@ -1,5 +1,5 @@
+import { caseTime, type EvaluationCase, loadEvaluationFixtures } from "@darklaunch/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { caseTime, type EvaluationCase, loadEvaluationFixtures } from "../../../core/src/test-fixtures.js";
 import { provisionRuleset, STORE_FACTORIES, startTestServer, type TestServer } from "../test-support.js";
 
 // The shared (ruleset, context) → result cases of fixtures/evaluation-cases.json, through the

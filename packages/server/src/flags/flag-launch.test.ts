@@ -90,4 +90,99 @@ describe.each(STORE_FACTORIES)("PUT /api/v1/flags/{key}/launch on $name", (facto
     expect(archived.body.message).toContain("archived");
     expect((await launch("nobody", { percentage: 6, version: 1 })).status).toBe(404);
   });
+
+  it("creates a stable/shadow/dark flag from a split, refuses a percentage that would drop shares, and audits the whole split", async (ctx) => {
+    if (!t) return ctx.skip("no Postgres");
+    const split = [
+      { variant: "stable", weight: 50 },
+      { variant: "shadow", weight: 40 },
+      { variant: "dark", weight: 10 },
+    ];
+    const created = await launch("search-split", { split });
+    expect(created.status).toBe(201);
+    expect(created.body.flag).toMatchObject({
+      variants: { stable: "stable", shadow: "shadow", dark: "dark" },
+      offVariant: "stable",
+      fallthrough: { split },
+      percentage: null,
+    });
+    expect((await launch("search-split", { split })).body.changed).toBe(false);
+
+    const refused = await launch("search-split", { percentage: 20, variant: "dark" });
+    expect(refused.status).toBe(400);
+    expect(refused.body.details[0].path).toBe("percentage");
+    expect(refused.body.details[0].message).toContain("stable 50% / shadow 40% / dark 10%");
+    expect(refused.body.details[0].message).toContain("--split stable=50,shadow=40,dark=10");
+    // PATCH with a percentage follows the same rule.
+    expect((await t.request("PATCH", "/api/v1/flags/search-split", { percentage: 20, variant: "dark" })).status).toBe(400);
+    expect((await t.request("GET", "/api/v1/flags/search-split")).body.version).toBe(1);
+
+    const next = [
+      { variant: "stable", weight: 45 },
+      { variant: "shadow", weight: 35 },
+      { variant: "dark", weight: 20 },
+    ];
+    const changed = await launch("search-split", { split: next });
+    expect(changed.status).toBe(200);
+    expect(changed.body.flag.fallthrough).toEqual({ split: next });
+    const [entry] = (await t.request("GET", "/api/v1/flags/search-split/audit")).body.entries;
+    expect(entry).toMatchObject({ action: "flag.rollout", before: { fallthrough: { split } }, after: { fallthrough: { split: next } } });
+
+    // A two-way split still takes a percentage; naming another variant would drop dark's share.
+    await launch("search-split", {
+      split: [
+        { variant: "stable", weight: 90 },
+        { variant: "dark", weight: 10 },
+      ],
+    });
+    const ramped = await launch("search-split", { percentage: 20 });
+    expect(ramped.body.flag.fallthrough).toEqual({
+      split: [
+        { variant: "dark", weight: 20 },
+        { variant: "stable", weight: 80 },
+      ],
+    });
+    expect((await launch("search-split", { percentage: 30, variant: "shadow" })).status).toBe(400);
+  });
+
+  it("names the split when it is wrong: its sum, a repeated or unknown variant, or given with a percentage", async (ctx) => {
+    if (!t) return ctx.skip("no Postgres");
+    const paths = async (body: unknown, key = "split-bad") => {
+      const answer = await launch(key, body);
+      expect(answer.status).toBe(400);
+      return answer.body.details.map((d: { path: string; message: string }) => `${d.path}: ${d.message}`);
+    };
+    expect(
+      await paths({
+        split: [
+          { variant: "a", weight: 60 },
+          { variant: "b", weight: 30 },
+        ],
+      }),
+    ).toEqual(["split: weights sum to 90, not 100"]);
+    expect(
+      await paths({
+        split: [
+          { variant: "a", weight: 50 },
+          { variant: "a", weight: 50 },
+        ],
+      }),
+    ).toEqual(['split[1].variant: variant "a" appears twice in the split']);
+    expect(await paths({ percentage: 10, split: [{ variant: "a", weight: 100 }] })).toEqual([
+      "percentage: give exactly one of percentage or split",
+    ]);
+    expect(await paths({})).toEqual(["percentage: give exactly one of percentage or split"]);
+    await launch("split-known", { percentage: 10 });
+    expect(
+      await paths(
+        {
+          split: [
+            { variant: "on", weight: 50 },
+            { variant: "blue", weight: 50 },
+          ],
+        },
+        "split-known",
+      ),
+    ).toEqual(['split: "blue" is not a variant of flag "split-known" (its variants: on, off)']);
+  });
 });

@@ -1,4 +1,5 @@
 import { type Flag, type FlagPatch, withRollout } from "@darklaunch/core";
+import { assertTwoWaySplit } from "./flag-launch.js";
 
 // The patch's schema is part of the API contract, so it lives in core's protocol module.
 export { type FlagPatch, FlagPatchSchema } from "@darklaunch/core";
@@ -14,6 +15,6 @@ export function applyPatch(flag: Flag, patch: FlagPatch): Flag {
   else if (patch.expiresAt !== undefined) next.expiresAt = patch.expiresAt;
   if (patch.removeRule !== undefined) next.rules = next.rules.filter((rule) => rule.id !== patch.removeRule);
   if (patch.addRule !== undefined) next.rules = [...next.rules, patch.addRule as Flag["rules"][number]];
-  if (patch.percentage !== undefined) next = withRollout(next, patch.percentage, patch.variant);
+  if (patch.percentage !== undefined) next = withRollout(next, patch.percentage, assertTwoWaySplit(next, patch.variant, "percentage"));
   return next;
 }

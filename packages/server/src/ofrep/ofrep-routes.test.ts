@@ -1,6 +1,6 @@
 import { compile } from "@darklaunch/core";
+import { caseTime, loadEvaluationFixtures } from "@darklaunch/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { caseTime, loadEvaluationFixtures } from "../../../core/src/test-fixtures.js";
 import { provisionRuleset, STORE_FACTORIES, startTestServer, type TestServer, testFlag, useTestServer } from "../test-support.js";
 
 // The shared (ruleset, context) → result cases through OFREP: same variant, value and reasons as

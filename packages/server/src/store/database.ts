@@ -165,7 +165,12 @@ export function openDatabase(options: StoreOptions = {}): Database {
     return { db, dialect: "postgres", location: url.toString(), close: () => db.destroy() };
   }
   const path = options.sqlitePath ?? "./darklaunch.db";
-  const sqlite = new SQLite(path);
+  let sqlite: SQLite.Database;
+  try {
+    sqlite = new SQLite(path);
+  } catch (error) {
+    throw new Error(`cannot open the SQLite store at ${path} (${sqliteCause(error)})`, { cause: error });
+  }
   sqlite.pragma("journal_mode = WAL");
   // FULL: a write acknowledged to the client is on disk, even if the process is killed next.
   sqlite.pragma("synchronous = FULL");
@@ -173,4 +178,48 @@ export function openDatabase(options: StoreOptions = {}): Database {
   sqlite.pragma("busy_timeout = 5000");
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: "sqlite", location: path, close: () => db.destroy() };
+}
+
+/** better-sqlite3's reasons in a user's words; the driver's own text otherwise. */
+function sqliteCause(error: unknown): string {
+  const message = (error as Error)?.message ?? String(error);
+  if (/directory does not exist/i.test(message)) return "its directory does not exist";
+  const code = (error as { code?: string }).code;
+  if (code === "SQLITE_CANTOPEN") return `${message}: check that the path is a file you may write, in a directory that exists`;
+  if (code === "SQLITE_NOTADB") return "it is not a SQLite database";
+  return message;
+}
+
+const CONNECTION_CAUSES: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ETIMEDOUT: "connection timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host name lookup failed",
+};
+
+/**
+ * The error a store that cannot be reached or opened becomes, naming the store and the cause:
+ * `cannot reach Postgres at 127.0.0.1:1 (connection refused)`. Undefined for other errors.
+ */
+export function storeConnectionError(dialect: Dialect, error: unknown): Error | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { code, address, port, hostname } = error as { code?: string; address?: string; port?: number; hostname?: string };
+  const message = (error as Error).message ?? "";
+  if (dialect === "postgres") {
+    const where = address !== undefined ? `${address}${port === undefined ? "" : `:${port}`}` : hostname;
+    const at = where === undefined ? "Postgres" : `Postgres at ${where}`;
+    if (code !== undefined && CONNECTION_CAUSES[code] !== undefined)
+      return new Error(`cannot reach ${at} (${CONNECTION_CAUSES[code]})`, { cause: error });
+    if (/timeout exceeded when trying to connect/i.test(message))
+      return new Error(`cannot reach ${at} (no answer within 5 s)`, { cause: error });
+    // 28xxx: authentication; 3D000: no such database; 08xxx: connection exceptions.
+    if (code !== undefined && /^(28|3D|08)/.test(code)) return new Error(`Postgres refused the connection (${message})`, { cause: error });
+    return undefined;
+  }
+  if (code === "SQLITE_CANTOPEN" || code === "SQLITE_NOTADB" || code === "SQLITE_READONLY")
+    return new Error(`cannot use the SQLite store (${sqliteCause(error)})`, { cause: error });
+  return undefined;
 }

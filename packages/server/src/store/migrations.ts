@@ -1,5 +1,5 @@
 import { type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
-import type { Db, Dialect } from "./database.js";
+import { type Db, type Dialect, storeConnectionError } from "./database.js";
 
 /**
  * The one list of migrations for both databases, run at every start (idempotent: Kysely records
@@ -211,7 +211,13 @@ export async function migrate(db: Db, dialect: Dialect): Promise<void> {
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
-    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    // No migration ran: the store could not be reached at all, which is not a migration's fault.
+    if (failed === undefined)
+      throw (
+        storeConnectionError(dialect, error) ??
+        new Error(`cannot prepare the ${dialect} store: ${(error as Error).message ?? String(error)}`, { cause: error })
+      );
     throw new Error(`migration ${failed} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
   }
 }

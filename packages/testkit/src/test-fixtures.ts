@@ -1,15 +1,13 @@
 /**
  * Typed access to `fixtures/evaluation-cases.json`, the (ruleset, context) → result contract that
- * every package which evaluates flags runs through itself (DESIGN §2). Test-only: it reads a file,
- * so it is neither built nor exported from the package's index.
+ * every package which evaluates flags runs through itself.
  *
  * @example
  * const fixtures = loadEvaluationFixtures();
  * for (const c of fixtures.cases) sdk.evaluate(c.flag, c.context, c.default); // compare with c.expect
  */
 import { readFileSync } from "node:fs";
-import type { RulesetInput, VariantValue } from "./flag-schema.js";
-import type { EvaluationErrorCode, Reason } from "./result.js";
+import type { EvaluationErrorCode, Reason, RulesetInput, VariantValue } from "@darklaunch/core";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -21,7 +19,7 @@ export interface ExpectedEvaluation {
   reason: Reason;
   errorCode?: EvaluationErrorCode;
   ruleId?: string;
-  /** Exact, in hundredths: computed from DESIGN §3.1 with node:crypto. */
+  /** Exact, in hundredths: computed with node:crypto from the position formula (core's `position`). */
   position?: number;
 }
 
@@ -61,7 +59,7 @@ export interface EvaluationFixtures {
   invalid: InvalidRulesetCase[];
 }
 
-/** The fixture file; this module sits three levels below the repo root in `src` and `dist` alike. */
+/** The fixture file; this module sits three levels below the repository root (packages/testkit/src). */
 export const EVALUATION_FIXTURES_URL = new URL("../../../fixtures/evaluation-cases.json", import.meta.url);
 
 /** Reads and parses the fixture file, failing loudly if its top-level shape is not the documented one. */

@@ -1,10 +1,23 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ServerOptions } from "./server.js";
+import type { ServerOptions } from "@darklaunch/server";
 
-// The built server (`npm test` builds before it tests): a real process, to be killed for real.
-const serverModule = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+/**
+ * The built server (`npm test` builds before it tests): a real process, to be killed for real.
+ * Tests resolve the package to its sources (the `darklaunch-source` condition), which plain Node
+ * cannot run, so this takes the package's `default` export (its dist) from its package.json.
+ */
+function builtServerModule(): string {
+  let dir = dirname(fileURLToPath(import.meta.resolve("@darklaunch/server")));
+  while (!existsSync(join(dir, "package.json"))) dir = dirname(dir);
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { exports: { ".": { default: string } } };
+  return join(dir, manifest.exports["."].default);
+}
+
+const serverModule = builtServerModule();
 
 export interface ServerProcess {
   child: ChildProcess;

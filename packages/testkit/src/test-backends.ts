@@ -1,9 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type ProxyConfigInput, type RunningProxy, startProxy } from "@darklaunch/proxy";
 import { createClient, type DarkLaunchClient } from "@darklaunch/sdk";
 import { afterEach } from "vitest";
-import type { ProxyConfigInput } from "./proxy-config.js";
-import { type RunningProxy, startProxy } from "./start-proxy.js";
 
 /** A request a test backend received, body read in full. */
 export interface Received {

@@ -1,6 +1,6 @@
 import pg from "pg";
 
-/** The Postgres every machine of this project runs (DEVELOPERS.md); override with TEST_DATABASE_URL. */
+/** The Postgres the tests use (CONTRIBUTING.md); override with TEST_DATABASE_URL. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /**
