@@ -137,6 +137,7 @@ export { isRecord } from "./option-checks.js";
 export { compilePathPattern, type PathPattern } from "./path-pattern.js";
 export { isValidPercentage, POSITION_SCALE, position, positionSql, toHundredths } from "./position.js";
 // The control plane's REST and OFREP contract: one schema per message, imported by every side.
+export * from "./protocol/alerts.js";
 export * from "./protocol/audit.js";
 export * from "./protocol/check.js";
 export * from "./protocol/errors.js";
