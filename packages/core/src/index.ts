@@ -148,6 +148,7 @@ export * from "./protocol/limits.js";
 export * from "./protocol/observations.js";
 export * from "./protocol/ofrep.js";
 export * from "./protocol/overrides.js";
+export * from "./protocol/ramps.js";
 export * from "./protocol/segments.js";
 export * from "./protocol/time-params.js";
 export * from "./protocol/tokens.js";
