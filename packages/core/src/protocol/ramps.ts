@@ -64,6 +64,13 @@ export type RampListResponse = z.output<typeof RampListResponse>;
 export const VerdictQuery = z.strictObject({ since: TimeParam.optional() });
 export type VerdictQuery = z.input<typeof VerdictQuery>;
 
+/** `POST /flags/{key}/verdict/gate`: `require=safe` passes only SAFE (a promotion gate); default passes all but REGRESSION and UNHEALTHY. */
+export const VerdictGateQuery = z.strictObject({
+  since: TimeParam.optional(),
+  require: z.enum(["ok", "safe"], { error: "must be ok or safe" }).default("ok"),
+});
+export type VerdictGateQuery = z.input<typeof VerdictGateQuery>;
+
 // Numbers of the judge that may be infinite (an e-value past 1e308) are answered as null.
 const Num = z.number().nullable();
 

@@ -68,6 +68,10 @@ describe.each(sqlite)("ramp and verdict routes ($name)", (factory) => {
     expect(gate.status, JSON.stringify(gate.body)).toBe(200);
     expect(gate.body.ok).toBe(true);
     expect(gate.body.state).not.toBe("REGRESSION");
+    // As a promotion gate only SAFE passes.
+    const strict = await t.request("POST", "/api/v1/flags/fine/verdict/gate?since=30m&require=safe", {}, { scope: "read" });
+    expect(strict.status).toBe(strict.body.state === "SAFE" ? 200 : 412);
+    expect((await t.request("POST", "/api/v1/flags/fine/verdict/gate?require=maybe", {}, { scope: "read" })).status).toBe(400);
   });
 
   it("refuses bad plans naming the field, unknown flags and a second ramp; lists ramps; controls need the write scope", async (ctx) => {

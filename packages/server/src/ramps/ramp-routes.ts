@@ -7,6 +7,7 @@ import {
   RampResponseSchema,
   RampStartRequestSchema,
   RampVerdictListResponse,
+  VerdictGateQuery,
   VerdictQuery,
   VerdictResponseSchema,
 } from "@darklaunch/core";
@@ -142,13 +143,14 @@ export function rampRoutes(app: FastifyInstance, { ramps }: ServerContext): void
       config: { scope: "read" },
       schema: {
         tags,
-        summary: "The verdict as a gate (a Flagger webhook): 200 unless REGRESSION or UNHEALTHY, then 412; any request body is ignored",
+        summary:
+          "The verdict as a gate (a Flagger webhook): 200 unless REGRESSION or UNHEALTHY (with require=safe: unless anything but SAFE), then 412; any request body is ignored",
         params: parameters(KeyParams),
-        querystring: parameters(VerdictQuery),
+        querystring: parameters(VerdictGateQuery),
         response: response(
           {
             200: [VerdictResponseSchema, "Verdict", "Not failing: the verdict"],
-            412: [VerdictResponseSchema, "Verdict", "REGRESSION or UNHEALTHY: the verdict"],
+            412: [VerdictResponseSchema, "Verdict", "The gate is closed: the verdict"],
           },
           [400, 404],
         ),
@@ -156,9 +158,9 @@ export function rampRoutes(app: FastifyInstance, { ramps }: ServerContext): void
     },
     async (request, reply) => {
       const { key } = parse(KeyParams, request.params, "path");
-      const { since } = parse(VerdictQuery, request.query, "query");
+      const { since, require } = parse(VerdictGateQuery, request.query, "query");
       const verdict = await ramps.verdict(key, since);
-      reply.code(verdict.ok ? 200 : 412);
+      reply.code((require === "safe" ? verdict.state === "SAFE" : verdict.ok) ? 200 : 412);
       return verdict;
     },
   );
