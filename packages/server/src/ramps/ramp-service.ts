@@ -64,7 +64,7 @@ function newRampId(): string {
 }
 
 /**
- * Ramps: a plan run step by step on a flag, judged every minute (DESIGN §5). Starts, manual controls
+ * Ramps: a plan run step by step on a flag, judged every minute. Starts, manual controls
  * and the minute's step (`tick`, called by the runner of the replica holding the ramp's lease) all
  * write the ramp by compare-and-set on its version, so two writers never both apply one transition.
  * Flag changes go through the FlagService (audited `ramp:<id>` with the why), alerts through the
