@@ -65,6 +65,14 @@ export class KyselyRampStore implements RampStore {
     return row && rampOf(row);
   }
 
+  async remove(id: string): Promise<void> {
+    await this.database.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("ramp_verdicts").where("ramp_id", "=", id).execute();
+      await trx.deleteFrom("ramp_leases").where("ramp_id", "=", id).execute();
+      await trx.deleteFrom("ramps").where("id", "=", id).execute();
+    });
+  }
+
   async forFlag(flag: string): Promise<StoredRamp | undefined> {
     const row = await this.database.db
       .selectFrom("ramps")

@@ -51,7 +51,8 @@ describe.each(sqlite)("ramp and verdict routes ($name)", (factory) => {
 
     const gate = await t.request("POST", "/api/v1/flags/judged/verdict/gate?since=30m", { phase: "Progressing" }, { scope: "read" });
     expect(gate.status).toBe(412);
-    expect(gate.body.state).toBe("REGRESSION");
+    expect(gate.body).toMatchObject({ code: "GATE_CLOSED", details: { state: "REGRESSION" } });
+    expect(gate.body.message).toMatch(/^judged: REGRESSION: .*errors/);
 
     const analysis = await t.request("GET", "/api/v1/flags/judged/analysis?since=30m", undefined, { scope: "read" });
     expect(analysis.status).toBe(200);
@@ -71,6 +72,7 @@ describe.each(sqlite)("ramp and verdict routes ($name)", (factory) => {
     // As a promotion gate only SAFE passes.
     const strict = await t.request("POST", "/api/v1/flags/fine/verdict/gate?since=30m&require=safe", {}, { scope: "read" });
     expect(strict.status).toBe(strict.body.state === "SAFE" ? 200 : 412);
+    if (strict.status === 412) expect(strict.body.code).toBe("GATE_CLOSED");
     expect((await t.request("POST", "/api/v1/flags/fine/verdict/gate?require=maybe", {}, { scope: "read" })).status).toBe(400);
   });
 

@@ -14,6 +14,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
+import { DarkLaunchError } from "../errors.js";
 import { actorOf, parse } from "../http.js";
 import { parameters, requestBody, response } from "../openapi.js";
 import { prometheusText } from "./prometheus.js";
@@ -147,20 +148,17 @@ export function rampRoutes(app: FastifyInstance, { ramps }: ServerContext): void
           "The verdict as a gate (a Flagger webhook): 200 unless REGRESSION or UNHEALTHY (with require=safe: unless anything but SAFE), then 412; any request body is ignored",
         params: parameters(KeyParams),
         querystring: parameters(VerdictGateQuery),
-        response: response(
-          {
-            200: [VerdictResponseSchema, "Verdict", "Not failing: the verdict"],
-            412: [VerdictResponseSchema, "Verdict", "The gate is closed: the verdict"],
-          },
-          [400, 404],
-        ),
+        response: response({ 200: [VerdictResponseSchema, "Verdict", "The gate is open: the verdict"] }, [400, 404, 412]),
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { key } = parse(KeyParams, request.params, "path");
       const { since, require } = parse(VerdictGateQuery, request.query, "query");
       const verdict = await ramps.verdict(key, since);
-      reply.code((require === "safe" ? verdict.state === "SAFE" : verdict.ok) ? 200 : 412);
+      if (!(require === "safe" ? verdict.state === "SAFE" : verdict.ok)) {
+        // An error body like every other refusal; `details` is the whole verdict.
+        throw new DarkLaunchError("GATE_CLOSED", 412, `${key}: ${verdict.state}: ${verdict.why}`, verdict);
+      }
       return verdict;
     },
   );

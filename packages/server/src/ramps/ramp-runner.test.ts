@@ -68,7 +68,12 @@ for (const factory of STORE_FACTORIES) {
         },
       );
       expect(done.status, done.state.statusWhy).toBe("completed");
-      expect(await flagPercentage(server, "healthy")).toBe(100);
+      // The ramp is written before the flag it changes: wait for the flag.
+      await eventually(
+        () => flagPercentage(server, "healthy"),
+        (p) => p === 100,
+        "the flag at 100 %",
+      );
       const advances = done.state.history.filter((e) => e.kind === "advance").map((e) => e.target.percentage);
       expect(advances).toEqual([5, 25, 50, 100]);
       const audit = await server.request("GET", "/api/v1/flags/healthy/audit?limit=100");
@@ -103,7 +108,11 @@ for (const factory of STORE_FACTORIES) {
         (ramp) => ramp.status !== "running",
       );
       expect(done.status, done.state.statusWhy).toBe("rolled_back");
-      expect(await flagPercentage(server, "failing")).toBe(0);
+      await eventually(
+        () => flagPercentage(server, "failing"),
+        (p) => p === 0,
+        "the flag back at 0 %",
+      );
       const audit = await server.request("GET", "/api/v1/flags/failing/audit?limit=100");
       const rollback = (audit.body.entries as { actor: string; action: string; after: { why: string } }[]).find(
         (e) => e.action === "ramp.rollback",

@@ -21,6 +21,7 @@ import {
   rampFlagProblems,
   rampTargetOf,
   resumeRamp,
+  sameRampTarget,
   startRamp,
   type VerdictResponse,
 } from "@darklaunch/core";
@@ -109,7 +110,13 @@ export class RampService {
     if (!(await this.store.create(ramp))) {
       throw new ConflictError("ALREADY_EXISTS", `flag "${key}" has a ramp running or paused already; abort it before starting another`);
     }
-    await this.apply(ramp, decision, actor, "ramp.start");
+    try {
+      await this.apply(ramp, decision, actor, "ramp.start");
+    } catch (error) {
+      // The flag refused its first step: no ramp was started.
+      await this.store.remove(ramp.id);
+      throw error;
+    }
     return this.record(ramp);
   }
 
@@ -239,10 +246,18 @@ export class RampService {
    */
   async tick(ramp: StoredRamp, replica: string): Promise<RampTick> {
     const now = this.now();
-    const flag = flagOf(await this.services.flags.get(ramp.flag));
-    const current = rampTargetOf(flag);
-    const manual = noteManualChange(ramp.state, { now, by: await this.lastActor(ramp.flag), target: current });
-    if (manual.action !== "none") {
+    const record = await this.services.flags.get(ramp.flag);
+    const current = rampTargetOf(flagOf(record));
+    if (current === undefined || !sameRampTarget(current, ramp.state.target)) {
+      // A control (resume, promote …) writes the ramp, then the flag: while the flag's last change
+      // is older than the ramp's last event, and that event is recent, the flag is catching up.
+      const lastEvent = ramp.state.history[ramp.state.history.length - 1]?.at ?? 0;
+      if (Date.parse(record.updatedAt) < lastEvent && now - lastEvent < Math.max(2 * ramp.minuteMs, 10_000)) {
+        return { rampId: ramp.id, action: "none", why: "the ramp's own change of the flag is being applied" };
+      }
+      const last = await this.lastFlagChange(ramp.flag);
+      const manual = noteManualChange(ramp.state, { now, by: last?.actor ?? "someone", target: current });
+      if (manual.action === "none") return { rampId: ramp.id, action: "none", why: manual.why };
       const written = await this.write(ramp, manual.newState);
       if (written !== undefined)
         await this.services.flags.noteRamp(ramp.flag, `ramp:${ramp.id}`, { action: "ramp.pause", after: this.note(written, manual) });
@@ -366,10 +381,10 @@ export class RampService {
     };
   }
 
-  /** Who changed the flag last (the audit log), to say who a manual change came from. */
-  private async lastActor(key: string): Promise<string> {
-    const page = await this.services.audit.ofFlag(key, { limit: 1 });
-    return page.entries[0]?.actor ?? "someone";
+  /** The latest change of the flag itself in the audit log (not a ramp note): who made it and how. */
+  private async lastFlagChange(key: string): Promise<{ actor: string; action: string } | undefined> {
+    const page = await this.services.audit.ofFlag(key, { limit: 20 });
+    return page.entries.find((e) => e.action.startsWith("flag."));
   }
 
   private async record(ramp: StoredRamp): Promise<RampRecord> {

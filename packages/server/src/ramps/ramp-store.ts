@@ -41,6 +41,8 @@ export interface RampStore {
   /** Inserts a ramp; false when the flag already has an active (running or paused) one. */
   create(ramp: StoredRamp): Promise<boolean>;
   get(id: string): Promise<StoredRamp | undefined>;
+  /** Deletes a ramp that never got going (its first flag change failed), with its lease and verdicts. */
+  remove(id: string): Promise<void>;
   /** The flag's active ramp, else its newest. */
   forFlag(flag: string): Promise<StoredRamp | undefined>;
   /** Newest first; `statuses` limits the list. */
