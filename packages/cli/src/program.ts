@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { registerAlertCommands } from "./commands/alerts.js";
+import { registerAnalyzeCommand } from "./commands/analyze.js";
 import { registerAuditCommand } from "./commands/audit.js";
 import { registerCheckCommand } from "./commands/check.js";
 import { registerConfigCommands } from "./commands/config-as-code.js";
@@ -10,6 +11,7 @@ import { registerLoginCommands } from "./commands/login.js";
 import { registerObservationCommands } from "./commands/observations.js";
 import { registerOverrideCommands } from "./commands/overrides.js";
 import { registerProxyCommand } from "./commands/proxy.js";
+import { registerRampCommands } from "./commands/ramps.js";
 import { registerSegmentCommands } from "./commands/segments.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerTokenCommands } from "./commands/tokens.js";
@@ -46,6 +48,8 @@ export function createProgram(): Command {
   registerAuditCommand(program);
   registerConfigCommands(program);
   registerAlertCommands(program);
+  registerAnalyzeCommand(program);
+  registerRampCommands(program);
   // Subcommands inherit exitOverride and the help-after-error hint.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {

@@ -137,6 +137,7 @@ export { isRecord, positive } from "./option-checks.js";
 export { compilePathPattern, type PathPattern } from "./path-pattern.js";
 export { isValidPercentage, POSITION_SCALE, position, positionSql, toHundredths } from "./position.js";
 // The control plane's REST and OFREP contract: one schema per message, imported by every side.
+export * from "./protocol/alerts.js";
 export * from "./protocol/audit.js";
 export * from "./protocol/check.js";
 export * from "./protocol/errors.js";
@@ -147,6 +148,7 @@ export * from "./protocol/limits.js";
 export * from "./protocol/observations.js";
 export * from "./protocol/ofrep.js";
 export * from "./protocol/overrides.js";
+export * from "./protocol/ramps.js";
 export {
   decodeSdkEvent,
   RevisionSchema,

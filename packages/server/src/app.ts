@@ -18,6 +18,7 @@ import { observationRoutes } from "./observations/observation-routes.js";
 import { ofrepRoutes } from "./ofrep/ofrep-routes.js";
 import { commonErrors, componentSchemas, declaredSchema } from "./openapi.js";
 import { overrideRoutes } from "./overrides/override-routes.js";
+import { rampRoutes } from "./ramps/ramp-routes.js";
 import { sdkRoutes } from "./sdk/sdk-routes.js";
 import { segmentRoutes } from "./segments/segment-routes.js";
 import { tokenRoutes } from "./tokens/token-routes.js";
@@ -64,6 +65,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   sdkRoutes,
   observationRoutes,
   alertRoutes,
+  rampRoutes,
   dashboardRoutes,
 ];
 

@@ -5,6 +5,8 @@ import { EvaluationService } from "./evaluations/evaluation-service.js";
 import { FlagService } from "./flags/flag-service.js";
 import { ObservationService } from "./observations/observation-service.js";
 import { OverrideService } from "./overrides/override-service.js";
+import { KyselyRampStore } from "./ramps/kysely-ramp-store.js";
+import { RampService } from "./ramps/ramp-service.js";
 import { ConfigTransactions } from "./ruleset/config-transactions.js";
 import { RulesetCache } from "./ruleset/ruleset-cache.js";
 import { SegmentService } from "./segments/segment-service.js";
@@ -20,6 +22,8 @@ export interface CompositionOptions {
   evaluationRetentionDays: number;
   /** Alert delivery tuning, whether webhooks may reach private addresses, and where delivery-log failures go. */
   alerts?: Parameters<typeof buildAlertService>[2] | undefined;
+  /** The ramp minute in ms (default 60 000; tests and demos run whole ramps in seconds). */
+  minuteMs?: number | undefined;
 }
 
 /** The services of one server, and what the server itself runs beside them. */
@@ -42,19 +46,24 @@ export function composeServices(database: Database, options: CompositionOptions)
   const transactor = new KyselyTransactor(database);
   const config = new ConfigTransactions(transactor, database);
   const flags = new FlagService(stores, config);
+  const audit = new AuditService(stores.audit, flags);
+  const observations = new ObservationService(stores.observations, flags);
+  const alerts = buildAlertService(database, flags, options.alerts ?? {});
+  const ramps = new RampService(new KyselyRampStore(database), { flags, observations, alerts, audit }, { minuteMs: options.minuteMs });
   return {
     context: {
       flags,
       segments: new SegmentService(stores, config),
       overrides: new OverrideService(stores, config, flags),
       tokens: new TokenService(stores, transactor),
-      audit: new AuditService(stores.audit, flags),
+      audit,
       evaluations: new EvaluationService(stores),
-      observations: new ObservationService(stores.observations, flags),
+      observations,
       rulesets: new RulesetCache(stores, transactor, options.now),
       dialect: database.dialect,
       evaluationRetentionDays: options.evaluationRetentionDays,
-      alerts: buildAlertService(database, flags, options.alerts ?? {}),
+      alerts,
+      ramps,
     },
     retained: retainedStores(stores),
   };

@@ -4,6 +4,7 @@ import type { EvaluationService } from "./evaluations/evaluation-service.js";
 import type { FlagService } from "./flags/flag-service.js";
 import type { ObservationService } from "./observations/observation-service.js";
 import type { OverrideService } from "./overrides/override-service.js";
+import type { RampService } from "./ramps/ramp-service.js";
 import type { RulesetCache } from "./ruleset/ruleset-cache.js";
 import type { SdkStreams } from "./sdk/sdk-streams.js";
 import type { SegmentService } from "./segments/segment-service.js";
@@ -31,4 +32,6 @@ export interface ServerContext {
   evaluationRetentionDays: number;
   /** Webhook alerts: destinations, deliveries, and `notify` for the judge and the ramps. */
   alerts: AlertService;
+  /** Ramps: plans run step by step on the judge's verdicts; the verdict and analysis of any flag. */
+  ramps: RampService;
 }

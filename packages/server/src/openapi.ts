@@ -53,6 +53,7 @@ const ERROR_MEANINGS: Record<number, string> = {
   404: "The named thing does not exist",
   409: "A stale version, a key that exists, or something still in use",
   413: "The body is larger than the server accepts",
+  412: "A gate is closed (the verdict failed it): `details` holds the verdict",
   415: "The body is not JSON",
   500: "An unexpected error; the server log has the details",
   503: "The store is unavailable; nothing was changed",

@@ -3,6 +3,7 @@ import type { AlertOptions } from "./alerts/build-alert-service.js";
 import { type AppOptions, buildApp } from "./app.js";
 import { composeServices } from "./composition-root.js";
 import type { ServerContext } from "./context.js";
+import { RampRunner } from "./ramps/ramp-runner.js";
 import { SdkStreams } from "./sdk/sdk-streams.js";
 import { type Database, openDatabase, type StoreOptions } from "./store/database.js";
 import { migrate } from "./store/migrations.js";
@@ -27,6 +28,15 @@ export interface ServerOptions extends StoreOptions, AppOptions {
   allowPrivateWebhookTargets?: boolean;
   /** Alert delivery tuning: retries, backoff, timeouts, de-duplication window (tests shorten them). */
   alerts?: AlertOptions;
+  /**
+   * How long a ramp minute lasts, in ms (`--minute-ms`; default 60 000). Tests and demos use e.g.
+   * 200 to run a whole ramp in seconds; a ramp keeps the value it started with.
+   */
+  minuteMs?: number;
+  /** This replica's name in ramp leases (default: random per start). */
+  replicaId?: string;
+  /** How long a ramp lease lasts unless renewed (default max(3 minutes, 5 s)). */
+  rampLeaseMs?: number;
 }
 
 export interface DarkLaunchServer {
@@ -58,6 +68,7 @@ export async function createServer(options: ServerOptions = {}): Promise<DarkLau
     const composed = composeServices(database, {
       now: options.now,
       evaluationRetentionDays: options.evaluationRetentionDays ?? 30,
+      minuteMs: options.minuteMs,
       alerts: {
         ...options.alerts,
         allowPrivateTargets: options.allowPrivateWebhookTargets,
@@ -76,6 +87,13 @@ export async function createServer(options: ServerOptions = {}): Promise<DarkLau
     const retention = startRetention(composed.retained, context.evaluationRetentionDays, {
       onError: (error) => app.log.error({ err: error }, "pruning the evaluations log failed"),
     });
+    const runner = new RampRunner(context.ramps, {
+      replicaId: options.replicaId,
+      minuteMs: options.minuteMs,
+      leaseMs: options.rampLeaseMs,
+      onError: (error, rampId) => app.log.error({ err: error, rampId }, "ramps: a minute of a ramp failed"),
+    });
+    runner.start();
     let closed = false;
     return {
       app,
@@ -93,6 +111,7 @@ export async function createServer(options: ServerOptions = {}): Promise<DarkLau
         closed = true;
         // Streams never end by themselves: they are closed first, or app.close() would wait on them.
         await streams.close();
+        await runner.close();
         await app.close();
         await context.alerts.close();
         await retention.stop();

@@ -1,43 +1,16 @@
+import type {
+  Delivery,
+  DeliveryListResponse,
+  DeliveryResult,
+  DestinationCreated,
+  DestinationListResponse,
+  DestinationRemoved,
+} from "@darklaunch/core";
 import { type Command, Option } from "commander";
 import { apiPath } from "../client.js";
 import { CliError } from "../errors.js";
 import { apiOf, collect, jsonOption, parsePositiveInt } from "../options.js";
 import { print, printFields, printJson, printTable, shortTime } from "../output.js";
-
-// The server's alert answers, kept local to this command until the CLI's API types are shared.
-interface DestinationView {
-  id: string;
-  name: string;
-  url: string;
-  flag: string | null;
-  severities: string[];
-  format: string;
-  createdAt: string;
-}
-
-interface AttemptView {
-  attempt: number;
-  startedAt: string;
-  finishedAt: string;
-  statusCode: number | null;
-  error: string | null;
-}
-
-interface DeliveryView {
-  id: string;
-  destinationId: string;
-  kind: string;
-  flag: string | null;
-  severity: string;
-  dedupKey: string | null;
-  status: string;
-  attempts: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  createdAt: string;
-  updatedAt: string;
-  log: AttemptView[];
-}
 
 interface AddOptions {
   name?: string;
@@ -48,7 +21,7 @@ interface AddOptions {
 }
 
 async function add(url: string, options: AddOptions, command: Command): Promise<void> {
-  const created = await apiOf(command).send<{ destination: DestinationView; secret: string }>("POST", apiPath("alerts", "destinations"), {
+  const created = await apiOf(command).send<DestinationCreated>("POST", apiPath("alerts", "destinations"), {
     url,
     name: options.name,
     flag: options.flag,
@@ -69,7 +42,7 @@ async function add(url: string, options: AddOptions, command: Command): Promise<
 }
 
 async function list(options: { json?: boolean }, command: Command): Promise<void> {
-  const { destinations } = await apiOf(command).get<{ destinations: DestinationView[] }>(apiPath("alerts", "destinations"));
+  const { destinations } = await apiOf(command).get<DestinationListResponse>(apiPath("alerts", "destinations"));
   if (options.json) return printJson({ destinations });
   printTable(
     ["id", "name", "flag", "severities", "format", "url"],
@@ -79,16 +52,16 @@ async function list(options: { json?: boolean }, command: Command): Promise<void
 }
 
 async function remove(id: string, _options: unknown, command: Command): Promise<void> {
-  const { destination } = await apiOf(command).send<{ destination: DestinationView }>("DELETE", apiPath("alerts", "destinations", id));
+  const { destination } = await apiOf(command).send<DestinationRemoved>("DELETE", apiPath("alerts", "destinations", id));
   print(`removed alert destination ${destination.name} (${destination.id})`);
 }
 
-function outcome(d: DeliveryView): string {
+function outcome(d: Delivery): string {
   return d.lastStatusCode === null ? (d.lastError ?? "-") : `HTTP ${d.lastStatusCode}${d.lastError ? ` (${d.lastError})` : ""}`;
 }
 
 async function test(id: string, options: { json?: boolean }, command: Command): Promise<void> {
-  const { delivery } = await apiOf(command).send<{ delivery: DeliveryView }>("POST", apiPath("alerts", "destinations", id, "test"));
+  const { delivery } = await apiOf(command).send<DeliveryResult>("POST", apiPath("alerts", "destinations", id, "test"));
   if (options.json) printJson({ delivery });
   else print(`test alert ${delivery.id} to ${id}: ${delivery.status}, ${outcome(delivery)}`);
   if (delivery.status !== "delivered") throw new CliError(`the destination did not accept the test alert: ${outcome(delivery)}`);
@@ -98,7 +71,7 @@ async function deliveries(
   options: { destination?: string; flag?: string; limit?: number; json?: boolean },
   command: Command,
 ): Promise<void> {
-  const { deliveries } = await apiOf(command).get<{ deliveries: DeliveryView[] }>(apiPath("alerts", "deliveries"), {
+  const { deliveries } = await apiOf(command).get<DeliveryListResponse>(apiPath("alerts", "deliveries"), {
     destination: options.destination,
     flag: options.flag,
     limit: options.limit,

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type { DarkLaunchServer } from "@darklaunch/server";
 import type { Command } from "commander";
 import { CliError } from "../errors.js";
-import { parsePort } from "../options.js";
+import { parsePort, parsePositiveInt } from "../options.js";
 import { print } from "../output.js";
 import { runUntilSignal } from "../run-until-signal.js";
 
@@ -13,6 +13,7 @@ interface ServeOptions {
   databaseUrl?: string;
   log?: boolean;
   allowPrivateWebhooks?: boolean;
+  minuteMs?: number;
 }
 
 /** `postgres://user:secret@host/db` → `postgres://user:***@host/db`. */
@@ -42,6 +43,7 @@ async function serve(options: ServeOptions): Promise<void> {
       adminToken: process.env.DARKLAUNCH_ADMIN_TOKEN || undefined,
       logger: options.log ? { level: "info" } : false,
       allowPrivateWebhookTargets: options.allowPrivateWebhooks === true,
+      ...(options.minuteMs === undefined ? {} : { minuteMs: options.minuteMs }),
     });
   } catch (error) {
     throw new CliError(`cannot start the server: ${(error as Error).message}`);
@@ -91,6 +93,11 @@ export function registerServeCommand(program: Command): void {
     .option("--db <path>", "SQLite file (default ./darklaunch.db)")
     .option("--database-url <url>", "Postgres URL, e.g. postgres://user:pass@host/db (or DATABASE_URL)")
     .option("--log", "log every request (JSON lines)")
+    .option(
+      "--minute-ms <ms>",
+      "length of a ramp minute in milliseconds (default 60000; e.g. 200 runs a whole ramp in seconds for a demo)",
+      parsePositiveInt,
+    )
     .option("--allow-private-webhooks", "let alert webhooks reach private, loopback and link-local addresses (off: refused)")
     .action(serve);
 }

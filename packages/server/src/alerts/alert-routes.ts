@@ -1,26 +1,17 @@
-import { KeySchema } from "@darklaunch/core";
+import {
+  DeliveriesQuery,
+  DeliveryListResponse,
+  DeliveryResultSchema,
+  DestinationCreatedSchema,
+  DestinationCreateRequestSchema,
+  DestinationIdParams,
+  DestinationListResponse,
+  DestinationRemovedSchema,
+} from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
-import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { actorOf, parse } from "../http.js";
-import { DestinationInputSchema } from "./alert-service.js";
-
-const IdParams = z.strictObject({ id: z.string().min(1).max(200) });
-
-const DeliveriesQuery = z.strictObject({
-  destination: z.string().min(1).max(200).optional(),
-  flag: KeySchema.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
-
-const QUERY_DOC = {
-  type: "object",
-  properties: {
-    destination: { type: "string", description: "only deliveries to this destination id" },
-    flag: { type: "string", description: "only alerts about this flag" },
-    limit: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
-  },
-};
+import { parameters, requestBody, response } from "../openapi.js";
 
 /**
  * Webhook alerts: destinations (the signing secret is shown once, at creation), a test send, and
@@ -37,7 +28,11 @@ export function alertRoutes(app: FastifyInstance, { alerts }: ServerContext): vo
         tags,
         summary:
           "Add a webhook destination (global, or for one flag); http/https only, private addresses refused unless the server allows them; the signing secret is in this response only",
-        body: z.toJSONSchema(DestinationInputSchema, { io: "input", unrepresentable: "any" }),
+        body: requestBody(DestinationCreateRequestSchema, "DestinationCreateRequest"),
+        response: response(
+          { 201: [DestinationCreatedSchema, "DestinationCreated", "The destination and its signing secret (shown only here)"] },
+          [400],
+        ),
       },
     },
     async (request, reply) => {
@@ -48,7 +43,14 @@ export function alertRoutes(app: FastifyInstance, { alerts }: ServerContext): vo
 
   app.get(
     "/api/v1/alerts/destinations",
-    { config: { scope: "read" }, schema: { tags, summary: "List webhook destinations (never their secrets)" } },
+    {
+      config: { scope: "read" },
+      schema: {
+        tags,
+        summary: "List webhook destinations (never their secrets)",
+        response: response({ 200: [DestinationListResponse, "DestinationList", "Every destination, oldest first"] }),
+      },
+    },
     async () => ({ destinations: await alerts.listDestinations() }),
   );
 
@@ -56,10 +58,15 @@ export function alertRoutes(app: FastifyInstance, { alerts }: ServerContext): vo
     "/api/v1/alerts/destinations/:id",
     {
       config: { scope: "write" },
-      schema: { tags, summary: "Remove a webhook destination and its delivery log", params: z.toJSONSchema(IdParams, { io: "input" }) },
+      schema: {
+        tags,
+        summary: "Remove a webhook destination and its delivery log",
+        params: parameters(DestinationIdParams),
+        response: response({ 200: [DestinationRemovedSchema, "DestinationRemoved", "The removed destination"] }, [400, 404]),
+      },
     },
     async (request) => {
-      const { id } = parse(IdParams, request.params, "path");
+      const { id } = parse(DestinationIdParams, request.params, "path");
       return { destination: await alerts.removeDestination(id, actorOf(request)) };
     },
   );
@@ -71,11 +78,12 @@ export function alertRoutes(app: FastifyInstance, { alerts }: ServerContext): vo
       schema: {
         tags,
         summary: "Send a test alert to a destination once (no retries) and answer with the delivery and its outcome",
-        params: z.toJSONSchema(IdParams, { io: "input" }),
+        params: parameters(DestinationIdParams),
+        response: response({ 200: [DeliveryResultSchema, "DeliveryResult", "The test delivery with its outcome"] }, [400, 404]),
       },
     },
     async (request) => {
-      const { id } = parse(IdParams, request.params, "path");
+      const { id } = parse(DestinationIdParams, request.params, "path");
       return { delivery: await alerts.test(id, actorOf(request)) };
     },
   );
@@ -84,7 +92,12 @@ export function alertRoutes(app: FastifyInstance, { alerts }: ServerContext): vo
     "/api/v1/alerts/deliveries",
     {
       config: { scope: "read" },
-      schema: { tags, summary: "The delivery log, newest first, each delivery with every attempt", querystring: QUERY_DOC },
+      schema: {
+        tags,
+        summary: "The delivery log, newest first, each delivery with every attempt",
+        querystring: parameters(DeliveriesQuery),
+        response: response({ 200: [DeliveryListResponse, "DeliveryList", "Deliveries, newest first"] }, [400]),
+      },
     },
     async (request) => {
       const query = parse(DeliveriesQuery, request.query, "query");

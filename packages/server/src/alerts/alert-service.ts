@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { KeySchema } from "@darklaunch/core";
-import { z } from "zod";
+import { DestinationCreateRequestSchema } from "@darklaunch/core";
 import { badField, NotFoundError } from "../errors.js";
 import type { FlagService } from "../flags/flag-service.js";
 import { parse } from "../http.js";
@@ -11,33 +10,16 @@ import {
   type Destination,
   dedupKeyOf,
   publicDestination,
-  SEVERITIES,
   type StoredDestination,
-  WEBHOOK_FORMATS,
 } from "./alert.js";
 import type { AlertDispatcher } from "./alert-dispatcher.js";
 import type { AlertStore, DeliveryQuery } from "./alert-store.js";
 import { renderBody } from "./webhook-body.js";
 import { newSigningSecret } from "./webhook-signature.js";
-import { checkWebhookTarget, WebhookTargetError, webhookUrlProblem } from "./webhook-target.js";
+import { checkWebhookTarget, WebhookTargetError } from "./webhook-target.js";
 
-export const DestinationInputSchema = z.strictObject({
-  name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters").optional(),
-  url: z
-    .string({ error: "is required" })
-    .max(2048, "must be at most 2048 characters")
-    .superRefine((url, ctx) => {
-      const problem = webhookUrlProblem(url);
-      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-    }),
-  /** Alerts about this flag only; absent: about every flag. */
-  flag: KeySchema.optional(),
-  severities: z
-    .array(z.enum(SEVERITIES, { error: `must be one of ${SEVERITIES.join(", ")}` }))
-    .min(1, "must name at least one severity")
-    .default([...SEVERITIES]),
-  format: z.enum(WEBHOOK_FORMATS, { error: `must be one of ${WEBHOOK_FORMATS.join(", ")}` }).default("json"),
-});
+/** The body of `POST /alerts/destinations` (core's protocol schema). */
+export const DestinationInputSchema = DestinationCreateRequestSchema;
 
 export interface AlertServiceOptions {
   /** Let destinations point at private, loopback and link-local addresses (default false). */

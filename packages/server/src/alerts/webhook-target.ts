@@ -1,5 +1,9 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { BlockList, isIP, type LookupFunction } from "node:net";
+import { webhookUrlProblem } from "@darklaunch/core";
+
+// Re-exported for callers that check a URL before resolving it.
+export { webhookUrlProblem };
 
 /**
  * Addresses a webhook may not reach unless the server allows private targets: a token holder who
@@ -43,20 +47,6 @@ export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true;
   return PRIVATE.check(address, family === 4 ? "ipv4" : "ipv6");
-}
-
-/** Why a URL cannot be a webhook target, or undefined when it can (before any name is resolved). */
-export function webhookUrlProblem(text: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return `must be an absolute http or https URL, got ${JSON.stringify(text.slice(0, 200))}`;
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return `must use http or https, not ${url.protocol.replace(/:$/, "")}`;
-  if (url.username !== "" || url.password !== "") return "must not hold a user name or password (the signature authenticates the sender)";
-  if (url.hostname === "") return "must name a host";
-  return undefined;
 }
 
 /** The host of a URL without IPv6 brackets, as `isIP` and `dns.lookup` take it. */

@@ -52,6 +52,15 @@ const TABLE: Record<string, "public" | "read" | "write" | "admin" | "sdk"> = {
   "GET /api/v1/whoami": "read",
   "GET /": "public",
   "GET /*": "public",
+  "POST /api/v1/flags/:key/ramp": "write",
+  "GET /api/v1/flags/:key/ramp": "read",
+  "GET /api/v1/flags/:key/ramp/verdicts": "read",
+  "POST /api/v1/flags/:key/ramp/:action": "write",
+  "GET /api/v1/ramps": "read",
+  "GET /api/v1/flags/:key/verdict": "read",
+  "POST /api/v1/flags/:key/verdict/gate": "read",
+  "GET /api/v1/flags/:key/analysis": "read",
+  "GET /metrics": "read",
 };
 
 /** Which token scopes may call a route that needs `needed` (DESIGN §6), spelled out. */

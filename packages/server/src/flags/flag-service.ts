@@ -152,6 +152,20 @@ export class FlagService {
     return { created: false, changed: true, before: before ?? null, flag };
   }
 
+  /**
+   * Changes a flag as a ramp does (`change` gets the current flag, e.g. core `rampFlag`), audited
+   * `flag.ramp` by `actor` (`ramp:<id>` for automatic steps) with the flag before and after, and a
+   * second entry `note.action` (`ramp.advance` …) carrying why and the verdict, in one transaction.
+   */
+  rampTo(key: string, change: (flag: Flag) => Flag, actor: string, note: { action: string; after: unknown }): Promise<FlagRecord> {
+    return this.mutate(key, undefined, actor, "flag.ramp", (current) => ({ flag: change(flagOf(current)), archived: undefined }), note);
+  }
+
+  /** Records a ramp event that changes no flag (a pause, a dismissal, an alert) in the flag's audit log. */
+  async noteRamp(key: string, actor: string, note: { action: string; after: unknown }): Promise<void> {
+    await this.stores.audit.record({ actor, action: note.action, targetType: "flag", targetKey: key, after: note.after });
+  }
+
   setArchived(key: string, archived: boolean, expected: number | undefined, actor: string): Promise<FlagRecord> {
     return this.mutate(key, expected, actor, archived ? "flag.archive" : "flag.unarchive", (current) => {
       if (current.archived === archived) throw new ConflictError("IN_USE", `flag "${key}" is already ${archived ? "archived" : "active"}`);
@@ -183,6 +197,7 @@ export class FlagService {
     actor: string,
     action: string,
     change: (current: FlagRecord) => { flag: Flag; archived: boolean | undefined },
+    note?: { action: string; after: unknown },
   ): Promise<FlagRecord> {
     return this.config.run(async (tx) => {
       const current = await this.current(tx, key, expected);
@@ -199,6 +214,7 @@ export class FlagService {
       }
       const record: FlagRecord = { ...next, archived, createdAt: current.createdAt, updatedAt: at };
       await tx.audit.record({ actor, action, targetType: "flag", targetKey: key, before: current, after: record });
+      if (note !== undefined) await tx.audit.record({ actor, action: note.action, targetType: "flag", targetKey: key, after: note.after });
       return record;
     });
   }

@@ -154,6 +154,11 @@ export class ObservationService {
     return { accepted: kept.length, skipped };
   }
 
+  /** The flag's stored windows of minutes in [since, until), oldest first (the judge reads them). */
+  async windows(flag: string, since: string, until: string): Promise<ObservationWindow[]> {
+    return this.store.list({ flag, since, until });
+  }
+
   /**
    * The flag's windows in steps of `stepMs` from `since` (rounded down to the minute) to `until`,
    * every step present (empty ones with zero counts and null rates) so charts are continuous.

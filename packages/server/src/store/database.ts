@@ -131,6 +131,38 @@ export interface Tables {
   };
   /** De-duplication: a key sent to a destination is not sent again before `expires_at`. */
   alert_dedup: { destination_id: string; dedup_key: string; expires_at: string };
+  /** Ramps (`ramps/`): `state` and `plan` are core's RampState and RampPlan as JSON; `active` is 1 while running or paused. */
+  ramps: {
+    id: string;
+    flag_key: string;
+    active: number;
+    status: string;
+    plan: string;
+    state: string;
+    dark_build: string | null;
+    /** The judge settings given at the start (JSON; `{}` for the defaults). */
+    judge: string;
+    minute_ms: number;
+    version: number;
+    created_by: string;
+    started_at: string;
+    updated_at: string;
+  };
+  /** Which replica runs a ramp, until when. */
+  ramp_leases: { ramp_id: string; owner: string; expires_at: string };
+  /** Every verdict a ramp acted on: its numbers (`data`, the judge's verdict as JSON) and why. */
+  ramp_verdicts: {
+    id: Generated<number>;
+    ramp_id: string;
+    flag_key: string;
+    at: string;
+    state: string;
+    action: string;
+    /** The replica that judged it (the lease holder). */
+    replica: string;
+    why: string;
+    data: string;
+  };
   /** `revision` counts every configuration write: snapshots and ETags follow it. */
   meta: { name: string; value: number };
 }

@@ -191,6 +191,49 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0005-ramps": {
+      async up(db: Kysely<unknown>) {
+        // Ramps: one row per ramp (`state` is core's RampState as JSON), at most one active (running
+        // or paused) per flag; a lease per ramp so one replica runs it; and its verdict history.
+        await db.schema
+          .createTable("ramps")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("flag_key", "text", (c) => c.notNull())
+          .addColumn("active", "integer", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("plan", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("dark_build", "text")
+          .addColumn("judge", "text", (c) => c.notNull())
+          .addColumn("minute_ms", "integer", (c) => c.notNull())
+          .addColumn("version", "integer", (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("started_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("ramps_flag").on("ramps").columns(["flag_key", "started_at"]).execute();
+        await sql`create unique index ramps_one_active on ramps (flag_key) where active = 1`.execute(db);
+        await db.schema
+          .createTable("ramp_leases")
+          .addColumn("ramp_id", "text", (c) => c.primaryKey().references("ramps.id").onDelete("cascade"))
+          .addColumn("owner", "text", (c) => c.notNull())
+          .addColumn("expires_at", "text", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("ramp_verdicts")
+          .addColumn("id", serial, id)
+          .addColumn("ramp_id", "text", (c) => c.notNull().references("ramps.id").onDelete("cascade"))
+          .addColumn("flag_key", "text", (c) => c.notNull())
+          .addColumn("at", "text", (c) => c.notNull())
+          .addColumn("state", "text", (c) => c.notNull())
+          .addColumn("action", "text", (c) => c.notNull())
+          .addColumn("replica", "text", (c) => c.notNull())
+          .addColumn("why", "text", (c) => c.notNull())
+          .addColumn("data", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("ramp_verdicts_ramp").on("ramp_verdicts").columns(["ramp_id", "id"]).execute();
+      },
+    },
   };
 }
 

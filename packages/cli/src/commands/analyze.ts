@@ -1,0 +1,66 @@
+import type { VerdictResponse } from "@darklaunch/core";
+import type { Command } from "commander";
+import { apiPath } from "../client.js";
+import { apiOf, jsonOption, parseSince } from "../options.js";
+import { type Cell, print, printJson, printTable } from "../output.js";
+
+/** An e-value for people: 3 significant digits, "∞" past the doubles. */
+export function evidence(e: number | null): string {
+  if (e === null) return "∞";
+  return e >= 1e4 ? e.toExponential(1) : String(Number(e.toPrecision(3)));
+}
+
+function ratio(value: number | null): string {
+  return value === null ? "-" : `×${value.toFixed(2)}`;
+}
+
+function rate(value: number | null): string {
+  return value === null ? "-" : `${Number((value * 100).toFixed(3))}%`;
+}
+
+/** One row per metric: its counts, estimate, harm and safe evidence against their thresholds. */
+export function metricRows(verdict: VerdictResponse): Cell[][] {
+  return verdict.metrics.map((m) => [
+    `${m.metric}${m.critical ? " *" : ""}`,
+    `${m.baseline.events}/${m.baseline.exposure} (${rate(m.baseline.rate)})`,
+    `${m.dark.events}/${m.dark.exposure} (${rate(m.dark.rate)})`,
+    ratio(m.estimate),
+    `${evidence(m.harm.e)} / ${evidence(m.harm.threshold)}${m.harm.crossed ? " crossed" : ""}`,
+    m.safe === null ? "-" : `${evidence(m.safe.e)} / ${evidence(m.safe.threshold)}${m.safe.crossed ? " crossed" : ""}`,
+  ]);
+}
+
+/** Prints a verdict: state and why, the per-metric table, the evidence still needed. */
+export function printVerdict(verdict: VerdictResponse): void {
+  print(
+    `${verdict.flag}: ${verdict.state} (${verdict.mode} mode${verdict.ramp ? `, ramp ${verdict.ramp.id} at ${verdict.ramp.percentage} %` : ""})`,
+  );
+  print(`  ${verdict.why}`);
+  print();
+  printTable(["metric", "baseline", "dark", "dark/base", "harm evidence", "safe evidence"], metricRows(verdict), "no metrics");
+  const needed = verdict.evidenceNeeded;
+  print();
+  print(
+    needed.remaining === null
+      ? `evidence needed: unknown until the baseline has errors (${needed.seen} dark requests seen)`
+      : `evidence needed: ${needed.remaining} more dark requests (${needed.seen} of ${needed.requests}) to see a 2× error regression`,
+  );
+  print("  * critical: must prove safe to advance; a regression rolls back");
+}
+
+async function analyze(flag: string, options: { since?: string; json?: boolean }, command: Command): Promise<void> {
+  const verdict = await apiOf(command).get<VerdictResponse>(apiPath("flags", flag, "verdict"), { since: options.since });
+  if (options.json) return printJson(verdict);
+  printVerdict(verdict);
+}
+
+/** `darklaunch analyze <flag>`: the judge's verdict with its numbers and why. */
+export function registerAnalyzeCommand(program: Command): void {
+  program
+    .command("analyze")
+    .description("The judge's verdict on a flag: state, per-metric evidence, why, evidence still needed")
+    .argument("<flag>", "flag key")
+    .option("--since <time>", "judge the period since (ISO or 1h, 30m…; default: the ramp's steps, else the last hour)", parseSince)
+    .addOption(jsonOption())
+    .action(analyze);
+}

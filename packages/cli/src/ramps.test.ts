@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, startServer, type TestServer } from "./test-cli.js";
+
+let srv: TestServer;
+const cli = (args: string[]) => runCli(args, { url: srv.url });
+
+beforeAll(async () => {
+  srv = await startServer();
+  const response = await fetch(`${srv.url}/api/v1/flags`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${await srv.token("admin")}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      key: "checkout-v2",
+      variants: { on: true, off: false },
+      offVariant: "off",
+      enabled: true,
+      fallthrough: { variant: "off" },
+    }),
+  });
+  expect(response.status).toBe(201);
+});
+afterAll(async () => {
+  await srv?.close();
+});
+
+describe("ramp and analyze", () => {
+  // Several runs of the real binary in a row: slow on a loaded machine.
+  it("starts, shows, pauses and aborts a ramp, and prints the verdict", { timeout: 90_000 }, async () => {
+    const started = await cli([
+      "ramp",
+      "start",
+      "checkout-v2",
+      "--steps",
+      "1,5,25",
+      "--min",
+      "10m",
+      "--max",
+      "1h",
+      "--on-inconclusive",
+      "advance",
+    ]);
+    expect(started.stderr).toBe("");
+    expect(started.stdout).toMatch(/^started ramp rmp_[0-9a-f]{12} on checkout-v2: ramp started at serve step 1 of 3 \(1 %\)/);
+
+    const status = await cli(["ramp", "status", "checkout-v2"]);
+    expect(status.stdout).toMatch(/status:\s+running/);
+    expect(status.stdout).toMatch(/plan:\s+steps 1, 5, 25 %; min 10m, max 60m, warm-up 2m; on inconclusive advance/);
+
+    const paused = await cli(["ramp", "pause", "checkout-v2", "--reason", "deploy freeze"]);
+    expect(paused.stdout).toMatch(
+      /^checkout-v2: paused; paused by .* because deploy freeze|^checkout-v2: paused; paused by .*deploy freeze/,
+    );
+
+    const dismissed = await cli(["ramp", "dismiss", "checkout-v2", "--reason", "noise"]);
+    expect(dismissed.code).toBe(1);
+    expect(dismissed.stderr).toMatch(/nothing to dismiss/);
+
+    const analyzed = await cli(["analyze", "checkout-v2"]);
+    expect(analyzed.stdout).toMatch(/^checkout-v2: INSUFFICIENT \(split mode, ramp rmp_[0-9a-f]{12} at 1 %\)/);
+    expect(analyzed.stdout).toMatch(/METRIC\s+BASELINE\s+DARK/);
+    const json = JSON.parse((await cli(["analyze", "checkout-v2", "--since", "1h", "--json"])).stdout);
+    // Over a period nobody reported, the judge calls the missing minutes a data gap.
+    expect(json).toMatchObject({ flag: "checkout-v2", state: "UNHEALTHY", ok: false, ramp: null });
+    expect(json.why).toMatch(/minutes/);
+
+    const aborted = await cli(["ramp", "abort", "checkout-v2"]);
+    expect(aborted.stdout).toMatch(/^checkout-v2: aborted; aborted by .*; the flag is set to 0 %/);
+  });
+});

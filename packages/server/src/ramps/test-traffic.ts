@@ -1,0 +1,99 @@
+import { LatencySketch, type ObservationWindow, type RampRecord, type SideWindow } from "@darklaunch/core";
+import type { TestServer } from "../test-support.js";
+import { floorMinute, RampClock } from "./ramp-clock.js";
+
+const MINUTE_MS = 60_000;
+/** Latencies of both sides: 100 values, 10 ms to 109 ms, equally often. */
+const LATENCIES = Array.from({ length: 100 }, (_, i) => 10 + i);
+
+/** One side of a window: `requests` spread evenly over `LATENCIES`, `errors` of them failed. */
+export function trafficSide(requests: number, errors: number): SideWindow {
+  const sketch = new LatencySketch();
+  const each = Math.floor(requests / LATENCIES.length);
+  const extra = requests % LATENCIES.length;
+  LATENCIES.forEach((ms, i) => {
+    const weight = each + (i < extra ? 1 : 0);
+    if (weight > 0) sketch.record(ms, weight);
+  });
+  return { requests, errors, latency: sketch.toJSON(), reservoir: requests === 0 ? [] : LATENCIES.slice(0, Math.min(requests, 20)) };
+}
+
+export interface TrafficSpec {
+  /** Requests per minute over both sides. */
+  requests: number;
+  baseErrorRate: number;
+  /** Dark's error rate, given the dark share of the minute (0..1). */
+  darkErrorRate: (share: number) => number;
+}
+
+/**
+ * A reporter for ramp tests: posts split-mode windows of a flag for every complete minute of the
+ * ramp's data clock, each split as the ramp had the flag when the minute began (so the judge sees
+ * the target share it expects), one minute behind as real reporters are.
+ */
+export class TrafficReporter {
+  private next: number | undefined;
+
+  constructor(
+    private readonly flag: string,
+    private readonly spec: TrafficSpec,
+  ) {}
+
+  /** Posts the minutes that are complete now through `server`; answers the ramp as read. */
+  async report(server: TestServer): Promise<RampRecord> {
+    const { status, body } = await server.request("GET", `/api/v1/flags/${this.flag}/ramp`, undefined, { scope: "read" });
+    if (status !== 200) throw new Error(`GET ramp answered ${status}: ${JSON.stringify(body)}`);
+    const ramp = body.ramp as RampRecord;
+    const clock = new RampClock(ramp);
+    const dataNow = clock.dataTime(Date.now());
+    this.next ??= floorMinute(Date.parse(ramp.startedAt));
+    const windows: ObservationWindow[] = [];
+    while (this.next + 2 * MINUTE_MS <= dataNow && windows.length < 500) {
+      const start = new Date(this.next).toISOString();
+      windows.push(this.window(start, clock.shareAt(start)));
+      this.next += MINUTE_MS;
+    }
+    if (windows.length > 0) {
+      const posted = await server.request("POST", "/api/v1/observations", { windows }, { scope: "sdk" });
+      if (posted.status !== 202) throw new Error(`POST observations answered ${posted.status}: ${JSON.stringify(posted.body)}`);
+    }
+    return ramp;
+  }
+
+  private window(start: string, share: number): ObservationWindow {
+    const dark = Math.round(this.spec.requests * share);
+    const baseline = this.spec.requests - dark;
+    return {
+      flag: this.flag,
+      source: "proxy",
+      route: "GET /items",
+      start,
+      baseline: trafficSide(baseline, Math.round(baseline * this.spec.baseErrorRate)),
+      dark: trafficSide(dark, Math.round(dark * this.spec.darkErrorRate(share))),
+      comparison: { total: 0, matched: 0, mismatched: 0, noiseTotal: 0, fields: {}, noise: {} },
+      samples: [],
+    };
+  }
+}
+
+/**
+ * Reports traffic until `done(ramp)` holds, then answers the ramp; fails after `timeoutMs`. The
+ * wait is on the ramp's own state (polled), never a fixed sleep deciding the outcome.
+ */
+export async function reportUntil(
+  server: () => TestServer,
+  reporter: TrafficReporter,
+  done: (ramp: RampRecord) => boolean,
+  timeoutMs = 60_000,
+): Promise<RampRecord> {
+  const deadline = Date.now() + timeoutMs;
+  let last: RampRecord | undefined;
+  while (Date.now() < deadline) {
+    last = await reporter.report(server());
+    if (done(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(
+    `the ramp did not reach the expected state in ${timeoutMs} ms; it is ${last?.status} at ${last?.state.phase} step ${last?.state.step}: ${last?.state.statusWhy} (last verdict: ${last?.state.lastVerdict?.why})`,
+  );
+}
