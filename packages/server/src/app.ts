@@ -12,7 +12,7 @@ import { telemetryRoutes } from "./evaluations/telemetry-routes.js";
 import { checkRoutes } from "./flags/check-routes.js";
 import { flagRoutes } from "./flags/flag-routes.js";
 import { healthRoutes } from "./health/health-routes.js";
-import { NUL_MESSAGE, nulPaths } from "./http.js";
+import { depthProblem, unstorableText } from "./http.js";
 import { observationRoutes } from "./observations/observation-routes.js";
 import { ofrepRoutes } from "./ofrep/ofrep-routes.js";
 import { commonErrors, componentSchemas, declaredSchema } from "./openapi.js";
@@ -123,11 +123,11 @@ export async function buildApp(
     request.caller = await authenticate(request, scope);
   });
   app.addHook("preHandler", async (request) => {
-    const problems = [...nulPaths(request.params), ...nulPaths(request.query), ...nulPaths(request.body)].map((path) => ({
-      path,
-      message: NUL_MESSAGE,
-    }));
-    if (problems.length > 0) throw badFields(problems, "request");
+    // Depth first: every later walk (this hook's, zod's, the handlers') may recurse.
+    const deep = depthProblem(request.body);
+    if (deep) throw badFields([deep], "request");
+    const problems = [...unstorableText(request.params), ...unstorableText(request.query), ...unstorableText(request.body)];
+    if (problems.length > 0) throw badFields(problems.slice(0, 20), "request");
   });
 
   await app.register(swagger, {
