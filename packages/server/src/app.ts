@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import { alertRoutes } from "./alerts/alert-routes.js";
 import { auditRoutes } from "./audit/audit-routes.js";
 import { createAuthenticator } from "./auth/authenticate.js";
+import { AuthFailureThrottle, DEFAULT_RATE_LIMITS, installRateLimits, type RateLimitOptions } from "./auth/rate-limits.js";
 import type { ServerContext } from "./context.js";
 import { installErrorHandler } from "./error-handler.js";
 import { badFields } from "./errors.js";
@@ -31,6 +32,8 @@ export interface AppOptions {
    * Vitest (every server test then checks the declarations), off otherwise (it costs a parse).
    */
   checkResponses?: boolean;
+  /** Per-token rates of evaluation and ingest calls, and failed authentications per address (defaults in `DEFAULT_RATE_LIMITS`). */
+  rateLimits?: RateLimitOptions;
 }
 
 /** A registered route and the scope it needs, for the scope table test and the docs. */
@@ -116,7 +119,9 @@ export async function buildApp(
     }
     for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url, scope: String(route.config?.scope) });
   });
-  const authenticate = createAuthenticator(context.tokens);
+  const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  await installRateLimits(app, limits);
+  const authenticate = createAuthenticator(context.tokens, new AuthFailureThrottle(limits.authFailuresPerMinute));
   app.addHook("onRequest", async (request) => {
     const scope = request.routeOptions.config?.scope;
     if (scope === undefined || scope === "public") return;

@@ -1,5 +1,6 @@
 import { DarkLaunchError } from "@darklaunch/core";
 import type { FastifyError, FastifyInstance } from "fastify";
+import { RateLimitedError } from "./auth/rate-limits.js";
 import { isStoreUnavailable, StoreUnavailableError } from "./errors.js";
 
 /** Fastify's own client errors, as darklaunch codes. */
@@ -17,6 +18,7 @@ const FASTIFY_CODES: Record<string, { code: string; status: number }> = {
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | DarkLaunchError | Error, request, reply) => {
+    if (error instanceof RateLimitedError) reply.header("retry-after", String(error.retryAfterSeconds));
     if (error instanceof DarkLaunchError) return reply.code(error.status).send(error.toJSON());
     const fastifyCode = (error as FastifyError).code;
     const known = fastifyCode ? FASTIFY_CODES[fastifyCode] : undefined;
