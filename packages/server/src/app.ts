@@ -14,6 +14,7 @@ import { checkRoutes } from "./flags/check-routes.js";
 import { flagRoutes } from "./flags/flag-routes.js";
 import { healthRoutes } from "./health/health-routes.js";
 import { depthProblem, unstorableText } from "./http.js";
+import { serverLogger } from "./logging.js";
 import { observationRoutes } from "./observations/observation-routes.js";
 import { ofrepRoutes } from "./ofrep/ofrep-routes.js";
 import { commonErrors, componentSchemas, declaredSchema } from "./openapi.js";
@@ -23,6 +24,7 @@ import { segmentRoutes } from "./segments/segment-routes.js";
 import { tokenRoutes } from "./tokens/token-routes.js";
 
 export interface AppOptions {
+  /** Fastify's logger; default `serverLogger()`: errors (500s with their stack) as JSON lines, no access log. */
   logger?: FastifyServerOptions["logger"];
   /** Largest request body in bytes (default 16 MiB: 100 000 segment ids fit). */
   bodyLimit?: number;
@@ -79,7 +81,8 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   // Subjects travel in paths (`/flags/{key}/overrides/{subject}`) and may be up to 1024 characters.
   const app = Fastify({
-    logger: options.logger ?? false,
+    // Errors are logged unless a caller turns logging off (`logger: false`).
+    logger: options.logger ?? serverLogger(),
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
     routerOptions: { maxParamLength: 2048 },
   });

@@ -27,10 +27,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(400).send({ code: "BAD_REQUEST", message: error.message });
     }
     if (isStoreUnavailable(error)) {
-      request.log.error({ err: error }, "store unavailable");
+      request.log.error({ err: error, req: request }, "store unavailable");
       return reply.code(503).send(new StoreUnavailableError(error).toJSON());
     }
-    request.log.error({ err: error }, "unhandled error");
+    request.log.error({ err: error, req: request }, "unhandled error");
     return reply.code(500).send({ code: "INTERNAL", message: "internal error; the server log has the details" });
   });
   app.setNotFoundHandler((request, reply) =>

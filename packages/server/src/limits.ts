@@ -37,7 +37,7 @@ export function contextProblems(context: unknown, prefix: readonly PropertyKey[]
       if (value.length > MAX_ATTRIBUTE_ITEMS) {
         problems.push({ path: formatPath(path), message: `at most ${MAX_ATTRIBUTE_ITEMS} items, got ${value.length}` });
       } else {
-        value.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
+        for (let i = 0; i < value.length; i++) stack.push({ value: value[i], path: [...path, i] });
       }
     } else if (typeof value === "object" && value !== null) {
       for (const [key, inner] of Object.entries(value)) {

@@ -38,7 +38,7 @@ function ofrepErrorHandler(error: FastifyError | Error, request: FastifyRequest,
   if (error instanceof SyntaxError || (code !== undefined && JSON_ERRORS.has(code))) return fail(400, "PARSE_ERROR", error.message);
   const status = (error as FastifyError).statusCode;
   if (status !== undefined && status >= 400 && status < 500) return reply.code(status).send({ errorDetails: error.message });
-  request.log.error({ err: error }, "OFREP evaluation failed");
+  request.log.error({ err: error, req: request }, "OFREP evaluation failed");
   return reply.code(500).send({ errorDetails: "internal error; the server log has the details" });
 }
 
