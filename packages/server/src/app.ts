@@ -6,7 +6,7 @@ import { auditRoutes } from "./audit/audit-routes.js";
 import { createAuthenticator } from "./auth/authenticate.js";
 import { AuthFailureThrottle, DEFAULT_RATE_LIMITS, installRateLimits, type RateLimitOptions } from "./auth/rate-limits.js";
 import type { ServerContext } from "./context.js";
-import { installErrorHandler } from "./error-handler.js";
+import { frameworkErrors, installErrorHandler } from "./error-handler.js";
 import { badFields } from "./errors.js";
 import { evaluationRoutes } from "./evaluations/evaluation-routes.js";
 import { telemetryRoutes } from "./evaluations/telemetry-routes.js";
@@ -85,6 +85,7 @@ export async function buildApp(
     logger: options.logger ?? serverLogger(),
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
     routerOptions: { maxParamLength: 2048 },
+    frameworkErrors,
   });
   // Route schemas document the API; handlers validate with the core's zod schemas, which name
   // every bad field with its path, so Fastify's own validation is switched off.

@@ -1,5 +1,5 @@
 import { DarkLaunchError } from "@darklaunch/core";
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { RateLimitedError } from "./auth/rate-limits.js";
 import { isStoreUnavailable, StoreUnavailableError } from "./errors.js";
 
@@ -11,6 +11,16 @@ const FASTIFY_CODES: Record<string, { code: string; status: number }> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: "INVALID_JSON", status: 400 },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: "INVALID_JSON", status: 400 },
 };
+
+/**
+ * Errors Fastify answers before any route or hook runs (a URL that does not decode, a path
+ * parameter over the router's length limit), in the one error shape. Passed as Fastify's
+ * `frameworkErrors` option.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === "FST_ERR_MAX_PARAM_LENGTH";
+  reply.code(tooLong ? 414 : (error.statusCode ?? 400)).send({ code: tooLong ? "URI_TOO_LONG" : "BAD_REQUEST", message: error.message });
+}
 
 /**
  * The one place errors become responses: `{ code, message, details? }` with the error's status.

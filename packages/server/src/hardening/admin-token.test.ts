@@ -11,7 +11,9 @@ describe.each(STORE_FACTORIES)("DARKLAUNCH_ADMIN_TOKEN on $name", (factory) => {
     if (!store) return ctx.skip("no Postgres");
     try {
       await expect(createServer({ ...store.options, adminToken: "a".repeat(16) })).rejects.toThrow(/at least 32 characters \(got 16\)/);
-      await expect(createServer({ ...store.options, adminToken: "a".repeat(40) })).rejects.toThrow(/at least 8 different characters \(got 1\)/);
+      await expect(createServer({ ...store.options, adminToken: "a".repeat(40) })).rejects.toThrow(
+        /at least 8 different characters \(got 1\)/,
+      );
     } finally {
       await store.drop();
     }
@@ -31,7 +33,9 @@ describe.each(STORE_FACTORIES)("DARKLAUNCH_ADMIN_TOKEN on $name", (factory) => {
         const old = await as(FIRST);
         expect(old.statusCode).toBe(401);
         expect(old.json().message).toMatch(/was revoked/);
-        const audit = (await (await second.app.inject({ method: "GET", url: "/api/v1/audit", headers: { authorization: `Bearer ${SECOND}` } })).json()) as {
+        const audit = (await (
+          await second.app.inject({ method: "GET", url: "/api/v1/audit", headers: { authorization: `Bearer ${SECOND}` } })
+        ).json()) as {
           entries: { actor: string; action: string }[];
         };
         expect(audit.entries.filter((e) => e.action === "token.revoke").map((e) => e.actor)).toEqual(["system"]);
