@@ -8,6 +8,12 @@ import { formatPath, type Problem } from "@darklaunch/core";
 
 /** Characters in a subject or in any attribute string, as for override subjects and segment ids. */
 export const MAX_TEXT_LENGTH = 1024;
+/** Ids in one segment. */
+export const MAX_SEGMENT_IDS = 200_000;
+/** Characters of all segments' ids together, the bulk of every SDK snapshot (16 Mi). */
+export const MAX_SNAPSHOT_ID_CHARACTERS = 16 * 1024 * 1024;
+/** Bytes of one variant value as JSON (64 KiB). */
+export const MAX_VARIANT_BYTES = 64 * 1024;
 /** Attributes in one evaluation context. */
 export const MAX_CONTEXT_ATTRIBUTES = 100;
 /** Items in one attribute's array value. */
@@ -61,4 +67,27 @@ export function subjectProblems(ids: readonly string[], prefix: readonly Propert
 
 function textMessage(length: number): string {
   return `must be at most ${MAX_TEXT_LENGTH} characters, got ${length}`;
+}
+
+/**
+ * Problems of variant values too large to send to every SDK, measured as UTF-8 JSON.
+ *
+ * @example
+ * variantSizeProblems({ variants: { big: "x".repeat(70_000) } }); // [{ path: "variants.big", … }]
+ */
+export function variantSizeProblems(flag: unknown): Problem[] {
+  if (typeof flag !== "object" || flag === null) return [];
+  const variants = (flag as { variants?: unknown }).variants;
+  if (typeof variants !== "object" || variants === null || Array.isArray(variants)) return [];
+  const problems: Problem[] = [];
+  for (const [name, value] of Object.entries(variants)) {
+    const bytes = Buffer.byteLength(JSON.stringify(value) ?? "");
+    if (bytes > MAX_VARIANT_BYTES) {
+      problems.push({
+        path: formatPath(["variants", name]),
+        message: `is ${bytes} bytes as JSON; a variant value is at most ${MAX_VARIANT_BYTES} bytes (64 KiB)`,
+      });
+    }
+  }
+  return problems;
 }
