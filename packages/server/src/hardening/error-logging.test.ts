@@ -31,7 +31,7 @@ describe("error logging", () => {
     const error = logged.find((entry) => entry.msg === "unhandled error");
     expect(error).toBeDefined();
     expect(error?.level).toBe(50);
-    expect((error?.err as { stack: string }).stack).toMatch(/boom: a bug\n\s+at /);
+    expect((error?.err as { stack: string } | undefined)?.stack).toMatch(/boom: a bug\n\s+at /);
     expect(error?.req).toMatchObject({ method: "GET", url: "/api/v1/test-boom?token=[REDACTED]&api_key=[REDACTED]&page=2" });
     const all = lines.join("\n");
     for (const secret of [t.secrets.admin, "qs-secret-1", "qs-secret-2", "cookie-secret-3"]) expect(all).not.toContain(secret);
