@@ -147,6 +147,8 @@ export class SdkStreams {
     for (const socket of this.sockets) socket.destroySoon();
     this.sockets.clear();
     await this.feed?.close();
+    // A refresh already queued must finish before the caller closes the store under it.
+    await this.queue;
   }
 
   private changed(): void {
@@ -161,6 +163,7 @@ export class SdkStreams {
 
   /** Loads the newest ruleset and, if it is newer than the last one sent, sends what changed. */
   private async refresh(): Promise<void> {
+    if (this.closed) return;
     const next = await this.rulesets.get();
     const previous = this.current;
     if (previous && next.revision <= previous.revision) return;
