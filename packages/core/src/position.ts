@@ -46,7 +46,9 @@ export function toHundredths(percentage: number): number {
 /** True when `n` is a percentage from 0 to 100 with at most two decimals. */
 export function isValidPercentage(n: number): boolean {
   if (!Number.isFinite(n) || n < 0 || n > 100) return false;
-  return Math.abs(n * 100 - Math.round(n * 100)) < 1e-6;
+  // Exact: k/100 divided back is the same double as the decimal text `k/100` parsed, while a
+  // tolerance would let 1e-300 (0 hundredths) through and store a weight that is not what it counts.
+  return Math.round(n * 100) / 100 === n;
 }
 
 /**

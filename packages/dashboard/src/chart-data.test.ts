@@ -17,8 +17,8 @@ describe("goldenSignals", () => {
   it("puts both sides on one time axis in unix seconds, error rates in percent", () => {
     const signals = goldenSignals({
       series: [
-        { start: "2026-12-01T12:00:00Z", baseline: side(120, 6, 10), dark: side(60, 0, 12), comparison },
-        { start: "2026-12-01T12:01:00Z", baseline: side(60, 3, 11), dark: side(30, 3, 20), comparison },
+        { start: "2026-12-01T12:00:00Z", baseline: side(120, 6, 10), dark: side(60, 0, 12), comparison, paired: null },
+        { start: "2026-12-01T12:01:00Z", baseline: side(60, 3, 11), dark: side(30, 3, 20), comparison, paired: null },
       ],
     });
     const t0 = Date.parse("2026-12-01T12:00:00Z") / 1000;
@@ -46,7 +46,7 @@ describe("goldenSignals", () => {
 
   it("leaves a gap, not a zero, where a side had no requests; its request rate is a real zero", () => {
     const signals = goldenSignals({
-      series: [{ start: "2026-12-01T12:00:00Z", baseline: side(60, 1, 5), dark: side(0, 0, null), comparison }],
+      series: [{ start: "2026-12-01T12:00:00Z", baseline: side(60, 1, 5), dark: side(0, 0, null), comparison, paired: null }],
     });
     expect(signals.rate[2]).toEqual([0]);
     expect(signals.errors[2]).toEqual([null]);
@@ -55,7 +55,9 @@ describe("goldenSignals", () => {
 
   it("says when no step has a request", () => {
     expect(
-      goldenSignals({ series: [{ start: "2026-12-01T12:00:00Z", baseline: side(0, 0, null), dark: side(0, 0, null), comparison }] }).empty,
+      goldenSignals({
+        series: [{ start: "2026-12-01T12:00:00Z", baseline: side(0, 0, null), dark: side(0, 0, null), comparison, paired: null }],
+      }).empty,
     ).toBe(true);
     expect(goldenSignals({ series: [] }).empty).toBe(true);
   });

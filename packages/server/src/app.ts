@@ -4,16 +4,18 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import { alertRoutes } from "./alerts/alert-routes.js";
 import { auditRoutes } from "./audit/audit-routes.js";
 import { createAuthenticator } from "./auth/authenticate.js";
+import { AuthFailureThrottle, DEFAULT_RATE_LIMITS, installRateLimits, type RateLimitOptions } from "./auth/rate-limits.js";
 import type { ServerContext } from "./context.js";
 import { dashboardRoutes } from "./dashboard/dashboard-routes.js";
-import { installErrorHandler } from "./error-handler.js";
+import { frameworkErrors, installErrorHandler } from "./error-handler.js";
 import { badFields } from "./errors.js";
 import { evaluationRoutes } from "./evaluations/evaluation-routes.js";
 import { telemetryRoutes } from "./evaluations/telemetry-routes.js";
 import { checkRoutes } from "./flags/check-routes.js";
 import { flagRoutes } from "./flags/flag-routes.js";
 import { healthRoutes } from "./health/health-routes.js";
-import { NUL_MESSAGE, nulPaths } from "./http.js";
+import { depthProblem, unstorableText } from "./http.js";
+import { serverLogger } from "./logging.js";
 import { observationRoutes } from "./observations/observation-routes.js";
 import { ofrepRoutes } from "./ofrep/ofrep-routes.js";
 import { commonErrors, componentSchemas, declaredSchema } from "./openapi.js";
@@ -24,6 +26,7 @@ import { segmentRoutes } from "./segments/segment-routes.js";
 import { tokenRoutes } from "./tokens/token-routes.js";
 
 export interface AppOptions {
+  /** Fastify's logger; default `serverLogger()`: errors (500s with their stack) as JSON lines, no access log. */
   logger?: FastifyServerOptions["logger"];
   /** Largest request body in bytes (default 16 MiB: 100 000 segment ids fit). */
   bodyLimit?: number;
@@ -33,6 +36,8 @@ export interface AppOptions {
    * Vitest (every server test then checks the declarations), off otherwise (it costs a parse).
    */
   checkResponses?: boolean;
+  /** Per-token rates of evaluation and ingest calls, and failed authentications per address (defaults in `DEFAULT_RATE_LIMITS`). */
+  rateLimits?: RateLimitOptions;
 }
 
 /** A registered route and the scope it needs, for the scope table test and the docs. */
@@ -80,9 +85,11 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   // Subjects travel in paths (`/flags/{key}/overrides/{subject}`) and may be up to 1024 characters.
   const app = Fastify({
-    logger: options.logger ?? false,
+    // Errors are logged unless a caller turns logging off (`logger: false`).
+    logger: options.logger ?? serverLogger(),
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
     routerOptions: { maxParamLength: 2048 },
+    frameworkErrors,
   });
   // Route schemas document the API; handlers validate with the core's zod schemas, which name
   // every bad field with its path, so Fastify's own validation is switched off.
@@ -120,18 +127,20 @@ export async function buildApp(
     }
     for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url, scope: String(route.config?.scope) });
   });
-  const authenticate = createAuthenticator(context.tokens);
+  const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  await installRateLimits(app, limits);
+  const authenticate = createAuthenticator(context.tokens, new AuthFailureThrottle(limits.authFailuresPerMinute));
   app.addHook("onRequest", async (request) => {
     const scope = request.routeOptions.config?.scope;
     if (scope === undefined || scope === "public") return;
     request.caller = await authenticate(request, scope);
   });
   app.addHook("preHandler", async (request) => {
-    const problems = [...nulPaths(request.params), ...nulPaths(request.query), ...nulPaths(request.body)].map((path) => ({
-      path,
-      message: NUL_MESSAGE,
-    }));
-    if (problems.length > 0) throw badFields(problems, "request");
+    // Depth first: every later walk (this hook's, zod's, the handlers') may recurse.
+    const deep = depthProblem(request.body);
+    if (deep) throw badFields([deep], "request");
+    const problems = [...unstorableText(request.params), ...unstorableText(request.query), ...unstorableText(request.body)];
+    if (problems.length > 0) throw badFields(problems.slice(0, 20), "request");
   });
 
   await app.register(swagger, {

@@ -1,5 +1,6 @@
 import { DarkLaunchError } from "@darklaunch/core";
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { RateLimitedError } from "./auth/rate-limits.js";
 import { isStoreUnavailable, StoreUnavailableError } from "./errors.js";
 
 /** Fastify's own client errors, as darklaunch codes. */
@@ -12,11 +13,22 @@ const FASTIFY_CODES: Record<string, { code: string; status: number }> = {
 };
 
 /**
+ * Errors Fastify answers before any route or hook runs (a URL that does not decode, a path
+ * parameter over the router's length limit), in the one error shape. Passed as Fastify's
+ * `frameworkErrors` option.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === "FST_ERR_MAX_PARAM_LENGTH";
+  reply.code(tooLong ? 414 : (error.statusCode ?? 400)).send({ code: tooLong ? "URI_TOO_LONG" : "BAD_REQUEST", message: error.message });
+}
+
+/**
  * The one place errors become responses: `{ code, message, details? }` with the error's status.
  * Unknown errors are logged and answered 500 without internals; store outages are 503.
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | DarkLaunchError | Error, request, reply) => {
+    if (error instanceof RateLimitedError) reply.header("retry-after", String(error.retryAfterSeconds));
     if (error instanceof DarkLaunchError) return reply.code(error.status).send(error.toJSON());
     const fastifyCode = (error as FastifyError).code;
     const known = fastifyCode ? FASTIFY_CODES[fastifyCode] : undefined;
@@ -25,10 +37,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.code(400).send({ code: "BAD_REQUEST", message: error.message });
     }
     if (isStoreUnavailable(error)) {
-      request.log.error({ err: error }, "store unavailable");
+      request.log.error({ err: error, req: request }, "store unavailable");
       return reply.code(503).send(new StoreUnavailableError(error).toJSON());
     }
-    request.log.error({ err: error }, "unhandled error");
+    request.log.error({ err: error, req: request }, "unhandled error");
     return reply.code(500).send({ code: "INTERNAL", message: "internal error; the server log has the details" });
   });
   app.setNotFoundHandler((request, reply) =>

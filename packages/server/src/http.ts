@@ -1,4 +1,4 @@
-import { formatPath } from "@darklaunch/core";
+import { formatPath, MAX_INPUT_DEPTH, type Problem, pathDeeperThan } from "@darklaunch/core";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { badField, badFields } from "./errors.js";
@@ -55,18 +55,52 @@ export function actorOf(request: FastifyRequest): string {
  */
 export const NUL_MESSAGE = "must not contain NUL (\\u0000) characters";
 
-/** Paths of strings (and object keys) that hold a NUL character, at most `limit` of them. */
-export function nulPaths(value: unknown, limit = 20, path: PropertyKey[] = [], found: string[] = []): string[] {
-  if (found.length >= limit) return found;
-  if (typeof value === "string") {
-    if (value.includes("\u0000")) found.push(formatPath(path));
-  } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length && found.length < limit; i++) nulPaths(value[i], limit, [...path, i], found);
-  } else if (typeof value === "object" && value !== null) {
-    for (const [key, inner] of Object.entries(value)) {
-      if (key.includes("\u0000")) found.push(formatPath([...path, key]));
-      nulPaths(inner, limit, [...path, key], found);
+/**
+ * A lone UTF-16 surrogate cannot be stored as UTF-8: Postgres and SQLite would rewrite it to U+FFFD,
+ * so two different ids would merge. Refused like NUL.
+ */
+export const SURROGATE_MESSAGE = "must not contain a lone UTF-16 surrogate (\\uD800–\\uDFFF without its pair)";
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** A string's problem for the store, if any. */
+function textProblem(text: string): string | undefined {
+  if (text.includes("\u0000")) return NUL_MESSAGE;
+  if (LONE_SURROGATE.test(text)) return SURROGATE_MESSAGE;
+  return undefined;
+}
+
+/**
+ * Strings (and object keys) the store cannot hold as given, with their paths, at most `limit` of
+ * them. It walks with its own stack, so it never overflows on deep input (which `depthProblem`
+ * refuses first anyway).
+ */
+export function unstorableText(value: unknown, limit = 20): Problem[] {
+  const found: Problem[] = [];
+  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value, path: [] }];
+  while (stack.length > 0 && found.length < limit) {
+    const { value: item, path } = stack.pop()!;
+    if (typeof item === "string") {
+      const message = textProblem(item);
+      if (message) found.push({ path: formatPath(path), message });
+    } else if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i--) stack.push({ value: item[i], path: [...path, i] });
+    } else if (typeof item === "object" && item !== null) {
+      const entries = Object.entries(item);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, inner] = entries[i]!;
+        const message = textProblem(key);
+        if (message) found.push({ path: formatPath([...path, key]), message });
+        stack.push({ value: inner, path: [...path, key] });
+      }
     }
   }
-  return found;
+  return found.slice(0, limit);
+}
+
+/** The problem with input nested deeper than any request may be, naming the path, or undefined. */
+export function depthProblem(value: unknown): Problem | undefined {
+  const deep = pathDeeperThan(value, MAX_INPUT_DEPTH);
+  if (deep === undefined) return undefined;
+  return { path: formatPath(deep), message: `nested deeper than ${MAX_INPUT_DEPTH} objects or arrays; the limit is ${MAX_INPUT_DEPTH}` };
 }

@@ -54,7 +54,10 @@ const ERROR_MEANINGS: Record<number, string> = {
   409: "A stale version, a key that exists, or something still in use",
   413: "The body is larger than the server accepts",
   412: "A gate is closed (the verdict failed it): `details` holds the verdict",
+  414: "The URL is longer than the server accepts",
   415: "The body is not JSON",
+  428: "A version is required: send it in the body or as If-Match",
+  429: "Too many calls (per token) or failed authentications (per address); `Retry-After` says when to retry",
   500: "An unexpected error; the server log has the details",
   503: "The store is unavailable; nothing was changed",
 };
@@ -82,7 +85,7 @@ function answerSchema(answer: Answer): JsonSchema {
 
 /** The error statuses every authenticated route may answer, added to each route by the app. */
 export function commonErrors(scoped: boolean): Record<string, JsonSchema> {
-  return response({}, scoped ? [401, 403, 500, 503] : [500]);
+  return response({}, scoped ? [401, 403, 429, 500, 503] : [500]);
 }
 
 /** The zod schema a route declared for this response JSON Schema, if any. */

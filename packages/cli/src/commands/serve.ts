@@ -36,12 +36,13 @@ async function serve(options: ServeOptions): Promise<void> {
   let server: DarkLaunchServer;
   try {
     // Loaded here, not at the top: the other verbs start faster without Fastify and the drivers.
-    const { createServer } = await import("@darklaunch/server");
+    const { createServer, serverLogger } = await import("@darklaunch/server");
     server = await createServer({
       sqlitePath,
       databaseUrl,
       adminToken: process.env.DARKLAUNCH_ADMIN_TOKEN || undefined,
-      logger: options.log ? { level: "info" } : false,
+      // Errors (500s with their stack) are always logged, as JSON lines; --log adds every request.
+      logger: serverLogger({ accessLog: options.log === true }),
       allowPrivateWebhookTargets: options.allowPrivateWebhooks === true,
       ...(options.minuteMs === undefined ? {} : { minuteMs: options.minuteMs }),
     });
@@ -92,7 +93,7 @@ export function registerServeCommand(program: Command): void {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--db <path>", "SQLite file (default ./darklaunch.db)")
     .option("--database-url <url>", "Postgres URL, e.g. postgres://user:pass@host/db (or DATABASE_URL)")
-    .option("--log", "log every request (JSON lines)")
+    .option("--log", "also log every request (JSON lines; errors are always logged)")
     .option(
       "--minute-ms <ms>",
       "length of a ramp minute in milliseconds (default 60000; e.g. 200 runs a whole ramp in seconds for a demo)",

@@ -10,8 +10,9 @@ import {
 } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
-import { badField } from "../errors.js";
+import { badField, badFields } from "../errors.js";
 import { parse } from "../http.js";
+import { contextProblems } from "../limits.js";
 import { parameters, requestBody, response } from "../openapi.js";
 
 /**
@@ -24,7 +25,7 @@ export function evaluationRoutes(app: FastifyInstance, { rulesets, flags, evalua
   app.post(
     "/api/v1/flags/:key/evaluate",
     {
-      config: { scope: "read" },
+      config: { scope: "read", rateClass: "evaluation" },
       schema: {
         tags: ["flags", ...tags],
         summary: "Evaluate a flag for a context and record it in the evaluations log",
@@ -36,6 +37,8 @@ export function evaluationRoutes(app: FastifyInstance, { rulesets, flags, evalua
     async (request) => {
       const { key } = parse(KeyParams, request.params, "path");
       const { context } = parse(EvaluateRequestSchema, request.body, "evaluation");
+      const tooLong = contextProblems(context, ["context"]);
+      if (tooLong.length > 0) throw badFields(tooLong, "evaluation");
       const { snapshot } = await rulesets.get();
       const flag = await flags.active(snapshot, key, "evaluate it");
       const result = snapshot.evaluate(key, context);

@@ -1,5 +1,5 @@
 import { minuteOf } from "@darklaunch/core";
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { atomically } from "../store/atomically.js";
 import type { Db } from "../store/database.js";
 import type { CountGroup, EvaluationFilter } from "./evaluation-store.js";
@@ -46,6 +46,18 @@ export class KyselyTelemetryStore implements TelemetryStore {
   }
 }
 
+/**
+ * Counts stop at 2^53 − 1 (`Number.MAX_SAFE_INTEGER`): beyond it JavaScript loses precision,
+ * SQLite turns integers into reals and a Postgres bigint sum can overflow (a lost report). A count
+ * that large is a broken or hostile reporter, so it saturates instead of failing the report.
+ */
+const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+
+/** `a + b`, or MAX_COUNT when it would pass it; never computes a sum that overflows (both are ≤ MAX_COUNT). */
+function saturatedSum(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<number> {
+  return sql<number>`case when ${a} > ${sql.lit(MAX_COUNT)} - ${b} then ${sql.lit(MAX_COUNT)} else ${a} + ${b} end`;
+}
+
 async function mergeTelemetry(db: Db, report: TelemetryReport): Promise<void> {
   // The minute an interval is filed under: its start, truncated (`2026-05-01T10:07:00.000Z`).
   const minute = minuteOf(Date.parse(report.intervalStart));
@@ -55,7 +67,7 @@ async function mergeTelemetry(db: Db, report: TelemetryReport): Promise<void> {
     const verdict = c.included ? "include" : "exclude";
     const key = keyOf(c.flag, c.variant, c.reason, verdict);
     const row = merged.get(key);
-    if (row) row.count += c.count;
+    if (row) row.count = Math.min(MAX_COUNT, row.count + c.count);
     else merged.set(key, { flag: c.flag, variant: c.variant ?? "", reason: c.reason, verdict, count: c.count, sampled: 0 });
   }
   for (const s of report.samples) {
@@ -73,8 +85,8 @@ async function mergeTelemetry(db: Db, report: TelemetryReport): Promise<void> {
         .values(rows.slice(i, i + CHUNK))
         .onConflict((oc) =>
           oc.columns(["instance", "minute", "flag", "variant", "reason", "verdict"]).doUpdateSet({
-            count: sql`evaluation_counts.count + excluded.count`,
-            sampled: sql`evaluation_counts.sampled + excluded.sampled`,
+            count: saturatedSum(sql.ref("evaluation_counts.count"), sql.ref("excluded.count")),
+            sampled: saturatedSum(sql.ref("evaluation_counts.sampled"), sql.ref("excluded.sampled")),
           }),
         )
         .execute();
@@ -91,7 +103,7 @@ async function mergeTelemetry(db: Db, report: TelemetryReport): Promise<void> {
       })
       .onConflict((oc) =>
         oc.columns(["instance", "minute"]).doUpdateSet({
-          dropped: sql`telemetry_reports.dropped + excluded.dropped`,
+          dropped: saturatedSum(sql.ref("telemetry_reports.dropped"), sql.ref("excluded.dropped")),
           sdk_name: sql`excluded.sdk_name`,
           sdk_version: sql`excluded.sdk_version`,
           received_at: sql`excluded.received_at`,
@@ -105,7 +117,7 @@ async function countGroups(db: Db, filter: EvaluationFilter & { since: string; u
   if (filter.subject !== undefined || (filter.source !== undefined && filter.source !== "sdk")) return [];
   let q = db
     .selectFrom("evaluation_counts")
-    .select(["flag", "verdict", "reason", "variant", sql<string | number>`sum(count - sampled)`.as("n")])
+    .select(["flag", "verdict", "reason", "variant", sql<string | number>`sum(cast(count - sampled as double precision))`.as("n")])
     .where("minute", ">=", filter.since)
     .where("minute", "<", filter.until);
   if (filter.flag !== undefined) q = q.where("flag", "=", filter.flag);
@@ -113,7 +125,13 @@ async function countGroups(db: Db, filter: EvaluationFilter & { since: string; u
   if (filter.reason !== undefined) q = q.where("reason", "=", filter.reason);
   const rows = await q.groupBy(["flag", "verdict", "reason", "variant"]).execute();
   return rows
-    .map((r) => ({ flag: r.flag, verdict: r.verdict, reason: r.reason, variant: r.variant === "" ? null : r.variant, n: Number(r.n) }))
+    .map((r) => ({
+      flag: r.flag,
+      verdict: r.verdict,
+      reason: r.reason,
+      variant: r.variant === "" ? null : r.variant,
+      n: Math.min(MAX_COUNT, Number(r.n)),
+    }))
     .filter((r) => r.n > 0);
 }
 

@@ -19,7 +19,7 @@ export function telemetryRoutes(app: FastifyInstance, { evaluations }: ServerCon
   app.post(
     "/api/v1/sdk/telemetry",
     {
-      config: { scope: "sdk" },
+      config: { scope: "sdk", rateClass: "ingest" },
       schema: {
         tags: ["sdk"],
         summary: "Report SDK evaluation counts, samples and drops for one interval",

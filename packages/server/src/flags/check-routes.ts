@@ -1,7 +1,9 @@
 import { CheckRequestSchema, CheckResponseSchema, KeyParams, rolloutOf } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
+import { badFields } from "../errors.js";
 import { parse } from "../http.js";
+import { contextProblems, subjectProblems } from "../limits.js";
 import { parameters, requestBody, response } from "../openapi.js";
 
 /**
@@ -12,7 +14,7 @@ export function checkRoutes(app: FastifyInstance, { rulesets, flags }: ServerCon
   app.post(
     "/api/v1/flags/:key/check",
     {
-      config: { scope: "read" },
+      config: { scope: "read", rateClass: "evaluation" },
       schema: {
         tags: ["flags"],
         summary: "Explain the verdict for up to 10 000 subjects (what-if percentage optional)",
@@ -27,6 +29,12 @@ export function checkRoutes(app: FastifyInstance, { rulesets, flags }: ServerCon
     async (request) => {
       const { key } = parse(KeyParams, request.params, "path");
       const body = parse(CheckRequestSchema, request.body, "check");
+      const tooLong = [
+        ...subjectProblems(body.id === undefined ? [] : [body.id], ["id"]),
+        ...subjectProblems(body.ids ?? [], ["ids"]),
+        ...contextProblems(body.context, ["context"]),
+      ];
+      if (tooLong.length > 0) throw badFields(tooLong, "check");
       const { snapshot, revision } = await rulesets.get();
       const flag = await flags.active(snapshot, key, "check subjects");
       const ids = body.ids ?? [];

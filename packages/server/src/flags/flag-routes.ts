@@ -1,4 +1,5 @@
 import {
+  DarkLaunchError,
   FlagListQuery,
   FlagListResponse,
   FlagPatchSchema,
@@ -24,6 +25,27 @@ const flagAnswer = [FlagRecordSchema, "FlagRecord", "The flag, with its rollout 
 /** A flag as the API returns it, with its rollout percentage when it has one. */
 function present(flag: FlagRecord) {
   return { ...flag, percentage: percentageOf(flag) ?? null };
+}
+
+/** Fields a flag from GET carries that a PUT cannot set: sent back as they were read, they are ignored. */
+const READ_ONLY_FIELDS = ["archived", "createdAt", "updatedAt", "percentage"] as const;
+
+function withoutReadOnly(body: unknown): { version?: unknown } | null | undefined {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return body as null | undefined;
+  const copy: Record<string, unknown> = { ...body };
+  for (const field of READ_ONLY_FIELDS) delete copy[field];
+  return copy;
+}
+
+/** 428: a PUT must say which version it replaces. */
+export class VersionRequiredError extends DarkLaunchError {
+  constructor(key: string) {
+    super(
+      "VERSION_REQUIRED",
+      428,
+      `replacing flag "${key}" needs the version you read: send it as \`version\` in the body or as If-Match ("7"); GET the flag for it, or use PATCH to change single fields`,
+    );
+  }
 }
 
 export function flagRoutes(app: FastifyInstance, { flags }: ServerContext): void {
@@ -77,17 +99,21 @@ export function flagRoutes(app: FastifyInstance, { flags }: ServerContext): void
       config: { scope: "write" },
       schema: {
         tags,
-        summary: "Replace a flag (send its current version in the body or If-Match)",
+        summary:
+          "Replace a flag (its current version in the body or If-Match is required; archived, createdAt, updatedAt and percentage are ignored)",
         params,
         body: flagBody,
-        response: response({ 200: flagAnswer }, [400, 404, 409]),
+        response: response({ 200: flagAnswer }, [400, 404, 409, 428]),
       },
     },
     async (request, reply) => {
       const { key } = parse(KeyParams, request.params, "path");
-      const body = request.body as { version?: unknown } | null;
+      const body = withoutReadOnly(request.body);
       const version = typeof body?.version === "number" ? body.version : undefined;
-      const flag = await flags.replace(key, request.body, expectedVersion(request, version), actorOf(request));
+      const expected = expectedVersion(request, version);
+      // A whole-flag write without a version would silently reset what the sender left out.
+      if (expected === undefined) throw new VersionRequiredError(key);
+      const flag = await flags.replace(key, body, expected, actorOf(request));
       withVersionTag(reply, flag.version);
       return present(flag);
     },

@@ -1,5 +1,6 @@
 import { type Flag, rolloutOf, type Snapshot, validateFlag } from "@darklaunch/core";
 import { badFields, ConflictError, NotFoundError, VersionConflictError } from "../errors.js";
+import { variantSizeProblems } from "../limits.js";
 import type { ConfigTransactions } from "../ruleset/config-transactions.js";
 import { assertValidAfter } from "../ruleset/read-ruleset.js";
 import type { Stores } from "../store/stores.js";
@@ -39,7 +40,8 @@ function isStale(flag: Pick<Flag, "expiresAt">, now = Date.now()): boolean {
 
 function validated(input: unknown, what: string): Flag {
   const checked = validateFlag(input);
-  if (!checked.ok) throw badFields(checked.problems, what);
+  const tooLarge = variantSizeProblems(input);
+  if (!checked.ok || tooLarge.length > 0) throw badFields([...(checked.ok ? [] : checked.problems), ...tooLarge], what);
   return checked.value;
 }
 

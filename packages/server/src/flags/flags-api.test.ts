@@ -90,7 +90,11 @@ describe.each(STORE_FACTORIES)("flags API on $name", (factory) => {
     await t.request("POST", "/api/v1/flags", testFlag("cyc-b", { prerequisites: [{ flag: "cyc-a", variant: "on" }] }));
     const cycle = await t.request("PATCH", "/api/v1/flags/cyc-a", { addRule: { id: "x", conditions: [], serve: { variant: "on" } } });
     expect(cycle.status).toBe(200);
-    const put = await t.request("PUT", "/api/v1/flags/cyc-a", testFlag("cyc-a", { prerequisites: [{ flag: "cyc-b", variant: "on" }] }));
+    const put = await t.request(
+      "PUT",
+      "/api/v1/flags/cyc-a",
+      testFlag("cyc-a", { prerequisites: [{ flag: "cyc-b", variant: "on" }], version: 2 }),
+    );
     expect(put.status).toBe(400);
     expect(put.body.details[0].message).toMatch(/prerequisite cycle/);
     const segment = await t.request(

@@ -32,7 +32,7 @@ export function observationRoutes(app: FastifyInstance, { observations: service 
   app.post(
     "/api/v1/observations",
     {
-      config: { scope: "sdk" },
+      config: { scope: "sdk", rateClass: "ingest" },
       schema: {
         tags,
         summary: "Report observation windows (per flag, source, route, minute); each merges into the stored window, all in one transaction",

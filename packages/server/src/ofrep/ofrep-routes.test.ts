@@ -71,7 +71,8 @@ describe.each(STORE_FACTORIES)("OFREP on the evaluation fixtures on $name", (fac
         expect(bulk.headers.etag, c.name).toMatch(/^"[\w-]+"$/);
         const all = compile(ruleset, { now: () => clock }).evaluateAll(c.context);
         expect(bulk.body.flags.map((f: { key: string }) => f.key).sort()).toEqual(all.map((r) => r.flagKey).sort());
-        recorded += all.length;
+        // One row per bulk call, whatever the number of flags.
+        if (all.length > 0) recorded += 1;
         const entry = bulk.body.flags.find((f: { key: string }) => f.key === c.flag);
         if (!flagExists) {
           expect(entry, c.name).toBeUndefined();
@@ -157,7 +158,7 @@ describe.each(STORE_FACTORIES)("OFREP protocol details on $name", (factory) => {
     });
   });
 
-  it("records every evaluation with source ofrep, one row per flag on a bulk call", async (ctx) => {
+  it("records every single evaluation with source ofrep, and one row (a flag drawn at random) per bulk call", async (ctx) => {
     if (!t) return ctx.skip("no Postgres");
     const single = await t.request("POST", "/ofrep/v1/evaluate/flags/ofrep-a", { context: { targetingKey: "rec-1" } }, { scope: "sdk" });
     expect(single.status).toBe(200);
@@ -171,7 +172,8 @@ describe.each(STORE_FACTORIES)("OFREP protocol details on $name", (factory) => {
     });
     await t.request("POST", "/ofrep/v1/evaluate/flags", { context: { targetingKey: "rec-2" } }, { scope: "sdk" });
     const bulk = (await t.request("GET", "/api/v1/evaluations?source=ofrep&subject=rec-2")).body.evaluations;
-    expect(bulk.map((e: { flag: string }) => e.flag).sort()).toEqual(["ofrep-a", "ofrep-b"]);
+    expect(bulk).toHaveLength(1);
+    expect(["ofrep-a", "ofrep-b"]).toContain(bulk[0].flag);
     // Unknown keys are answered but not recorded.
     expect(
       (await t.request("POST", "/ofrep/v1/evaluate/flags/ghost", { context: { targetingKey: "rec-3" } }, { scope: "sdk" })).status,

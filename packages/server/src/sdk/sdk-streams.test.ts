@@ -54,6 +54,7 @@ function stuckResponse() {
     chunks: [] as string[],
     writeHead: () => raw,
     on: () => raw,
+    once: () => raw,
     write(chunk: string) {
       raw.chunks.push(chunk);
       raw.writableLength += chunk.length;

@@ -10,8 +10,12 @@ export interface SdkStreamOptions {
   /** Milliseconds between `heartbeat` events (default 15 000). */
   heartbeatMs?: number;
   /**
-   * Bytes a client may leave unread in its socket buffer before it is dropped (default 8 MiB). One
-   * event is always written whole, so a snapshot larger than this still reaches a client that reads.
+   * Bytes of events a client may leave waiting before it is dropped (default 8 MiB). Every event,
+   * the first `put` included, is written in pieces of `WRITE_PIECE` characters as the client reads
+   * (backpressure), so a client that stops reading holds one piece in its socket buffer; what waits
+   * beyond the event being written counts against this bound. The snapshot text itself is shared by
+   * every client, never copied per client, so a snapshot larger than the bound still reaches a
+   * client that reads.
    */
   maxBufferedBytes?: number;
   onError?: (error: unknown) => void;
@@ -29,6 +33,21 @@ export function snapshotJson(compiled: CompiledRuleset): string {
   return json;
 }
 
+/** Characters written to a client at a time; the next piece waits for the socket to drain. */
+export const WRITE_PIECE = 64 * 1024;
+
+/** One stream client: the events waiting for it, written one piece at a time. */
+interface Client {
+  raw: ServerResponse;
+  /** Events not yet fully written; the first one is being written from `offset`. */
+  waiting: string[];
+  offset: number;
+  /** Characters in `waiting` after the first event. */
+  waitingLength: number;
+  /** Waiting for `drain` before the next piece. */
+  blocked: boolean;
+}
+
 function sseEvent(event: string, revision: number, data: string): string {
   return `event: ${event}\nid: ${revision}\ndata: ${data}\n\n`;
 }
@@ -39,7 +58,7 @@ function sseEvent(event: string, revision: number, data: string): string {
  * runs on one queue, so a client's `put` and the events after it never skip or repeat a revision.
  */
 export class SdkStreams {
-  private readonly clients = new Set<ServerResponse>();
+  private readonly clients = new Map<ServerResponse, Client>();
   /** Sockets that carried a stream: closed at shutdown, or the server would wait for the peer to drop them. */
   private readonly sockets = new Set<Socket>();
   private current: CompiledRuleset | undefined;
@@ -63,6 +82,13 @@ export class SdkStreams {
   /** Number of connected stream clients (for tests and metrics). */
   get size(): number {
     return this.clients.size;
+  }
+
+  /** Bytes written to clients' sockets that they have not read yet, over every client (for tests and metrics). */
+  get unreadBytes(): number {
+    let total = 0;
+    for (const raw of this.clients.keys()) total += raw.writableLength;
+    return total;
   }
 
   /** Starts listening for changes and sending heartbeats. */
@@ -105,8 +131,9 @@ export class SdkStreams {
         raw.end();
         return;
       }
-      this.clients.add(raw);
-      this.send(raw, sseEvent("put", current.revision, snapshotJson(current)));
+      const client: Client = { raw, waiting: [], offset: 0, waitingLength: 0, blocked: false };
+      this.clients.set(raw, client);
+      this.send(client, sseEvent("put", current.revision, snapshotJson(current)));
     });
   }
 
@@ -115,11 +142,13 @@ export class SdkStreams {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
-    for (const raw of this.clients) raw.end();
+    for (const raw of this.clients.keys()) raw.end();
     this.clients.clear();
     for (const socket of this.sockets) socket.destroySoon();
     this.sockets.clear();
     await this.feed?.close();
+    // A refresh already queued must finish before the caller closes the store under it.
+    await this.queue;
   }
 
   private changed(): void {
@@ -134,6 +163,7 @@ export class SdkStreams {
 
   /** Loads the newest ruleset and, if it is newer than the last one sent, sends what changed. */
   private async refresh(): Promise<void> {
+    if (this.closed) return;
     const next = await this.rulesets.get();
     const previous = this.current;
     if (previous && next.revision <= previous.revision) return;
@@ -146,16 +176,58 @@ export class SdkStreams {
   }
 
   private broadcast(chunk: string): void {
-    for (const raw of this.clients) this.send(raw, chunk);
+    for (const client of this.clients.values()) this.send(client, chunk);
   }
 
-  /** Writes one event; a client that left more than the limit unread is dropped, so memory stays bounded. */
-  private send(raw: ServerResponse, chunk: string): void {
-    if (raw.writableLength > this.maxBufferedBytes) {
-      this.clients.delete(raw);
-      raw.destroy();
-      return;
+  /**
+   * Queues one event for a client and writes what its socket takes; a client with more than the
+   * bound waiting behind the event being written is dropped, so memory per client stays bounded.
+   */
+  private send(client: Client, event: string): void {
+    if (client.waiting.length > 0) {
+      if (client.waitingLength + event.length > this.maxBufferedBytes) {
+        this.drop(client);
+        return;
+      }
+      client.waitingLength += event.length;
     }
-    raw.write(chunk);
+    client.waiting.push(event);
+    this.pump(client);
   }
+
+  private pump(client: Client): void {
+    const { raw } = client;
+    while (!client.blocked && client.waiting.length > 0 && !raw.destroyed) {
+      const event = client.waiting[0]!;
+      let end = Math.min(event.length, client.offset + WRITE_PIECE);
+      // Never split a surrogate pair: each piece is encoded to UTF-8 on its own.
+      if (end < event.length && isHighSurrogate(event.charCodeAt(end - 1))) end -= 1;
+      const piece = client.offset === 0 && end === event.length ? event : event.slice(client.offset, end);
+      const more = raw.write(piece);
+      if (end === event.length) {
+        client.waiting.shift();
+        client.offset = 0;
+        if (client.waiting.length > 0) client.waitingLength -= client.waiting[0]!.length;
+      } else {
+        client.offset = end;
+      }
+      if (!more) {
+        client.blocked = true;
+        raw.once("drain", () => {
+          client.blocked = false;
+          this.pump(client);
+        });
+      }
+    }
+  }
+
+  private drop(client: Client): void {
+    this.clients.delete(client.raw);
+    client.waiting = [];
+    client.raw.destroy();
+  }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

@@ -45,6 +45,14 @@ export class KyselySegmentStore implements SegmentStore {
     return Number(row.n);
   }
 
+  async idCharacters(): Promise<number> {
+    const row = await this.db
+      .selectFrom("segment_ids")
+      .select(sql<string | number | null>`sum(length(subject))`.as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n ?? 0);
+  }
+
   async get(key: string): Promise<SegmentRecord | undefined> {
     const row = await this.db.selectFrom("segments").selectAll().where("key", "=", key).executeTakeFirst();
     return row ? fromRow(row, await this.countIds(key)) : undefined;

@@ -1,5 +1,6 @@
 import { isRecord, MAX_IDS_PER_CALL, type Problem, validateSegment } from "@darklaunch/core";
 import { badFields, ConflictError, NotFoundError, VersionConflictError } from "../errors.js";
+import { MAX_SEGMENT_IDS, MAX_SNAPSHOT_ID_CHARACTERS } from "../limits.js";
 import type { ConfigTransactions } from "../ruleset/config-transactions.js";
 import { assertValidAfter } from "../ruleset/read-ruleset.js";
 import type { Stores } from "../store/stores.js";
@@ -22,6 +23,25 @@ export interface IdsChanged {
 
 const idsLimitMessage = (count: number) =>
   `holds ${count} ids; at most ${MAX_IDS_PER_CALL} per call, add the rest with POST /api/v1/segments/{key}/ids`;
+
+/**
+ * Refuses (400, the transaction rolled back) ids past the limits: a segment's count, and all
+ * segments' ids together, which every SDK snapshot and stream carries.
+ */
+async function assertIdLimits(tx: Stores, key: string, idCount: number): Promise<void> {
+  if (idCount > MAX_SEGMENT_IDS) {
+    throw badFields([{ path: "ids", message: `segment "${key}" would hold ${idCount} ids; a segment holds at most ${MAX_SEGMENT_IDS}` }]);
+  }
+  const characters = await tx.segments.idCharacters();
+  if (characters > MAX_SNAPSHOT_ID_CHARACTERS) {
+    throw badFields([
+      {
+        path: "ids",
+        message: `all segments' ids would total ${characters} characters; at most ${MAX_SNAPSHOT_ID_CHARACTERS} (16 Mi), as every SDK snapshot carries them`,
+      },
+    ]);
+  }
+}
 
 /**
  * Segments: every change is one transaction that checks the version, keeps the whole ruleset valid,
@@ -68,6 +88,7 @@ export class SegmentService {
       const at = new Date().toISOString();
       await tx.segments.insert(segment, at);
       const idCount = await tx.segments.addIds(segment.key, [...new Set(ids)]);
+      await assertIdLimits(tx, segment.key, idCount);
       const record: SegmentRecord = { ...segment, idCount, createdAt: at, updatedAt: at };
       // The record holds the id count, not the ids: an audit row of 100 000 ids helps nobody.
       await tx.audit.record({ actor, action: "segment.create", targetType: "segment", targetKey: segment.key, after: record });
@@ -120,6 +141,7 @@ export class SegmentService {
       const version = current.version + 1;
       await this.write(tx, { key, description: current.description, conditions: current.conditions, version }, current, expected, at);
       const idCount = await tx.segments.countIds(key);
+      if (added > 0) await assertIdLimits(tx, key, idCount);
       await tx.audit.record({
         actor,
         action: "segment.ids",

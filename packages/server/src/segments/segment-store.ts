@@ -25,6 +25,8 @@ export interface SegmentStore {
   /** Every segment as the ruleset holds it; `ids: false` leaves the id lists empty (for validation). */
   listForRuleset(options: { ids: boolean }): Promise<Segment[]>;
   countIds(key: string): Promise<number>;
+  /** Characters of every id in every segment together: the bulk of an SDK snapshot. */
+  idCharacters(): Promise<number>;
   /** One page of a segment's ids, ordered by subject, starting after `cursor`. */
   listIds(key: string, cursor: string | undefined, limit: number): Promise<string[]>;
   insert(segment: SegmentWrite, at: string): Promise<void>;

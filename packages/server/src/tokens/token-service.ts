@@ -86,17 +86,41 @@ export class TokenService {
 
   /**
    * Makes sure an admin can get in. With `secret` (`DARKLAUNCH_ADMIN_TOKEN`), a token with that secret
-   * exists afterwards; without one, the first start of an empty store creates an admin token and
-   * returns its secret, to be shown once.
+   * exists afterwards, and any earlier environment admin token (another secret) is revoked, audited
+   * with actor `system`: changing the variable is how the secret is rotated. Without one, the first
+   * start of an empty store creates an admin token and returns its secret, to be shown once.
    */
   async ensureAdmin(secret: string | undefined): Promise<string | undefined> {
     if (secret !== undefined) {
-      if (secret.length < 16) throw new Error("DARKLAUNCH_ADMIN_TOKEN must be at least 16 characters");
-      if (await this.stores.tokens.findByHash(hashToken(secret))) return undefined;
-      await this.create("admin (DARKLAUNCH_ADMIN_TOKEN)", "admin", "system", secret);
+      const weak = adminSecretProblem(secret);
+      if (weak !== undefined) throw new Error(`DARKLAUNCH_ADMIN_TOKEN ${weak}`);
+      const existing = await this.stores.tokens.findByHash(hashToken(secret));
+      const keep = existing?.id ?? (await this.create(ENV_ADMIN_NAME, "admin", "system", secret)).token.id;
+      for (const token of await this.stores.tokens.list()) {
+        if (token.name === ENV_ADMIN_NAME && token.id !== keep && token.revokedAt === null) await this.revoke(token.id, "system");
+      }
       return undefined;
     }
     if ((await this.stores.tokens.count()) > 0) return undefined;
     return (await this.create("admin", "admin", "system")).secret;
   }
+}
+
+/** The name of the token `DARKLAUNCH_ADMIN_TOKEN` makes; the one way to tell it from tokens made through the API. */
+const ENV_ADMIN_NAME = "admin (DARKLAUNCH_ADMIN_TOKEN)";
+
+/** Shortest admin secret from the environment, and fewest different characters in it. */
+export const MIN_ADMIN_SECRET_LENGTH = 32;
+export const MIN_ADMIN_SECRET_DISTINCT = 8;
+
+/** Why an admin secret given by the operator is too easy to guess, or undefined. */
+export function adminSecretProblem(secret: string): string | undefined {
+  if (secret.length < MIN_ADMIN_SECRET_LENGTH) {
+    return `must be at least ${MIN_ADMIN_SECRET_LENGTH} characters (got ${secret.length}); generate one with \`openssl rand -hex 32\``;
+  }
+  const distinct = new Set(secret).size;
+  if (distinct < MIN_ADMIN_SECRET_DISTINCT) {
+    return `must use at least ${MIN_ADMIN_SECRET_DISTINCT} different characters (got ${distinct}); generate one with \`openssl rand -hex 32\``;
+  }
+  return undefined;
 }
