@@ -14,7 +14,7 @@ import { telemetryRoutes } from "./evaluations/telemetry-routes.js";
 import { checkRoutes } from "./flags/check-routes.js";
 import { flagRoutes } from "./flags/flag-routes.js";
 import { healthRoutes } from "./health/health-routes.js";
-import { depthProblem, unstorableText } from "./http.js";
+import { depthProblem, MAX_PARAM_LENGTH, unstorableText } from "./http.js";
 import { serverLogger } from "./logging.js";
 import { observationRoutes } from "./observations/observation-routes.js";
 import { ofrepRoutes } from "./ofrep/ofrep-routes.js";
@@ -88,7 +88,7 @@ export async function buildApp(
     // Errors are logged unless a caller turns logging off (`logger: false`).
     logger: options.logger ?? serverLogger(),
     bodyLimit: options.bodyLimit ?? 16 * 1024 * 1024,
-    routerOptions: { maxParamLength: 2048 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
   });
   // Route schemas document the API; handlers validate with the core's zod schemas, which name

@@ -104,3 +104,6 @@ export function depthProblem(value: unknown): Problem | undefined {
   if (deep === undefined) return undefined;
   return { path: formatPath(deep), message: `nested deeper than ${MAX_INPUT_DEPTH} objects or arrays; the limit is ${MAX_INPUT_DEPTH}` };
 }
+
+/** The longest path parameter the router matches (subjects travel in paths and may be 1 024 characters). */
+export const MAX_PARAM_LENGTH = 2048;

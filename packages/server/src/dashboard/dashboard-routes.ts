@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, extname, join, relative, sep } from "node:path";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { MAX_PARAM_LENGTH } from "../http.js";
 
 /**
  * No inline script or style anywhere: the build emits files only, and charts set styles through the
@@ -93,6 +94,11 @@ export function dashboardRoutes(app: FastifyInstance): void {
   const serve = async (path: string, reply: FastifyReply) => {
     // Unknown API paths keep the API's JSON 404, not the app's page.
     if (path.startsWith("/api/") || path.startsWith("/ofrep/")) {
+      // An API path reaches this catch-all when one of its segments is too long for the router to
+      // match its own route: answer as the router would without the catch-all.
+      if (path.split("/").some((segment) => segment.length > MAX_PARAM_LENGTH)) {
+        return reply.code(414).send({ code: "URI_TOO_LONG", message: `a path segment is longer than ${MAX_PARAM_LENGTH} characters` });
+      }
       return reply.code(404).send({ code: "NOT_FOUND", message: `no route GET ${path}` });
     }
     const built = get();

@@ -56,6 +56,8 @@ function requestsFor(doc: ApiDocument): fc.Arbitrary<FuzzRequest> {
   for (const [path, methods] of Object.entries(doc.paths)) {
     // The stream never ends under inject (sdk-api tests connect to it); docs are static.
     if (path === "/api/v1/sdk/stream" || path.startsWith("/api/docs")) continue;
+    // Not JSON: the dashboard's pages (HTML) and the Prometheus exposition (text).
+    if (path === "/" || path === "/*" || path === "/{*}" || path === "/metrics") continue;
     for (const [method, operation] of Object.entries(methods) as [string, Operation][]) {
       const upper = method.toUpperCase();
       if (!["GET", "POST", "PUT", "PATCH", "DELETE"].includes(upper)) continue;
