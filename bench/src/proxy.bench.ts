@@ -1,5 +1,5 @@
 /**
- * `npm run bench:proxy` (issue #16, DESIGN §7): what the shadow proxy costs the stable path. Every
+ * `npm run bench:proxy` (issue #16, bench/README.md): what the shadow proxy costs the stable path. Every
  * case drives the same closed-loop load (wrk, written in C, CONNECTIONS connections; autocannon
  * only when wrk cannot be had, and the output says so) for DURATION seconds after a warm-up,
  * against: the stable backend directly; a bare Node floor (proxy-floor.ts: node:http + undici
@@ -442,7 +442,7 @@ async function main(): Promise<void> {
     check(`${byId.get(id)?.name}: req/s ÷ shadowing off`, id, "off", throughputRatio, (m) => m >= 0.9, "≥ 0.9");
     check(`${byId.get(id)?.name}: p99 ÷ shadowing off`, id, "off", p99Ratio, (m) => m <= 1.5, "≤ 1.5");
   }
-  console.log("Beside them (DESIGN's budgets against nginx, and what the floor itself reaches):");
+  console.log("Beside them (the budgets in bench/README.md against nginx, and what the floor itself reaches):");
   check("shadowing off ÷ nginx proxy_pass, req/s", "off", "nginx", throughputRatio, (m) => m >= 0.8, "≥ 0.8");
   check("fast dark ÷ nginx mirror, req/s", "fast", "nginx fast", throughputRatio, (m) => m >= 1.2, "≥ 1.2");
   check("floor ÷ nginx proxy_pass, req/s", "floor", "nginx", throughputRatio);

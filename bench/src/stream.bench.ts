@@ -1,5 +1,5 @@
 /**
- * `npm run bench:stream` (issue #4, DESIGN §7): how long a flag change takes to reach every
+ * `npm run bench:stream` (issue #4, bench/README.md): how long a flag change takes to reach every
  * connected SDK stream. Part 1: 1 000 SSE clients on one server process (SQLite). Part 2: 500 clients
  * on each of two replicas sharing one Postgres database, writes through replica A, so B's clients are
  * reached through NOTIFY. The servers run in their own processes (spawned from the built dist), so the
@@ -313,7 +313,7 @@ async function partOne(clientCount: number): Promise<void> {
   report(
     results,
     "all",
-    `write acknowledged → patch event at the client (DESIGN §7: ${TARGET_ONE_REPLICA_MS} ms p99)`,
+    `write acknowledged → patch event at the client (bench/README.md: ${TARGET_ONE_REPLICA_MS} ms p99)`,
     TARGET_ONE_REPLICA_MS,
   );
   const f = formatMiB;
@@ -368,10 +368,15 @@ async function partTwo(clientCount: number): Promise<void> {
   report(
     results,
     "A",
-    `clients of replica A, the writer (DESIGN §7 one-replica target: ${TARGET_ONE_REPLICA_MS} ms p99)`,
+    `clients of replica A, the writer (bench/README.md one-replica target: ${TARGET_ONE_REPLICA_MS} ms p99)`,
     TARGET_ONE_REPLICA_MS,
   );
-  report(results, "B", `clients of replica B, through NOTIFY (DESIGN §7: ${TARGET_CROSS_REPLICA_MS} ms p99)`, TARGET_CROSS_REPLICA_MS);
+  report(
+    results,
+    "B",
+    `clients of replica B, through NOTIFY (bench/README.md: ${TARGET_CROSS_REPLICA_MS} ms p99)`,
+    TARGET_CROSS_REPLICA_MS,
+  );
   const f = formatMiB;
   console.log(`  server RSS after the rounds: A ${f(rssMiB(a.child.pid))}, B ${f(rssMiB(b.child.pid))}`);
   await runCleanups();
@@ -390,7 +395,7 @@ async function main(): Promise<void> {
       `WARNING: ulimit -n is ${limit}; ${CLIENTS} streams need ≥ ${CLIENTS + FD_MARGIN} descriptors per side and a process cannot raise its own hard limit here.`,
     );
     console.log(
-      `WARNING: running with ${clientCount} clients instead of ${CLIENTS}; the figures do NOT answer DESIGN §7. Raise it with \`ulimit -n 4096\` first.`,
+      `WARNING: running with ${clientCount} clients instead of ${CLIENTS}; the figures do NOT answer bench/README.md. Raise it with \`ulimit -n 4096\` first.`,
     );
   } else {
     console.log(`ulimit -n ${limit}: enough for ${CLIENTS} clients`);

@@ -127,7 +127,7 @@ export interface CompiledPrerequisite {
 const NOT_LIVE: ReadonlySet<Reason> = new Set<Reason>(["DISABLED", "SCHEDULED_OFF", "PREREQUISITE_FAILED", "ERROR"]);
 
 /**
- * One flag compiled for evaluation in the order of DESIGN §3.3. Results that do not depend on a
+ * One flag compiled for evaluation in the order of docs/architecture.md#order-of-evaluation. Results that do not depend on a
  * position are built once here and returned as they are, so most evaluations allocate nothing.
  */
 export class CompiledFlag {
@@ -244,7 +244,7 @@ export class CompiledFlag {
   }
 
   /**
-   * Evaluates for a context known to be an object, in the order of DESIGN §3.3. Errors come back
+   * Evaluates for a context known to be an object, in the order of docs/architecture.md#order-of-evaluation. Errors come back
    * with an undefined value. With a `trace`, every step is recorded there as it happens (what
    * `explain` renders); without one, the only cost of tracing is a few `undefined` checks.
    */

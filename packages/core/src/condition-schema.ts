@@ -3,7 +3,7 @@ import { parseIsoDate } from "./dates.js";
 import { regexProblem } from "./regex-safety.js";
 import { parseSemver } from "./semver.js";
 
-/** Every operator a condition can use (DESIGN §3.3). */
+/** Every operator a condition can use (docs/architecture.md#order-of-evaluation). */
 export const OPERATORS = [
   "in",
   "startsWith",

@@ -25,7 +25,7 @@ function snapshotOf(name: string): Snapshot {
   return snapshot;
 }
 
-/** DESIGN §3.1 with node:crypto, to keep hand-edited positions in the file honest. */
+/** docs/architecture.md#position-deterministic-bucketing with node:crypto, to keep hand-edited positions in the file honest. */
 function referencePosition(subject: string, salt: string): number {
   const digest = createHash("md5")
     .update(salt === "" ? subject : `${salt}:${subject}`, "utf8")
@@ -137,7 +137,7 @@ describe("evaluation fixtures: the file", () => {
     }
   });
 
-  it("states every position with two decimals, as DESIGN §3.1 computes it", () => {
+  it("states every position with two decimals, as docs/architecture.md#position-deterministic-bucketing computes it", () => {
     for (const c of fixtures.cases.filter((c) => c.expect.position !== undefined)) {
       const flag = flagOf(c)!;
       const subject = attributeIn(c.context, flag.bucketBy ?? "id");

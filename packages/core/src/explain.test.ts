@@ -55,12 +55,12 @@ const snapshot = snapshotOf(
   { now: () => NOW },
 );
 
-/** DESIGN §3.1 with node:crypto: a subject at exactly 60.51 under the flag's salt (its key). */
+/** docs/architecture.md#position-deterministic-bucketing with node:crypto: a subject at exactly 60.51 under the flag's salt (its key). */
 const AT_60_51 = findSubject("checkout-v2", (p) => p === 60.51);
 const AT_5 = findSubject("checkout-v2", (p) => p === 5);
 
 describe("the example subject", () => {
-  it("sits at 60.51 by md5 as DESIGN §3.1 computes it", () => {
+  it("sits at 60.51 by md5 as docs/architecture.md#position-deterministic-bucketing computes it", () => {
     expect(referencePosition(AT_60_51, "checkout-v2")).toBe(60.51);
     expect(snapshot.evaluate("checkout-v2", { id: AT_60_51 }).position).toBe(60.51);
   });

@@ -111,7 +111,7 @@ export const FlagSchema = z.strictObject({
   version: z.number().int().min(1, "version starts at 1").default(1),
 });
 
-/** A flag as stored, served in snapshots and exported (DESIGN §3.2). */
+/** A flag as stored, served in snapshots and exported (docs/architecture.md#the-flag-and-its-serves). */
 export type Flag = z.output<typeof FlagSchema>;
 /** A flag as a user writes it: fields with defaults may be left out. */
 export type FlagInput = z.input<typeof FlagSchema>;

@@ -17,7 +17,7 @@ export interface FieldCounts {
 }
 
 /**
- * Whether a field's differences are real rather than noise (Diffy's rule, DESIGN §4). With a second
+ * Whether a field's differences are real rather than noise (Diffy's rule, docs/architecture.md#dark-paths-and-observations). With a second
  * stable instance, a field differs for real only when it differs between stable and dark more often
  * than between stable and stable (R > N, as rates r and n since the two may be compared a different
  * number of times), by more than 20 % of r and by more than 0.03 % of requests. With no noise

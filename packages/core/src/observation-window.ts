@@ -106,7 +106,7 @@ export function mergePaired(a: PairedCounts | undefined, b: PairedCounts | undef
 }
 
 /**
- * Everything observed for one flag, source and route in one minute (DESIGN §4).
+ * Everything observed for one flag, source and route in one minute (docs/architecture.md#dark-paths-and-observations).
  *
  * Coverage: a window that exists was reported, even with zero requests on both sides (a reporter
  * that watched the flag and saw no traffic, see `ObservationRecorder.watch`); a minute with no

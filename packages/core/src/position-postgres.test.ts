@@ -4,7 +4,7 @@ import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { position, positionSql } from "./position.js";
 
-// DESIGN §3.1: operators reproduce positions in SQL. This runs the formula on a real Postgres.
+// docs/architecture.md#position-deterministic-bucketing: operators reproduce positions in SQL. This runs the formula on a real Postgres.
 describe("position in Postgres SQL", () => {
   let client: pg.Client | undefined;
   const subjects = [

@@ -5,7 +5,7 @@ import { hundredthsArb, saltArb, subjectArb } from "./position.arbitraries.js";
 import { isValidPercentage, POSITION_SCALE, position, positionHundredths, saltPrefix, toHundredths } from "./position.js";
 import { compile } from "./snapshot.js";
 
-/** DESIGN §3.1 written the slow, obvious way with node:crypto. */
+/** docs/architecture.md#position-deterministic-bucketing written the slow, obvious way with node:crypto. */
 function referencePosition(subject: string, salt: string): number {
   const digest = createHash("md5")
     .update(salt === "" ? subject : `${salt}:${subject}`, "utf8")
@@ -13,8 +13,8 @@ function referencePosition(subject: string, salt: string): number {
   return (digest.readUInt32BE(0) % 10_000) / 100;
 }
 
-describe("position (DESIGN §3.1)", () => {
-  it("is the formula of DESIGN §3.1, for any subject and salt", () => {
+describe("position (docs/architecture.md#position-deterministic-bucketing)", () => {
+  it("is the formula of docs/architecture.md#position-deterministic-bucketing, for any subject and salt", () => {
     fc.assert(
       fc.property(subjectArb, saltArb, (subject, salt) => {
         expect(position(subject, salt)).toBe(referencePosition(subject, salt));

@@ -6,7 +6,7 @@ export const POSITION_SCALE = 10_000;
 const EMPTY = new Uint8Array(0);
 
 /**
- * The bytes hashed before the subject: `salt + ":"`, or nothing for the empty salt (DESIGN §3.1).
+ * The bytes hashed before the subject: `salt + ":"`, or nothing for the empty salt (docs/architecture.md#position-deterministic-bucketing).
  * Compiled flags keep this so that bucketing never concatenates strings.
  */
 export function saltPrefix(salt: string): Uint8Array {
@@ -19,7 +19,7 @@ export function positionHundredths(prefix: Uint8Array, subject: string): number 
 }
 
 /**
- * Where a subject falls in [0.00, 99.99] for a salt, exactly as DESIGN §3.1:
+ * Where a subject falls in [0.00, 99.99] for a salt, exactly as docs/architecture.md#position-deterministic-bucketing:
  * `(uint32_be(md5(salt === "" ? subject : salt + ":" + subject)[0..4]) mod 10000) / 100`.
  * A subject is inside a rollout of `p` percent when `position < p`.
  *

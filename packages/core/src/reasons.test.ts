@@ -6,7 +6,7 @@ import { flag, referencePosition, rollout, snapshotOf } from "./test-builders.js
 
 const NOW = Date.parse("2026-06-01T00:00:00Z");
 
-describe("order of evaluation (DESIGN §3.3)", () => {
+describe("order of evaluation (docs/architecture.md#order-of-evaluation)", () => {
   // Every step of §3.3 can decide this flag; each case below clears the steps before the one it tests.
   const gate = flag({
     key: "gate",

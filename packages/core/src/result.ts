@@ -1,6 +1,6 @@
 import type { VariantValue } from "./flag-schema.js";
 
-/** Why a flag served what it served (DESIGN §3.3), in the order evaluation tries them. */
+/** Why a flag served what it served (docs/architecture.md#order-of-evaluation), in the order evaluation tries them. */
 export const REASONS = [
   "DISABLED",
   "SCHEDULED_OFF",

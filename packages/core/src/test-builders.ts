@@ -32,7 +32,7 @@ export function snapshotOf(flags: FlagInput[], rest: Omit<RulesetInput, "flags">
   return compile({ flags, ...rest }, options);
 }
 
-/** DESIGN §3.1 the slow, obvious way: md5 from node:crypto, first 4 bytes big-endian, mod 10 000, / 100. */
+/** docs/architecture.md#position-deterministic-bucketing the slow, obvious way: md5 from node:crypto, first 4 bytes big-endian, mod 10 000, / 100. */
 export function referencePosition(subject: string, salt: string): number {
   const digest = createHash("md5")
     .update(salt === "" ? subject : `${salt}:${subject}`, "utf8")

@@ -152,7 +152,7 @@ function validateWith<T>(
 }
 
 /**
- * Validates one flag on its own (DESIGN §3.2): shape, values of every operator, weights, variant
+ * Validates one flag on its own (docs/architecture.md#the-flag-and-its-serves): shape, values of every operator, weights, variant
  * references and types. References to other flags and segments are checked by `validateRuleset`.
  *
  * @example

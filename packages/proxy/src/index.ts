@@ -1,5 +1,5 @@
 /**
- * @darklaunch/proxy — the shadow / split reverse proxy (DESIGN §4). For a flag's slice of traffic
+ * @darklaunch/proxy — the shadow / split reverse proxy (docs/architecture.md#dark-paths-and-observations). For a flag's slice of traffic
  * it mirrors requests to a dark backend fire-and-forget (variant `shadow` or `true`) or serves them
  * from dark (variant `dark`), compares stable with dark off the request path, and reports
  * observations through the SDK client; Prometheus metrics on an admin port.

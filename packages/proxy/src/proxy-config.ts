@@ -34,7 +34,7 @@ export interface RouteConfig {
   secondary?: string;
   /** Where the subject is read; without one a request gets a random position. */
   subject?: SubjectSource;
-  /** Methods that may be mirrored (default GET, HEAD, OPTIONS: DESIGN §4). */
+  /** Methods that may be mirrored (default GET, HEAD, OPTIONS: docs/architecture.md#dark-paths-and-observations). */
   mirrorMethods: string[];
   /** Mirrors in flight at once; excess is dropped and counted, never queued (default 100). */
   maxInflight: number;

@@ -1,7 +1,7 @@
 /**
  * @darklaunch/sdk — gate code on darklaunch flags from Node.js. Evaluation is local and synchronous
- * on a snapshot that a server stream keeps current (DESIGN §6); the last good snapshot survives a
- * server outage in memory and, with `cachePath`, on disk (DESIGN §8).
+ * on a snapshot that a server stream keeps current (docs/architecture.md#the-control-plane); the last good snapshot survives a
+ * server outage in memory and, with `cachePath`, on disk (docs/operations.md).
  *
  * @example
  * import { createClient } from "@darklaunch/sdk";

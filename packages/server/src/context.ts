@@ -28,7 +28,7 @@ export interface ServerContext {
   sdkStreams: SdkStreams;
   /** Which database the store is (readiness reports it). */
   dialect: Dialect;
-  /** How many days the evaluations log keeps (DESIGN §6; default 30). */
+  /** How many days the evaluations log keeps (docs/architecture.md#the-control-plane; default 30). */
   evaluationRetentionDays: number;
   /** Webhook alerts: destinations, deliveries, and `notify` for the judge and the ramps. */
   alerts: AlertService;

@@ -1,5 +1,5 @@
 /**
- * @darklaunch/server — the control plane (DESIGN §6): REST API under /api/v1, OpenAPI at /api/docs,
+ * @darklaunch/server — the control plane (docs/architecture.md#the-control-plane): REST API under /api/v1, OpenAPI at /api/docs,
  * SQLite or Postgres through one set of migrations, scoped tokens, audit in every write's transaction.
  *
  * @example

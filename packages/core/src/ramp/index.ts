@@ -1,5 +1,5 @@
 /**
- * Ramps (DESIGN §5): a plan of steps, a pure state machine that turns each minute's verdict into
+ * Ramps (docs/architecture.md#the-judge): a plan of steps, a pure state machine that turns each minute's verdict into
  * advance, hold, alert, complete or rollback, the manual controls, and what a step means for a flag.
  * No I/O and no clock: the server passes `now` and stores the state.
  */

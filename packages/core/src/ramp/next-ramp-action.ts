@@ -25,7 +25,7 @@ export interface RampClockOptions {
 }
 
 /**
- * What a running ramp does with this minute's verdict (DESIGN §5, the States table). Pure: `now`
+ * What a running ramp does with this minute's verdict (docs/architecture.md#the-judge, the States table). Pure: `now`
  * (epoch milliseconds) is the only clock, and the state is never changed in place.
  *
  * - warm-up minutes after a step change: nothing, whatever the verdict;

@@ -73,7 +73,7 @@ const StepsSchema = z
 const FIELDS = ["steps", "shadowSteps", "minStep", "maxStep", "warmup", "onInconclusive", "rollbackTo"] as const;
 
 /**
- * A ramp plan (DESIGN §5, "a ramp is a plan"). Every field has a default, so `{}` is a working plan.
+ * A ramp plan (docs/architecture.md#the-judge, "a ramp is a plan"). Every field has a default, so `{}` is a working plan.
  * Durations are given as `"10m"`, `"1h"` or minutes and are minutes once parsed, so a parsed plan
  * parses to itself.
  */

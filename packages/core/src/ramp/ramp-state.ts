@@ -6,7 +6,7 @@ import { formatPath } from "../validate.js";
 import type { RampPlan } from "./ramp-plan.js";
 
 /**
- * The judge's states (DESIGN §5). The ramp keeps its own copy of the names so that it depends on
+ * The judge's states (docs/architecture.md#the-judge). The ramp keeps its own copy of the names so that it depends on
  * nothing but what a verdict says; the server adapts the judge's verdict to `RampVerdict`.
  */
 export const RAMP_VERDICT_STATES = ["INSUFFICIENT", "RUNNING", "REGRESSION", "SAFE", "INCONCLUSIVE", "UNHEALTHY"] as const;

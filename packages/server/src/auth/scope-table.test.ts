@@ -63,7 +63,7 @@ const TABLE: Record<string, "public" | "read" | "write" | "admin" | "sdk"> = {
   "GET /metrics": "read",
 };
 
-/** Which token scopes may call a route that needs `needed` (DESIGN §6), spelled out. */
+/** Which token scopes may call a route that needs `needed` (docs/architecture.md#the-control-plane), spelled out. */
 const ALLOWED: Record<string, readonly string[]> = {
   public: ["none", "sdk", "read", "write", "admin"],
   read: ["read", "write", "admin"],

@@ -10,7 +10,7 @@ import { response } from "../openapi.js";
 const TelemetryAcceptedSchema = z.object({ accepted: z.object({ counts: z.number().int(), samples: z.number().int() }) });
 
 /**
- * SDK telemetry (DESIGN §6, scale-out): an SDK posts, per instance and interval, its evaluation
+ * SDK telemetry (docs/architecture.md#the-control-plane, scale-out): an SDK posts, per instance and interval, its evaluation
  * counts per (flag, variant, reason, verdict), a capped sample of evaluations and how many it
  * dropped. Counts are merged into minute windows, so the cost grows with instances × flags, not
  * with requests; samples join the evaluations log as source `sdk`.

@@ -22,7 +22,7 @@ function period(query: { since?: string | undefined; until?: string | undefined 
 }
 
 /**
- * Dark-launch observations (DESIGN §4): proxies, SDK experiments and services post windows per
+ * Dark-launch observations (docs/architecture.md#dark-paths-and-observations): proxies, SDK experiments and services post windows per
  * flag, source, route and minute; people read them back as a time series (dark vs baseline) and as
  * the fields that differed, with samples.
  */

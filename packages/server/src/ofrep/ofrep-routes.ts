@@ -65,7 +65,7 @@ const OFREP_AUTH_ANSWERS = response({ 401: "No token, or an unknown or revoked o
 const NOT_AN_OBJECT = "the request body must be an object whose `context` is an object of attributes";
 
 /**
- * OpenFeature Remote Evaluation Protocol (open-feature/protocol, DESIGN §6): any OFREP provider
+ * OpenFeature Remote Evaluation Protocol (open-feature/protocol, docs/architecture.md#the-control-plane): any OFREP provider
  * can evaluate darklaunch flags over HTTP. Both calls evaluate on the cached compiled snapshot and
  * record in the log (source `ofrep`): every single evaluation, one sampled row per bulk call; the
  * bulk call answers 304 to a matching `If-None-Match`.

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Database } from "../store/database.js";
 
-/** The Postgres channel every replica LISTENs on; the payload is the new revision (DESIGN §6 Scale-out). */
+/** The Postgres channel every replica LISTENs on; the payload is the new revision (docs/operations.md#several-replicas). */
 export const CHANGES_CHANNEL = "darklaunch_changes";
 
 // One emitter per open store: two servers in one process (tests) never hear each other's writes.

@@ -12,7 +12,7 @@ const SNAPSHOT_ANSWERS: Record<string, unknown> = {
   ...response({ 304: "Not modified (If-None-Match names the current revision)" }),
 };
 
-/** The SDK endpoints (DESIGN §6): the whole ruleset with an ETag, and its live stream. */
+/** The SDK endpoints (docs/architecture.md#the-control-plane): the whole ruleset with an ETag, and its live stream. */
 export function sdkRoutes(app: FastifyInstance, { rulesets, sdkStreams }: ServerContext): void {
   app.get(
     "/api/v1/sdk/snapshot",

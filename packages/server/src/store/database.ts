@@ -80,7 +80,7 @@ export interface Tables {
     received_at: string;
   };
   /**
-   * Dark-launch observation windows (DESIGN §4), one row per flag, source, route and minute; `data`
+   * Dark-launch observation windows (docs/architecture.md#dark-paths-and-observations), one row per flag, source, route and minute; `data`
    * holds the window's `{ baseline, dark, comparison, samples }` as JSON, merged on every report.
    */
   observation_windows: {

@@ -120,7 +120,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     },
     "0003-observations": {
       async up(db: Kysely<unknown>) {
-        // Dark-launch observation windows (DESIGN §4), merged per (flag, source, route, minute);
+        // Dark-launch observation windows (docs/architecture.md#dark-paths-and-observations), merged per (flag, source, route, minute);
         // `minute` is ISO text like `evaluation_counts.minute`, `data` the window's measurements as JSON.
         await db.schema
           .createTable("observation_windows")
