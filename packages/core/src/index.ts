@@ -181,67 +181,7 @@ export {
 export * from "./protocol/time-params.js";
 export * from "./protocol/tokens.js";
 // Ramps: plan, state machine, manual controls, the split a step means for a flag.
-export {
-  abortRamp,
-  DEFAULT_MAX_STEP_MINUTES,
-  DEFAULT_MIN_STEP_MINUTES,
-  DEFAULT_MINUTE_MS,
-  DEFAULT_RAMP_STEPS,
-  DEFAULT_WARMUP_MINUTES,
-  describeRampTarget,
-  dismissVerdict,
-  durationMinutes,
-  INCONCLUSIVE_POLICIES,
-  type InconclusivePolicy,
-  nextRampAction,
-  noteManualChange,
-  parseRampPlan,
-  parseRampState,
-  pauseRamp,
-  promoteRamp,
-  RAMP_ACTIONS,
-  RAMP_ALERT_KINDS,
-  RAMP_ALERT_SEVERITIES,
-  RAMP_EVENT_KINDS,
-  RAMP_PHASES,
-  RAMP_STATUSES,
-  RAMP_VERDICT_STATES,
-  type RampAction,
-  type RampAlert,
-  type RampAlertKind,
-  type RampAlertSeverity,
-  type RampClockOptions,
-  RampConflictError,
-  type RampControl,
-  type RampDecision,
-  type RampDismissal,
-  type RampEvent,
-  type RampEventKind,
-  type RampPhase,
-  type RampPlan,
-  type RampPlanInput,
-  RampPlanSchema,
-  type RampPosition,
-  type RampState,
-  RampStateSchema,
-  type RampStatus,
-  type RampTarget,
-  type RampVerdict,
-  type RampVerdictInput,
-  RampVerdictSchema,
-  type RampVerdictState,
-  ROLLBACK_TARGETS,
-  type RollbackTarget,
-  rampFlag,
-  rampFlagProblems,
-  rampServedPercentage,
-  rampTargetAt,
-  rampTargetOf,
-  resumeRamp,
-  sameRampTarget,
-  startRamp,
-  validateRampPlan,
-} from "./ramp/index.js";
+export * from "./ramp/index.js";
 export { ALWAYS_REDACTED_HEADERS, compileRedactor, type RedactedHeaders, type Redactor } from "./redactor.js";
 export { MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM } from "./regex-safety.js";
 export {
@@ -254,6 +194,7 @@ export {
   toOpenFeatureReason,
 } from "./result.js";
 export { formatPercentage, type Rollout, rolloutOf, routingFormula, withRollout } from "./rollout.js";
+export { hideSecretQuery } from "./secret-query.js";
 export { compareSemver, parseSemver, type SemVer } from "./semver.js";
 export { type CompileOptions, compile, Snapshot } from "./snapshot.js";
 export {

@@ -4,6 +4,7 @@ import {
   type ComparisonResult,
   compileComparator,
   compileRedactor,
+  hideSecretQuery,
   type Redactor,
 } from "@darklaunch/core";
 import type { Dispatcher } from "undici";
@@ -15,7 +16,6 @@ import { type CallOutcome, callFailed, type ProxyContext, recordCall } from "./p
 import type { BackendRole, DropReason } from "./proxy-metrics.js";
 import { countPath } from "./proxy-stats.js";
 import type { ResponseCapture } from "./response-capture.js";
-import { hideSecretQuery } from "./secret-query.js";
 import { TokenBucket } from "./token-bucket.js";
 
 /** One request to mirror: what was sent to stable, and stable's response once it has streamed. */

@@ -1,4 +1,4 @@
-import { REDACTED } from "@darklaunch/core";
+import { hideSecretQuery, REDACTED } from "@darklaunch/core";
 import type { FastifyRequest, FastifyServerOptions } from "fastify";
 
 /** Where log lines go (a pino destination); standard output by default. */
@@ -14,38 +14,13 @@ export interface LoggingOptions {
 }
 
 /**
- * Query parameter names that carry secrets by their name alone (`token`, `api_key`, `password`,
- * `client_secret`, `signature`, `session_id` …); the proxy hides the same names in its samples.
- */
-const SECRET_NAME = /token|secret|passw(?:or)?d|^pwd$|api[-_.]?key|(?:^|[-_.])key$|auth(?!or)|signature|^sig$|session|credential|jwt/i;
-
-/**
- * The URL as logged: values of secret-named query parameters replaced by REDACTED.
+ * The URL as logged: values of secret-named query parameters replaced by REDACTED (the same names
+ * the proxy hides in its samples: core's `hideSecretQuery`).
  *
  * @example
  * loggedUrl("/api/v1/flags?token=abc&tag=x"); // "/api/v1/flags?token=[REDACTED]&tag=x"
  */
-export function loggedUrl(url: string): string {
-  const q = url.indexOf("?");
-  if (q === -1) return url;
-  const pairs = url
-    .slice(q + 1)
-    .split("&")
-    .map((pair) => {
-      const eq = pair.indexOf("=");
-      const name = eq === -1 ? pair : pair.slice(0, eq);
-      return eq !== -1 && SECRET_NAME.test(decodeName(name)) ? `${name}=${REDACTED}` : pair;
-    });
-  return `${url.slice(0, q)}?${pairs.join("&")}`;
-}
-
-function decodeName(name: string): string {
-  try {
-    return decodeURIComponent(name.replace(/\+/g, " "));
-  } catch {
-    return name;
-  }
-}
+export const loggedUrl = hideSecretQuery;
 
 /**
  * Fastify's logger (pino, one JSON object a line) as the server runs it: errors always — a 500 with

@@ -1,30 +1,13 @@
-import type { STORE_FACTORIES, TestStore } from "@darklaunch/testkit";
+import { ADMIN_SECRET, type STORE_FACTORIES, type TestServer, type TestStore } from "@darklaunch/testkit";
 import { afterAll, beforeAll } from "vitest";
 import type { Scope } from "./auth/scopes.js";
-import { createServer, type DarkLaunchServer, type ServerOptions } from "./server.js";
+import { createServer, type ServerOptions } from "./server.js";
 import { kyselyStores } from "./store/kysely-stores.js";
 import { newToken } from "./tokens/token-service.js";
 
 // The store factories are shared with other packages' tests; the server's own suites use them here.
-export { STORE_FACTORIES, type TestStore } from "@darklaunch/testkit";
-
-export const ADMIN_SECRET = "dl_admin_test-secret-0123456789abcdef";
-
-/** A server on a test store with one token per scope (`secrets.read`, `secrets.sdk` …). */
-export interface TestServer {
-  server: DarkLaunchServer;
-  store: TestStore;
-  secrets: Record<Scope, string>;
-  /** `app.inject` with a token of the given scope (admin by default) and a JSON body. */
-  request(
-    method: string,
-    url: string,
-    body?: unknown,
-    options?: { scope?: Scope | "none"; headers?: Record<string, string> },
-    // biome-ignore lint/suspicious/noExplicitAny: response bodies are whatever JSON each test asserts on
-  ): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
-  close(): Promise<void>;
-}
+// One test server shape for every package: the server's own starter differs only in how it makes tokens.
+export { ADMIN_SECRET, STORE_FACTORIES, type TestServer, type TestStore } from "@darklaunch/testkit";
 
 export async function startTestServer(store: TestStore, options: ServerOptions = {}): Promise<TestServer> {
   const server = await createServer({ ...store.options, adminToken: ADMIN_SECRET, ...options });

@@ -1,4 +1,4 @@
-import { REDACTED } from "@darklaunch/core";
+import { REDACTED } from "./difference.js";
 
 /**
  * Query parameter names that carry secrets by their name alone: `token`, `access_token`,
