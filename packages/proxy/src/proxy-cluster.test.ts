@@ -1,27 +1,18 @@
 import cluster from "node:cluster";
 import http from "node:http";
-import { json, STORE_FACTORIES, startBackend, startTestServer, type TestBackend, type TestServer } from "@darklaunch/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { json, startBackend, type TestBackend, type TestServer, useListeningSqliteServer } from "@darklaunch/testkit";
+import { describe, expect, it } from "vitest";
 import { startProxyCluster, workerCount } from "./proxy-cluster.js";
 
 // Real workers (node:cluster, running the build), a real server on SQLite, real backends.
 
-const sqlite = STORE_FACTORIES.find((f) => f.name === "sqlite");
 let t: TestServer;
 let url: string;
 const backends: TestBackend[] = [];
 
-beforeAll(async () => {
-  const store = await sqlite?.create();
-  if (store === undefined) throw new Error("no SQLite store");
-  t = await startTestServer(store);
-  url = await t.server.listen(0, "127.0.0.1");
-});
-
-afterAll(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-  await t?.close();
-  await t?.store.drop();
+useListeningSqliteServer(backends, (server, base) => {
+  t = server;
+  url = base;
 });
 
 /** One request on a connection of its own, so that the workers take turns. */

@@ -1,28 +1,19 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { json, STORE_FACTORIES, startBackend, startTestServer, type TestBackend, type TestServer } from "@darklaunch/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { json, startBackend, type TestBackend, type TestServer, useListeningSqliteServer } from "@darklaunch/testkit";
+import { describe, expect, it } from "vitest";
 import { type RunningProxy, startProxy } from "./start-proxy.js";
 
 // A real server on SQLite, real proxies with their own SDK clients, real backends: observations go
 // the whole way (proxy → client recorder → POST /api/v1/observations → store → read API).
 
-const sqlite = STORE_FACTORIES.find((f) => f.name === "sqlite");
 let t: TestServer;
 let url: string;
 const backends: TestBackend[] = [];
 
-beforeAll(async () => {
-  const store = await sqlite?.create();
-  if (store === undefined) throw new Error("no SQLite store");
-  t = await startTestServer(store);
-  url = await t.server.listen(0, "127.0.0.1");
-});
-
-afterAll(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-  await t?.close();
-  await t?.store.drop();
+useListeningSqliteServer(backends, (server, base) => {
+  t = server;
+  url = base;
 });
 
 async function createFlag(key: string, variant: "shadow" | "dark" | "stable"): Promise<void> {

@@ -7,35 +7,25 @@ import {
   json,
   ok,
   proxyTestKit,
-  STORE_FACTORIES,
   startBackend,
-  startTestServer,
   type TestBackend,
   type TestServer,
+  useListeningSqliteServer,
 } from "@darklaunch/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type RunningProxy, startProxy } from "./start-proxy.js";
 
 // Shadow mode's pairs the whole way: real stable and dark backends, the real proxy with its SDK
 // client, a real server on SQLite, read back through the API and from the store.
 
-const sqlite = STORE_FACTORIES.find((f) => f.name === "sqlite");
 const MINUTE = 60_000;
 let t: TestServer;
 let url: string;
 const backends: TestBackend[] = [];
 
-beforeAll(async () => {
-  const store = await sqlite?.create();
-  if (store === undefined) throw new Error("no SQLite store");
-  t = await startTestServer(store);
-  url = await t.server.listen(0, "127.0.0.1");
-});
-
-afterAll(async () => {
-  await Promise.all(backends.map((b) => b.close()));
-  await t?.close();
-  await t?.store.drop();
+useListeningSqliteServer(backends, (server, base) => {
+  t = server;
+  url = base;
 });
 
 async function shadowFlag(key: string): Promise<void> {

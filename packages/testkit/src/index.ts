@@ -29,6 +29,6 @@ export {
 } from "./test-fixtures.js";
 export { connectTestPostgres, TEST_DATABASE_URL } from "./test-postgres.js";
 export { type ReceivedWebhook, TestReceiver } from "./test-receiver.js";
-export { ADMIN_SECRET, startTestServer, type TestScope, type TestServer } from "./test-server.js";
+export { ADMIN_SECRET, startTestServer, type TestScope, type TestServer, useListeningSqliteServer } from "./test-server.js";
 export { killProcess, type ServerProcess, startServerProcess } from "./test-server-process.js";
 export { STORE_FACTORIES, type StoreFactory, type TestStore } from "./test-stores.js";

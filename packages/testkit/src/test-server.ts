@@ -1,5 +1,6 @@
 import { createServer, type DarkLaunchServer, type ServerOptions } from "@darklaunch/server";
-import type { TestStore } from "./test-stores.js";
+import { afterAll, beforeAll } from "vitest";
+import { STORE_FACTORIES, type TestStore } from "./test-stores.js";
 
 export type TestScope = "admin" | "write" | "read" | "sdk";
 
@@ -58,4 +59,28 @@ export async function startTestServer(store: TestStore, options: ServerOptions =
     secrets[scope] = created.body.secret;
   }
   return { server, store, secrets, request, close: () => server.close() };
+}
+
+/**
+ * A listening server on a fresh SQLite store for a whole test file, and the backends the file
+ * starts, all closed after it: the set-up every proxy end-to-end suite shares. `started` gets the
+ * server and its base URL once it listens.
+ *
+ * @example
+ * let t: TestServer; let url: string; const backends: TestBackend[] = [];
+ * useListeningSqliteServer(backends, (server, base) => { t = server; url = base; });
+ */
+export function useListeningSqliteServer(backends: { close(): Promise<void> }[], started: (server: TestServer, url: string) => void): void {
+  let t: TestServer | undefined;
+  beforeAll(async () => {
+    const store = await STORE_FACTORIES.find((f) => f.name === "sqlite")?.create();
+    if (store === undefined) throw new Error("no SQLite store");
+    t = await startTestServer(store);
+    started(t, await t.server.listen(0, "127.0.0.1"));
+  });
+  afterAll(async () => {
+    await Promise.all(backends.map((b) => b.close()));
+    await t?.close();
+    await t?.store.drop();
+  });
 }
