@@ -36,7 +36,14 @@ const CONVERSION: BusinessMetricDefinition = {
   tolerance: 0,
   critical: true,
 };
-const REVENUE: BusinessMetricDefinition = { key: "revenue", event: "purchase", kind: "value", direction: "up", tolerance: 0, critical: true };
+const REVENUE: BusinessMetricDefinition = {
+  key: "revenue",
+  event: "purchase",
+  kind: "value",
+  direction: "up",
+  tolerance: 0,
+  critical: true,
+};
 
 interface Scenario {
   n: number;
@@ -83,10 +90,7 @@ function simulate(definition: BusinessMetricDefinition, scenario: Scenario, runs
       addArm(dark, m.dark);
       addArm(base, m.base);
       // The usual peeking mistake: a fixed-sample test on the pooled counts, re-run every minute.
-      const z =
-        definition.kind === "value"
-          ? pooledMeanZ(dark, base)
-          : pooledZ(dark.converted, dark.exposed, base.converted, base.exposed);
+      const z = definition.kind === "value" ? pooledMeanZ(dark, base) : pooledZ(dark.converted, dark.exposed, base.converted, base.exposed);
       if (z < -Z_05) zAlarm = true;
     }
     const verdict = judged(definition, minutes);
@@ -165,7 +169,9 @@ describe("value per exposed subject (revenue: 3 % buy, log-normal order values, 
   it("heavy-tailed values (σ 1.2) and sparse buyers (1 %, 5 000 per minute), 300 runs: false alarms at 1/α ≤ 5 %", () => {
     const runs = 300;
     const r = simulate(REVENUE, { n: 5_000, baseRate: 0.01, darkRate: 0.01, baseValue: 50, darkValue: 50, valueSigma: 1.2 }, runs, 32);
-    console.log(`revenue, heavy tails and sparse, no difference: REGRESSION ${r.alarms}/${runs}, harm e ≥ 1/α ${r.singleCrossings}/${runs}`);
+    console.log(
+      `revenue, heavy tails and sparse, no difference: REGRESSION ${r.alarms}/${runs}, harm e ≥ 1/α ${r.singleCrossings}/${runs}`,
+    );
     expect(r.singleCrossings / runs).toBeLessThanOrEqual(0.05);
   });
 

@@ -1,6 +1,6 @@
 import { ratioExposuresNeeded } from "./evidence-needed.js";
 import type { JudgeSettings } from "./judge-settings.js";
-import { meanExposuresNeeded, MeanRatioEProcess } from "./mean-e-process.js";
+import { MeanRatioEProcess, meanExposuresNeeded } from "./mean-e-process.js";
 import { RatioMetric } from "./ratio-metric.js";
 
 /**

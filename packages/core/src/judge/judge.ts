@@ -166,7 +166,10 @@ function businessByMinute(inputs: readonly BusinessMetricInput[]): Map<number, M
         out.set(t, byKey);
       }
       const known = byKey.get(definition.key);
-      byKey.set(definition.key, known === undefined ? m : { start: m.start, base: addArms(known.base, m.base), dark: addArms(known.dark, m.dark) });
+      byKey.set(
+        definition.key,
+        known === undefined ? m : { start: m.start, base: addArms(known.base, m.base), dark: addArms(known.dark, m.dark) },
+      );
     }
   }
   return out;
