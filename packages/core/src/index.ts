@@ -156,6 +156,7 @@ export * from "./protocol/evaluations.js";
 export * from "./protocol/flags.js";
 export * from "./protocol/health.js";
 export * from "./protocol/limits.js";
+export * from "./protocol/metrics.js";
 export * from "./protocol/observations.js";
 export * from "./protocol/ofrep.js";
 export * from "./protocol/overrides.js";
