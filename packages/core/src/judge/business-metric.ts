@@ -1,25 +1,15 @@
+import type { MetricDefinition } from "../protocol/metrics.js";
 import { ratioExposuresNeeded } from "./evidence-needed.js";
 import type { JudgeSettings } from "./judge-settings.js";
 import { MeanRatioEProcess, meanExposuresNeeded } from "./mean-e-process.js";
 import { RatioMetric } from "./ratio-metric.js";
 
 /**
- * What the judge needs of a metric definition (the protocol's `MetricDefinition` has these and
- * more): the metric's key, its kind, which way is better and how much worse dark may be.
+ * What the judge reads of a metric definition (a whole `MetricDefinition` fits): its key, the
+ * tracked event, its kind, which way is better, the relative tolerance and whether it is critical.
+ * `value` is judged as Σ value per exposed subject (see `BusinessMetric`).
  */
-export interface BusinessMetricDefinition {
-  key: string;
-  /** The tracked event the metric counts (for the why-sentence). */
-  event: string;
-  /** `conversion`: share of exposed subjects with ≥ 1 event; `count`: events per exposure; `value`: Σ value per exposure. */
-  kind: "conversion" | "count" | "value";
-  /** Which way is better. */
-  direction: "up" | "down";
-  /** Relative, ≥ 0: 0.02 = dark may be 2 % worse before it is harm. */
-  tolerance: number;
-  /** A critical metric may roll back and must prove itself safe; else it is watched (a diagnostic). */
-  critical: boolean;
-}
+export type BusinessMetricDefinition = Pick<MetricDefinition, "key" | "event" | "kind" | "direction" | "tolerance" | "critical">;
 
 /** One arm of one minute of a business metric. */
 export interface BusinessMetricArm {
