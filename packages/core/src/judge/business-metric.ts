@@ -43,20 +43,13 @@ export const BUSINESS_MULTIPLIERS: readonly number[] = [1.03, 1.06, 1.1, 1.2, 1.
 /** The lowest null ratio a safe side of a higher-is-better metric tests (a margin of 95 % is no promise at all). */
 const MIN_SAFE_RATIO = 0.05;
 
-/** Cumulative numbers of one arm, for display. */
-export interface ArmTotals {
-  exposed: number;
-  converted: number;
-  events: number;
-  sum: number;
-  sumSq: number;
-}
-
-function emptyTotals(): ArmTotals {
+/** An arm with nothing yet, to add minutes into. */
+export function emptyArm(): BusinessMetricArm {
   return { exposed: 0, converted: 0, events: 0, sum: 0, sumSq: 0 };
 }
 
-function addInto(into: ArmTotals, arm: BusinessMetricArm): void {
+/** Adds `arm`'s counts into `into` (counts, distinct counts per minute and sums all add up). */
+export function addArmInto(into: BusinessMetricArm, arm: BusinessMetricArm): void {
   into.exposed += arm.exposed;
   into.converted += arm.converted;
   into.events += arm.events;
@@ -82,17 +75,17 @@ function addInto(into: ArmTotals, arm: BusinessMetricArm): void {
 export class BusinessMetric {
   readonly harmRatio: number;
   readonly safeRatio: number;
-  readonly dark = emptyTotals();
-  readonly base = emptyTotals();
+  readonly dark = emptyArm();
+  readonly base = emptyArm();
   /** Totals of the tested minutes only (what the estimate and tests saw). */
-  readonly testedDark = emptyTotals();
-  readonly testedBase = emptyTotals();
+  readonly testedDark = emptyArm();
+  readonly testedBase = emptyArm();
   minutes = 0;
   private readonly ratio: RatioMetric | undefined;
   private readonly meanHarm: MeanRatioEProcess | undefined;
   private readonly meanSafe: MeanRatioEProcess | undefined;
   /** Value: Σ value and Σ value² per arm over all earlier minutes, for the predictable plug-in. */
-  private readonly prior = { dark: emptyTotals(), base: emptyTotals() };
+  private readonly prior = { dark: emptyArm(), base: emptyArm() };
   private mhNumerator = 0;
   private mhDenominator = 0;
 
@@ -123,12 +116,12 @@ export class BusinessMetric {
   /** Adds one reported minute; `tested` is false during warm-up (counted for the value test's variance, not tested). */
   add(minute: BusinessMetricMinute, tested: boolean): void {
     const { dark, base } = minute;
-    addInto(this.dark, dark);
-    addInto(this.base, base);
+    addArmInto(this.dark, dark);
+    addArmInto(this.base, base);
     if (tested) {
       this.minutes++;
-      addInto(this.testedDark, dark);
-      addInto(this.testedBase, base);
+      addArmInto(this.testedDark, dark);
+      addArmInto(this.testedBase, base);
       const x = this.successes(dark);
       const y = this.successes(base);
       const a = dark.exposed;
@@ -149,8 +142,8 @@ export class BusinessMetric {
       }
     }
     if (this.definition.kind === "value") {
-      addInto(this.prior.dark, dark);
-      addInto(this.prior.base, base);
+      addArmInto(this.prior.dark, dark);
+      addArmInto(this.prior.base, base);
     }
   }
 
@@ -203,7 +196,7 @@ export class BusinessMetric {
   /** Events (conversions for `conversion`) on the sparser arm: what a verdict needs enough of. */
   get fewestEvents(): number {
     const kind = this.definition.kind;
-    const of = (t: ArmTotals) => (kind === "conversion" ? t.converted : t.events);
+    const of = (t: BusinessMetricArm) => (kind === "conversion" ? t.converted : t.events);
     return Math.min(of(this.testedDark), of(this.testedBase));
   }
 
