@@ -163,6 +163,22 @@ describe("business metrics in the verdict", () => {
     expect(points[9]?.metrics["business:checkout"]?.band).not.toBeNull();
   });
 
+  it("a metric's minute reported in parts (several reporters) adds up to the same verdict", () => {
+    const random = seededRandom(13);
+    const whole = series(30, (t) => businessMinute(random, T0 + t, { n: 20_000, share: 0.5, baseRate: 0.03, darkRate: 0.027 }));
+    const half = (a: BusinessMetricArm, first: boolean): BusinessMetricArm => {
+      const part = (x: number) => (first ? Math.floor(x / 2) : x - Math.floor(x / 2));
+      return { exposed: part(a.exposed), converted: part(a.converted), events: part(a.events), sum: 0, sumSq: 0 };
+    };
+    const parts = whole.flatMap((m) =>
+      [true, false].map((first) => ({ start: m.start, base: half(m.base, first), dark: half(m.dark, first) })),
+    );
+    const a = judge({ minutes: requests(30), business: [{ definition: CHECKOUT, minutes: whole }] });
+    const b = judge({ minutes: requests(30), business: [{ definition: CHECKOUT, minutes: parts }] });
+    expect(business(b).harm.e).toBeCloseTo(business(a).harm.e, 6);
+    expect(b.why).toBe(a.why);
+  });
+
   it("settings for business metrics have defaults and name bad fields", () => {
     expect(parseJudgeSettings({}).business).toEqual({ safeMargin: 0.1, minEvents: 30, detectEffect: 0.1 });
     expect(() => parseJudgeSettings({ business: { safeMargin: 2 } })).toThrow(/business\.safeMargin/);
