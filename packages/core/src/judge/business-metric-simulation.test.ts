@@ -3,7 +3,7 @@ import { addArmInto, type BusinessMetricDefinition, type BusinessMetricMinute, e
 import { judge } from "./judge.js";
 import type { JudgeMinute } from "./judge-input.js";
 import type { JudgeVerdict, MetricVerdict } from "./judge-types.js";
-import { businessMinute, pooledMeanZ, pooledZ, seededRandom } from "./test-simulation.js";
+import { businessMinute, pooledMeanZ, pooledZ, REVENUE, seededRandom } from "./test-simulation.js";
 
 /*
  * Seeded simulations of the business tests. Each run is one dark build at 50 % watched for 60
@@ -32,14 +32,6 @@ const CONVERSION: BusinessMetricDefinition = {
   key: "checkout",
   event: "purchase",
   kind: "conversion",
-  direction: "up",
-  tolerance: 0,
-  critical: true,
-};
-const REVENUE: BusinessMetricDefinition = {
-  key: "revenue",
-  event: "purchase",
-  kind: "value",
   direction: "up",
   tolerance: 0,
   critical: true,

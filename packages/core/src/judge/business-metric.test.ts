@@ -6,7 +6,7 @@ import type { JudgeMinute } from "./judge-input.js";
 import { parseJudgeSettings } from "./judge-settings.js";
 import type { JudgeVerdict, MetricVerdict } from "./judge-types.js";
 import { MeanRatioEProcess, meanExposuresNeeded } from "./mean-e-process.js";
-import { businessMinute, seededRandom } from "./test-simulation.js";
+import { businessMinute, REVENUE, seededRandom } from "./test-simulation.js";
 
 const T0 = 29_000_000;
 const iso = (t: number) => new Date((T0 + t) * 60_000).toISOString();
@@ -108,12 +108,12 @@ describe("business metrics in the verdict", () => {
   it("direction down: a count that rises beyond its tolerance is harm", () => {
     const random = seededRandom(10);
     const tickets: BusinessMetricDefinition = {
+      ...CHECKOUT,
       key: "tickets",
       event: "support-ticket",
       kind: "count",
       direction: "down",
       tolerance: 0.05,
-      critical: true,
     };
     const minutes = series(40, (t) => businessMinute(random, T0 + t, { n: 20_000, share: 0.5, baseRate: 0.02, darkRate: 0.03 }));
     const v = judge({ minutes: requests(40), business: [{ definition: tickets, minutes }] });
@@ -124,14 +124,7 @@ describe("business metrics in the verdict", () => {
 
   it("a value metric (revenue per exposed subject) that falls 10 % rolls back; its why names the amount per subject", () => {
     const random = seededRandom(11);
-    const revenue: BusinessMetricDefinition = {
-      key: "revenue",
-      event: "purchase",
-      kind: "value",
-      direction: "up",
-      tolerance: 0,
-      critical: true,
-    };
+    const revenue = REVENUE;
     const minutes = series(60, (t) =>
       businessMinute(random, T0 + t, { n: 20_000, share: 0.5, baseRate: 0.03, darkRate: 0.03, baseValue: 50, darkValue: 45 }),
     );

@@ -1,6 +1,6 @@
 import { LatencySketch, SKETCH_RELATIVE_ACCURACY, type SketchData } from "../latency-sketch.js";
 import type { PairedCounts } from "../observation-window.js";
-import type { BusinessMetricArm, BusinessMetricMinute } from "./business-metric.js";
+import type { BusinessMetricArm, BusinessMetricDefinition, BusinessMetricMinute } from "./business-metric.js";
 import type { JudgeMinute } from "./judge-input.js";
 
 /** A small seeded PRNG (mulberry32): the simulations repeat exactly. */
@@ -264,3 +264,13 @@ export function pooledMeanZ(dark: BusinessMetricArm, base: BusinessMetricArm): n
   const se = Math.sqrt(vd / dark.exposed + vb / base.exposed);
   return se > 0 ? (md - mb) / se : 0;
 }
+
+/** The value metric of the simulations and tests: revenue per exposed subject, higher is better, no tolerance. */
+export const REVENUE: BusinessMetricDefinition = {
+  key: "revenue",
+  event: "purchase",
+  kind: "value",
+  direction: "up",
+  tolerance: 0,
+  critical: true,
+};
