@@ -39,7 +39,10 @@ export function RampActions({ flag, ramp, onChanged }: { flag: FlagRecord; ramp:
 
   return (
     <div className="ramp-actions">
-      {allowed.start && <StartRamp busy={busy} onStart={(plan) => act("Ramp started.", () => api.request("POST", flagPath(flag.key, "/ramp"), { plan }))} onProblem={(text) => setMessage({ kind: "error", text })} />}
+      {allowed.start && !flag.enabled && (
+        <p className="small muted">The flag is off: a ramp would pause at once. Turn it on (at 0 %) before starting one.</p>
+      )}
+      {allowed.start && flag.enabled && <StartRamp busy={busy} onStart={(plan) => act("Ramp started.", () => api.request("POST", flagPath(flag.key, "/ramp"), { plan }))} onProblem={(text) => setMessage({ kind: "error", text })} />}
       {!allowed.start && (
         <div className="row" role="group" aria-label="Ramp controls">
           {allowed.pause && (
