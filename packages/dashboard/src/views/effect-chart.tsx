@@ -25,7 +25,7 @@ export function EffectChart({ title, data }: { title: string; data: Columns }) {
       width: Math.max(240, target.clientWidth),
       height: HEIGHT,
       cursor: { sync: { key: SYNC_KEY } },
-      legend: { show: true },
+      legend: { show: false },
       scales: { x: { time: true } },
       axes: [{}, { label: "dark / base", size: 50 }],
       bands: [{ series: [3, 2], fill: "rgba(194, 65, 12, 0.15)" }],
@@ -53,5 +53,13 @@ export function EffectChart({ title, data }: { title: string; data: Columns }) {
     plot.current?.setData(data as uPlot.AlignedData);
   }, [data]);
 
-  return <div ref={box} className="effect-chart" role="img" aria-label={`${title}: dark/base estimate per minute with its band and the tolerance line`} />;
+  return (
+    <figure className="effect">
+      <div ref={box} className="effect-chart" role="img" aria-label={`${title}: dark/base estimate per minute with its band and the tolerance line`} />
+      <figcaption className="legend small muted">
+        <span className="key estimate">estimate</span> <span className="key band">band</span>{" "}
+        <span className="key tolerance">tolerance</span> <span className="key one">no change</span>
+      </figcaption>
+    </figure>
+  );
 }

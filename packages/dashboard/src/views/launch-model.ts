@@ -123,6 +123,11 @@ export function effectColumns(analysis: Pick<AnalysisResponse, "series">, metric
   return [x, estimate, low, high, tol, one];
 }
 
+/** Whether effect columns have any estimate to draw (an empty chart would span an arbitrary range). */
+export function hasEstimate(columns: Columns): boolean {
+  return (columns[1] ?? []).some((v) => v !== null);
+}
+
 const finite = (n: number | null | undefined): number | null => (n === null || n === undefined || !Number.isFinite(n) ? null : n);
 
 export interface Criterion {
@@ -200,6 +205,8 @@ export interface TimelineStep {
   /** The verdict that ended it (from the event, else the last stored verdict before its end). */
   verdict: { state: string; why: string } | null;
   why: string;
+  /** What happened inside the step: pause, resume, dismiss, alerts, an extension. */
+  notes: { at: number; kind: string; by: string; why: string }[];
 }
 
 /** Events that move the ramp to another step (or end it). */
@@ -213,8 +220,11 @@ export function rampTimeline(ramp: Pick<RampRecord, "state">, verdicts: RampVerd
   const steps: TimelineStep[] = [];
   const byTime = [...verdicts].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   for (const event of ramp.state.history) {
-    if (!STEP_EVENTS.has(event.kind)) continue;
     const current = steps[steps.length - 1];
+    if (!STEP_EVENTS.has(event.kind)) {
+      current?.notes.push({ at: event.at, kind: event.kind, by: event.by, why: event.why });
+      continue;
+    }
     if (current !== undefined && current.endedAt === null) {
       current.endedAt = event.at;
       current.endedBy = event.kind;
@@ -233,6 +243,7 @@ export function rampTimeline(ramp: Pick<RampRecord, "state">, verdicts: RampVerd
       by: null,
       verdict: null,
       why: event.why,
+      notes: [],
     });
   }
   return steps;

@@ -42,7 +42,7 @@ export function LaunchSummary({
         <p className="big">{share.target === null ? "by rules" : `${share.target} %`}</p>
         <p className="small muted">
           {share.how}
-          {share.observed !== null && ` · ${formatRate(share.observed)} of requests observed`}
+          {share.observed !== null && ` · ${formatRate(share.observed)} of requests in the last hour`}
         </p>
       </div>
       <div className="summary-item" data-testid="summary-divergence">

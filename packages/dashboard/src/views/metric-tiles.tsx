@@ -4,6 +4,7 @@ import { Empty } from "../status.js";
 import { EffectChart } from "./effect-chart.js";
 import {
   type EvidenceMeter,
+  hasEstimate,
   effectColumns,
   evidenceMeters,
   formatEvidence,
@@ -60,7 +61,11 @@ function MetricTile({ metric, analysis }: { metric: MetricVerdict; analysis: Ana
         </span>
       </p>
       <p className="small muted">{metric.note ?? metric.test}</p>
-      {data !== undefined && data[0].length > 0 && <EffectChart title={label} data={data} />}
+      {data !== undefined && hasEstimate(data) ? (
+        <EffectChart title={label} data={data} />
+      ) : (
+        <p className="small muted no-chart">No estimate yet: the chart starts with the first tested minute.</p>
+      )}
       <div className="meters">
         {evidenceMeters(metric).map((m) => (
           <Meter key={m.label} meter={m} metric={label} />

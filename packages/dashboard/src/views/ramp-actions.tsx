@@ -47,17 +47,17 @@ export function RampActions({ flag, ramp, onChanged }: { flag: FlagRecord; ramp:
         <div className="row" role="group" aria-label="Ramp controls">
           {allowed.pause && (
             <button type="button" className="secondary" disabled={busy} onClick={() => void control("pause", "Ramp paused.")}>
-              ⏸ Pause ramp
+              Pause ramp
             </button>
           )}
           {allowed.resume && (
             <button type="button" disabled={busy} onClick={() => void control("resume", "Ramp resumed; the step starts over.")}>
-              ▶ Resume ramp
+              Resume ramp
             </button>
           )}
           {allowed.promote && (
             <button type="button" className="secondary" disabled={busy} onClick={() => void control("promote", "Promoted to the next step.")}>
-              ⏭ Promote to next step
+              Promote to next step
             </button>
           )}
           {allowed.abort && (
@@ -171,7 +171,7 @@ function Dismiss({ busy, state, onDismiss }: { busy: boolean; state: string; onD
   return (
     <form className="inline dismiss" onSubmit={(e) => void submit(e)}>
       <label htmlFor={`${id}-reason`}>Reason to dismiss the {state} verdict</label>
-      <input id={`${id}-reason`} type="text" required maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} />
+      <input id={`${id}-reason`} className="reason" type="text" required maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} />
       <button type="submit" className="secondary" disabled={busy || reason.trim() === ""}>
         Dismiss verdict
       </button>

@@ -32,6 +32,16 @@ export function RampTimeline({ ramp, verdicts }: { ramp: RampRecord; verdicts: R
                 <> · {ramp.status === "running" ? "now" : ramp.status.replace("_", " ")}</>
               )}
             </span>
+            {s.notes.length > 0 && (
+              <ul className="step-notes small">
+                {s.notes.map((n) => (
+                  <li key={`${n.at}-${n.kind}`}>
+                    <time dateTime={new Date(n.at).toISOString()}>{time(n.at)}</time> {n.kind}
+                    {n.by !== "ramp" ? ` by ${n.by}` : ""}: {n.why}
+                  </li>
+                ))}
+              </ul>
+            )}
             {s.verdict !== null && (
               <span className="small">
                 <VerdictBadge state={s.verdict.state} /> {s.verdict.why}
