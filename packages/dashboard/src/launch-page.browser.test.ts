@@ -124,8 +124,10 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
     expect(serious, `${view}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
   }
 
+  /** The whole page, and its first screen at full size (what a person sees before scrolling). */
   async function shot(p: Page, name: string): Promise<void> {
     await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    await p.screenshot({ path: join(SHOTS, `${name}-first-screen.png`) });
   }
 
   async function signedInPage(token: string, path: string): Promise<Page> {

@@ -32,10 +32,10 @@ export function EffectChart({ title, data }: { title: string; data: Columns }) {
       series: [
         {},
         { label: "estimate", stroke: DARK, width: 2, spanGaps: false },
-        { label: "band low", stroke: "rgba(194, 65, 12, 0.35)", width: 1 },
-        { label: "band high", stroke: "rgba(194, 65, 12, 0.35)", width: 1 },
-        { label: "tolerance", stroke: "#7f1d1d", width: 1.5, dash: DARK_DASH },
-        { label: "no change", stroke: "#6b7280", width: 1, dash: [2, 3] },
+        { label: "band low", stroke: "rgba(194, 65, 12, 0.35)", width: 1, points: { show: false } },
+        { label: "band high", stroke: "rgba(194, 65, 12, 0.35)", width: 1, points: { show: false } },
+        { label: "tolerance", stroke: "#7f1d1d", width: 1.5, dash: DARK_DASH, points: { show: false } },
+        { label: "no change", stroke: "#6b7280", width: 1, dash: [2, 3], points: { show: false } },
       ],
     };
     const chart = new uPlot(options, data as uPlot.AlignedData, target);

@@ -1,4 +1,4 @@
-import type { RampRecord, VerdictResponse } from "@darklaunch/core";
+import type { AnalysisResponse, RampRecord, RampVerdictListResponse, VerdictResponse } from "@darklaunch/core";
 import { describe, expect, it } from "vitest";
 import {
   advanceCriteria,
@@ -92,7 +92,7 @@ describe("evidence meters", () => {
 
 describe("effect chart data", () => {
   it("shapes a metric's series into x, estimate, band, tolerance and 1, with gaps where the minute has none", () => {
-    const analysis = {
+    const analysis: Pick<AnalysisResponse, "series"> = {
       series: [
         { start: "2026-12-01T10:00:00.000Z", reported: true, warmup: true, tested: false, metrics: {} },
         {
@@ -100,7 +100,7 @@ describe("effect chart data", () => {
           reported: true,
           warmup: false,
           tested: true,
-          metrics: { errors: { estimate: 1.05, band: [0.8, 1.3] as [number, number], eHarm: 1, eSafe: 2 } },
+          metrics: { errors: { estimate: 1.05, band: [0.8, 1.3], eHarm: 1, eSafe: 2 } },
         },
       ],
     };
@@ -179,7 +179,7 @@ describe("the ramp timeline", () => {
         ],
       },
     } as unknown as Pick<RampRecord, "state">;
-    const verdicts = [
+    const verdicts: RampVerdictListResponse["verdicts"] = [
       { at: new Date(8000).toISOString(), state: "RUNNING", action: "hold", replica: "r", why: "still collecting", verdict: {} },
       { at: new Date(9500).toISOString(), state: "SAFE", action: "advance", replica: "r", why: "later", verdict: {} },
     ];
