@@ -186,7 +186,10 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
 
     reporter = reportTraffic(RAMPED);
     // The page follows the ramp: step 2 shows without a reload once the judge calls step 1 SAFE.
-    await page.getByTestId("ramp-status").getByText(/serve step [2-5] of 5/).waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId("ramp-status")
+      .getByText(/serve step [2-5] of 5/)
+      .waitFor({ timeout: 60_000 });
     const advanced = await ramp(RAMPED);
     const advance = advanced.state.history.find((e) => e.kind === "advance");
     expect(advance?.verdict?.state).toBe("SAFE");
@@ -201,7 +204,11 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
 
   it("pauses and resumes the ramp from the page, and the API agrees", async () => {
     await page.getByRole("button", { name: "Pause ramp" }).click();
-    await until(() => ramp(RAMPED), (r) => r.status === "paused", "the ramp paused");
+    await until(
+      () => ramp(RAMPED),
+      (r) => r.status === "paused",
+      "the ramp paused",
+    );
     await expect.poll(() => page.getByTestId("ramp-status").textContent()).toContain("paused");
     await page.getByRole("button", { name: "Resume ramp" }).waitFor();
     expect(await page.getByRole("button", { name: "Pause ramp" }).count()).toBe(0);
@@ -209,7 +216,11 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
     await expectAccessible(page, "launch page, ramp paused");
 
     await page.getByRole("button", { name: "Resume ramp" }).click();
-    const resumed = await until(() => ramp(RAMPED), (r) => r.status !== "paused", "the ramp resumed");
+    const resumed = await until(
+      () => ramp(RAMPED),
+      (r) => r.status !== "paused",
+      "the ramp resumed",
+    );
     expect(["running", "completed"]).toContain(resumed.status);
     expect(resumed.state.history.map((e) => e.kind)).toEqual(expect.arrayContaining(["pause", "resume"]));
     await expect.poll(() => page.getByTestId("ramp-status").textContent()).not.toContain("paused");
@@ -218,7 +229,11 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
   it("dismisses a verdict with a reason", async () => {
     // No traffic: the judge's verdict holds the ramp (INSUFFICIENT or UNHEALTHY), which a person may dismiss.
     await api("POST", `/api/v1/flags/${DISMISSED}/ramp`, { plan: { steps: [5, 50], minStep: "2m", maxStep: "20m", warmup: "1m" } });
-    await until(() => ramp(DISMISSED), (r) => r.state.lastVerdict !== null, "a first verdict");
+    await until(
+      () => ramp(DISMISSED),
+      (r) => r.state.lastVerdict !== null,
+      "a first verdict",
+    );
     await page.goto(`${url}/flags/${DISMISSED}`);
     const reason = page.getByLabel(/Reason to dismiss the (INSUFFICIENT|UNHEALTHY|REGRESSION) verdict/);
     await reason.fill("the staging reporter is down; judged by the load test instead");
@@ -232,7 +247,10 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
 
   it("offers a read token no action on the launch page", async () => {
     const reader = await signedInPage(readToken, `/flags/${RAMPED}`);
-    await reader.getByTestId("ramp-status").getByText(/serve step/).waitFor();
+    await reader
+      .getByTestId("ramp-status")
+      .getByText(/serve step/)
+      .waitFor();
     await reader.getByTestId("why-sentence").waitFor();
     await reader.getByText("Your token can read only").waitFor();
     for (const name of [/Pause ramp/, /Resume ramp/, /Promote/, /Abort/, /Start ramp/, /Dismiss/, /Set percentage/, /Kill switch/]) {

@@ -55,7 +55,12 @@ export function EffectChart({ title, data }: { title: string; data: Columns }) {
 
   return (
     <figure className="effect">
-      <div ref={box} className="effect-chart" role="img" aria-label={`${title}: dark/base estimate per minute with its band and the tolerance line`} />
+      <div
+        ref={box}
+        className="effect-chart"
+        role="img"
+        aria-label={`${title}: dark/base estimate per minute with its band and the tolerance line`}
+      />
       <figcaption className="legend small muted">
         <span className="key estimate">estimate</span> <span className="key band">band</span>{" "}
         <span className="key tolerance">tolerance</span> <span className="key one">no change</span>

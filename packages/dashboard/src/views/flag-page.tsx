@@ -1,5 +1,4 @@
-import type { FlagRecord } from "@darklaunch/core";
-import type { RampRecord } from "@darklaunch/core";
+import type { FlagRecord, RampRecord } from "@darklaunch/core";
 import { flagPath } from "../api.js";
 import { formatPercentage, formatRelative, isStale } from "../format.js";
 import { Link } from "../link.js";
@@ -10,14 +9,14 @@ import { usePoll } from "../use-poll.js";
 import { AuditView } from "./audit-view.js";
 import { CheckView } from "./check-view.js";
 import { DiffsView } from "./diffs-view.js";
-import { StateBadge } from "./launches-view.js";
-import { SignalsView } from "./signals-view.js";
-import { LaunchSummary } from "./launch-summary.js";
 import { type LaunchData, SUMMARY_SINCE, useLaunchData } from "./launch-data.js";
+import { LaunchSummary } from "./launch-summary.js";
+import { StateBadge } from "./launches-view.js";
 import { MetricTiles } from "./metric-tiles.js";
 import { RampActions } from "./ramp-actions.js";
 import { RampTimeline } from "./ramp-timeline.js";
 import { RouteBreakdown } from "./route-breakdown.js";
+import { SignalsView } from "./signals-view.js";
 import { StatusActions } from "./status-actions.js";
 import { VerdictChecklist } from "./verdict-checklist.js";
 

@@ -145,7 +145,9 @@ describe("the criteria checklist", () => {
     ]);
     expect(early[3]!.detail).toBe("waiting on Latency p99");
     expect(early[4]!.detail).toBe("sample-ratio mismatch");
-    const ready = advanceCriteria(verdictWith({ minutes: 12, metrics: [safe, metric("latencyP99", { critical: true, safe: side(25, 20, true) })] }));
+    const ready = advanceCriteria(
+      verdictWith({ minutes: 12, metrics: [safe, metric("latencyP99", { critical: true, safe: side(25, 20, true) })] }),
+    );
     expect(ready.every((c) => c.met)).toBe(true);
     expect(ready[1]!.detail).toBe("12 min of 10 min");
   });
@@ -233,7 +235,14 @@ describe("ramp controls and the plan form", () => {
   it("offers only what the ramp's status allows", () => {
     expect(rampControls(undefined)).toMatchObject({ start: true, pause: false, resume: false, abort: false, dismiss: false });
     expect(rampControls(ramp("completed"))).toMatchObject({ start: true, abort: false });
-    expect(rampControls(ramp("running"))).toMatchObject({ start: false, pause: true, resume: false, promote: true, abort: true, dismiss: false });
+    expect(rampControls(ramp("running"))).toMatchObject({
+      start: false,
+      pause: true,
+      resume: false,
+      promote: true,
+      abort: true,
+      dismiss: false,
+    });
     expect(rampControls(ramp("paused"))).toMatchObject({ pause: false, resume: true, promote: false, abort: true });
     expect(rampControls(ramp("running", { state: "INSUFFICIENT", criticalHarm: false })).dismiss).toBe(true);
     expect(rampControls(ramp("running", { state: "REGRESSION", criticalHarm: true })).dismiss).toBe(false);

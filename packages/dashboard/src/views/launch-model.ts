@@ -168,10 +168,7 @@ export function advanceCriteria(verdict: Pick<VerdictResponse, "metrics" | "heal
     {
       label: "Coverage",
       met: coverage !== undefined && !coverage.low,
-      detail:
-        coverage === undefined
-          ? "no minutes yet"
-          : `${pct(coverage.share)} of minutes reported (needs ${pct(coverage.minimum)})`,
+      detail: coverage === undefined ? "no minutes yet" : `${pct(coverage.share)} of minutes reported (needs ${pct(coverage.minimum)})`,
     },
     {
       label: "Every critical metric safe",
@@ -344,9 +341,14 @@ export function errorRateObjective(...sources: (Record<string, unknown> | undefi
 }
 
 /** The ramp controls that make sense in a status (the server refuses the others with 409). */
-export function rampControls(
-  ramp: Pick<RampRecord, "status" | "state"> | undefined,
-): { start: boolean; pause: boolean; resume: boolean; abort: boolean; promote: boolean; dismiss: boolean } {
+export function rampControls(ramp: Pick<RampRecord, "status" | "state"> | undefined): {
+  start: boolean;
+  pause: boolean;
+  resume: boolean;
+  abort: boolean;
+  promote: boolean;
+  dismiss: boolean;
+} {
   const status = ramp?.status;
   const active = status === "running" || status === "paused";
   const last = ramp?.state.lastVerdict;
@@ -370,7 +372,13 @@ export interface PlanForm {
   onInconclusive: "hold" | "advance" | "rollback";
 }
 
-export const DEFAULT_PLAN_FORM: PlanForm = { steps: "1, 5, 25, 50, 100", minStep: "10m", maxStep: "1h", warmup: "2m", onInconclusive: "hold" };
+export const DEFAULT_PLAN_FORM: PlanForm = {
+  steps: "1, 5, 25, 50, 100",
+  minStep: "10m",
+  maxStep: "1h",
+  warmup: "2m",
+  onInconclusive: "hold",
+};
 
 /** The form as a plan for `POST …/ramp` (the server checks durations and order); or what is wrong with the steps. */
 export function planFromForm(form: PlanForm): { plan: Record<string, unknown> } | { problem: string } {

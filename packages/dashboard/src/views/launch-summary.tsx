@@ -98,7 +98,7 @@ const STATE_MARK: Record<string, string> = {
 /** A verdict state with a mark, so it reads without colour. */
 export function VerdictBadge({ state }: { state: string }) {
   return (
-    <span className={`badge verdict verdict-${state.toLowerCase()}`}>
+    <span className={`badge judge-state judge-${state.toLowerCase()}`}>
       {STATE_MARK[state] ?? ""} {state}
     </span>
   );

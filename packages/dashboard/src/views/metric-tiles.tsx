@@ -1,14 +1,13 @@
 import type { AnalysisResponse, VerdictResponse } from "@darklaunch/core";
 import { useMemo } from "react";
-import { Empty } from "../status.js";
 import { EffectChart } from "./effect-chart.js";
 import {
   type EvidenceMeter,
-  hasEstimate,
   effectColumns,
   evidenceMeters,
   formatEvidence,
   formatRatioDelta,
+  hasEstimate,
   METRIC_STATE_TEXT,
   type MetricVerdict,
   metricLabel,
@@ -23,9 +22,9 @@ export function MetricTiles({ verdict, analysis }: { verdict: VerdictResponse; a
     <section aria-labelledby="tiles-title">
       <h2 id="tiles-title">Decision metrics</h2>
       {metrics.length === 0 ? (
-        <Empty title="No decision metrics yet">
-          <p>The judge has no metric to test: post observations for this flag (the proxy or an SDK reporter does).</p>
-        </Empty>
+        <p className="muted">
+          The judge has no metric to test yet: it needs observations of this flag (the proxy or a reporter posts them).
+        </p>
       ) : (
         <div className="tiles">
           {metrics.map((m) => (

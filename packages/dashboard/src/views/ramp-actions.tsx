@@ -42,9 +42,16 @@ export function RampActions({ flag, ramp, onChanged }: { flag: FlagRecord; ramp:
       {allowed.start && !flag.enabled && (
         <p className="small muted">The flag is off: a ramp would pause at once. Turn it on (at 0 %) before starting one.</p>
       )}
-      {allowed.start && flag.enabled && <StartRamp busy={busy} onStart={(plan) => act("Ramp started.", () => api.request("POST", flagPath(flag.key, "/ramp"), { plan }))} onProblem={(text) => setMessage({ kind: "error", text })} />}
+      {allowed.start && flag.enabled && (
+        <StartRamp
+          busy={busy}
+          onStart={(plan) => act("Ramp started.", () => api.request("POST", flagPath(flag.key, "/ramp"), { plan }))}
+          onProblem={(text) => setMessage({ kind: "error", text })}
+        />
+      )}
       {!allowed.start && (
-        <div className="row" role="group" aria-label="Ramp controls">
+        <fieldset className="row bare">
+          <legend className="sr-only">Ramp controls</legend>
           {allowed.pause && (
             <button type="button" className="secondary" disabled={busy} onClick={() => void control("pause", "Ramp paused.")}>
               Pause ramp
@@ -56,7 +63,12 @@ export function RampActions({ flag, ramp, onChanged }: { flag: FlagRecord; ramp:
             </button>
           )}
           {allowed.promote && (
-            <button type="button" className="secondary" disabled={busy} onClick={() => void control("promote", "Promoted to the next step.")}>
+            <button
+              type="button"
+              className="secondary"
+              disabled={busy}
+              onClick={() => void control("promote", "Promoted to the next step.")}
+            >
               Promote to next step
             </button>
           )}
@@ -65,10 +77,14 @@ export function RampActions({ flag, ramp, onChanged }: { flag: FlagRecord; ramp:
               Abort ramp
             </button>
           )}
-        </div>
+        </fieldset>
       )}
       {allowed.dismiss && ramp?.state.lastVerdict && (
-        <Dismiss busy={busy} state={ramp.state.lastVerdict.state} onDismiss={(reason) => control("dismiss", "Verdict dismissed.", { reason })} />
+        <Dismiss
+          busy={busy}
+          state={ramp.state.lastVerdict.state}
+          onDismiss={(reason) => control("dismiss", "Verdict dismissed.", { reason })}
+        />
       )}
       <dialog ref={abortDialog} aria-labelledby="abort-title" aria-describedby="abort-text">
         <h2 id="abort-title">Abort the ramp of {flag.key}?</h2>
@@ -171,7 +187,15 @@ function Dismiss({ busy, state, onDismiss }: { busy: boolean; state: string; onD
   return (
     <form className="inline dismiss" onSubmit={(e) => void submit(e)}>
       <label htmlFor={`${id}-reason`}>Reason to dismiss the {state} verdict</label>
-      <input id={`${id}-reason`} className="reason" type="text" required maxLength={1000} value={reason} onChange={(e) => setReason(e.target.value)} />
+      <input
+        id={`${id}-reason`}
+        className="reason"
+        type="text"
+        required
+        maxLength={1000}
+        value={reason}
+        onChange={(e) => setReason(e.target.value)}
+      />
       <button type="submit" className="secondary" disabled={busy || reason.trim() === ""}>
         Dismiss verdict
       </button>

@@ -1,7 +1,7 @@
 import type { RampRecord, RampVerdictListResponse } from "@darklaunch/core";
 import { useMemo } from "react";
-import { VerdictBadge } from "./launch-summary.js";
 import { rampTimeline } from "./launch-model.js";
+import { VerdictBadge } from "./launch-summary.js";
 
 const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
@@ -17,8 +17,8 @@ export function RampTimeline({ ramp, verdicts }: { ramp: RampRecord; verdicts: R
         {ramp.state.statusWhy}
       </p>
       <ol className="timeline" data-testid="ramp-timeline">
-        {steps.map((s, i) => (
-          <li key={`${s.startedAt}-${i}`} className={s.endedAt === null ? "current" : ""}>
+        {steps.map((s) => (
+          <li key={`${s.startedAt}-${s.label}`} className={s.endedAt === null ? "current" : ""}>
             <span className="step-label">{s.label}</span>
             <span className="small">
               <time dateTime={new Date(s.startedAt).toISOString()}>{time(s.startedAt)}</time>

@@ -3,9 +3,9 @@ import { useRef } from "react";
 import { flagPath } from "../api.js";
 import { formatMs, formatRate } from "../format.js";
 import { useSession } from "../session-context.js";
-import { Empty, ErrorNote, Loading } from "../status.js";
+import { ErrorNote, Loading } from "../status.js";
 import { usePoll } from "../use-poll.js";
-import { breakdownRoutes, type BreakdownRow, breakdownRow, OBSERVED_SOURCES } from "./route-breakdown-model.js";
+import { type BreakdownRow, breakdownRoutes, breakdownRow, OBSERVED_SOURCES } from "./route-breakdown-model.js";
 
 /** Re-reading one series per route and source is many calls: refresh the table at most this often. */
 const REFRESH_MS = 10_000;
@@ -39,12 +39,8 @@ export function RouteBreakdown({ flagKey, verdict, since }: { flagKey: string; v
       {rows.error !== undefined && <ErrorNote error={rows.error} what="the route breakdown" />}
       {rows.loading && <Loading what="the route breakdown" />}
       {rows.data !== undefined && rows.data.length === 0 && (
-        <Empty title="No routes observed yet">
-          <p>
-            Routes appear once observations arrive: put the proxy in front of the service (<code>darklaunch proxy …</code>) or post
-            windows from an SDK reporter.
-          </p>
-        </Empty>
+        // One hint, not two: the golden signals below say how to start reporting observations.
+        <p className="muted">No routes observed in the last {since}: they appear once the proxy or a reporter posts observations.</p>
       )}
       {rows.data !== undefined && rows.data.length > 0 && (
         <div className="table-scroll">
