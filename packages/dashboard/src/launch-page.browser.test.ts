@@ -77,21 +77,24 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
   }
 
   /**
-   * Reports healthy split-mode traffic for the ramp as a proxy would: each complete window minute
-   * of the ramp's data clock (its minute runs `60 000 / minuteMs` times as fast as the wall), split
-   * as the ramp had the flag when the minute began, one minute behind.
+   * Reports healthy split-mode traffic for the ramp as a proxy with `--minute-ms` does: one window
+   * per complete period of the server's short minute, stamped with the period's real start (the
+   * server stores it at the ramp's data minute), one period behind, each split as the ramp had the
+   * flag at the start of the ramp minute that period counts in.
    */
   async function reportTraffic(flag: string): Promise<void> {
     let next: number | undefined;
     while (reporting) {
       const r = await ramp(flag);
+      const period = r.minuteMs;
       const start = Date.parse(r.startedAt);
-      const scale = WINDOW_MINUTE / r.minuteMs;
-      const dataNow = start + (Date.now() - start) * scale;
-      next ??= Math.floor(start / WINDOW_MINUTE) * WINDOW_MINUTE;
+      const scale = WINDOW_MINUTE / period;
+      next ??= Math.floor(start / period) * period;
       const windows: ObservationWindow[] = [];
-      while (next + 2 * WINDOW_MINUTE <= dataNow && windows.length < 200) {
-        const real = start + (next - start) / scale;
+      while (next + 2 * period <= Date.now() && windows.length < 200) {
+        // The ramp minute this period counts in, back on the real clock: what the ramp had then.
+        const dataMinute = Math.floor((start + (next - start) * scale) / WINDOW_MINUTE) * WINDOW_MINUTE;
+        const real = start + (dataMinute - start) / scale;
         let share = (r.state.history[0]?.target ?? r.state.target).percentage / 100;
         for (const event of r.state.history) if (event.at <= real) share = event.target.percentage / 100;
         const dark = Math.round(1_000_000 * share);
@@ -106,7 +109,7 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
           comparison: { total: 200, matched: 196, mismatched: 4, noiseTotal: 100, fields: { "body.rank": 4 }, noise: { "body.rank": 2 } },
           samples: [],
         });
-        next += WINDOW_MINUTE;
+        next += period;
       }
       if (windows.length > 0) await api("POST", "/api/v1/observations", { windows });
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -161,7 +164,7 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
     page = await signedInPage(ADMIN, `/flags/${RAMPED}`);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     reporting = false;
