@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LatencySketch, type ObservationWindow, type RampRecord, type SideWindow } from "@darklaunch/core";
 import { createServer, type DarkLaunchServer } from "@darklaunch/server";
-import axe from "axe-core";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { callApi, expectAccessible } from "./test-browser-checks.js";
 
 /**
  * The launch page in a real browser (Debian's chromium via playwright-core) against a real server
@@ -54,14 +54,7 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
   let reporter: Promise<void> = Promise.resolve();
 
   async function api<T>(method: string, path: string, body?: unknown, token = ADMIN): Promise<T> {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return JSON.parse(text) as T;
+    return callApi<T>(url, method, path, body, token);
   }
   const ramp = async (flag: string) => (await api<{ ramp: RampRecord }>("GET", `/api/v1/flags/${flag}/ramp`)).ramp;
 
@@ -114,17 +107,6 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
       if (windows.length > 0) await api("POST", "/api/v1/observations", { windows });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  }
-
-  /** axe-core on the page as it is: no serious or critical violation. */
-  async function expectAccessible(p: Page, view: string): Promise<void> {
-    await p.evaluate(axe.source);
-    const violations = await p.evaluate(async () => {
-      const result = await (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ["violations"] });
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")) }));
-    });
-    const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    expect(serious, `${view}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
   }
 
   /** The whole page, and its first screen at full size (what a person sees before scrolling). */
