@@ -6,9 +6,9 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { FlagRecord } from "@darklaunch/core";
 import { createServer, type DarkLaunchServer } from "@darklaunch/server";
-import axe from "axe-core";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { callApi, expectAccessible } from "./test-browser-checks.js";
 
 /**
  * The dashboard in a real browser (Debian's chromium, driven by playwright-core) against a real
@@ -42,14 +42,7 @@ describe.skipIf(skip)(`dashboard in chromium${skip ? ` (skipped: ${missing.join(
   const cspViolations: string[] = [];
 
   async function api<T>(method: string, path: string, body?: unknown, token = ADMIN): Promise<T> {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return JSON.parse(text) as T;
+    return callApi<T>(url, method, path, body, token);
   }
 
   async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
@@ -60,17 +53,6 @@ describe.skipIf(skip)(`dashboard in chromium${skip ? ` (skipped: ${missing.join(
       if (message.type() === "error" && /Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
     });
     return { context, page };
-  }
-
-  /** axe-core on the page as it is: no serious or critical violation. */
-  async function expectAccessible(p: Page, view: string): Promise<void> {
-    await p.evaluate(axe.source);
-    const violations = await p.evaluate(async () => {
-      const result = await (window as unknown as { axe: typeof axe }).axe.run(document, { resultTypes: ["violations"] });
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")) }));
-    });
-    const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    expect(serious, `${view}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
   }
 
   async function shot(p: Page, name: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { FlagRecord } from "@darklaunch/core";
+import type { FlagRecord, RampRecord } from "@darklaunch/core";
 import { flagPath } from "../api.js";
 import { formatPercentage, formatRelative, isStale } from "../format.js";
 import { Link } from "../link.js";
@@ -9,9 +9,16 @@ import { usePoll } from "../use-poll.js";
 import { AuditView } from "./audit-view.js";
 import { CheckView } from "./check-view.js";
 import { DiffsView } from "./diffs-view.js";
+import { type LaunchData, SUMMARY_SINCE, useLaunchData } from "./launch-data.js";
+import { LaunchSummary } from "./launch-summary.js";
 import { StateBadge } from "./launches-view.js";
+import { MetricTiles } from "./metric-tiles.js";
+import { RampActions } from "./ramp-actions.js";
+import { RampTimeline } from "./ramp-timeline.js";
+import { RouteBreakdown } from "./route-breakdown.js";
 import { SignalsView } from "./signals-view.js";
 import { StatusActions } from "./status-actions.js";
+import { VerdictChecklist } from "./verdict-checklist.js";
 
 type Tab = "signals" | "diffs" | "check" | "audit";
 const TABS: { tab: Tab; label: string }[] = [
@@ -21,10 +28,19 @@ const TABS: { tab: Tab; label: string }[] = [
   { tab: "audit", label: "Audit" },
 ];
 
-/** A launch: its status strip with the actions, then one of its views. */
+/**
+ * A launch: its executive summary, the status strip with the actions, the ramp's timeline, the
+ * why-sentence with the criteria to advance, one tile per decision metric, the route × source
+ * breakdown; then one of its views.
+ */
 export function FlagPage({ flagKey, tab }: { flagKey: string; tab: Tab }) {
   const { api } = useSession();
   const flag = usePoll(() => api.request<FlagRecord>("GET", flagPath(flagKey)), [api, flagKey]);
+  const launch = useLaunchData({ key: flagKey });
+  const changed = () => {
+    flag.reload();
+    launch.reload();
+  };
 
   return (
     <section>
@@ -34,7 +50,11 @@ export function FlagPage({ flagKey, tab }: { flagKey: string; tab: Tab }) {
       <h1>{flagKey}</h1>
       {flag.error !== undefined && <ErrorNote error={flag.error} what={`flag ${flagKey}`} />}
       {flag.loading && <Loading what="the flag" />}
-      {flag.data !== undefined && <StatusStrip flag={flag.data} onChanged={flag.reload} />}
+      {flag.data !== undefined && (
+        <LaunchSummary flag={flag.data} verdict={launch.verdict.data} ramp={launch.ramp.data} observations={launch.observations.data} />
+      )}
+      {flag.data !== undefined && <StatusStrip flag={flag.data} ramp={launch.ramp.data} onChanged={changed} />}
+      <LaunchDetails flagKey={flagKey} launch={launch} />
       <nav className="tabs" aria-label="Views of this launch">
         {TABS.map((t) => (
           <Link key={t.tab} href={flagHref(flagKey, t.tab)} current={t.tab === tab}>
@@ -50,7 +70,27 @@ export function FlagPage({ flagKey, tab }: { flagKey: string; tab: Tab }) {
   );
 }
 
-function StatusStrip({ flag, onChanged }: { flag: FlagRecord; onChanged: () => void }) {
+/** The ramp's timeline, the why and the checklist, the metric tiles and the route breakdown. */
+function LaunchDetails({ flagKey, launch }: { flagKey: string; launch: LaunchData }) {
+  const verdict = launch.verdict.data;
+  const ramp = launch.ramp.data;
+  return (
+    <>
+      {ramp != null && <RampTimeline ramp={ramp} verdicts={launch.verdicts.data} />}
+      {launch.verdict.error !== undefined && <ErrorNote error={launch.verdict.error} what="the verdict" />}
+      {launch.verdict.loading && <Loading what="the verdict" />}
+      {verdict !== undefined && (
+        <div className="launch-grid">
+          <VerdictChecklist verdict={verdict} />
+          <MetricTiles verdict={verdict} analysis={launch.analysis.data} />
+        </div>
+      )}
+      <RouteBreakdown flagKey={flagKey} verdict={verdict} since={SUMMARY_SINCE} />
+    </>
+  );
+}
+
+function StatusStrip({ flag, ramp, onChanged }: { flag: FlagRecord; ramp: RampRecord | null | undefined; onChanged: () => void }) {
   return (
     <section className="strip" aria-label="Status">
       <dl>
@@ -66,6 +106,10 @@ function StatusStrip({ flag, onChanged }: { flag: FlagRecord; onChanged: () => v
           <dd data-testid="flag-percentage">
             {flag.enabled ? formatPercentage(flag.percentage) : `off (${formatPercentage(flag.percentage)} when on)`}
           </dd>
+        </div>
+        <div>
+          <dt>Ramp</dt>
+          <dd data-testid="ramp-status">{ramp == null ? "none" : rampSummary(ramp)}</dd>
         </div>
         <div>
           <dt>Kind</dt>
@@ -84,7 +128,17 @@ function StatusStrip({ flag, onChanged }: { flag: FlagRecord; onChanged: () => v
           </dd>
         </div>
       </dl>
-      <StatusActions flag={flag} onChanged={onChanged} />
+      <div className="strip-actions">
+        <StatusActions flag={flag} onChanged={onChanged} />
+        <RampActions flag={flag} ramp={ramp} onChanged={onChanged} />
+      </div>
     </section>
   );
+}
+
+/** "running · serve step 2 of 5 (5 %)" */
+function rampSummary(ramp: RampRecord): string {
+  const steps = ramp.state.phase === "shadow" ? ramp.plan.shadowSteps : ramp.plan.steps;
+  const where = `${ramp.state.phase} step ${ramp.state.step + 1} of ${steps.length} (${steps[ramp.state.step] ?? 0} %)`;
+  return `${ramp.status.replace("_", " ")} · ${where}`;
 }
