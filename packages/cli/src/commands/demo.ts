@@ -27,6 +27,7 @@ async function demo(options: DemoCommandOptions): Promise<void> {
     rate: options.rate,
     minuteMs: options.minuteMs,
     untilRollback: options.headless === true || options.until === "rollback",
+    plain: options.headless === true,
     timeoutSeconds: options.timeout,
   });
 }
@@ -37,7 +38,7 @@ export function registerDemoCommand(program: Command): void {
     .description(
       "Watch a whole dark launch on this machine: control plane and dashboard, stable / dark / secondary sample services, the proxy, traffic, and a ramp on one-second minutes that rolls back when dark starts failing; removes everything on exit",
     )
-    .option("--headless", "no dashboard hints to act on: run to the rollback's alert and exit 0 (CI, scripts); same as --until rollback")
+    .option("--headless", "for CI and scripts: plain status lines, exit 0 after the rollback's alert (implies --until rollback)")
     .addOption(new Option("--until <event>", "exit 0 once this happened instead of running until Ctrl-C").choices(["rollback"]))
     .option("--port <port>", "the control plane's (and dashboard's) port (default 0: a free one)", parsePort, 0)
     .option("--seed <n>", "seed of the users, delays and failures: the same seed replays the same traffic", parseSeed, 1)

@@ -16,8 +16,10 @@ const PLAIN_EVERY_MS = 5000;
  * A status line on stderr: on a terminal, one line redrawn in place (cut to the terminal's width);
  * on a pipe or a file, a plain line at most every five seconds, so logs stay readable.
  */
-export function progressLine(out: NodeJS.WriteStream = process.stdout, err: NodeJS.WriteStream = process.stderr): ProgressLine {
-  const tty = err.isTTY === true;
+export function progressLine(options: { plain?: boolean } = {}): ProgressLine {
+  const out = process.stdout;
+  const err = process.stderr;
+  const tty = err.isTTY === true && options.plain !== true;
   let shown = "";
   let lastPlain = 0;
   const clear = () => {

@@ -10,6 +10,8 @@ import type { ReceivedAlert } from "./webhook-receiver.js";
 export interface DemoOptions extends DemoSettings {
   /** Exit (0) once the rollback's alert arrived, instead of running until Ctrl-C. */
   untilRollback: boolean;
+  /** Plain status lines even on a terminal. */
+  plain: boolean;
   /** In `untilRollback` mode: give up (exit 1) after this many seconds without the rollback alert. */
   timeoutSeconds: number;
 }
@@ -23,7 +25,7 @@ const POLL_MS = 250;
  * temporary store, whatever happened before.
  */
 export async function runDemo(options: DemoOptions): Promise<void> {
-  const out = progressLine();
+  const out = progressLine({ plain: options.plain });
   const began = Date.now();
   const stamp = (line: string) => `[${((Date.now() - began) / 1000).toFixed(1).padStart(5)}s] ${line}`;
   const closers: Closers = [];
