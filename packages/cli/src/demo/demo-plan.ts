@@ -31,7 +31,7 @@ export const DEMO_RATE = 150;
 export const DEMO_PLAN: RampPlanInput = {
   shadowSteps: [20, 40, 60, 80, 100],
   steps: [10, 50, 100],
-  warmup: 1,
+  warmup: 2,
   minStep: 4,
   maxStep: 30,
   onInconclusive: "hold",

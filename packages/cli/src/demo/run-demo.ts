@@ -17,6 +17,8 @@ export interface DemoOptions extends DemoSettings {
 }
 
 const POLL_MS = 250;
+/** Mirrors before the ramp starts: dark's connections, caches and compiled code warm, so its first judged minutes are not its slowest. */
+const WARMUP_MIRRORS = 300;
 
 /**
  * `darklaunch demo`: starts everything (see `startDemo`), starts the ramp, and narrates it —
@@ -45,6 +47,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     });
     for (const line of introduction(parts, options)) out.event(line);
 
+    out.event(stamp(`warming up: every request mirrored to dark and the secondary until ${WARMUP_MIRRORS} were sent (not judged)`));
+    await warmUp(parts, out);
     const { ramp } = await parts.api.send<RampResponse>("POST", apiPath("flags", DEMO_FLAG, "ramp"), {
       plan: DEMO_PLAN,
       darkBuild: "quote-v2 build 2",
@@ -152,6 +156,21 @@ class RampWatch {
       this.verdict = await api.get<VerdictResponse>(apiPath("flags", DEMO_FLAG, "verdict"));
     }
     this.out.status(statusText(this.parts, this.ramp, this.verdict));
+  }
+}
+
+/**
+ * Mirrors every request until `WARMUP_MIRRORS` came back (or half a minute passed: a slow machine
+ * starts anyway). The ramp then sets the flag to its first step; minutes before its start are
+ * never judged.
+ */
+async function warmUp(parts: DemoParts, out: ProgressLine): Promise<void> {
+  await parts.api.send("PATCH", apiPath("flags", DEMO_FLAG), { percentage: 100, variant: "shadow" });
+  const deadline = Date.now() + 30_000;
+  while (parts.proxy.stats().mirrors.sent < WARMUP_MIRRORS && Date.now() < deadline) {
+    const { sent } = parts.traffic.counts();
+    out.status(`warming up · ${sent} requests, ${parts.proxy.stats().mirrors.sent} of ${WARMUP_MIRRORS} mirrors`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 

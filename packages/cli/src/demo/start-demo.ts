@@ -104,8 +104,6 @@ export async function startDemo(
       listen: "127.0.0.1:0",
       adminListen: "127.0.0.1:0",
       controlPlane: { url, token: sdk.secret },
-      // Observations reach the judge within a ramp minute.
-      flushIntervalMs: settings.minuteMs,
       routes: [
         {
           name: "quote",
