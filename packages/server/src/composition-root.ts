@@ -6,6 +6,7 @@ import { FlagService } from "./flags/flag-service.js";
 import { ObservationService } from "./observations/observation-service.js";
 import { OverrideService } from "./overrides/override-service.js";
 import { KyselyRampStore } from "./ramps/kysely-ramp-store.js";
+import { rampDataMinutes } from "./ramps/ramp-clock.js";
 import { RampService } from "./ramps/ramp-service.js";
 import { ConfigTransactions } from "./ruleset/config-transactions.js";
 import { RulesetCache } from "./ruleset/ruleset-cache.js";
@@ -47,9 +48,13 @@ export function composeServices(database: Database, options: CompositionOptions)
   const config = new ConfigTransactions(transactor, database);
   const flags = new FlagService(stores, config);
   const audit = new AuditService(stores.audit, flags);
-  const observations = new ObservationService(stores.observations, flags);
+  const rampStore = new KyselyRampStore(database);
+  const observations = new ObservationService(stores.observations, flags, {
+    minuteMs: options.minuteMs,
+    dataMinutes: (keys) => rampDataMinutes(rampStore, keys),
+  });
   const alerts = buildAlertService(database, flags, options.alerts ?? {});
-  const ramps = new RampService(new KyselyRampStore(database), { flags, observations, alerts, audit }, { minuteMs: options.minuteMs });
+  const ramps = new RampService(rampStore, { flags, observations, alerts, audit }, { minuteMs: options.minuteMs });
   return {
     context: {
       flags,
