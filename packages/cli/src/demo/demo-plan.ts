@@ -25,15 +25,16 @@ export const DEMO_MINUTE_MS = 1000;
 export const DEMO_RATE = 150;
 
 /**
- * Mirror 20 % → 100 % of users to dark, then serve from it. Dark starts failing at the third
- * step; the two mirror steps after it give the judge time to see it before the ramp would serve.
+ * Mirror 25 % → 100 % of users to dark, then serve from it. Each step is judged for 6 of its 8
+ * minutes (2 of warm-up): a SAFE verdict holds once shown, so a regression must be seen within a
+ * step's minutes; dark starts failing at the third step, and the fourth gives the judge more time.
  */
 export const DEMO_PLAN: RampPlanInput = {
-  shadowSteps: [20, 40, 60, 80, 100],
+  shadowSteps: [25, 50, 75, 100],
   steps: [10, 50, 100],
   warmup: 2,
-  minStep: 4,
-  maxStep: 30,
+  minStep: 8,
+  maxStep: 60,
   onInconclusive: "hold",
   rollbackTo: "zero",
 };
@@ -45,11 +46,14 @@ export const FAIL_AT_STEP = 3;
  * Errors decide alone: showing latency safe takes tens of thousands of requests (the p99 sees one
  * in a hundred), more than a one-minute demo sends. Latency is still judged for harm, with room
  * for dark's designed slowness (10 % longer delays: about 1.5× as many answers past stable's p99,
- * about 1.1× as many slower pairs as faster ones).
+ * about 1.1× as many slower pairs as faster ones), so SAFE means dark's errors are shown below 2×
+ * stable's (the safe margin must lie above every harm tolerance). With one-second minutes a mirror
+ * still in flight at a minute's end is a larger share of the minute: up to 20 % mirror loss.
  */
 export const DEMO_JUDGE: JudgeSettingsInput = {
   critical: ["errors"],
-  tolerances: { errors: 1.1, latencyTail: 2, latencyPaired: 1.5, mismatches: 1.2, safe: 2.5 },
+  tolerances: { errors: 1.1, latencyTail: 1.8, latencyPaired: 1.5, mismatches: 1.2, safe: 2 },
+  health: { maxMirrorLoss: 0.2 },
 };
 
 /**

@@ -18,7 +18,7 @@ export interface DemoOptions extends DemoSettings {
 
 const POLL_MS = 250;
 /** Mirrors before the ramp starts: dark's connections, caches and compiled code warm, so its first judged minutes are not its slowest. */
-const WARMUP_MIRRORS = 300;
+const WARMUP_MIRRORS = 200;
 
 /**
  * `darklaunch demo`: starts everything (see `startDemo`), starts the ramp, and narrates it —

@@ -104,6 +104,8 @@ export async function startDemo(
       listen: "127.0.0.1:0",
       adminListen: "127.0.0.1:0",
       controlPlane: { url, token: sdk.secret },
+      // Windows of the server's short minute from the first request on, not only once learned from its answer.
+      minuteMs: settings.minuteMs,
       routes: [
         {
           name: "quote",
