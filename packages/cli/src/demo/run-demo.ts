@@ -36,13 +36,19 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const rolledBackAlerted = new Promise<void>((resolve) => {
     rollbackAlert = resolve;
   });
+  let watch: RampWatch | undefined;
   try {
     const parts = await startDemo(options, closers, {
       warn: (line) => out.warn(line),
       onAlert: (received: ReceivedAlert) => {
-        for (const line of describeAlert(received)) out.event(stamp(line));
-        const { alert } = received;
-        if (received.verified && alert.kind === "verdict" && alert.severity === "page" && alert.state === "REGRESSION") rollbackAlert?.();
+        const print = () => {
+          for (const line of describeAlert(received)) out.event(stamp(line));
+          const { alert } = received;
+          if (received.verified && alert.kind === "verdict" && alert.severity === "page" && alert.state === "REGRESSION") rollbackAlert?.();
+        };
+        // The ramp's own events first: the alert is sent after the rollback was written, often before the next poll.
+        if (watch === undefined) print();
+        else void watch.catchUp().then(print);
       },
     });
     for (const line of introduction(parts, options)) out.event(line);
@@ -54,7 +60,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       darkBuild: "quote-v2 build 2",
       judge: DEMO_JUDGE,
     });
-    const watch = new RampWatch(parts, out, stamp, ramp);
+    watch = new RampWatch(parts, out, stamp, ramp);
     const watching = watch.run();
     const deadline = options.untilRollback ? timeout(options.timeoutSeconds * 1000) : undefined;
     const ended = await Promise.race([
@@ -101,6 +107,7 @@ class RampWatch {
   private stopped = false;
   private verdict: VerdictResponse | undefined;
   private lastVerdictAt = 0;
+  private reading: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly parts: DemoParts,
@@ -112,14 +119,21 @@ class RampWatch {
   /** Runs until `stop()`; after a rollback it goes on showing the traffic. */
   async run(): Promise<void> {
     while (!this.stopped) {
+      await this.catchUp();
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  /** Reads the ramp now and prints what is new; never two reads at once. */
+  catchUp(): Promise<void> {
+    this.reading = this.reading.then(async () => {
       try {
         await this.step();
       } catch (error) {
-        if (this.stopped) return;
-        this.out.warn(`demo: reading the ramp failed: ${(error as Error).message}`);
+        if (!this.stopped) this.out.warn(`demo: reading the ramp failed: ${(error as Error).message}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
+    });
+    return this.reading;
   }
 
   stop(): void {
@@ -140,6 +154,13 @@ class RampWatch {
       if (this.seen.has(key)) continue;
       this.seen.add(key);
       this.out.event(this.stamp(describeEvent(event, this.ramp)));
+      if (this.failing && event.kind === "advance") {
+        this.out.event(
+          this.stamp(
+            "  (dark is failing, but not long enough yet for the judge: harm evidence builds over the whole build, and safety shown before holds until harm is shown)",
+          ),
+        );
+      }
     }
     const position = stepNumber(this.ramp);
     if (!this.failing && this.ramp.status === "running" && position >= FAIL_AT_STEP) {
