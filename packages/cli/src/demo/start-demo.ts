@@ -115,6 +115,8 @@ export async function startDemo(
           stable: stable.url,
           dark: dark.url,
           secondary: secondary.url,
+          // A busy machine (the demo shares it with everything else) must not turn slow mirrors into dark's errors.
+          timeoutMs: 10_000,
         },
       ],
     },
