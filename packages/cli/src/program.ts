@@ -4,6 +4,7 @@ import { registerAnalyzeCommand } from "./commands/analyze.js";
 import { registerAuditCommand } from "./commands/audit.js";
 import { registerCheckCommand } from "./commands/check.js";
 import { registerConfigCommands } from "./commands/config-as-code.js";
+import { registerDemoCommand } from "./commands/demo.js";
 import { registerEvaluationCommands } from "./commands/evaluations.js";
 import { registerFlagCommands } from "./commands/flags.js";
 import { registerLaunchCommands } from "./commands/launch.js";
@@ -36,6 +37,7 @@ export function createProgram(): Command {
     .exitOverride();
   registerServeCommand(program);
   registerProxyCommand(program);
+  registerDemoCommand(program);
   registerLoginCommands(program);
   registerLaunchCommands(program);
   registerCheckCommand(program);
