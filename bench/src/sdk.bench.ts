@@ -17,6 +17,7 @@ import { GrowthBookClient } from "@growthbook/growthbook";
 import { init as ldInit, integrations as ldIntegrations } from "@launchdarkly/node-server-sdk";
 import { FlagdCore } from "@openfeature/flagd-core";
 import { InMemStorageProvider, Unleash } from "unleash-client";
+import { allocatedBytes } from "./allocation.js";
 import {
   type BenchFlagSpec,
   type BenchUser,
@@ -27,7 +28,6 @@ import {
   makeUsers,
   ROLLOUT_PERCENT,
 } from "./core-ruleset.js";
-import { allocatedBytes } from "./allocation.js";
 import { type Measurement, measure, measureAsync } from "./measure.js";
 
 const WARMUP_MS = 1_000;
@@ -491,7 +491,9 @@ const allocation = [
 ] as Array<[string, () => Promise<Peer<unknown>>]>;
 for (const [name, build] of allocation) {
   const bytes = await bytesPerEval(build);
-  console.log(`  ${name.padEnd(30)} ${bytes.toFixed(2).padStart(9)} B/eval  (${ALLOCATION_USERS.toLocaleString("en")} users × ${FLAG_COUNT} flags)`);
+  console.log(
+    `  ${name.padEnd(30)} ${bytes.toFixed(2).padStart(9)} B/eval  (${ALLOCATION_USERS.toLocaleString("en")} users × ${FLAG_COUNT} flags)`,
+  );
 }
 
 console.log();

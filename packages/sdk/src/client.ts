@@ -220,7 +220,7 @@ export class DarkLaunchClient {
     const result = snapshot.decide(flagKey, context, defaultValue);
     if (result.errorCode !== undefined) return this.failed(result, defaultValue);
     const telemetry = this.telemetry;
-    if (telemetry !== undefined && telemetry.count(result)) {
+    if (telemetry?.count(result)) {
       telemetry.sample(snapshot.withPosition(flagKey, result), subjectOf(snapshot, flagKey, context));
     }
     return result;

@@ -44,7 +44,12 @@ const FLAGS = [
         serve: { variant: "on" },
       },
     ],
-    fallthrough: { split: [{ variant: "on", weight: 10 }, { variant: "off", weight: 90 }] },
+    fallthrough: {
+      split: [
+        { variant: "on", weight: 10 },
+        { variant: "off", weight: 90 },
+      ],
+    },
   },
   {
     key: "colour",
@@ -52,7 +57,13 @@ const FLAGS = [
     variants: { red: "red", green: "green", blue: "blue" },
     offVariant: "red",
     rules: [{ id: "vip", conditions: [{ attribute: "tags", op: "in", values: ["vip"] }], serve: { variant: "blue" } }],
-    fallthrough: { split: [{ variant: "red", weight: 34 }, { variant: "green", weight: 33 }, { variant: "blue", weight: 33 }] },
+    fallthrough: {
+      split: [
+        { variant: "red", weight: 34 },
+        { variant: "green", weight: 33 },
+        { variant: "blue", weight: 33 },
+      ],
+    },
   },
   {
     key: "gated",
@@ -80,7 +91,7 @@ function pass(client: DarkLaunchClient): number {
   for (const ctx of contexts) {
     if (client.isEnabled("rollout", ctx)) on++;
     if (client.variant("colour", ctx) === "blue") on++;
-    if (client.value("colour", ctx, "red") === "green") on++;
+    if (client.value<string>("colour", ctx, "red") === "green") on++;
     if (client.isEnabled("gated", ctx)) on++;
     if (client.isEnabled("dark", ctx, true)) on++;
   }
