@@ -60,7 +60,7 @@ export class CompiledServe {
     this.variants = split.map((entry) => entry.variant);
     this.templates = this.variants.map((variant) => {
       const included = variant !== offVariant;
-      return makeResult({
+      const template = makeResult({
         flagKey: key,
         variant,
         value: flag.valueOf(variant),
@@ -70,6 +70,7 @@ export class CompiledServe {
         ruleId,
         flagVersion: version,
       });
+      return Object.freeze(template);
     });
     this.bounds = new Int32Array(split.length);
     let total = 0;
@@ -101,11 +102,18 @@ export class CompiledServe {
     return i;
   }
 
-  resolve(subject: string | undefined): EvaluationResult {
+  /**
+   * The shared result for a subject, allocating nothing: a split's comes without its position,
+   * which is left on the flag (`lastSplit`, `lastHundredths`) for `withPosition` to add when asked.
+   */
+  decide(subject: string | undefined): EvaluationResult {
     if (this.fixed !== undefined) return this.fixed;
     if (subject === undefined) return this.missingSubject!;
     const hundredths = positionHundredths(this.flag.prefix, subject);
-    return atPosition(this.templates[this.indexAt(hundredths)]!, hundredths / 100);
+    const template = this.templates[this.indexAt(hundredths)]!;
+    this.flag.lastSplit = template;
+    this.flag.lastHundredths = hundredths;
+    return template;
   }
 }
 
@@ -153,6 +161,12 @@ export class CompiledFlag {
   readonly prerequisiteFailedResult: EvaluationResult;
   private readonly invalidSubjectResult: EvaluationResult;
   private readonly variantValues: Map<string, VariantValue>;
+  /**
+   * The split template the last `decide` returned and its position in hundredths: evaluation is
+   * synchronous, so `withPosition` right after it reads the position without `decide` allocating.
+   */
+  lastSplit: EvaluationResult | undefined = undefined;
+  lastHundredths = 0;
 
   constructor(
     readonly source: Flag,
@@ -239,7 +253,7 @@ export class CompiledFlag {
   prerequisiteMet(prerequisite: CompiledPrerequisite, context: EvaluationContext): boolean {
     const target = prerequisite.flag;
     if (target === undefined) return false;
-    const result = target.evaluate(context);
+    const result = target.decide(context);
     return !NOT_LIVE.has(result.reason) && result.variant === prerequisite.variant;
   }
 
@@ -249,6 +263,20 @@ export class CompiledFlag {
    * `explain` renders); without one, the only cost of tracing is a few `undefined` checks.
    */
   evaluate(context: EvaluationContext, trace?: EvaluationTrace): EvaluationResult {
+    return this.withPosition(this.decide(context, trace));
+  }
+
+  /** The full result of a `decide` just made: a split's shared template with the subject's position. */
+  withPosition(shared: EvaluationResult): EvaluationResult {
+    return shared === this.lastSplit ? atPosition(shared, this.lastHundredths / 100) : shared;
+  }
+
+  /**
+   * What `evaluate` answers, as a result shared by every evaluation that ends the same way, so it
+   * allocates nothing: a split's comes without its position (`withPosition` adds it). The SDK's
+   * `isEnabled`, `variant` and `value` stop here; `evaluate` and `explain` add the position.
+   */
+  decide(context: EvaluationContext, trace?: EvaluationTrace): EvaluationResult {
     if (!this.source.enabled) {
       trace?.push({ step: "enabled", enabled: false });
       return this.disabledResult;
@@ -282,11 +310,11 @@ export class CompiledFlag {
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       if (trace === undefined ? rule.test(context, subject) : this.traceRule(i, context, subject, trace)) {
-        return rule.serve.resolve(subject);
+        return rule.serve.decide(subject);
       }
     }
     trace?.push({ step: "fallthrough" });
-    return this.fallthrough.resolve(subject);
+    return this.fallthrough.decide(subject);
   }
 
   /** A rule's verdict with each condition's, all of them run (a person reads why it did not hold). */

@@ -52,6 +52,21 @@ export class Snapshot {
     return this.run(flagKey, context, defaultValue, undefined);
   }
 
+  /**
+   * `evaluate` without building a result: the one shared by every evaluation that ends the same
+   * way (errors excepted), so a warm snapshot allocates nothing. A split's comes without its
+   * position; `withPosition` right after adds it.
+   */
+  decide(flagKey: string, context?: unknown, defaultValue?: VariantValue): EvaluationResult<VariantValue | undefined> {
+    return this.run(flagKey, context, defaultValue, undefined, true);
+  }
+
+  /** The full result of a `decide(flagKey, …)` just made: a split's with the subject's position. */
+  withPosition(flagKey: string, shared: EvaluationResult<VariantValue | undefined>): EvaluationResult<VariantValue | undefined> {
+    const flag = this.flags.get(flagKey);
+    return flag === undefined ? shared : flag.withPosition(shared as EvaluationResult);
+  }
+
   /** Evaluates every flag for one context (what OFREP's bulk call and `darklaunch check` need). */
   evaluateAll(context?: unknown): EvaluationResult<VariantValue | undefined>[] {
     const results: EvaluationResult<VariantValue | undefined>[] = [];
@@ -77,6 +92,7 @@ export class Snapshot {
     context: unknown,
     defaultValue: VariantValue | undefined,
     trace: EvaluationTrace | undefined,
+    shared = false,
   ): EvaluationResult<VariantValue | undefined> {
     const flag = this.flags.get(flagKey);
     if (flag === undefined) {
@@ -103,7 +119,7 @@ export class Snapshot {
         flagVersion: flag.version,
       });
     }
-    const result = flag.evaluate(ctx, trace);
+    const result = shared ? flag.decide(ctx) : flag.evaluate(ctx, trace);
     if (result.errorCode !== undefined) {
       return errorResult({
         flagKey,

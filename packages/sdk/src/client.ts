@@ -183,25 +183,49 @@ export class DarkLaunchClient {
     }
     if (snapshot === undefined)
       return errorResult({ flagKey, defaultValue, errorCode: "GENERAL", errorMessage: "no snapshot yet: the client is not ready" });
-    const result = snapshot.evaluate(flagKey, context, defaultValue);
-    if (result.errorCode !== undefined) return this.failed(result, snapshot, context, defaultValue);
-    this.telemetry?.record(result, () => subjectOf(snapshot, flagKey, context));
-    return result;
+    const shared = this.decide(snapshot, flagKey, context, defaultValue);
+    return shared.errorCode === undefined ? snapshot.withPosition(flagKey, shared) : shared;
   }
 
   /** True when the flag serves `true`; the default (false unless given) on any error. */
   isEnabled(flagKey: string, context?: Context, defaultValue = false): boolean {
-    return this.evaluate(flagKey, context, defaultValue === true).value === true;
+    const snapshot = this.snapshot;
+    if (snapshot === undefined || typeof flagKey !== "string") return this.evaluate(flagKey, context, defaultValue === true).value === true;
+    return this.decide(snapshot, flagKey, context, defaultValue === true).value === true;
   }
 
   /** The variant served, or undefined on an error (unknown flag, bad context …). */
   variant(flagKey: string, context?: Context): string | undefined {
-    return this.evaluate(flagKey, context).variant;
+    const snapshot = this.snapshot;
+    if (snapshot === undefined || typeof flagKey !== "string") return this.evaluate(flagKey, context).variant;
+    return this.decide(snapshot, flagKey, context, undefined).variant;
   }
 
   /** The value served, or `defaultValue` on an error (including a flag of another type). */
   value<T extends VariantValue>(flagKey: string, context: Context, defaultValue: T): T {
-    return this.evaluate(flagKey, context, defaultValue).value as T;
+    const snapshot = this.snapshot;
+    if (snapshot === undefined || typeof flagKey !== "string") return this.evaluate(flagKey, context, defaultValue).value as T;
+    return this.decide(snapshot, flagKey, context, defaultValue).value as T;
+  }
+
+  /**
+   * The hot path of every evaluation: the snapshot's shared result (a split's without its position),
+   * counted by identity, so a warm snapshot allocates nothing here unless the error path is taken or
+   * an excluded evaluation is sampled (at most `sampleExcluded` per interval).
+   */
+  private decide<T extends VariantValue>(
+    snapshot: Snapshot,
+    flagKey: string,
+    context: Context,
+    defaultValue: T | undefined,
+  ): EvaluationResult<T | VariantValue | undefined> {
+    const result = snapshot.decide(flagKey, context, defaultValue);
+    if (result.errorCode !== undefined) return this.failed(result, defaultValue);
+    const telemetry = this.telemetry;
+    if (telemetry?.count(result)) {
+      telemetry.sample(snapshot.withPosition(flagKey, result), subjectOf(snapshot, flagKey, context));
+    }
+    return result;
   }
 
   /**
@@ -322,7 +346,7 @@ export class DarkLaunchClient {
   }
 
   /** The error path of `evaluate`, kept out of the hot one. */
-  private failed<T>(result: EvaluationResult<T>, snapshot: Snapshot, context: Context, defaultValue: T): EvaluationResult<T> {
+  private failed<T>(result: EvaluationResult<T>, defaultValue: T): EvaluationResult<T> {
     if (result.errorCode === "FLAG_NOT_FOUND") {
       // A flag left out of the snapshot says why, rather than "does not exist".
       const why = this.holder.skippedFlags.get(result.flagKey);
@@ -335,7 +359,7 @@ export class DarkLaunchClient {
       });
     }
     // Only flags the snapshot knows are counted: a typo'd key is the caller's bug, not a decision.
-    if (result.errorCode !== "GENERAL") this.telemetry?.record(result, () => subjectOf(snapshot, result.flagKey, context));
+    if (result.errorCode !== "GENERAL") this.telemetry?.countOnce(result);
     return result;
   }
 

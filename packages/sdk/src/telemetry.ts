@@ -18,6 +18,11 @@ export interface TelemetryOptions {
 interface Interval {
   start: number;
   counts: Map<string, TelemetryCount>;
+  /**
+   * The same rows found by the shared result objects of compiled flags (by identity): counting a
+   * shared result is one lookup and an increment, with no key built. Dropped with the interval.
+   */
+  byResult: Map<EvaluationResult<unknown>, TelemetryCount>;
   samples: TelemetrySample[];
   rows: number;
 }
@@ -64,33 +69,60 @@ export class Telemetry {
     this.timer = undefined;
   }
 
-  /** Counts one evaluation; `subject` is read only for a sampled excluded one. */
-  record(result: EvaluationResult<unknown>, subject: () => string | undefined): void {
+  /**
+   * Counts one evaluation whose result object is shared by every evaluation that ends the same way
+   * (what `Snapshot.decide` returns): after its first count in an interval, this allocates nothing.
+   * Returns true when the evaluation should be sampled: then call `sample` with its full result.
+   */
+  count(result: EvaluationResult<unknown>): boolean {
+    const current = this.current;
+    let row = current.byResult.get(result);
+    if (row === undefined) {
+      row = this.row(result);
+      if (row === undefined) return false;
+      current.byResult.set(result, row);
+    }
+    row.count++;
+    return !result.included && result.reason !== "ERROR" && current.samples.length < this.maxSamples;
+  }
+
+  /** Counts one evaluation whose result was built for it (an error): found by key. */
+  countOnce(result: EvaluationResult<unknown>): void {
+    const row = this.row(result);
+    if (row !== undefined) row.count++;
+  }
+
+  /** The row counting (flag, variant, reason) in this interval, made when missing; undefined when there is no room. */
+  private row(result: EvaluationResult<unknown>): TelemetryCount | undefined {
     const current = this.current;
     const key = `${result.flagKey}\u0000${result.variant ?? ""}\u0000${result.reason}`;
-    const count = current.counts.get(key);
-    if (count) {
-      count.count++;
-    } else {
-      if (!this.makeRoom()) {
-        this.dropped++;
-        return;
-      }
-      current.counts.set(key, {
-        flag: result.flagKey,
-        variant: result.variant ?? null,
-        reason: result.reason,
-        included: result.included,
-        count: 1,
-      });
-      current.rows++;
+    const existing = current.counts.get(key);
+    if (existing !== undefined) return existing;
+    if (!this.makeRoom()) {
+      this.dropped++;
+      return undefined;
     }
-    if (!result.included && result.reason !== "ERROR" && current.samples.length < this.maxSamples && this.makeRoom()) {
+    const row: TelemetryCount = {
+      flag: result.flagKey,
+      variant: result.variant ?? null,
+      reason: result.reason,
+      included: result.included,
+      count: 0,
+    };
+    current.counts.set(key, row);
+    current.rows++;
+    return row;
+  }
+
+  /** Keeps a sample of an excluded evaluation (after `count` asked for it), with its full result. */
+  sample(result: EvaluationResult<unknown>, subject: string | undefined): void {
+    const current = this.current;
+    if (current.samples.length < this.maxSamples && this.makeRoom()) {
       current.samples.push({
         at: new Date(this.now()).toISOString(),
         flag: result.flagKey,
         flagVersion: result.flagVersion ?? null,
-        subject: subject() ?? null,
+        subject: subject ?? null,
         variant: result.variant ?? null,
         reason: result.reason,
         position: result.position ?? null,
@@ -157,6 +189,6 @@ export class Telemetry {
   }
 
   private newInterval(): Interval {
-    return { start: this.now(), counts: new Map(), samples: [], rows: 0 };
+    return { start: this.now(), counts: new Map(), byResult: new Map(), samples: [], rows: 0 };
   }
 }
