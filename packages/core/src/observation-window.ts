@@ -4,6 +4,7 @@ import { type Problem, ValidationError } from "./errors.js";
 import { IsoDateSchema, KeySchema } from "./flag-schema.js";
 import { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";
 import { emptySketchData, LatencySketch, type SketchData } from "./latency-sketch.js";
+import { checkSketchSide, MAX_LATENCY_MS, MAX_SKETCH_BINS, SKETCH_OFFSET_BOUND } from "./sketch-side-check.js";
 import { zodProblems } from "./validate.js";
 
 /** Who reported a window: the shadow proxy, an SDK's `experiment()`, or a service through the API. */
@@ -222,7 +223,7 @@ const Count = z
   .int("must be a whole number")
   .min(0, "must not be negative")
   .max(Number.MAX_SAFE_INTEGER);
-const Latency = z.number({ error: "must be a number" }).min(0, "must not be negative").max(1e9, "must be at most 1e9 ms");
+const Latency = z.number({ error: "must be a number" }).min(0, "must not be negative").max(MAX_LATENCY_MS, "must be at most 1e9 ms");
 
 const SketchSchema = z
   .strictObject({
@@ -231,14 +232,14 @@ const SketchSchema = z
     min: Latency.nullable(),
     max: Latency.nullable(),
     zeroCount: z.number().min(0),
-    offset: z.number().int().min(-100_000).max(100_000),
-    bins: z.array(z.number().min(0)).max(4096, "holds at most 4096 bins"),
+    offset: z.number().int().min(-SKETCH_OFFSET_BOUND).max(SKETCH_OFFSET_BOUND),
+    bins: z.array(z.number().min(0)).max(MAX_SKETCH_BINS, `holds at most ${MAX_SKETCH_BINS} bins`),
   })
   .refine((s) => Math.abs(s.bins.reduce((sum, n) => sum + n, 0) + s.zeroCount - s.count) < 1e-6, {
     error: "count must equal the sum of bins and zeroCount",
   });
 
-const SideSchema = z
+export const SideSchema = z
   .strictObject({
     requests: Count,
     errors: Count,
@@ -282,6 +283,8 @@ const SIDE_DESCRIPTION =
 
 /** A side in either form: a sketch, or raw `latenciesMs`. */
 const SideInputSchema = z.unknown().transform((value, ctx): SideWindow => {
+  const fast = checkSketchSide(value);
+  if (fast !== undefined) return fast;
   const schema = typeof value === "object" && value !== null && "latenciesMs" in value ? RawSideSchema : SideSchema;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;

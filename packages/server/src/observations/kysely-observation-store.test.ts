@@ -171,6 +171,29 @@ describe.each(STORE_FACTORIES)("observation store on $name", (factory) => {
     ]);
   });
 
+  it("counts exactly when many batches, each mixing new and existing windows, merge at once (a fleet's reporters)", async (ctx) => {
+    if (!database) return ctx.skip("no Postgres");
+    const routes = Array.from({ length: 12 }, (_, r) => `GET /r${r}`);
+    // Reporter i reports the routes r with (r + i) % 3 !== 0, over two minutes: every batch meets rows others create.
+    const batches = Array.from({ length: 16 }, (_, i) =>
+      [0, 1].flatMap((m) =>
+        routes
+          .filter((_, r) => (r + i) % 3 !== 0)
+          .map((route) => window("s-fleet", T0 + m * 60_000, { route, baseline: range(i + 1), dark: range(1) })),
+      ),
+    );
+    for (let round = 0; round < 2; round++) await Promise.all(batches.map((batch) => observations.merge(batch)));
+    const stored = await all("s-fleet");
+    expect(stored).toHaveLength(routes.length * 2);
+    for (const w of stored) {
+      const r = routes.indexOf(w.route);
+      const reporters = batches.map((_, i) => i).filter((i) => (r + i) % 3 !== 0);
+      expect(w.baseline.requests).toBe(2 * reporters.reduce((sum, i) => sum + i + 1, 0));
+      expect(w.dark.requests).toBe(2 * reporters.length);
+      expect(w.baseline.latency.count).toBe(w.baseline.requests);
+    }
+  });
+
   it("stores a batch all or nothing", async (ctx) => {
     if (!database) return ctx.skip("no Postgres");
     await observations.merge([window("s-atomic", T0, { route: "a" })]);
