@@ -45,7 +45,8 @@ describe("redactor.text", () => {
   it("is linear on long runs of letters and digits", () => {
     const started = Date.now();
     text(`${"a".repeat(200_000)} ${"1".repeat(200_000)} ${"a.".repeat(100_000)}`);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Linear is milliseconds, quadratic on these inputs is minutes: the bound only catches the latter.
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it("does nothing with patterns: false", () => {
@@ -242,11 +243,13 @@ describe("redactor: secrets in unusual places", () => {
     ["eyJ. runs", "eyJ.".repeat(250_000)],
     ["bearer words", "bearer ".repeat(150_000)],
     ["almost e-mails", "a@a.a@".repeat(170_000)],
-  ])("finishes fast on 1 MB of %s", (_name, input) => {
+  ])("finishes on 1 MB of %s: no catastrophic backtracking", (_name, input) => {
+    // Linear work here is milliseconds; backtracking on 1 MB is hours. The bound sits far from both,
+    // so a loaded machine cannot fail the test and a quadratic pattern still does (speed lives in bench/).
     const started = performance.now();
     redact.text(input);
     redact.url(`/${input.slice(0, 200_000)}?q=${input.slice(0, 200_000)}`);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(20_000);
   });
 });
 

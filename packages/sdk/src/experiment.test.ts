@@ -364,8 +364,8 @@ describe("experiment(): values JSON cannot hold and candidates that misbehave", 
       timeoutMs: 20,
     });
     expect(value).toBe("ok");
-    // Generous: the caller waits for nothing of the candidate's, but a loaded machine is slow.
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // The candidate never settles: a caller that waited for it would never get here. The bound is only a backstop.
+    expect(performance.now() - started).toBeLessThan(10_000);
     const window = await windowOf(c);
     expect(window.dark).toMatchObject({ requests: 1, errors: 1 });
     // The bound is what keeps never-settling candidates from piling up.

@@ -214,7 +214,8 @@ describe("observation reporting", () => {
     record(c, "GET /cart", [1]);
     const started = performance.now();
     await c.close();
-    expect(performance.now() - started).toBeLessThan(2_000);
+    // The server never answers: without the close timeout close() would never return.
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(c.observationStats()).toMatchObject({ failedPosts: 1, sentWindows: 0 });
   });
 
