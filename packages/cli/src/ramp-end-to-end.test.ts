@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
+import { fileURLToPath } from "node:url";
 import type { RampRecord } from "@darklaunch/core";
 import {
   killProcess,
@@ -92,6 +93,11 @@ async function proxy(
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
+  return { url: await listening(child, "the proxy"), child };
+}
+
+/** Resolves with the URL a child process prints ("listening on http://…"); stopped (SIGTERM) after the test. */
+async function listening(child: ChildProcess, what: string): Promise<string> {
   cleanup.push(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = once(child, "exit");
@@ -100,8 +106,8 @@ async function proxy(
     }
   });
   let output = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the proxy did not start: ${output}`)), 20_000);
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${output}`)), 20_000);
     const read = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(output);
@@ -112,9 +118,8 @@ async function proxy(
     };
     child.stdout?.on("data", read);
     child.stderr?.on("data", read);
-    child.once("exit", (code) => reject(new Error(`the proxy exited with ${code}: ${output}`)));
+    child.once("exit", (code) => reject(new Error(`${what} exited with ${code}: ${output}`)));
   });
-  return { url, child };
 }
 
 /** A backend answering JSON with a noise field (`requestId`) after 2–20 ms; `fail()` says when to answer 503 instead. */
@@ -194,14 +199,66 @@ function flagBody(key: string): Record<string, unknown> {
   };
 }
 
-/** A server on a fresh store, a flag, its three backends and the CLI's proxy in front of them. */
-async function setUp(store: TestStore, flag: string, darkFails: () => boolean = () => false) {
+/**
+ * A small service in its own process that answers each request through the SDK's `experiment()`:
+ * the control calls `stable`, the candidate `dark` (a 5xx is a candidate error), the noise field
+ * ignored. It is given no minute: its client learns the server's from the first report's answer.
+ */
+async function experimentService(
+  control: string,
+  token: string,
+  flag: string,
+  backends: { stable: string; dark: string },
+): Promise<Running> {
+  const script = `
+    import { createServer } from "node:http";
+    import { createClient } from "@darklaunch/sdk";
+    const client = createClient({ url: ${JSON.stringify(control)}, token: ${JSON.stringify(token)}, telemetry: false,
+      observations: { flushIntervalMs: 250 } });
+    await client.ready();
+    const get = async (url, signal) => {
+      const response = await fetch(url, { signal });
+      if (response.status >= 500) throw new Error("answered " + response.status);
+      return response.json();
+    };
+    let n = 0;
+    const server = createServer(async (request, response) => {
+      try {
+        const value = await client.experiment(${JSON.stringify(flag)}, { id: "user-" + n++ }, {
+          control: () => get(${JSON.stringify(backends.stable)} + request.url),
+          candidate: (signal) => get(${JSON.stringify(backends.dark)} + request.url, signal),
+          ignore: ["body.requestId"],
+          timeoutMs: 5000,
+        });
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(value));
+      } catch (error) {
+        response.writeHead(502).end(String(error));
+      }
+    });
+    server.listen(0, "127.0.0.1", () => console.log("listening on http://127.0.0.1:" + server.address().port));
+    process.on("SIGTERM", async () => { await client.close(); process.exit(0); });
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: fileURLToPath(new URL(".", import.meta.url)),
+    env: { PATH: process.env.PATH, NODE_NO_WARNINGS: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return { url: await listening(child, "the experiment service"), child };
+}
+
+/** A server on a fresh store, a flag, its backends and in front of them the CLI's proxy or a service using `experiment()`. */
+async function setUp(store: TestStore, flag: string, front: "proxy" | "experiment", darkFails: () => boolean = () => false) {
   const control = await server(store);
-  const token = (await api(control.url, "POST", "/api/v1/tokens", { name: "proxy", scope: "sdk" })).body.secret as string;
+  const token = (await api(control.url, "POST", "/api/v1/tokens", { name: "reporter", scope: "sdk" })).body.secret as string;
   expect((await api(control.url, "POST", "/api/v1/flags", flagBody(flag))).status).toBe(201);
   const [stable, secondary, dark] = await Promise.all([service(), service(), service(darkFails)]);
-  const front = await proxy(control.url, token, flag, { stable: stable.url, secondary: secondary.url, dark: dark.url });
-  return { control, front };
+  return {
+    control,
+    front:
+      front === "proxy"
+        ? await proxy(control.url, token, flag, { stable: stable.url, secondary: secondary.url, dark: dark.url })
+        : await experimentService(control.url, token, flag, { stable: stable.url, dark: dark.url }),
+  };
 }
 
 /** Checks an `x-darklaunch-signature` (`t=<seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`) as a receiver would. */
@@ -217,102 +274,105 @@ function signedBy(secret: string, body: string, header: string): boolean {
 /** Steps and times for one-second minutes; see the package README for why the first step is 20 %. */
 const PLAN = { steps: [20, 50, 100], minStep: "3m", maxStep: "60m", warmup: "1m" };
 const JUDGE_HEALTHY = { critical: ["latencyPaired"] };
+const VIA = { proxy: "through the CLI's proxy", experiment: "through experiment() in a service" };
 
 for (const factory of STORE_FACTORIES) {
   describe(`a ramp end to end with real processes (${factory.name})`, () => {
-    it("ramps a healthy dark (a noise field only) through every step to 100 % through the CLI's proxy", async (ctx) => {
-      const store = await factory.create();
-      if (!store) return ctx.skip("no Postgres");
-      cleanup.push(() => store.drop());
-      const { control, front } = await setUp(store, "e2e-healthy");
-      const started = await api(control.url, "POST", "/api/v1/flags/e2e-healthy/ramp", { plan: PLAN, judge: JUDGE_HEALTHY });
-      expect(started.status, JSON.stringify(started.body)).toBe(201);
-      const t0 = Date.now();
-      const done = await driveUntil(
-        () => front.url,
-        () => control.url,
-        "e2e-healthy",
-        (ramp) => ramp.status !== "running",
-      );
-      console.log(`healthy ramp (${factory.name}) ended ${done.status} in ${Date.now() - t0} ms`);
-      expect(done.status, done.state.statusWhy).toBe("completed");
-      expect(done.state.history.filter((e) => e.kind === "advance").map((e) => e.target.percentage)).toEqual([50, 100]);
-      const verdicts = await api(control.url, "GET", "/api/v1/flags/e2e-healthy/ramp/verdicts?limit=1000");
-      expect(verdicts.body.verdicts.filter((v: { state: string }) => v.state === "SAFE").length).toBeGreaterThanOrEqual(2);
-    }, 90_000);
+    for (const via of ["proxy", "experiment"] as const) {
+      it(`ramps a healthy dark (a noise field only) through every step to 100 % (${VIA[via]})`, async (ctx) => {
+        const store = await factory.create();
+        if (!store) return ctx.skip("no Postgres");
+        cleanup.push(() => store.drop());
+        const { control, front } = await setUp(store, "e2e-healthy", via);
+        const started = await api(control.url, "POST", "/api/v1/flags/e2e-healthy/ramp", { plan: PLAN, judge: JUDGE_HEALTHY });
+        expect(started.status, JSON.stringify(started.body)).toBe(201);
+        const t0 = Date.now();
+        const done = await driveUntil(
+          () => front.url,
+          () => control.url,
+          "e2e-healthy",
+          (ramp) => ramp.status !== "running",
+        );
+        console.log(`healthy ramp (${factory.name}, ${via}) ended ${done.status} in ${Date.now() - t0} ms`);
+        expect(done.status, done.state.statusWhy).toBe("completed");
+        expect(done.state.history.filter((e) => e.kind === "advance").map((e) => e.target.percentage)).toEqual([50, 100]);
+        const verdicts = await api(control.url, "GET", "/api/v1/flags/e2e-healthy/ramp/verdicts?limit=1000");
+        expect(verdicts.body.verdicts.filter((v: { state: string }) => v.state === "SAFE").length).toBeGreaterThanOrEqual(2);
+      }, 90_000);
 
-    it("rolls a dark that answers 5xx to 3 % of requests at step 3 back, audited as ramp:<id> with the why, and pages a real receiver once, signed", async (ctx) => {
-      const store = await factory.create();
-      if (!store) return ctx.skip("no Postgres");
-      cleanup.push(() => store.drop());
-      let failing = false;
-      const { control, front } = await setUp(store, "e2e-failing", () => failing && Math.random() < 0.03);
-      const receiver = await TestReceiver.start();
-      cleanup.push(() => receiver.close());
-      const destination = await api(control.url, "POST", "/api/v1/alerts/destinations", {
-        url: `${receiver.url}/pages`,
-        flag: "e2e-failing",
-        severities: ["page"],
-      });
-      expect(destination.status, JSON.stringify(destination.body)).toBe(201);
-      // Errors must be critical to roll back; a baseline that never errs cannot prove dark's errors
-      // safe (the judge's rule), so the operator promotes the first two steps by hand.
-      const started = await api(control.url, "POST", "/api/v1/flags/e2e-failing/ramp", {
-        plan: { ...PLAN, steps: [10, 20, 50, 100] },
-        judge: { critical: ["errors", "latencyPaired"] },
-      });
-      expect(started.status, JSON.stringify(started.body)).toBe(201);
-      const id = started.body.ramp.id as string;
-      for (let i = 0; i < 2; i++) {
-        const promoted = await api(control.url, "POST", "/api/v1/flags/e2e-failing/ramp/promote", {
-          reason: "steps 1 and 2 checked by hand",
+      it(`rolls a dark that answers 5xx to 3 % of requests at step 3 back, audited as ramp:<id> with the why, and pages a real receiver once, signed (${VIA[via]})`, async (ctx) => {
+        const store = await factory.create();
+        if (!store) return ctx.skip("no Postgres");
+        cleanup.push(() => store.drop());
+        let failing = false;
+        const { control, front } = await setUp(store, "e2e-failing", via, () => failing && Math.random() < 0.03);
+        const receiver = await TestReceiver.start();
+        cleanup.push(() => receiver.close());
+        const destination = await api(control.url, "POST", "/api/v1/alerts/destinations", {
+          url: `${receiver.url}/pages`,
+          flag: "e2e-failing",
+          severities: ["page"],
         });
-        expect(promoted.status, JSON.stringify(promoted.body)).toBe(200);
-      }
-      const t0 = Date.now();
-      const done = await driveUntil(
-        () => front.url,
-        () => control.url,
-        "e2e-failing",
-        (ramp) => {
-          if (ramp.state.step >= 2) failing = true;
-          return ramp.status !== "running";
-        },
-      );
-      console.log(`failing ramp (${factory.name}) ended ${done.status} in ${Date.now() - t0} ms: ${done.state.statusWhy}`);
-      expect(done.status, done.state.statusWhy).toBe("rolled_back");
-      const audit = await api(control.url, "GET", "/api/v1/flags/e2e-failing/audit?limit=100");
-      const rollback = (audit.body.entries as { actor: string; action: string; after: { why: string } }[]).find(
-        (e) => e.action === "ramp.rollback",
-      );
-      expect(rollback?.actor).toBe(`ramp:${id}`);
-      expect(rollback?.after.why).toMatch(/errors/);
-      const deadline = Date.now() + 20_000;
-      let deliveries: { status: string }[] = [];
-      while (!(deliveries.length > 0 && deliveries.every((d) => d.status !== "pending"))) {
-        if (Date.now() > deadline) throw new Error(`the page was not delivered: ${JSON.stringify(deliveries)}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        deliveries = (await api(control.url, "GET", "/api/v1/alerts/deliveries?flag=e2e-failing")).body.deliveries;
-      }
-      expect(deliveries.map((d) => d.status)).toEqual(["delivered"]);
-      const pages = receiver.at("/pages");
-      expect(pages).toHaveLength(1);
-      const page = pages[0];
-      expect(signedBy(destination.body.secret, page?.body ?? "", String(page?.headers["x-darklaunch-signature"]))).toBe(true);
-      expect(signedBy(destination.body.secret, `${page?.body} `, String(page?.headers["x-darklaunch-signature"]))).toBe(false);
-      expect(JSON.parse(page?.body ?? "{}").alert).toMatchObject({
-        kind: "verdict",
-        flag: "e2e-failing",
-        severity: "page",
-        state: "REGRESSION",
-      });
-    }, 90_000);
+        expect(destination.status, JSON.stringify(destination.body)).toBe(201);
+        // Errors must be critical to roll back; a baseline that never errs cannot prove dark's errors
+        // safe (the judge's rule), so the operator promotes the first two steps by hand.
+        const started = await api(control.url, "POST", "/api/v1/flags/e2e-failing/ramp", {
+          plan: { ...PLAN, steps: [10, 20, 50, 100] },
+          judge: { critical: ["errors", "latencyPaired"] },
+        });
+        expect(started.status, JSON.stringify(started.body)).toBe(201);
+        const id = started.body.ramp.id as string;
+        for (let i = 0; i < 2; i++) {
+          const promoted = await api(control.url, "POST", "/api/v1/flags/e2e-failing/ramp/promote", {
+            reason: "steps 1 and 2 checked by hand",
+          });
+          expect(promoted.status, JSON.stringify(promoted.body)).toBe(200);
+        }
+        const t0 = Date.now();
+        const done = await driveUntil(
+          () => front.url,
+          () => control.url,
+          "e2e-failing",
+          (ramp) => {
+            if (ramp.state.step >= 2) failing = true;
+            return ramp.status !== "running";
+          },
+        );
+        console.log(`failing ramp (${factory.name}, ${via}) ended ${done.status} in ${Date.now() - t0} ms: ${done.state.statusWhy}`);
+        expect(done.status, done.state.statusWhy).toBe("rolled_back");
+        const audit = await api(control.url, "GET", "/api/v1/flags/e2e-failing/audit?limit=100");
+        const rollback = (audit.body.entries as { actor: string; action: string; after: { why: string } }[]).find(
+          (e) => e.action === "ramp.rollback",
+        );
+        expect(rollback?.actor).toBe(`ramp:${id}`);
+        expect(rollback?.after.why).toMatch(/errors/);
+        const deadline = Date.now() + 20_000;
+        let deliveries: { status: string }[] = [];
+        while (!(deliveries.length > 0 && deliveries.every((d) => d.status !== "pending"))) {
+          if (Date.now() > deadline) throw new Error(`the page was not delivered: ${JSON.stringify(deliveries)}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          deliveries = (await api(control.url, "GET", "/api/v1/alerts/deliveries?flag=e2e-failing")).body.deliveries;
+        }
+        expect(deliveries.map((d) => d.status)).toEqual(["delivered"]);
+        const pages = receiver.at("/pages");
+        expect(pages).toHaveLength(1);
+        const page = pages[0];
+        expect(signedBy(destination.body.secret, page?.body ?? "", String(page?.headers["x-darklaunch-signature"]))).toBe(true);
+        expect(signedBy(destination.body.secret, `${page?.body} `, String(page?.headers["x-darklaunch-signature"]))).toBe(false);
+        expect(JSON.parse(page?.body ?? "{}").alert).toMatchObject({
+          kind: "verdict",
+          flag: "e2e-failing",
+          severity: "page",
+          state: "REGRESSION",
+        });
+      }, 90_000);
+    }
 
     it("goes on where it was when the server is SIGKILLed mid-ramp and restarted on the same store", async (ctx) => {
       const store = await factory.create();
       if (!store) return ctx.skip("no Postgres");
       cleanup.push(() => store.drop());
-      const set = await setUp(store, "e2e-restart");
+      const set = await setUp(store, "e2e-restart", "proxy");
       let control = set.control;
       const started = await api(control.url, "POST", "/api/v1/flags/e2e-restart/ramp", { plan: PLAN, judge: JUDGE_HEALTHY });
       expect(started.status, JSON.stringify(started.body)).toBe(201);
