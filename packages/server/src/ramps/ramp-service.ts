@@ -261,7 +261,14 @@ export class RampService {
         const why = `the ramp's change of the flag to ${ramp.state.target.percentage} % was interrupted (the server stopped between the two writes); applied again`;
         await this.services.flags.rampTo(ramp.flag, (flag: Flag) => rampFlag(flag, ramp.state.target), `ramp:${ramp.id}`, {
           action: "ramp.reapply",
-          after: { ramp: ramp.id, why, status: ramp.state.status, phase: ramp.state.phase, step: ramp.state.step, target: ramp.state.target },
+          after: {
+            ramp: ramp.id,
+            why,
+            status: ramp.state.status,
+            phase: ramp.state.phase,
+            step: ramp.state.step,
+            target: ramp.state.target,
+          },
         });
         return { rampId: ramp.id, action: "none", why };
       }
