@@ -252,8 +252,25 @@ export class RampService {
       // A control (resume, promote …) writes the ramp, then the flag: while the flag's last change
       // is older than the ramp's last event, and that event is recent, the flag is catching up.
       const lastEvent = ramp.state.history[ramp.state.history.length - 1]?.at ?? 0;
-      if (Date.parse(record.updatedAt) < lastEvent && now - lastEvent < Math.max(2 * ramp.minuteMs, 10_000)) {
-        return { rampId: ramp.id, action: "none", why: "the ramp's own change of the flag is being applied" };
+      if (Date.parse(record.updatedAt) < lastEvent) {
+        if (now - lastEvent < Math.max(2 * ramp.minuteMs, 10_000)) {
+          return { rampId: ramp.id, action: "none", why: "the ramp's own change of the flag is being applied" };
+        }
+        // Nobody changed the flag since the ramp's last event, yet it is not at the ramp's target: the
+        // process that wrote the ramp died before it changed the flag. The ramp is right; apply it again.
+        const why = `the ramp's change of the flag to ${ramp.state.target.percentage} % was interrupted (the server stopped between the two writes); applied again`;
+        await this.services.flags.rampTo(ramp.flag, (flag: Flag) => rampFlag(flag, ramp.state.target), `ramp:${ramp.id}`, {
+          action: "ramp.reapply",
+          after: {
+            ramp: ramp.id,
+            why,
+            status: ramp.state.status,
+            phase: ramp.state.phase,
+            step: ramp.state.step,
+            target: ramp.state.target,
+          },
+        });
+        return { rampId: ramp.id, action: "none", why };
       }
       const last = await this.lastFlagChange(ramp.flag);
       const manual = noteManualChange(ramp.state, { now, by: last?.actor ?? "someone", target: current });
