@@ -211,3 +211,37 @@ export {
   validateRuleset,
   validateSegment,
 } from "./validate.js";
+// ---- business metrics: distinct counts, windows, attribution (docs/architecture.md#business-metrics)
+export {
+  DISTINCT_EXACT_LIMIT,
+  DistinctSketch,
+  type DistinctSketchData,
+  DistinctSketchSchema,
+  distinctHash,
+  emptyDistinct,
+  mergeDistinct,
+} from "./distinct-sketch.js";
+export {
+  type Attribution,
+  attributeEvent,
+  type BusinessArmCounts,
+  type BusinessMinuteCounts,
+  businessMinutes,
+  type EventBatch,
+  EventBatchSchema,
+  type ExposureWindow,
+  ExposureWindowSchema,
+  exposureKey,
+  exposureOf,
+  MAX_EVENTS_PER_BATCH,
+  MAX_METRIC_WINDOWS_PER_BATCH,
+  type MetricBatch,
+  MetricBatchSchema,
+  MetricCounter,
+  type MetricWindow,
+  MetricWindowSchema,
+  metricWindowKey,
+  mergeExposureWindows,
+  mergeMetricWindows,
+  parseMetricBatch,
+} from "./metric-window.js";
