@@ -3,6 +3,8 @@ import { AuditService } from "./audit/audit-service.js";
 import type { ServerContext } from "./context.js";
 import { EvaluationService } from "./evaluations/evaluation-service.js";
 import { FlagService } from "./flags/flag-service.js";
+import { KyselyMetricStore } from "./metrics/kysely-metric-store.js";
+import { MetricService } from "./metrics/metric-service.js";
 import { ObservationService } from "./observations/observation-service.js";
 import { OverrideService } from "./overrides/override-service.js";
 import { KyselyRampStore } from "./ramps/kysely-ramp-store.js";
@@ -48,6 +50,9 @@ export function composeServices(database: Database, options: CompositionOptions)
   const flags = new FlagService(stores, config);
   const audit = new AuditService(stores.audit, flags);
   const observations = new ObservationService(stores.observations, flags);
+  const rulesets = new RulesetCache(stores, transactor, options.now);
+  const metricStore = new KyselyMetricStore(database.db, database.dialect);
+  const metrics = new MetricService(metricStore, flags, rulesets, options.now);
   const alerts = buildAlertService(database, flags, options.alerts ?? {});
   const ramps = new RampService(new KyselyRampStore(database), { flags, observations, alerts, audit }, { minuteMs: options.minuteMs });
   return {
@@ -59,13 +64,14 @@ export function composeServices(database: Database, options: CompositionOptions)
       audit,
       evaluations: new EvaluationService(stores),
       observations,
-      rulesets: new RulesetCache(stores, transactor, options.now),
+      rulesets,
+      metrics,
       dialect: database.dialect,
       evaluationRetentionDays: options.evaluationRetentionDays,
       alerts,
       ramps,
     },
-    retained: retainedStores(stores),
+    retained: [...retainedStores(stores), metricStore],
   };
 }
 

@@ -91,3 +91,21 @@ export function defaultMetricKey(event: string, kind: MetricKind): string {
 
 export const MetricListResponse = z.object({ metrics: z.array(MetricDefinitionSchema) });
 export type MetricListResponse = z.output<typeof MetricListResponse>;
+
+/** `POST /sdk/metrics`: windows stored, and those skipped because no flag has their key. */
+export const MetricRecordResultSchema = z.object({
+  accepted: z.number().int(),
+  skipped: z.array(z.object({ flag: z.string(), reason: z.enum(["UNKNOWN_FLAG"]) })),
+});
+export type MetricRecordResult = z.output<typeof MetricRecordResultSchema>;
+
+/**
+ * `POST /events`: events received, attributions made (an event counts once per metric watching it
+ * whose flag gives the context a variant), exposures counted.
+ */
+export const EventRecordResultSchema = z.object({
+  events: z.number().int(),
+  attributed: z.number().int(),
+  exposures: z.number().int(),
+});
+export type EventRecordResult = z.output<typeof EventRecordResultSchema>;
