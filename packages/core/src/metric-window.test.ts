@@ -1,19 +1,31 @@
 import { describe, expect, it } from "vitest";
 import { DistinctSketch } from "./distinct-sketch.js";
+import { ValidationError } from "./errors.js";
 import type { Flag } from "./flag-schema.js";
-import { attributeEvent, businessMinutes, MetricCounter, mergeExposureWindows, mergeMetricWindows, parseMetricBatch } from "./metric-window.js";
+import {
+  attributeEvent,
+  businessMinutes,
+  MetricCounter,
+  mergeExposureWindows,
+  mergeMetricWindows,
+  parseMetricBatch,
+} from "./metric-window.js";
 import type { MetricDefinition } from "./protocol/metrics.js";
 import { rampFlag } from "./ramp/ramp-flag.js";
 import { compile } from "./snapshot.js";
 import { findSubject } from "./test-builders.js";
-import { ValidationError } from "./errors.js";
 
 const flag = {
   key: "checkout",
   enabled: true,
   variants: { stable: "stable", dark: "dark" },
   offVariant: "stable",
-  fallthrough: { split: [{ variant: "dark", weight: 5 }, { variant: "stable", weight: 95 }] },
+  fallthrough: {
+    split: [
+      { variant: "dark", weight: 5 },
+      { variant: "stable", weight: 95 },
+    ],
+  },
 };
 const metric: MetricDefinition = {
   key: "purchase_conversion",
@@ -35,7 +47,8 @@ describe("attributeEvent", () => {
     const moving = findSubject("checkout", (p) => p >= 5 && p < 25);
     const early = findSubject("checkout", (p) => p < 5);
     const late = findSubject("checkout", (p) => p >= 25);
-    const variantOf = (snapshot: typeof at5, subject: string) => attributeEvent(snapshot, [metric], "purchase", { id: subject }).map((a) => a.variant);
+    const variantOf = (snapshot: typeof at5, subject: string) =>
+      attributeEvent(snapshot, [metric], "purchase", { id: subject }).map((a) => a.variant);
     expect([variantOf(at5, moving), variantOf(at25, moving)]).toEqual([["stable"], ["dark"]]);
     expect([variantOf(at5, early), variantOf(at25, early)]).toEqual([["dark"], ["dark"]]);
     expect([variantOf(at5, late), variantOf(at25, late)]).toEqual([["stable"], ["stable"]]);
@@ -118,7 +131,11 @@ describe("MetricCounter and businessMinutes", () => {
 
 describe("parseMetricBatch", () => {
   it("names the bad field", () => {
-    const bad = { windows: [{ flag: "checkout", metric: "Bad Name", variant: "dark", start: "2026-01-01T10:00:30Z", events: -1, subjects: { hashes: [] } }] };
+    const bad = {
+      windows: [
+        { flag: "checkout", metric: "Bad Name", variant: "dark", start: "2026-01-01T10:00:30Z", events: -1, subjects: { hashes: [] } },
+      ],
+    };
     try {
       parseMetricBatch(bad);
       expect.unreachable();

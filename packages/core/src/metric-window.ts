@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { subjectOf } from "./context.js";
-import { type DistinctSketchData, DistinctSketch, DistinctSketchSchema, emptyDistinct, mergeDistinct } from "./distinct-sketch.js";
+import { DistinctSketch, type DistinctSketchData, DistinctSketchSchema, emptyDistinct, mergeDistinct } from "./distinct-sketch.js";
 import { ValidationError } from "./errors.js";
 import { IsoDateSchema, KeySchema } from "./flag-schema.js";
 import { minuteOf } from "./observation-window.js";
@@ -204,7 +204,16 @@ export class MetricCounter {
     const key = metricWindowKey({ ...a, start });
     let entry = this.windows.get(key);
     if (entry === undefined) {
-      const window: MetricWindow = { flag: a.flag, metric: a.metric, variant: a.variant, start, events: 0, sum: 0, sumSq: 0, subjects: emptyDistinct() };
+      const window: MetricWindow = {
+        flag: a.flag,
+        metric: a.metric,
+        variant: a.variant,
+        start,
+        events: 0,
+        sum: 0,
+        sumSq: 0,
+        subjects: emptyDistinct(),
+      };
       entry = { window, sketch: new DistinctSketch() };
       this.windows.set(key, entry);
     }

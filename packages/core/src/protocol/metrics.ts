@@ -40,7 +40,9 @@ export const EventNameSchema = z
   .regex(EVENT_NAME, "must start with a letter or digit and hold only letters, digits, '.', '_', ':', '/' and '-'");
 
 const oneOf = (values: readonly string[]) => (issue: { input?: unknown }) =>
-  issue.input === undefined ? `is required: one of ${values.join(", ")}` : `must be one of ${values.join(", ")}, got ${JSON.stringify(issue.input)}`;
+  issue.input === undefined
+    ? `is required: one of ${values.join(", ")}`
+    : `must be one of ${values.join(", ")}, got ${JSON.stringify(issue.input)}`;
 
 /**
  * Relative change the dark path may be worse by before it counts as harm: 0.02 = 2 % worse is

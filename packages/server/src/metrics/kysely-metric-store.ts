@@ -107,7 +107,8 @@ export class KyselyMetricStore implements MetricStore {
       }
       for (const w of windows) {
         const key = { flag_key: w.flag, metric: w.metric, variant: w.variant, minute: w.start };
-        const dataOf = (x: MetricWindow): string => JSON.stringify({ events: x.events, sum: x.sum, sumSq: x.sumSq, subjects: x.subjects } satisfies WindowData);
+        const dataOf = (x: MetricWindow): string =>
+          JSON.stringify({ events: x.events, sum: x.sum, sumSq: x.sumSq, subjects: x.subjects } satisfies WindowData);
         const inserted = await trx
           .insertInto("metric_windows")
           .values({ ...key, data: dataOf(w), updated_at: now })
@@ -159,7 +160,13 @@ export class KyselyMetricStore implements MetricStore {
       .execute();
     return {
       exposures: exposureRows.map((r) => ({ flag, variant: r.variant, start: r.minute, ...(JSON.parse(r.data) as ExposureData) })),
-      windows: windowRows.map((r) => ({ flag, metric: r.metric, variant: r.variant, start: r.minute, ...(JSON.parse(r.data) as WindowData) })),
+      windows: windowRows.map((r) => ({
+        flag,
+        metric: r.metric,
+        variant: r.variant,
+        start: r.minute,
+        ...(JSON.parse(r.data) as WindowData),
+      })),
     };
   }
 
