@@ -64,6 +64,14 @@ export {
 export { groupBy } from "./group-by.js";
 export { pathDeeperThan } from "./json-depth.js";
 // ---- the judge: anytime-valid verdicts over per-minute observations --------------------------
+export {
+  BUSINESS_MULTIPLIERS,
+  type BusinessMetricArm,
+  type BusinessMetricDefinition,
+  type BusinessMetricInput,
+  type BusinessMetricMinute,
+  businessMetricName,
+} from "./judge/business-metric.js";
 export { eBenjaminiHochberg } from "./judge/e-bh.js";
 export { darkRequestsNeeded } from "./judge/evidence-needed.js";
 export { analysisSeries, type JudgeInput, judge } from "./judge/judge.js";
@@ -78,6 +86,7 @@ export {
   parseJudgeSettings,
 } from "./judge/judge-settings.js";
 export {
+  type BusinessEstimate,
   type DiagnosticRow,
   type EvidenceNeeded,
   type EvidenceSide,
@@ -87,10 +96,12 @@ export {
   type JudgeState,
   type JudgeVerdict,
   type MetricCounts,
+  type MetricEvidenceNeeded,
   type MetricVerdict,
   type SeriesMinute,
   type SeriesPoint,
 } from "./judge/judge-types.js";
+export { MEAN_EFFECTS, MeanRatioEProcess } from "./judge/mean-e-process.js";
 export { type Direction, EFFECT_MULTIPLIERS, RatioEProcess } from "./judge/ratio-e-process.js";
 export { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";
 export { emptySketchData, LatencySketch, SKETCH_RELATIVE_ACCURACY, type SketchData } from "./latency-sketch.js";

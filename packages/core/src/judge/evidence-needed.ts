@@ -47,3 +47,34 @@ export function darkRequestsNeeded(options: {
   if (!Number.isFinite(best)) return null;
   return Math.ceil(best / eventsPerDarkRequest);
 }
+
+/**
+ * Dark exposures a rate-ratio test (`RatioEProcess` with these multipliers) needs, in expectation,
+ * for its e-value to reach `threshold` when dark's rate is `trueRatio` × the base rate: the same
+ * reckoning as `darkRequestsNeeded`, for a null on either side (`below`: the test bets on r0 / m).
+ */
+export function ratioExposuresNeeded(options: {
+  baseRate: number | null;
+  darkShare: number;
+  nullRatio: number;
+  trueRatio: number;
+  below: boolean;
+  multipliers: readonly number[];
+  threshold: number;
+}): number | null {
+  const { baseRate: p, nullRatio: r0, trueRatio: r, threshold, multipliers } = options;
+  if (p === null || !(p > 0)) return null;
+  const s = Math.min(Math.max(options.darkShare, 1e-6), 1 - 1e-6);
+  const pi = (ratio: number) => (ratio * s) / (ratio * s + 1 - s);
+  const truePi = pi(r);
+  const pi0 = pi(r0);
+  let best = Number.POSITIVE_INFINITY;
+  for (const m of multipliers) {
+    const pk = pi(options.below ? r0 / m : r0 * m);
+    const gain = truePi * Math.log(pk / pi0) + (1 - truePi) * Math.log((1 - pk) / (1 - pi0));
+    if (gain > 0) best = Math.min(best, Math.log(threshold * multipliers.length) / gain);
+  }
+  if (!Number.isFinite(best)) return null;
+  const eventsPerDarkExposure = (p * (r * s + 1 - s)) / s;
+  return Math.ceil(best / eventsPerDarkExposure);
+}

@@ -1,3 +1,4 @@
+import { type BusinessMetricDefinition, type BusinessMetricMinute, BusinessMetric } from "./business-metric.js";
 import { emptySketchData, type SketchData } from "../latency-sketch.js";
 import { isSignificant } from "../noise-rule.js";
 import { pairCount } from "../observation-window.js";
@@ -6,15 +7,14 @@ import type { JudgeMinute } from "./judge-input.js";
 import type { JudgeMetric, JudgeSettings } from "./judge-settings.js";
 import type { DiagnosticRow, MetricCounts, SeriesPoint } from "./judge-types.js";
 import { countAbove, type LatencyThreshold, thresholdAt } from "./latency-threshold.js";
-import { type Direction, eValue, RatioEProcess } from "./ratio-e-process.js";
+import { eValue } from "./ratio-e-process.js";
 import { RatioMetric } from "./ratio-metric.js";
+import { ShareTest } from "./share-test.js";
 import { addSketches } from "./sketch-sum.js";
 
 const MINUTE_MS = 60_000;
 /** Baseline requests needed before a tail threshold is frozen: a p99 from fewer is mostly noise. */
 const MIN_THRESHOLD_REQUESTS = 200;
-/** Multipliers of the SRM test's alternatives: shares a few percent off already matter. */
-const SRM_MULTIPLIERS: readonly number[] = [1.02, 1.05, 1.1, 1.25, 1.5, 2];
 const TAIL_QUANTILES = { latencyP95: 0.95, latencyP99: 0.99 } as const;
 
 /**
@@ -30,12 +30,12 @@ export class JudgeRun {
   readonly fieldCounts = new Map<string, { raw: number; noise: number }>();
   comparisonTotal = 0;
   noiseTotal = 0;
-  /** Sample-ratio mismatch, per step: the dark share above (up) or below (down) its target. */
-  srmUp = srmProcess("harm");
-  srmDown = srmProcess("safe");
-  srmDark = 0;
-  srmTotal = 0;
-  srmTargetWeighted = 0;
+  /** Sample-ratio mismatch of requests, per step. */
+  srm: ShareTest;
+  /** Sample-ratio mismatch of the business metrics' exposed subjects, per step. */
+  exposureSrm: ShareTest;
+  /** Business metrics, by key. */
+  readonly business = new Map<string, BusinessMetric>();
   mirrorExpected = 0;
   mirrorPaired = 0;
   /** Shadow errors: marginal counts over pairs. */
@@ -53,6 +53,7 @@ export class JudgeRun {
     readonly settings: JudgeSettings,
     readonly shadow: boolean,
     band: boolean,
+    business: readonly BusinessMetricDefinition[] = [],
   ) {
     const t = settings.tolerances;
     const metric = (harmRatio: number) => new RatioMetric({ harmRatio, safeRatio: t.safe, band });
@@ -60,6 +61,9 @@ export class JudgeRun {
     this.metrics.set("latencyP95", metric(t.latencyTail));
     this.metrics.set("latencyP99", metric(t.latencyTail));
     if (shadow) this.metrics.set("latencyPaired", metric(t.latencyPaired));
+    this.srm = new ShareTest(settings.health.srmFloor);
+    this.exposureSrm = new ShareTest(settings.health.srmFloor);
+    for (const definition of business) this.business.set(definition.key, new BusinessMetric(definition, settings, band));
   }
 
   /** Starts a new step: health and coverage are per step; e-values carry on (one dark build). */
@@ -68,11 +72,8 @@ export class JudgeRun {
     this.stepReportedMinutes = 0;
     this.mirrorExpected = 0;
     this.mirrorPaired = 0;
-    this.srmUp = srmProcess("harm");
-    this.srmDown = srmProcess("safe");
-    this.srmDark = 0;
-    this.srmTotal = 0;
-    this.srmTargetWeighted = 0;
+    this.srm = new ShareTest(this.settings.health.srmFloor);
+    this.exposureSrm = new ShareTest(this.settings.health.srmFloor);
   }
 
   /** Counts a minute of the step as reported (once, however many entries it has). */
@@ -108,19 +109,7 @@ export class JudgeRun {
       }
     } else {
       errors.update({ darkEvents: dark.errors, darkExposure: dark.requests, baseEvents: baseline.errors, baseExposure: baseline.requests });
-      const share = minute.targetShare;
-      const n = dark.requests + baseline.requests;
-      if (share !== undefined && share > 0 && share < 1 && n > 0) {
-        const floor = this.settings.health.srmFloor;
-        // Dark's count is Binomial(n, s); the null is |s/target − 1| ≤ floor, tested on each side.
-        const up = share * (1 + floor);
-        const down = share * (1 - floor);
-        if (up < 1) this.srmUp.update({ darkEvents: dark.requests, darkExposure: up, baseEvents: baseline.requests, baseExposure: 1 - up });
-        this.srmDown.update({ darkEvents: dark.requests, darkExposure: down, baseEvents: baseline.requests, baseExposure: 1 - down });
-        this.srmDark += dark.requests;
-        this.srmTotal += n;
-        this.srmTargetWeighted += share * n;
-      }
+      this.srm.update(dark.requests, baseline.requests, minute.targetShare);
     }
     this.addTails(minute);
     this.addComparison(minute);
@@ -203,16 +192,22 @@ export class JudgeRun {
     }
   }
 
-  /** The SRM e-value: the mean of the two one-sided ones (a mean of e-values is one). */
-  get srmLogE(): number {
-    const a = this.srmUp.logE;
-    const b = this.srmDown.logE;
-    const max = Math.max(a, b);
-    return max + Math.log((Math.exp(a - max) + Math.exp(b - max)) / 2);
+  /**
+   * Adds the business metrics' minute t. The SRM on exposures reads the metric with the most
+   * exposed subjects (every metric of a flag sees the same exposures; testing each would only
+   * multiply the test).
+   */
+  addBusiness(minutes: ReadonlyMap<string, BusinessMetricMinute>, tested: boolean, targetShare: number | undefined): void {
+    let widest: BusinessMetricMinute | undefined;
+    for (const [key, minute] of minutes) {
+      this.business.get(key)?.add(minute, tested);
+      if (widest === undefined || minute.dark.exposed + minute.base.exposed > widest.dark.exposed + widest.base.exposed) widest = minute;
+    }
+    if (tested && widest !== undefined && !this.shadow) this.exposureSrm.update(widest.dark.exposed, widest.base.exposed, targetShare);
   }
 
   /** Per-route error rows and per-field mismatch rows, flagged by e-BH at q. */
-  diagnostics(): { routes: DiagnosticRow[]; fields: DiagnosticRow[] } {
+  diagnostics(): { routes: DiagnosticRow[]; fields: DiagnosticRow[]; business: DiagnosticRow[] } {
     const q = this.settings.diagnosticsQ;
     const rows = (entries: [string, RatioMetric][], actionable: (key: string) => boolean): DiagnosticRow[] => {
       const es = entries.map(([, m]) => eValue(m.harm.logE));
@@ -229,13 +224,35 @@ export class JudgeRun {
         }))
         .sort((a, b) => b.e - a.e || (a.key < b.key ? -1 : 1));
     };
+    const watched = [...this.business.values()].filter((m) => !m.definition.critical);
+    const businessEs = watched.map((m) => eValue(m.harm.logE));
+    const businessFlagged = eBenjaminiHochberg(businessEs, q);
     return {
+      // Watched business metrics: harm evidence, e-BH at q among themselves (their own family).
+      business: watched
+        .map((m, i) => ({
+          key: m.definition.key,
+          estimate: m.estimate,
+          dark: businessCounts(m, "dark"),
+          baseline: businessCounts(m, "base"),
+          e: businessEs[i] as number,
+          flagged: businessFlagged[i] as boolean,
+          actionable: businessFlagged[i] as boolean,
+        }))
+        .sort((a, b) => b.e - a.e || (a.key < b.key ? -1 : 1)),
       routes: rows([...this.routes], () => true),
       fields: rows([...this.fields], (path) => {
         const c = this.fieldCounts.get(path) ?? { raw: 0, noise: 0 };
         return isSignificant({ raw: c.raw, total: this.comparisonTotal, noise: c.noise, noiseTotal: this.noiseTotal });
       }),
     };
+  }
+
+  /** A business metric's point of the analysis series. */
+  businessPoint(key: string): SeriesPoint | undefined {
+    const m = this.business.get(key);
+    if (m === undefined) return undefined;
+    return { estimate: m.estimate, band: m.band(this.settings.alpha), eHarm: eValue(m.harm.logE), eSafe: eValue(m.safe.logE) };
   }
 
   /** One metric's point of the analysis series. */
@@ -251,8 +268,11 @@ export class JudgeRun {
   }
 }
 
-function srmProcess(direction: Direction): RatioEProcess {
-  return new RatioEProcess({ nullRatio: 1, direction, multipliers: SRM_MULTIPLIERS });
+/** A business metric's arm as counts: conversions, events or Σ value over exposed subjects (tested minutes). */
+export function businessCounts(m: BusinessMetric, arm: "dark" | "base"): MetricCounts {
+  const t = arm === "dark" ? m.testedDark : m.testedBase;
+  const kind = m.definition.kind;
+  return counts(kind === "conversion" ? t.converted : kind === "count" ? t.events : t.sum, t.exposed);
 }
 
 export function counts(events: number, exposure: number): MetricCounts {

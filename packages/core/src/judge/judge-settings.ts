@@ -53,6 +53,17 @@ export const JudgeSettingsSchema = z
         safe: Ratio(1.5),
       })
       .default({ errors: 1.1, latencyTail: 1.2, latencyPaired: 1, mismatches: 1.2, safe: 1.5 }),
+    /** Business metrics (conversions, counts, values per exposure; their definitions carry direction and tolerance). */
+    business: z
+      .strictObject({
+        /** Safe side: evidence dark is no worse than the metric's tolerance plus this (relative non-inferiority margin). */
+        safeMargin: Share(0.1),
+        /** Events on each arm before a metric may count as SAFE, and before the value test starts (its variance estimate). */
+        minEvents: z.number({ error: "must be a number" }).int("must be a whole number").min(1).max(1_000_000).default(30),
+        /** Evidence needed is reckoned for dark this much (relative) worse than baseline. */
+        detectEffect: Share(0.1),
+      })
+      .default({ safeMargin: 0.1, minEvents: 30, detectEffect: 0.1 }),
     /** False-discovery rate of the per-route and per-field diagnostics (e-BH). */
     diagnosticsQ: Share(0.1),
     health: z

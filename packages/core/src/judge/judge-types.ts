@@ -31,7 +31,7 @@ export interface MetricCounts {
 
 /** One metric of a verdict, with its numbers. */
 export interface MetricVerdict {
-  metric: JudgeMetric | `field:${string}`;
+  metric: JudgeMetric | `field:${string}` | `business:${string}`;
   /** The test, in words. */
   test: string;
   /** Whether it may act (a harm crossing is REGRESSION) and counts in the Bonferroni K. */
@@ -49,6 +49,35 @@ export interface MetricVerdict {
   quantile?: number | undefined;
   /** Why the metric could not be tested (no latency sketches, no noise reference …). */
   note?: string | undefined;
+  /** Business metrics: what the metric is and its numbers in the metric's own terms. */
+  business?: BusinessEstimate | undefined;
+  /** Business metrics: dark exposures needed to see dark `detectEffect` worse. */
+  evidenceNeeded?: MetricEvidenceNeeded | undefined;
+}
+
+/** A business metric's numbers: per exposure, each arm's rate (conversion share, events, Σ value). */
+export interface BusinessEstimate {
+  key: string;
+  event: string;
+  kind: "conversion" | "count" | "value";
+  direction: "up" | "down";
+  tolerance: number;
+  darkRate: number | null;
+  baseRate: number | null;
+  /** dark/base − 1 (the Mantel–Haenszel estimate over minutes); null without data. */
+  relativeEffect: number | null;
+  /** Events on the sparser arm (conversions for a conversion metric), and the least a verdict needs. */
+  fewestEvents: number;
+  minEvents: number;
+}
+
+export interface MetricEvidenceNeeded {
+  /** Dark exposures (distinct subjects per minute, summed) needed in all; null while the rates are unknown. */
+  exposures: number | null;
+  seen: number;
+  remaining: number | null;
+  /** The relative effect it is reckoned for (settings `business.detectEffect`). */
+  effect: number;
 }
 
 /** A per-route or per-field diagnostic row (e-BH at q across rows of its kind). */
@@ -67,6 +96,8 @@ export interface DiagnosticRow {
 export interface HealthReport {
   /** Sample-ratio mismatch (split mode with a target share): observed dark share vs target. */
   srm: { observedShare: number | null; targetShare: number | null; e: number; threshold: number; crossed: boolean } | null;
+  /** Business metrics (split mode with a target share): dark's share of exposed subjects vs target. */
+  exposureSrm?: { observedShare: number | null; targetShare: number | null; e: number; threshold: number; crossed: boolean } | null;
   /** Shadow mode: share of expected mirrors with no paired outcome. */
   mirrorLoss: { loss: number | null; expected: number; paired: number; limit: number; exceeded: boolean } | null;
   /** Reported minutes over the step's elapsed minutes. */
@@ -101,7 +132,8 @@ export interface JudgeVerdict {
   health: HealthReport;
   evidenceNeeded: EvidenceNeeded;
   step: { start: string | null; minutes: number; warmupMinutes: number; testedMinutes: number; minMinutes: number; maxMinutes: number };
-  diagnostics: { routes: DiagnosticRow[]; fields: DiagnosticRow[] };
+  /** `business`: the watched (non-critical) business metrics, e-BH at q among themselves. */
+  diagnostics: { routes: DiagnosticRow[]; fields: DiagnosticRow[]; business: DiagnosticRow[] };
 }
 
 /** One metric at one minute of the analysis series. */
@@ -119,5 +151,6 @@ export interface SeriesMinute {
   reported: boolean;
   warmup: boolean;
   tested: boolean;
-  metrics: Partial<Record<JudgeMetric, SeriesPoint>>;
+  /** By metric name: the request metrics and `business:<key>`. */
+  metrics: Partial<Record<JudgeMetric | `business:${string}`, SeriesPoint>>;
 }

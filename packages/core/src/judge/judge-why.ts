@@ -29,11 +29,41 @@ const NAMES: Record<string, string> = {
 };
 
 function nameOf(m: MetricVerdict): string {
+  if (m.business !== undefined) {
+    const b = m.business;
+    return b.kind === "conversion" ? `${b.key} conversion` : b.kind === "count" ? `${b.key} (${b.event} per exposed subject)` : b.key;
+  }
   return NAMES[m.metric] ?? `mismatches of ${m.metric.slice("field:".length)}`;
+}
+
+/** A relative effect with its sign: "−8.8 %", "+2.0 %". */
+export function formatEffect(relative: number | null): string {
+  if (relative === null) return "n/a";
+  const pct = relative * 100;
+  const text = `${Math.abs(pct).toFixed(Math.abs(pct) >= 10 ? 0 : 1)} %`;
+  return pct < 0 ? `−${text}` : `+${text}`;
+}
+
+/** An amount per exposed subject (events, revenue): three significant digits. */
+function formatAmount(x: number | null): string {
+  if (x === null) return "n/a";
+  if (Math.abs(x) >= 100) return formatCount(x);
+  return x === 0 ? "0" : x.toPrecision(3).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+}
+
+function measuredBusiness(m: MetricVerdict): string {
+  const b = m.business as NonNullable<MetricVerdict["business"]>;
+  const effect = formatEffect(b.relativeEffect);
+  if (b.kind === "conversion") {
+    return `${nameOf(m)} ${formatRate(b.darkRate)} on dark vs ${formatRate(b.baseRate)} on baseline, ${effect}`;
+  }
+  const unit = b.kind === "value" ? ` per exposed subject (Σ ${b.event} value)` : " per exposed subject";
+  return `${b.key} ${formatAmount(b.darkRate)}${unit} on dark vs ${formatAmount(b.baseRate)} on baseline, ${effect}`;
 }
 
 /** What the metric measured, in words with numbers. */
 function measured(m: MetricVerdict, shadow: boolean): string {
+  if (m.business !== undefined) return measuredBusiness(m);
   if (m.metric === "errors") {
     return shadow
       ? `dark errors ${formatRate(m.dark.rate)} vs ${formatRate(m.baseline.rate)} on ${formatCount(m.dark.exposure)} paired requests`
@@ -50,7 +80,10 @@ function measured(m: MetricVerdict, shadow: boolean): string {
 }
 
 /** The one sentence of a verdict: what decided it, with the numbers. */
-export function explain(v: JudgeVerdict, context: { regression: MetricVerdict | undefined; noData: boolean; empty: boolean }): string {
+export function explain(
+  v: JudgeVerdict,
+  context: { regression: MetricVerdict | undefined; noData: boolean; empty: boolean; sparseBusiness?: MetricVerdict | undefined },
+): string {
   const shadow = v.mode === "shadow";
   const h = v.health;
   switch (v.state) {
@@ -62,6 +95,9 @@ export function explain(v: JudgeVerdict, context: { regression: MetricVerdict | 
     case "UNHEALTHY": {
       if (h.srm?.crossed === true) {
         return `dark got ${formatRate(h.srm.observedShare)} of requests against a target of ${formatRate(h.srm.targetShare)} (sample-ratio mismatch, evidence ${formatEvidence(h.srm.e)} ≥ ${formatEvidence(h.srm.threshold)}) → hold`;
+      }
+      if (h.exposureSrm?.crossed === true) {
+        return `dark got ${formatRate(h.exposureSrm.observedShare)} of the exposed subjects against a target of ${formatRate(h.exposureSrm.targetShare)} (sample-ratio mismatch of the business metrics' exposures, evidence ${formatEvidence(h.exposureSrm.e)} ≥ ${formatEvidence(h.exposureSrm.threshold)}) → hold`;
       }
       if (h.mirrorLoss?.exceeded === true) {
         return `${formatRate(h.mirrorLoss.loss)} of ${formatCount(h.mirrorLoss.expected)} expected mirrors came back without a paired outcome (limit ${formatRate(h.mirrorLoss.limit)}) → hold`;
@@ -78,6 +114,11 @@ export function explain(v: JudgeVerdict, context: { regression: MetricVerdict | 
         return `only ${h.coverage.reported} of ${h.coverage.elapsed} minutes reported (${formatRate(h.coverage.share)} < ${formatRate(h.coverage.minimum)}) → hold`;
       }
       const e = v.evidenceNeeded;
+      const sparse = context.sparseBusiness?.business;
+      if (sparse !== undefined && e.remaining === 0) {
+        const what = sparse.kind === "conversion" ? "conversions" : `${sparse.event} events`;
+        return `${nameOf(context.sparseBusiness as MetricVerdict)}: ${formatCount(sparse.fewestEvents)} of the ${formatCount(sparse.minEvents)} ${what} needed on each arm before it can be judged → hold`;
+      }
       const unit = shadow ? "paired requests" : "dark requests";
       if (e.requests === null) {
         return `no baseline errors in ${formatCount(e.seen)} ${unit} yet: the base rate, and so the evidence needed, is unknown → hold`;
@@ -87,9 +128,10 @@ export function explain(v: JudgeVerdict, context: { regression: MetricVerdict | 
     case "SAFE": {
       const parts = v.metrics
         .filter((m) => m.critical)
-        .map(
-          (m) =>
-            `${nameOf(m)} ratio ${ratio(m.estimate)} (evidence ${formatEvidence(m.safe?.e ?? 0)} ≥ ${formatEvidence(m.safe?.threshold ?? 0)} for < ${m.safe?.nullRatio})`,
+        .map((m) =>
+          m.business !== undefined
+            ? `${nameOf(m)} ${formatEffect(m.business.relativeEffect)} (evidence ${formatEvidence(m.safe?.e ?? 0)} ≥ ${formatEvidence(m.safe?.threshold ?? 0)} for no worse than ${formatEffect((m.safe?.nullRatio ?? 1) - 1)})`
+            : `${nameOf(m)} ratio ${ratio(m.estimate)} (evidence ${formatEvidence(m.safe?.e ?? 0)} ≥ ${formatEvidence(m.safe?.threshold ?? 0)} for < ${m.safe?.nullRatio})`,
         );
       return `${parts.join(", ")} after ${v.step.minutes} minutes → advance`;
     }

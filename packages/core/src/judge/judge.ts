@@ -1,6 +1,14 @@
+import {
+  type BusinessMetric,
+  type BusinessMetricArm,
+  type BusinessMetricDefinition,
+  type BusinessMetricInput,
+  type BusinessMetricMinute,
+  businessMetricName,
+} from "./business-metric.js";
 import { darkRequestsNeeded } from "./evidence-needed.js";
 import type { JudgeMinute } from "./judge-input.js";
-import { counts, JudgeRun, minuteIndex } from "./judge-run.js";
+import { businessCounts, counts, JudgeRun, minuteIndex } from "./judge-run.js";
 import { DEFAULT_JUDGE_SETTINGS, JUDGE_METRICS, type JudgeMetric, type JudgeSettings } from "./judge-settings.js";
 import type {
   EvidenceNeeded,
@@ -15,6 +23,7 @@ import type {
 import { explain } from "./judge-why.js";
 import { eValue } from "./ratio-e-process.js";
 import type { RatioMetric } from "./ratio-metric.js";
+import type { ShareTest } from "./share-test.js";
 
 /** What the judge reads: one flag's reported minutes over one dark build (e-values carry across its steps). */
 export interface JudgeInput {
@@ -24,6 +33,12 @@ export interface JudgeInput {
   from?: string | undefined;
   /** The minute being judged, the timeline's last (ISO); default the last reported minute. */
   now?: string | undefined;
+  /**
+   * Business metrics of the flag with their per-minute counts per arm: critical ones are decision
+   * metrics (Bonferroni with the others; may roll back; must prove SAFE), watched ones diagnostics.
+   * Their minutes are read on the timeline of `minutes` (steps, warm-up, target share).
+   */
+  business?: readonly BusinessMetricInput[] | undefined;
 }
 
 const TESTS: Record<JudgeMetric, { shadow: string; split: string }> = {
@@ -62,7 +77,14 @@ function walk(
     .filter(({ t }) => Number.isFinite(t))
     .sort((a, b) => a.t - b.t);
   const shadow = settings.mode === "auto" ? minutes.some(({ m }) => m.paired !== undefined) : settings.mode === "shadow";
-  const run = new JudgeRun(settings, shadow, band);
+  const business = input.business ?? [];
+  const run = new JudgeRun(
+    settings,
+    shadow,
+    band,
+    business.map((b) => b.definition),
+  );
+  const businessAt = businessByMinute(business);
   const first = input.from !== undefined ? minuteIndex(input.from) : (minutes[0]?.t ?? Number.NaN);
   const last = input.now !== undefined ? minuteIndex(input.now) : (minutes[minutes.length - 1]?.t ?? Number.NaN);
   let stepStart = first;
@@ -83,12 +105,14 @@ function walk(
         }
         lastShare = m.targetShare;
       }
-      warmup = t - stepStart < settings.warmupMinutes;
       if (!reported) run.reported();
+      warmup = t - stepStart < settings.warmupMinutes;
       run.add(m, !warmup);
       reported = true;
       lastReported = t;
     }
+    const atT = businessAt.get(t);
+    if (atT !== undefined) run.addBusiness(atT, t - stepStart >= settings.warmupMinutes, lastShare);
     onMinute?.(t, reported, warmup, run);
   }
   return { run, shadow, first, last, stepStart, lastReported };
@@ -120,9 +144,42 @@ export function analysisSeries(input: JudgeInput, settings: JudgeSettings = DEFA
       const point = run.point(metric);
       if (point !== undefined) metrics[metric] = point;
     }
+    for (const key of run.business.keys()) {
+      const point = run.businessPoint(key);
+      if (point !== undefined) metrics[businessMetricName(key)] = point;
+    }
     out.push({ start: new Date(t * 60_000).toISOString(), reported, warmup, tested: reported && !warmup, metrics });
   });
   return out;
+}
+
+/** The business metrics' minutes by minute index and metric key (a metric's entries of one minute add up). */
+function businessByMinute(inputs: readonly BusinessMetricInput[]): Map<number, Map<string, BusinessMetricMinute>> {
+  const out = new Map<number, Map<string, BusinessMetricMinute>>();
+  for (const { definition, minutes } of inputs) {
+    for (const m of minutes) {
+      const t = minuteIndex(m.start);
+      if (!Number.isFinite(t)) continue;
+      let byKey = out.get(t);
+      if (byKey === undefined) {
+        byKey = new Map();
+        out.set(t, byKey);
+      }
+      const known = byKey.get(definition.key);
+      byKey.set(definition.key, known === undefined ? m : { start: m.start, base: addArms(known.base, m.base), dark: addArms(known.dark, m.dark) });
+    }
+  }
+  return out;
+}
+
+function addArms(a: BusinessMetricArm, b: BusinessMetricArm): BusinessMetricArm {
+  return {
+    exposed: a.exposed + b.exposed,
+    converted: a.converted + b.converted,
+    events: a.events + b.events,
+    sum: a.sum + b.sum,
+    sumSq: a.sumSq + b.sumSq,
+  };
 }
 
 function verdictOf(w: Walk, settings: JudgeSettings): JudgeVerdict {
@@ -130,7 +187,10 @@ function verdictOf(w: Walk, settings: JudgeSettings): JudgeVerdict {
   const empty = !Number.isFinite(w.first) || !Number.isFinite(w.last) || w.last < w.first;
   const alpha = settings.alpha;
   const decisionNames = JUDGE_METRICS.filter((m) => run.metrics.has(m));
-  const k = decisionNames.length + settings.criticalFields.length;
+  const business = [...run.business.values()];
+  const criticalBusiness = business.filter((m) => m.definition.critical);
+  const watchedBusiness = business.length - criticalBusiness.length;
+  const k = decisionNames.length + settings.criticalFields.length + criticalBusiness.length;
   const harmThreshold = k / alpha;
   // SAFE needs every critical metric's safe side: an intersection-union test, each at level α.
   const safeThreshold = 1 / alpha;
@@ -154,6 +214,11 @@ function verdictOf(w: Walk, settings: JudgeSettings): JudgeVerdict {
       note: m === undefined ? "no differences or noise reference seen for this field" : undefined,
     });
   }
+  for (const m of business) {
+    // A watched metric is one of the e-BH family of watched metrics: its bar for a lone discovery is m/q.
+    const threshold = m.definition.critical ? harmThreshold : watchedBusiness / settings.diagnosticsQ;
+    metrics.push(businessVerdict(m, run, threshold, safeThreshold));
+  }
 
   const elapsed = empty ? 0 : w.last - w.stepStart + 1;
   const stepMinutes = Math.max(0, elapsed);
@@ -163,11 +228,16 @@ function verdictOf(w: Walk, settings: JudgeSettings): JudgeVerdict {
 
   const regression = metrics.find((m) => m.decision && m.harm.crossed && m.critical) ?? metrics.find((m) => m.decision && m.harm.crossed);
   const critical = metrics.filter((m) => m.critical);
-  const unhealthy = health.srm?.crossed === true || health.mirrorLoss?.exceeded === true || health.gap.exceeded;
+  const unhealthy =
+    health.srm?.crossed === true || health.exposureSrm?.crossed === true || health.mirrorLoss?.exceeded === true || health.gap.exceeded;
   const errorsCritical = settings.critical.includes("errors");
   const noData = run.stepTestedMinutes === 0 || evidenceNeeded.seen === 0;
   const lowExposure = errorsCritical && (evidenceNeeded.remaining === null || evidenceNeeded.remaining > 0);
-  const insufficient = empty || noData || health.coverage.low || lowExposure;
+  // A critical business metric with too few events on an arm can prove nothing either way yet.
+  const sparseBusiness = metrics.find(
+    (m) => m.critical && m.business !== undefined && m.business.fewestEvents < m.business.minEvents && !m.harm.crossed,
+  );
+  const insufficient = empty || noData || health.coverage.low || lowExposure || sparseBusiness !== undefined;
   const safe = critical.length > 0 && critical.every((m) => m.safe?.crossed === true) && stepMinutes >= settings.minStepMinutes;
 
   let state: JudgeState;
@@ -212,7 +282,7 @@ function verdictOf(w: Walk, settings: JudgeSettings): JudgeVerdict {
     },
     diagnostics,
   };
-  verdict.why = explain(verdict, { regression, noData, empty });
+  verdict.why = explain(verdict, { regression, noData, empty, sparseBusiness });
   return verdict;
 }
 
@@ -254,6 +324,53 @@ function metricVerdict(options: {
   return out;
 }
 
+function businessVerdict(m: BusinessMetric, run: JudgeRun, harmThreshold: number, safeThreshold: number): MetricVerdict {
+  const d = m.definition;
+  const estimate = m.estimate;
+  const dark = businessCounts(m, "dark");
+  const needed = m.exposuresNeeded(harmThreshold);
+  const minEvents = run.settings.business.minEvents;
+  const harm = m.harm;
+  const safe = m.safe;
+  return {
+    metric: businessMetricName(d.key),
+    test: BUSINESS_TESTS[d.kind],
+    decision: d.critical,
+    critical: d.critical,
+    estimate,
+    dark,
+    baseline: businessCounts(m, "base"),
+    harm: side(harm.logE, harm.nullRatio, harmThreshold, harm.maxLogE),
+    safe: side(safe.logE, safe.nullRatio, safeThreshold, safe.maxLogE),
+    minutesTested: m.minutes,
+    business: {
+      key: d.key,
+      event: d.event,
+      kind: d.kind,
+      direction: d.direction,
+      tolerance: d.tolerance,
+      darkRate: m.rate("dark"),
+      baseRate: m.rate("base"),
+      relativeEffect: estimate === null ? null : estimate - 1,
+      fewestEvents: m.fewestEvents,
+      minEvents,
+    },
+    evidenceNeeded: {
+      exposures: needed,
+      seen: dark.exposure,
+      remaining: needed === null ? null : Math.max(0, needed - dark.exposure),
+      effect: run.settings.business.detectEffect,
+    },
+    note: m.minutes === 0 ? `no tested minutes with ${d.event} exposures yet` : undefined,
+  };
+}
+
+const BUSINESS_TESTS: Record<BusinessMetricDefinition["kind"], string> = {
+  conversion: "conditional binomial rate-ratio test per minute on converted of exposed subjects",
+  count: "conditional Poisson rate-ratio test per minute on events per exposed subject",
+  value: "sub-Gaussian mixture test on per-minute differences of value per exposed subject, variance plugged in from earlier minutes",
+};
+
 function healthOf(w: Walk, settings: JudgeSettings, empty: boolean): HealthReport {
   const { run } = w;
   const h = settings.health;
@@ -262,17 +379,16 @@ function healthOf(w: Walk, settings: JudgeSettings, empty: boolean): HealthRepor
   const share = elapsed > 0 ? reported / elapsed : 0;
   const gapMinutes = empty ? 0 : Number.isNaN(w.lastReported) ? w.last - w.first + 1 : w.last - w.lastReported;
   const srmThreshold = 1 / h.srmAlpha;
-  const srmLogE = run.srmLogE;
+  const srmOf = (test: ShareTest) => ({
+    observedShare: test.observedShare,
+    targetShare: test.targetShare,
+    e: eValue(test.logE),
+    threshold: srmThreshold,
+    crossed: test.logE >= Math.log(srmThreshold),
+  });
   return {
-    srm: run.shadow
-      ? null
-      : {
-          observedShare: run.srmTotal > 0 ? run.srmDark / run.srmTotal : null,
-          targetShare: run.srmTotal > 0 ? run.srmTargetWeighted / run.srmTotal : null,
-          e: eValue(srmLogE),
-          threshold: srmThreshold,
-          crossed: srmLogE >= Math.log(srmThreshold),
-        },
+    srm: run.shadow ? null : srmOf(run.srm),
+    exposureSrm: run.shadow || run.business.size === 0 ? null : srmOf(run.exposureSrm),
     mirrorLoss: run.shadow
       ? (() => {
           const loss = run.mirrorExpected > 0 ? Math.max(0, 1 - run.mirrorPaired / run.mirrorExpected) : null;

@@ -28,11 +28,22 @@ export class RatioMetric {
   private mhDenominator = 0;
   private readonly bandLogLikelihood: Float64Array | undefined;
 
-  constructor(options: { harmRatio: number; safeRatio?: number | undefined; band?: boolean; multipliers?: readonly number[] }) {
+  constructor(options: {
+    harmRatio: number;
+    safeRatio?: number | undefined;
+    band?: boolean;
+    multipliers?: readonly number[];
+    /** Harm is a ratio BELOW harmRatio (a business metric where higher is better); safe then proves it above safeRatio. */
+    harmBelow?: boolean;
+  }) {
     const multipliers = options.multipliers ?? EFFECT_MULTIPLIERS;
-    this.harm = new RatioEProcess({ nullRatio: options.harmRatio, direction: "harm" satisfies Direction, multipliers });
+    const harmDirection: Direction = options.harmBelow === true ? "safe" : "harm";
+    const safeDirection: Direction = options.harmBelow === true ? "harm" : "safe";
+    this.harm = new RatioEProcess({ nullRatio: options.harmRatio, direction: harmDirection, multipliers });
     this.safe =
-      options.safeRatio === undefined ? undefined : new RatioEProcess({ nullRatio: options.safeRatio, direction: "safe", multipliers });
+      options.safeRatio === undefined
+        ? undefined
+        : new RatioEProcess({ nullRatio: options.safeRatio, direction: safeDirection, multipliers });
     this.bandLogLikelihood = options.band === true ? new Float64Array(BAND_GRID.length) : undefined;
   }
 

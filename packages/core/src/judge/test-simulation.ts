@@ -1,5 +1,6 @@
 import { LatencySketch, SKETCH_RELATIVE_ACCURACY, type SketchData } from "../latency-sketch.js";
 import type { PairedCounts } from "../observation-window.js";
+import type { BusinessMetricArm, BusinessMetricMinute } from "./business-metric.js";
 import type { JudgeMinute } from "./judge-input.js";
 
 /** A small seeded PRNG (mulberry32): the simulations repeat exactly. */
@@ -205,4 +206,61 @@ export function sampledSketch(
     offset: low + first,
     bins: bins.slice(first),
   };
+}
+
+/** One arm of a simulated business minute: Binomial conversions, one event each, log-normal values. */
+export function businessArm(
+  random: () => number,
+  options: { exposed: number; rate: number; valueMean?: number; valueSigma?: number },
+): BusinessMetricArm {
+  const converted = binomial(random, options.exposed, options.rate);
+  let sum = 0;
+  let sumSq = 0;
+  if (options.valueMean !== undefined) {
+    const sigma = options.valueSigma ?? 0.5;
+    // A log-normal with this mean: its median is mean·e^(−σ²/2).
+    const median = options.valueMean * Math.exp((-sigma * sigma) / 2);
+    for (let i = 0; i < converted; i++) {
+      const v = median * Math.exp(sigma * normal(random));
+      sum += v;
+      sumSq += v * v;
+    }
+  }
+  return { exposed: options.exposed, converted, events: converted, sum, sumSq };
+}
+
+/** A business minute: `n` exposed subjects, a `share` of them on dark. */
+export function businessMinute(
+  random: () => number,
+  start: number,
+  options: { n: number; share: number; baseRate: number; darkRate: number; baseValue?: number; darkValue?: number; valueSigma?: number },
+): BusinessMetricMinute {
+  const dark = binomial(random, options.n, options.share);
+  const sigma = options.valueSigma;
+  return {
+    start: new Date(start * 60_000).toISOString(),
+    base: businessArm(random, {
+      exposed: options.n - dark,
+      rate: options.baseRate,
+      ...(options.baseValue === undefined ? {} : { valueMean: options.baseValue }),
+      ...(sigma === undefined ? {} : { valueSigma: sigma }),
+    }),
+    dark: businessArm(random, {
+      exposed: dark,
+      rate: options.darkRate,
+      ...(options.darkValue === undefined ? {} : { valueMean: options.darkValue }),
+      ...(sigma === undefined ? {} : { valueSigma: sigma }),
+    }),
+  };
+}
+
+/** The invalid judge of a mean the simulations measure ours against: Welch's z on the cumulative sums, looked at every minute. */
+export function pooledMeanZ(dark: BusinessMetricArm, base: BusinessMetricArm): number {
+  if (dark.exposed === 0 || base.exposed === 0) return 0;
+  const md = dark.sum / dark.exposed;
+  const mb = base.sum / base.exposed;
+  const vd = dark.sumSq / dark.exposed - md * md;
+  const vb = base.sumSq / base.exposed - mb * mb;
+  const se = Math.sqrt(vd / dark.exposed + vb / base.exposed);
+  return se > 0 ? (md - mb) / se : 0;
 }

@@ -91,6 +91,23 @@ export const MetricVerdictSchema = z.object({
   thresholdMs: Num.optional(),
   quantile: Num.optional(),
   note: z.string().optional(),
+  /** Business metrics (`business:<key>`): the metric and each arm's rate per exposed subject. */
+  business: z
+    .object({
+      key: z.string(),
+      event: z.string(),
+      kind: z.enum(["conversion", "count", "value"]),
+      direction: z.enum(["up", "down"]),
+      tolerance: z.number(),
+      darkRate: Num,
+      baseRate: Num,
+      relativeEffect: Num,
+      fewestEvents: z.number(),
+      minEvents: z.number(),
+    })
+    .optional(),
+  /** Business metrics: dark exposures needed to see dark `effect` (relative) worse. */
+  evidenceNeeded: z.object({ exposures: Num, seen: z.number(), remaining: Num, effect: z.number() }).optional(),
 });
 
 /**
