@@ -4,8 +4,13 @@
  * counters), half in split mode ramping 5 → 25 → 50 %; every minute has two routes, latency
  * sketches on both sides and comparisons with a noise reference. Also shown: the same pass
  * starting from the stored windows (`judgeMinutes` merging sketches first), as the server runs it.
+ * Business metrics (issue #13): every flag also has three (a critical conversion, a critical revenue
+ * value, a watched count), and the pass is timed with and without them in the same run.
  */
 import {
+  type BusinessMetricDefinition,
+  type BusinessMetricInput,
+  type BusinessMetricMinute,
   emptyWindow,
   type JudgeMinute,
   judge,
@@ -82,6 +87,32 @@ function windowsOf(flag: number): ObservationWindow[] {
   return out;
 }
 
+const BUSINESS: BusinessMetricDefinition[] = [
+  { key: "checkout", event: "purchase", kind: "conversion", direction: "up", tolerance: 0.02, critical: true },
+  { key: "revenue", event: "purchase", kind: "value", direction: "up", tolerance: 0.02, critical: true },
+  { key: "tickets", event: "support-ticket", kind: "count", direction: "down", tolerance: 0.05, critical: false },
+];
+
+/** One flag's business minutes: 2 000 – 6 000 exposed subjects a minute on the flag's split, 3 % buying. */
+function businessOf(flag: number): BusinessMetricInput[] {
+  const shadow = flag % 2 === 0;
+  return BUSINESS.map((definition) => {
+    const minutes: BusinessMetricMinute[] = [];
+    for (let t = 0; t < MINUTES; t++) {
+      const share = shadow ? 0.5 : t < 20 ? 0.05 : t < 40 ? 0.25 : 0.5;
+      const exposed = 2000 + Math.floor(random() * 4000);
+      const arm = (n: number) => {
+        const converted = Math.round(n * 0.03 * (0.8 + 0.4 * random()));
+        const sum = converted * 50 * (0.8 + 0.4 * random());
+        return { exposed: n, converted, events: converted, sum, sumSq: sum * 60 };
+      };
+      const dark = Math.round(exposed * share);
+      minutes.push({ start: new Date((T0 + t) * 60_000).toISOString(), base: arm(exposed - dark), dark: arm(dark) });
+    }
+    return { definition, minutes };
+  });
+}
+
 const settings = parseJudgeSettings({});
 const genStart = performance.now();
 const windows = Array.from({ length: FLAGS }, (_, f) => windowsOf(f));
@@ -90,6 +121,7 @@ const shareAt = (start: string) => {
   return t < 20 ? 0.05 : t < 40 ? 0.25 : 0.5;
 };
 const minutes: JudgeMinute[][] = windows.map((ws, f) => judgeMinutes(ws, f % 2 === 0 ? () => 1 : shareAt));
+const business: BusinessMetricInput[][] = Array.from({ length: FLAGS }, (_, f) => businessOf(f));
 console.log(
   `darklaunch bench:judge — node ${process.version}, ${FLAGS} flags × ${MINUTES} minutes × ${ROUTES.length} routes ` +
     `(${(FLAGS * MINUTES * ROUTES.length).toLocaleString("en")} windows, built in ${((performance.now() - genStart) / 1000).toFixed(1)} s)`,
@@ -104,10 +136,10 @@ function cpuMs(run: () => void): number {
 }
 
 const states = new Map<string, number>();
-function passOverMinutes(): void {
+function passOverMinutes(withBusiness: boolean): void {
   states.clear();
-  for (const m of minutes) {
-    const verdict = judge({ minutes: m }, settings);
+  for (let f = 0; f < FLAGS; f++) {
+    const verdict = judge({ minutes: minutes[f] as JudgeMinute[], business: withBusiness ? business[f] : undefined }, settings);
     states.set(verdict.state, (states.get(verdict.state) ?? 0) + 1);
   }
 }
@@ -116,16 +148,25 @@ function passOverWindows(): void {
     judge({ minutes: judgeMinutes(windows[f] as ObservationWindow[], f % 2 === 0 ? () => 1 : shareAt) }, settings);
 }
 
-passOverMinutes(); // warm-up
-const judged = Array.from({ length: PASSES }, () => cpuMs(passOverMinutes)).sort((a, b) => a - b);
+passOverMinutes(false); // warm-up
+const judged = Array.from({ length: PASSES }, () => cpuMs(() => passOverMinutes(false))).sort((a, b) => a - b);
+const withoutStates = [...states];
+passOverMinutes(true); // warm-up
+const judgedBusiness = Array.from({ length: PASSES }, () => cpuMs(() => passOverMinutes(true))).sort((a, b) => a - b);
 const fromWindows = Array.from({ length: 3 }, () => cpuMs(passOverWindows)).sort((a, b) => a - b);
 const median = (xs: number[]) => xs[Math.floor(xs.length / 2)] as number;
 
-console.log(`verdicts: ${[...states].map(([s, n]) => `${s} ${n}`).join(", ")}`);
+console.log(`verdicts: ${withoutStates.map(([s, n]) => `${s} ${n}`).join(", ")}`);
+console.log(`verdicts with business metrics: ${[...states].map(([s, n]) => `${s} ${n}`).join(", ")}`);
 console.log(
   `judge, full pass over per-minute series: median ${median(judged).toFixed(0)} ms CPU ` +
     `(min ${judged[0]?.toFixed(0)}, max ${judged[judged.length - 1]?.toFixed(0)}; ${PASSES} passes), ` +
     `${((median(judged) * 1000) / FLAGS).toFixed(0)} µs per flag — budget ${BUDGET_MS} ms: ${median(judged) < BUDGET_MS ? "met" : "MISSED"}`,
+);
+console.log(
+  `judge with ${BUSINESS.length} business metrics per flag (2 critical, 1 watched): median ${median(judgedBusiness).toFixed(0)} ms CPU ` +
+    `(min ${judgedBusiness[0]?.toFixed(0)}, max ${judgedBusiness[judgedBusiness.length - 1]?.toFixed(0)}; ${PASSES} passes), ` +
+    `${(median(judgedBusiness) / median(judged)).toFixed(2)}× the pass without them — budget ${BUDGET_MS} ms: ${median(judgedBusiness) < BUDGET_MS ? "met" : "MISSED"}`,
 );
 console.log(
   `judgeMinutes + judge, full pass from stored windows: median ${median(fromWindows).toFixed(0)} ms CPU (3 passes), ` +

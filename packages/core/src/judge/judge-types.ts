@@ -152,5 +152,5 @@ export interface SeriesMinute {
   warmup: boolean;
   tested: boolean;
   /** By metric name: the request metrics and `business:<key>`. */
-  metrics: Partial<Record<JudgeMetric | `business:${string}`, SeriesPoint>>;
+  metrics: Partial<Record<JudgeMetric, SeriesPoint>> & { [business: `business:${string}`]: SeriesPoint };
 }
