@@ -1,5 +1,6 @@
 import {
   attributeEvent,
+  type BusinessMetricInput,
   type BusinessMinuteCounts,
   businessMinutes,
   defaultMetricKey,
@@ -12,10 +13,12 @@ import {
   type MetricDefinition,
   type MetricRecordResult,
   type MetricRequestSchema,
+  rampServeVariant,
 } from "@darklaunch/core";
 import type { z } from "zod";
 import { badField, NotFoundError } from "../errors.js";
 import type { FlagService } from "../flags/flag-service.js";
+import { flagOf } from "../flags/flag-store.js";
 import type { RulesetCache } from "../ruleset/ruleset-cache.js";
 import type { MetricStore } from "./metric-store.js";
 
@@ -130,6 +133,15 @@ export class MetricService {
     });
     await this.store.merge(counter.drain());
     return { events: batch.events.length, attributed, exposures };
+  }
+
+  /**
+   * The judge's `business` input for a flag over [since, until): the dark arm is the variant a ramp
+   * serves (core `rampServeVariant`); a flag with no such variant, or no metrics, has none.
+   */
+  async judgeInput(flagKey: string, since: string, until: string): Promise<BusinessMetricInput[]> {
+    const dark = rampServeVariant(flagOf(await this.flags.get(flagKey)));
+    return dark === undefined ? [] : this.business(flagKey, dark, since, until);
   }
 
   /**
