@@ -9,6 +9,7 @@ import { registerFlagCommands } from "./commands/flags.js";
 import { registerLaunchCommands } from "./commands/launch.js";
 import { registerLoginCommands } from "./commands/login.js";
 import { registerObservationCommands } from "./commands/observations.js";
+import { registerMetricCommands } from "./commands/metrics.js";
 import { registerOverrideCommands } from "./commands/overrides.js";
 import { registerProxyCommand } from "./commands/proxy.js";
 import { registerRampCommands } from "./commands/ramps.js";
@@ -49,6 +50,7 @@ export function createProgram(): Command {
   registerConfigCommands(program);
   registerAlertCommands(program);
   registerAnalyzeCommand(program);
+  registerMetricCommands(program);
   registerRampCommands(program);
   // Subcommands inherit exitOverride and the help-after-error hint.
   const inherit = (command: Command) => {
