@@ -41,10 +41,37 @@ describe("parseTolerance", () => {
 
 describe("metrics", () => {
   it("adds, lists and removes a flag's metrics; analyze shows them", { timeout: 90_000 }, async () => {
-    const added = await cli(["metrics", "add", "checkout", "--event", "purchase", "--kind", "conversion", "--direction", "up", "--tolerance", "-2%", "--critical"]);
+    const added = await cli([
+      "metrics",
+      "add",
+      "checkout",
+      "--event",
+      "purchase",
+      "--kind",
+      "conversion",
+      "--direction",
+      "up",
+      "--tolerance",
+      "-2%",
+      "--critical",
+    ]);
     expect(added.stderr).toBe("");
-    expect(added.stdout).toBe('purchase_conversion on flag checkout: conversion of "purchase", higher is better, may be 2% worse, critical (may roll back)\n');
-    const named = await cli(["metrics", "add", "checkout", "--event", "refund", "--kind", "count", "--direction", "down", "--name", "refunds"]);
+    expect(added.stdout).toBe(
+      'purchase_conversion on flag checkout: conversion of "purchase", higher is better, may be 2% worse, critical (may roll back)\n',
+    );
+    const named = await cli([
+      "metrics",
+      "add",
+      "checkout",
+      "--event",
+      "refund",
+      "--kind",
+      "count",
+      "--direction",
+      "down",
+      "--name",
+      "refunds",
+    ]);
     expect(named.stdout).toMatch(/^refunds on flag checkout: count of "refund", lower is better, may be 0% worse, watched/);
 
     const listed = await cli(["metrics", "list", "checkout"]);
@@ -76,7 +103,9 @@ describe("metrics", () => {
     const analyzed = await cli(["analyze", "checkout", "--since", "1h"]);
     expect(analyzed.stderr).toBe("");
     expect(analyzed.stdout).toMatch(/business metrics \(per exposed subject\):/);
-    expect(analyzed.stdout).toMatch(/^checkout: REGRESSION \(split mode\)\n {2}purchase_conversion conversion 10\.0 % on dark vs 20\.0 % on baseline/);
+    expect(analyzed.stdout).toMatch(
+      /^checkout: REGRESSION \(split mode\)\n {2}purchase_conversion conversion 10\.0 % on dark vs 20\.0 % on baseline/,
+    );
     expect(analyzed.stdout).toMatch(/purchase_conversion \*\s+conversion of purchase\s+20%\s+10%\s+-50%\s+higher better, -2% ok/);
     expect(analyzed.stdout).toMatch(/refunds\s+count of refund\s+0\s+0\s+-\s+lower better, no worse/);
     const json = JSON.parse((await cli(["analyze", "checkout", "--since", "1h", "--json"])).stdout);

@@ -58,8 +58,13 @@ describe("business metrics from the SDK, against the real server", () => {
     for (const key of ["buy-ramp", "buy-of"]) {
       expect((await api(url, "POST", "/api/v1/flags", releaseFlag(key, 5))).status).toBe(201);
     }
-    expect((await api(url, "POST", "/api/v1/flags/buy-ramp/metrics", { key: "buy", event: "purchase", kind: "value", direction: "up" })).status).toBe(201);
-    expect((await api(url, "POST", "/api/v1/flags/buy-of/metrics", { key: "signup", event: "signup", kind: "conversion", direction: "up" })).status).toBe(201);
+    expect(
+      (await api(url, "POST", "/api/v1/flags/buy-ramp/metrics", { key: "buy", event: "purchase", kind: "value", direction: "up" })).status,
+    ).toBe(201);
+    expect(
+      (await api(url, "POST", "/api/v1/flags/buy-of/metrics", { key: "signup", event: "signup", kind: "conversion", direction: "up" }))
+        .status,
+    ).toBe(201);
   });
   afterAll(async () => {
     for (const client of clients) await client.close();
@@ -78,7 +83,10 @@ describe("business metrics from the SDK, against the real server", () => {
     client.track("unwatched", { id: moving });
     await client.flushMetrics();
 
-    const changed = waitFor<{ keys: string[] }>((l) => client.on("change", l), (e) => e.keys.includes("buy-ramp"));
+    const changed = waitFor<{ keys: string[] }>(
+      (l) => client.on("change", l),
+      (e) => e.keys.includes("buy-ramp"),
+    );
     const current = await api(url, "GET", "/api/v1/flags/buy-ramp");
     const stepped = await api(url, "PUT", "/api/v1/flags/buy-ramp", { ...releaseFlag("buy-ramp", 25), version: current.body.version });
     expect(stepped.status).toBe(200);
@@ -98,7 +106,12 @@ describe("business metrics from the SDK, against the real server", () => {
       { start: "2026-03-02T10:01:00.000Z", base: zero, dark: { exposed: 1, converted: 1, events: 1, sum: 12, sumSq: 144 } },
       { start: "2026-03-02T10:02:00.000Z", base: zero, dark: zero },
     ]);
-    const covered = await server.database.db.selectFrom("metric_windows").select(["variant", "minute"]).where("flag_key", "=", "buy-ramp").where("minute", "=", "2026-03-02T10:02:00.000Z").execute();
+    const covered = await server.database.db
+      .selectFrom("metric_windows")
+      .select(["variant", "minute"])
+      .where("flag_key", "=", "buy-ramp")
+      .where("minute", "=", "2026-03-02T10:02:00.000Z")
+      .execute();
     expect(covered.map((r) => r.variant).sort()).toEqual(["off", "on"]);
   });
 

@@ -54,7 +54,11 @@ export function composeServices(database: Database, options: CompositionOptions)
   const metricStore = new KyselyMetricStore(database.db, database.dialect);
   const metrics = new MetricService(metricStore, flags, rulesets, options.now);
   const alerts = buildAlertService(database, flags, options.alerts ?? {});
-  const ramps = new RampService(new KyselyRampStore(database), { flags, observations, alerts, audit, metrics }, { minuteMs: options.minuteMs });
+  const ramps = new RampService(
+    new KyselyRampStore(database),
+    { flags, observations, alerts, audit, metrics },
+    { minuteMs: options.minuteMs },
+  );
   return {
     context: {
       flags,

@@ -66,13 +66,19 @@ async function remove(flag: string, metric: string, _options: unknown, command: 
 
 /** `darklaunch metrics add|list|remove`: the business metrics the judge watches for a flag. */
 export function registerMetricCommands(program: Command): void {
-  const metrics = program.command("metrics").description("Business metrics of a flag (conversion, count, value of a tracked event) the judge watches");
+  const metrics = program
+    .command("metrics")
+    .description("Business metrics of a flag (conversion, count, value of a tracked event) the judge watches");
   metrics
     .command("add")
     .description("Add or replace a business metric of a flag")
     .argument("<flag>", "flag key")
     .requiredOption("--event <event>", "the tracked event (client.track(event, …), POST /api/v1/events)")
-    .addOption(new Option("--kind <kind>", "conversion: share of exposed subjects with the event; count: events per exposure; value: mean value").choices(METRIC_KINDS).makeOptionMandatory())
+    .addOption(
+      new Option("--kind <kind>", "conversion: share of exposed subjects with the event; count: events per exposure; value: mean value")
+        .choices(METRIC_KINDS)
+        .makeOptionMandatory(),
+    )
     .addOption(new Option("--direction <direction>", "which way is better").choices(METRIC_DIRECTIONS).makeOptionMandatory())
     .option("--tolerance <relative>", "how much worse dark may be, e.g. -2% (default 0)", parseTolerance)
     .option("--critical", "a regression rolls the ramp back (default: watched only)")

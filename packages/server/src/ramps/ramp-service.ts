@@ -35,9 +35,9 @@ import type { MetricService } from "../metrics/metric-service.js";
 import type { ObservationService } from "../observations/observation-service.js";
 import {
   analyzeWindows,
+  type JudgeData,
   type JudgePlan,
   jsonSafe,
-  type JudgeData,
   judgeWindows,
   periodJudgePlan,
   rampJudgePlan,
