@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { BusinessMetricArm, BusinessMetricDefinition, BusinessMetricMinute } from "./business-metric.js";
+import { addArmInto, type BusinessMetricDefinition, type BusinessMetricMinute, emptyArm } from "./business-metric.js";
 import { judge } from "./judge.js";
 import type { JudgeMinute } from "./judge-input.js";
 import type { JudgeVerdict, MetricVerdict } from "./judge-types.js";
@@ -36,7 +36,14 @@ const CONVERSION: BusinessMetricDefinition = {
   tolerance: 0,
   critical: true,
 };
-const REVENUE: BusinessMetricDefinition = { key: "revenue", event: "purchase", kind: "value", direction: "up", tolerance: 0, critical: true };
+const REVENUE: BusinessMetricDefinition = {
+  key: "revenue",
+  event: "purchase",
+  kind: "value",
+  direction: "up",
+  tolerance: 0,
+  critical: true,
+};
 
 interface Scenario {
   n: number;
@@ -55,16 +62,6 @@ function metricOf(v: JudgeVerdict, key: string): MetricVerdict {
   return v.metrics.find((m) => m.metric === `business:${key}`) as MetricVerdict;
 }
 
-function addArm(into: BusinessMetricArm, arm: BusinessMetricArm): void {
-  into.exposed += arm.exposed;
-  into.converted += arm.converted;
-  into.events += arm.events;
-  into.sum += arm.sum;
-  into.sumSq += arm.sumSq;
-}
-
-const emptyArm = (): BusinessMetricArm => ({ exposed: 0, converted: 0, events: 0, sum: 0, sumSq: 0 });
-
 /** Runs `runs` hours of a scenario: REGRESSION alarms, single-test (1/α) crossings and the naive every-minute z-test's alarms (one-sided, dark worse). */
 function simulate(definition: BusinessMetricDefinition, scenario: Scenario, runs: number, seed: number, everyMinuteRuns = 0) {
   const random = seededRandom(seed);
@@ -80,13 +77,10 @@ function simulate(definition: BusinessMetricDefinition, scenario: Scenario, runs
     for (let t = 0; t < MINUTES; t++) {
       const m = businessMinute(random, T0 + t, { share: 0.5, ...scenario });
       minutes.push(m);
-      addArm(dark, m.dark);
-      addArm(base, m.base);
+      addArmInto(dark, m.dark);
+      addArmInto(base, m.base);
       // The usual peeking mistake: a fixed-sample test on the pooled counts, re-run every minute.
-      const z =
-        definition.kind === "value"
-          ? pooledMeanZ(dark, base)
-          : pooledZ(dark.converted, dark.exposed, base.converted, base.exposed);
+      const z = definition.kind === "value" ? pooledMeanZ(dark, base) : pooledZ(dark.converted, dark.exposed, base.converted, base.exposed);
       if (z < -Z_05) zAlarm = true;
     }
     const verdict = judged(definition, minutes);
@@ -165,7 +159,9 @@ describe("value per exposed subject (revenue: 3 % buy, log-normal order values, 
   it("heavy-tailed values (σ 1.2) and sparse buyers (1 %, 5 000 per minute), 300 runs: false alarms at 1/α ≤ 5 %", () => {
     const runs = 300;
     const r = simulate(REVENUE, { n: 5_000, baseRate: 0.01, darkRate: 0.01, baseValue: 50, darkValue: 50, valueSigma: 1.2 }, runs, 32);
-    console.log(`revenue, heavy tails and sparse, no difference: REGRESSION ${r.alarms}/${runs}, harm e ≥ 1/α ${r.singleCrossings}/${runs}`);
+    console.log(
+      `revenue, heavy tails and sparse, no difference: REGRESSION ${r.alarms}/${runs}, harm e ≥ 1/α ${r.singleCrossings}/${runs}`,
+    );
     expect(r.singleCrossings / runs).toBeLessThanOrEqual(0.05);
   });
 

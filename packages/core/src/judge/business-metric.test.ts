@@ -28,7 +28,14 @@ const arm = (exposed: number, converted: number, values: number[] = []): Busines
   sumSq: values.reduce((a, b) => a + b * b, 0),
 });
 
-const CHECKOUT: BusinessMetricDefinition = { key: "checkout", event: "purchase", kind: "conversion", direction: "up", tolerance: 0.02, critical: true };
+const CHECKOUT: BusinessMetricDefinition = {
+  key: "checkout",
+  event: "purchase",
+  kind: "conversion",
+  direction: "up",
+  tolerance: 0.02,
+  critical: true,
+};
 
 function business(v: JudgeVerdict, key = "checkout"): MetricVerdict {
   return v.metrics.find((m) => m.metric === `business:${key}`) as MetricVerdict;
@@ -73,7 +80,11 @@ describe("business metrics in the verdict", () => {
       [2, 0],
       [0, 2],
     ] as const) {
-      const minutes = series(60, (t) => ({ start: iso(t), dark: arm(t === 30 ? 1000 : 0, t === 30 ? dark : 0), base: arm(t === 30 ? 1000 : 0, t === 30 ? base : 0) }));
+      const minutes = series(60, (t) => ({
+        start: iso(t),
+        dark: arm(t === 30 ? 1000 : 0, t === 30 ? dark : 0),
+        base: arm(t === 30 ? 1000 : 0, t === 30 ? base : 0),
+      }));
       const v = judge({ minutes: requests(60), business: [{ definition: CHECKOUT, minutes }] }, settings);
       expect(v.state, `${dark}/${base}`).toBe("INSUFFICIENT");
       expect(v.why).toMatch(/^checkout conversion: \d of the 30 conversions needed on each arm before it can be judged → hold$/);
@@ -96,7 +107,14 @@ describe("business metrics in the verdict", () => {
 
   it("direction down: a count that rises beyond its tolerance is harm", () => {
     const random = seededRandom(10);
-    const tickets: BusinessMetricDefinition = { key: "tickets", event: "support-ticket", kind: "count", direction: "down", tolerance: 0.05, critical: true };
+    const tickets: BusinessMetricDefinition = {
+      key: "tickets",
+      event: "support-ticket",
+      kind: "count",
+      direction: "down",
+      tolerance: 0.05,
+      critical: true,
+    };
     const minutes = series(40, (t) => businessMinute(random, T0 + t, { n: 20_000, share: 0.5, baseRate: 0.02, darkRate: 0.03 }));
     const v = judge({ minutes: requests(40), business: [{ definition: tickets, minutes }] });
     expect(v.state).toBe("REGRESSION");
@@ -106,13 +124,22 @@ describe("business metrics in the verdict", () => {
 
   it("a value metric (revenue per exposed subject) that falls 10 % rolls back; its why names the amount per subject", () => {
     const random = seededRandom(11);
-    const revenue: BusinessMetricDefinition = { key: "revenue", event: "purchase", kind: "value", direction: "up", tolerance: 0, critical: true };
+    const revenue: BusinessMetricDefinition = {
+      key: "revenue",
+      event: "purchase",
+      kind: "value",
+      direction: "up",
+      tolerance: 0,
+      critical: true,
+    };
     const minutes = series(60, (t) =>
       businessMinute(random, T0 + t, { n: 20_000, share: 0.5, baseRate: 0.03, darkRate: 0.03, baseValue: 50, darkValue: 45 }),
     );
     const v = judge({ minutes: requests(60), business: [{ definition: revenue, minutes }] });
     expect(v.state).toBe("REGRESSION");
-    expect(v.why).toMatch(/^revenue 1\.\d+ per exposed subject \(Σ purchase value\) on dark vs 1\.\d+ on baseline, −\d+(\.\d)? %; evidence/);
+    expect(v.why).toMatch(
+      /^revenue 1\.\d+ per exposed subject \(Σ purchase value\) on dark vs 1\.\d+ on baseline, −\d+(\.\d)? %; evidence/,
+    );
     expect(business(v, "revenue").evidenceNeeded?.exposures).toBeGreaterThan(0);
   });
 
@@ -134,6 +161,22 @@ describe("business metrics in the verdict", () => {
     expect(points).toHaveLength(10);
     expect(points[9]?.metrics["business:checkout"]).toMatchObject({ estimate: expect.any(Number), eHarm: expect.any(Number) });
     expect(points[9]?.metrics["business:checkout"]?.band).not.toBeNull();
+  });
+
+  it("a metric's minute reported in parts (several reporters) adds up to the same verdict", () => {
+    const random = seededRandom(13);
+    const whole = series(30, (t) => businessMinute(random, T0 + t, { n: 20_000, share: 0.5, baseRate: 0.03, darkRate: 0.027 }));
+    const half = (a: BusinessMetricArm, first: boolean): BusinessMetricArm => {
+      const part = (x: number) => (first ? Math.floor(x / 2) : x - Math.floor(x / 2));
+      return { exposed: part(a.exposed), converted: part(a.converted), events: part(a.events), sum: 0, sumSq: 0 };
+    };
+    const parts = whole.flatMap((m) =>
+      [true, false].map((first) => ({ start: m.start, base: half(m.base, first), dark: half(m.dark, first) })),
+    );
+    const a = judge({ minutes: requests(30), business: [{ definition: CHECKOUT, minutes: whole }] });
+    const b = judge({ minutes: requests(30), business: [{ definition: CHECKOUT, minutes: parts }] });
+    expect(business(b).harm.e).toBeCloseTo(business(a).harm.e, 6);
+    expect(b.why).toBe(a.why);
   });
 
   it("settings for business metrics have defaults and name bad fields", () => {

@@ -1,25 +1,15 @@
+import type { MetricDefinition } from "../protocol/metrics.js";
 import { ratioExposuresNeeded } from "./evidence-needed.js";
 import type { JudgeSettings } from "./judge-settings.js";
-import { meanExposuresNeeded, MeanRatioEProcess } from "./mean-e-process.js";
+import { MeanRatioEProcess, meanExposuresNeeded } from "./mean-e-process.js";
 import { RatioMetric } from "./ratio-metric.js";
 
 /**
- * What the judge needs of a metric definition (the protocol's `MetricDefinition` has these and
- * more): the metric's key, its kind, which way is better and how much worse dark may be.
+ * What the judge reads of a metric definition (a whole `MetricDefinition` fits): its key, the
+ * tracked event, its kind, which way is better, the relative tolerance and whether it is critical.
+ * `value` is judged as Σ value per exposed subject (see `BusinessMetric`).
  */
-export interface BusinessMetricDefinition {
-  key: string;
-  /** The tracked event the metric counts (for the why-sentence). */
-  event: string;
-  /** `conversion`: share of exposed subjects with ≥ 1 event; `count`: events per exposure; `value`: Σ value per exposure. */
-  kind: "conversion" | "count" | "value";
-  /** Which way is better. */
-  direction: "up" | "down";
-  /** Relative, ≥ 0: 0.02 = dark may be 2 % worse before it is harm. */
-  tolerance: number;
-  /** A critical metric may roll back and must prove itself safe; else it is watched (a diagnostic). */
-  critical: boolean;
-}
+export type BusinessMetricDefinition = Pick<MetricDefinition, "key" | "event" | "kind" | "direction" | "tolerance" | "critical">;
 
 /** One arm of one minute of a business metric. */
 export interface BusinessMetricArm {
@@ -53,20 +43,13 @@ export const BUSINESS_MULTIPLIERS: readonly number[] = [1.03, 1.06, 1.1, 1.2, 1.
 /** The lowest null ratio a safe side of a higher-is-better metric tests (a margin of 95 % is no promise at all). */
 const MIN_SAFE_RATIO = 0.05;
 
-/** Cumulative numbers of one arm, for display. */
-export interface ArmTotals {
-  exposed: number;
-  converted: number;
-  events: number;
-  sum: number;
-  sumSq: number;
-}
-
-function emptyTotals(): ArmTotals {
+/** An arm with nothing yet, to add minutes into. */
+export function emptyArm(): BusinessMetricArm {
   return { exposed: 0, converted: 0, events: 0, sum: 0, sumSq: 0 };
 }
 
-function addInto(into: ArmTotals, arm: BusinessMetricArm): void {
+/** Adds `arm`'s counts into `into` (counts, distinct counts per minute and sums all add up). */
+export function addArmInto(into: BusinessMetricArm, arm: BusinessMetricArm): void {
   into.exposed += arm.exposed;
   into.converted += arm.converted;
   into.events += arm.events;
@@ -92,17 +75,17 @@ function addInto(into: ArmTotals, arm: BusinessMetricArm): void {
 export class BusinessMetric {
   readonly harmRatio: number;
   readonly safeRatio: number;
-  readonly dark = emptyTotals();
-  readonly base = emptyTotals();
+  readonly dark = emptyArm();
+  readonly base = emptyArm();
   /** Totals of the tested minutes only (what the estimate and tests saw). */
-  readonly testedDark = emptyTotals();
-  readonly testedBase = emptyTotals();
+  readonly testedDark = emptyArm();
+  readonly testedBase = emptyArm();
   minutes = 0;
   private readonly ratio: RatioMetric | undefined;
   private readonly meanHarm: MeanRatioEProcess | undefined;
   private readonly meanSafe: MeanRatioEProcess | undefined;
   /** Value: Σ value and Σ value² per arm over all earlier minutes, for the predictable plug-in. */
-  private readonly prior = { dark: emptyTotals(), base: emptyTotals() };
+  private readonly prior = { dark: emptyArm(), base: emptyArm() };
   private mhNumerator = 0;
   private mhDenominator = 0;
 
@@ -133,12 +116,12 @@ export class BusinessMetric {
   /** Adds one reported minute; `tested` is false during warm-up (counted for the value test's variance, not tested). */
   add(minute: BusinessMetricMinute, tested: boolean): void {
     const { dark, base } = minute;
-    addInto(this.dark, dark);
-    addInto(this.base, base);
+    addArmInto(this.dark, dark);
+    addArmInto(this.base, base);
     if (tested) {
       this.minutes++;
-      addInto(this.testedDark, dark);
-      addInto(this.testedBase, base);
+      addArmInto(this.testedDark, dark);
+      addArmInto(this.testedBase, base);
       const x = this.successes(dark);
       const y = this.successes(base);
       const a = dark.exposed;
@@ -159,8 +142,8 @@ export class BusinessMetric {
       }
     }
     if (this.definition.kind === "value") {
-      addInto(this.prior.dark, dark);
-      addInto(this.prior.base, base);
+      addArmInto(this.prior.dark, dark);
+      addArmInto(this.prior.base, base);
     }
   }
 
@@ -213,7 +196,7 @@ export class BusinessMetric {
   /** Events (conversions for `conversion`) on the sparser arm: what a verdict needs enough of. */
   get fewestEvents(): number {
     const kind = this.definition.kind;
-    const of = (t: ArmTotals) => (kind === "conversion" ? t.converted : t.events);
+    const of = (t: BusinessMetricArm) => (kind === "conversion" ? t.converted : t.events);
     return Math.min(of(this.testedDark), of(this.testedBase));
   }
 

@@ -1,7 +1,7 @@
-import { type BusinessMetricDefinition, type BusinessMetricMinute, BusinessMetric } from "./business-metric.js";
 import { emptySketchData, type SketchData } from "../latency-sketch.js";
 import { isSignificant } from "../noise-rule.js";
 import { pairCount } from "../observation-window.js";
+import { BusinessMetric, type BusinessMetricDefinition, type BusinessMetricMinute } from "./business-metric.js";
 import { eBenjaminiHochberg } from "./e-bh.js";
 import type { JudgeMinute } from "./judge-input.js";
 import type { JudgeMetric, JudgeSettings } from "./judge-settings.js";

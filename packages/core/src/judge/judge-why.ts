@@ -48,7 +48,12 @@ export function formatEffect(relative: number | null): string {
 function formatAmount(x: number | null): string {
   if (x === null) return "n/a";
   if (Math.abs(x) >= 100) return formatCount(x);
-  return x === 0 ? "0" : x.toPrecision(3).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+  return x === 0
+    ? "0"
+    : x
+        .toPrecision(3)
+        .replace(/(\.\d*?)0+$/, "$1")
+        .replace(/\.$/, "");
 }
 
 function measuredBusiness(m: MetricVerdict): string {

@@ -1,6 +1,6 @@
 import {
+  addArmInto,
   type BusinessMetric,
-  type BusinessMetricArm,
   type BusinessMetricDefinition,
   type BusinessMetricInput,
   type BusinessMetricMinute,
@@ -166,20 +166,17 @@ function businessByMinute(inputs: readonly BusinessMetricInput[]): Map<number, M
         out.set(t, byKey);
       }
       const known = byKey.get(definition.key);
-      byKey.set(definition.key, known === undefined ? m : { start: m.start, base: addArms(known.base, m.base), dark: addArms(known.dark, m.dark) });
+      if (known === undefined) byKey.set(definition.key, m);
+      else {
+        // A metric reported twice for a minute (several reporters): its arms add up.
+        const sum = { start: m.start, base: { ...known.base }, dark: { ...known.dark } };
+        addArmInto(sum.base, m.base);
+        addArmInto(sum.dark, m.dark);
+        byKey.set(definition.key, sum);
+      }
     }
   }
   return out;
-}
-
-function addArms(a: BusinessMetricArm, b: BusinessMetricArm): BusinessMetricArm {
-  return {
-    exposed: a.exposed + b.exposed,
-    converted: a.converted + b.converted,
-    events: a.events + b.events,
-    sum: a.sum + b.sum,
-    sumSq: a.sumSq + b.sumSq,
-  };
 }
 
 function verdictOf(w: Walk, settings: JudgeSettings): JudgeVerdict {
