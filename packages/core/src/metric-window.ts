@@ -49,7 +49,12 @@ export interface MetricBatch {
 export const MAX_METRIC_WINDOWS_PER_BATCH = 1000;
 
 const MINUTE_MS = 60_000;
-const MinuteSchema = IsoDateSchema.refine((text) => Date.parse(text) % MINUTE_MS === 0, { error: "must be the start of a minute" });
+/** A whole minute; with a server's short minutes (`minuteMs`, tests and demos) the start of one of those. */
+const minuteSchema = (minuteMs: number) =>
+  IsoDateSchema.refine((text) => Date.parse(text) % minuteMs === 0, {
+    error: minuteMs === MINUTE_MS ? "must be the start of a minute" : `must be the start of one of this server's ${minuteMs} ms minutes`,
+  });
+const MinuteSchema = minuteSchema(MINUTE_MS);
 const Count = z.number({ error: "must be a number" }).int("must be an integer").min(0, "must be ≥ 0");
 const Finite = z.number({ error: "must be a number" }).refine(Number.isFinite, "must be finite");
 
@@ -86,8 +91,22 @@ export const MetricBatchSchema = z.strictObject({
 });
 
 /** Checks a posted batch; throws a `ValidationError` naming every bad field. Starts come back canonical. */
-export function parseMetricBatch(input: unknown): MetricBatch {
-  const parsed = MetricBatchSchema.safeParse(input);
+export function parseMetricBatch(input: unknown, options: { minuteMs?: number | undefined } = {}): MetricBatch {
+  const minuteMs = options.minuteMs ?? MINUTE_MS;
+  const schema =
+    minuteMs === MINUTE_MS
+      ? MetricBatchSchema
+      : MetricBatchSchema.extend({
+          exposures: z
+            .array(ExposureWindowSchema.extend({ start: minuteSchema(minuteMs) }))
+            .max(MAX_METRIC_WINDOWS_PER_BATCH)
+            .default(() => []),
+          windows: z
+            .array(MetricWindowSchema.extend({ start: minuteSchema(minuteMs) }))
+            .max(MAX_METRIC_WINDOWS_PER_BATCH)
+            .default(() => []),
+        });
+  const parsed = schema.safeParse(input);
   if (!parsed.success) throw new ValidationError("metric batch", zodProblems(parsed.error, []));
   const canonical = <T extends { start: string }>(w: T): T => ({ ...w, start: new Date(Date.parse(w.start)).toISOString() });
   return { instance: parsed.data.instance, exposures: parsed.data.exposures.map(canonical), windows: parsed.data.windows.map(canonical) };
@@ -158,11 +177,17 @@ export function exposureOf(snapshot: Snapshot, flagKey: string, context: unknown
  * empty windows for the minute, so that a reporter that saw nothing still says so.
  */
 export class MetricCounter {
+  /** The length of a window in ms: a minute, or the server's short minute (learned from its answer). */
+  minuteMs = MINUTE_MS;
   private exposures = new Map<string, { window: ExposureWindow; sketch: DistinctSketch }>();
   private windows = new Map<string, { window: MetricWindow; sketch: DistinctSketch }>();
 
+  private startOf(atMs: number): string {
+    return this.minuteMs === MINUTE_MS ? minuteOf(atMs) : new Date(Math.floor(atMs / this.minuteMs) * this.minuteMs).toISOString();
+  }
+
   expose(flag: string, variant: string, subject: string, atMs: number): void {
-    const start = minuteOf(atMs);
+    const start = this.startOf(atMs);
     const key = exposureKey({ flag, variant, start });
     let entry = this.exposures.get(key);
     if (entry === undefined) {
@@ -174,7 +199,7 @@ export class MetricCounter {
   }
 
   track(attribution: Attribution, value: number | undefined, atMs: number): void {
-    const entry = this.metricEntry(attribution, minuteOf(atMs));
+    const entry = this.metricEntry(attribution, this.startOf(atMs));
     const v = value === undefined || !Number.isFinite(value) ? 1 : value;
     entry.window.events++;
     entry.window.sum += v;
@@ -184,7 +209,7 @@ export class MetricCounter {
 
   /** Empty windows for each (flag, metric, variant) at the minute of `atMs`, where none exist. */
   cover(metrics: Iterable<{ flag: string; metric: string; variants: readonly string[] }>, atMs: number): void {
-    const start = minuteOf(atMs);
+    const start = this.startOf(atMs);
     for (const { flag, metric, variants } of metrics) for (const variant of variants) this.metricEntry({ flag, metric, variant }, start);
   }
 

@@ -217,3 +217,43 @@ describe("ObservationRecorder, shadow pairs and coverage", () => {
     expect(r.drain()).toEqual([]);
   });
 });
+
+describe("ObservationRecorder with short minutes (a server run with `serve --minute-ms`)", () => {
+  it("stamps each window with its period's start, a multiple of minuteMs, and the server takes them at that minute", () => {
+    const r = new ObservationRecorder({ source: "proxy", now: () => T0, minuteMs: 1_000 });
+    r.recordRequest({ flag: FLAG, route: ROUTE, side: "baseline", latencyMs: 10, at: T0 + 250 });
+    r.recordRequest({ flag: FLAG, route: ROUTE, side: "dark", latencyMs: 10, at: T0 + 999 });
+    r.recordRequest({ flag: FLAG, route: ROUTE, side: "dark", latencyMs: 10, at: T0 + 1_000 });
+    const windows = r.drain();
+    expect(windows.map((w) => [w.start, w.baseline.requests, w.dark.requests])).toEqual([
+      ["2026-11-22T07:31:10.000Z", 1, 1],
+      ["2026-11-22T07:31:11.000Z", 0, 1],
+    ]);
+    expect(() => parseObservationBatch({ windows }, { minuteMs: 1_000 })).not.toThrow();
+    expect(() => parseObservationBatch({ windows })).toThrow(/windows\[0\]\.start: must be the start of a minute/);
+  });
+
+  it("covers every quiet period of a watched route since the last drain", () => {
+    let now = T0;
+    const r = new ObservationRecorder({ source: "sdk", now: () => now, minuteMs: 500 });
+    r.watch(FLAG, ROUTE);
+    expect(r.drain().map((w) => w.start)).toEqual(["2026-11-22T07:31:10.000Z"]);
+    now = T0 + 1_600;
+    expect(r.drain().map((w) => [w.start, w.baseline.requests])).toEqual([
+      ["2026-11-22T07:31:10.500Z", 0],
+      ["2026-11-22T07:31:11.000Z", 0],
+      ["2026-11-22T07:31:11.500Z", 0],
+    ]);
+  });
+
+  it("takes a new minute for windows opened from then on (a reporter that learned its server's)", () => {
+    const r = recorder();
+    expect(r.minute).toBe(60_000);
+    r.recordRequest({ flag: FLAG, route: ROUTE, side: "dark", latencyMs: 10 });
+    r.setMinute(2_000);
+    r.recordRequest({ flag: FLAG, route: ROUTE, side: "dark", latencyMs: 10, at: T0 + 3_000 });
+    expect(r.drain().map((w) => w.start)).toEqual(["2026-11-22T07:31:00.000Z", "2026-11-22T07:31:12.000Z"]);
+    expect(() => r.setMinute(0)).toThrow(/minuteMs must be a whole number/);
+    expect(() => new ObservationRecorder({ source: "sdk", minuteMs: 120_000 })).toThrow(/from 1 to 60000/);
+  });
+});

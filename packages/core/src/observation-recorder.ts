@@ -10,7 +10,6 @@ import {
   MAX_DIFFERENCES_PER_SAMPLE,
   MAX_SAMPLES_PER_WINDOW,
   type MismatchSample,
-  minuteOf,
   type ObservationSource,
   type ObservationWindow,
   type PairedCounts,
@@ -36,6 +35,12 @@ export interface ObservationRecorderOptions {
   noiseThresholds?: NoiseThresholds;
   /** Open windows kept before new ones are dropped and counted (default 10 000). */
   maxWindows?: number;
+  /**
+   * The length of a window in ms (default 60 000, a minute). A server run with short minutes
+   * (`serve --minute-ms`, for tests and demos) wants windows of its minute: each is stamped with
+   * its period's start, a multiple of `minuteMs` since the epoch.
+   */
+  minuteMs?: number;
 }
 
 export interface RequestObservation {
@@ -97,7 +102,7 @@ interface OpenWindow {
   paired?: PairedCounts;
 }
 
-/** How far back `drain()` fills in minutes of a watched flag that saw no traffic. */
+/** How far back `drain()` fills in minutes (periods of `minuteMs`) of a watched flag that saw no traffic. */
 const MAX_COVERAGE_BACKFILL_MINUTES = 60;
 
 /** Diffy's running counters for one flag and route, across windows: noise is a property of the route, not of a minute. */
@@ -114,7 +119,7 @@ const MAX_PATH_CHARS = 512;
 const MAX_LOCATION_CHARS = 1024;
 /** Longest JSON text of one value kept in a sample; longer ones are kept as the start of their text. */
 export const MAX_SAMPLE_VALUE_CHARS = 1024;
-const MINUTE_MS = 60_000;
+export const DEFAULT_MINUTE_MS = 60_000;
 
 /**
  * Collects observations into per-minute windows (per flag, route) for one source, bounded in
@@ -136,6 +141,7 @@ export class ObservationRecorder {
   private readonly redactor: SampleRedactor;
   private readonly thresholds: NoiseThresholds;
   private readonly maxWindows: number;
+  private minuteMs: number;
   private droppedCount = 0;
   private lastMinute = Number.NaN;
   private lastMinuteText = "";
@@ -146,6 +152,23 @@ export class ObservationRecorder {
     this.redactor = options.redactor ?? compileRedactor();
     this.thresholds = options.noiseThresholds ?? DEFAULT_NOISE_THRESHOLDS;
     this.maxWindows = options.maxWindows ?? 10_000;
+    this.minuteMs = checkedMinute(options.minuteMs ?? DEFAULT_MINUTE_MS);
+  }
+
+  /** The length of a window in ms. */
+  get minute(): number {
+    return this.minuteMs;
+  }
+
+  /**
+   * Changes the length of the windows opened from now on (a reporter that learned its server's
+   * minute); windows already open keep theirs.
+   */
+  setMinute(minuteMs: number): void {
+    const next = checkedMinute(minuteMs);
+    if (next === this.minuteMs) return;
+    this.minuteMs = next;
+    for (const watched of this.watched.values()) watched.lastMinute = Number.NaN;
   }
 
   /** Observations dropped because `maxWindows` windows were open. */
@@ -268,12 +291,13 @@ export class ObservationRecorder {
   /** Opens a window (empty if nothing came) for each watched flag and route, for every minute since the last drain. */
   private coverWatched(): void {
     if (this.watched.size === 0) return;
-    const current = Math.floor(this.now() / MINUTE_MS);
+    const minuteMs = this.minuteMs;
+    const current = Math.floor(this.now() / minuteMs);
     for (const watched of this.watched.values()) {
       const first = Number.isNaN(watched.lastMinute)
         ? current
         : Math.max(watched.lastMinute + 1, current - MAX_COVERAGE_BACKFILL_MINUTES + 1);
-      for (let minute = first; minute <= current; minute++) this.window(watched.flag, watched.route, minute * MINUTE_MS);
+      for (let minute = first; minute <= current; minute++) this.window(watched.flag, watched.route, minute * minuteMs);
       watched.lastMinute = current;
     }
   }
@@ -338,13 +362,14 @@ export class ObservationRecorder {
   private window(flag: string, route: string, at: number | undefined): OpenWindow | undefined {
     // On every proxied request: a cheap key (flag keys cannot hold NUL) and the minute's ISO text
     // made once per minute, not a Date and a JSON text per call.
-    const minute = Math.floor((at ?? this.now()) / MINUTE_MS);
-    const id = `${minute}\u0000${flag}\u0000${route}`;
+    const minuteMs = this.minuteMs;
+    const start = Math.floor((at ?? this.now()) / minuteMs) * minuteMs;
+    const id = `${start}\u0000${flag}\u0000${route}`;
     let open = this.windows.get(id);
     if (open === undefined) {
-      if (minute !== this.lastMinute) {
-        this.lastMinute = minute;
-        this.lastMinuteText = minuteOf(minute * MINUTE_MS);
+      if (start !== this.lastMinute) {
+        this.lastMinute = start;
+        this.lastMinuteText = new Date(start).toISOString();
       }
       const key = { flag, source: this.options.source, route, start: this.lastMinuteText };
       if (this.windows.size >= this.maxWindows) {
@@ -360,6 +385,13 @@ export class ObservationRecorder {
   private openSide(): OpenSide {
     return { requests: 0, errors: 0, sketch: new LatencySketch(), reservoir: new LatencyReservoir([], 0, RESERVOIR_CAPACITY, this.random) };
   }
+}
+
+function checkedMinute(minuteMs: number): number {
+  if (!Number.isSafeInteger(minuteMs) || minuteMs < 1 || minuteMs > DEFAULT_MINUTE_MS) {
+    throw new RangeError(`minuteMs must be a whole number of ms from 1 to ${DEFAULT_MINUTE_MS}, got ${minuteMs}`);
+  }
+  return minuteMs;
 }
 
 function clip(text: string, max: number): string {

@@ -88,6 +88,14 @@ describe("parseObservationBatch", () => {
   it("names every bad field", () => {
     expect(problems((b) => (b.windows[0].dark.errors = 5))).toEqual(["windows[0].dark.errors: errors must not exceed requests"]);
     expect(problems((b) => (b.windows[0].start = "2026-11-22T07:31:30Z"))).toEqual(["windows[0].start: must be the start of a minute"]);
+    // A server run with short minutes takes the starts of its own minute, and names it when one is not.
+    const short = good();
+    short.windows[0].start = "2026-11-22T07:31:30Z";
+    expect(parseObservationBatch(short, { minuteMs: 1_000 }).windows[0]?.start).toBe("2026-11-22T07:31:30.000Z");
+    short.windows[0].start = "2026-11-22T07:31:30.500Z";
+    expect(() => parseObservationBatch(short, { minuteMs: 1_000 })).toThrow(
+      "windows[0].start: must be the start of one of this server's 1000 ms minutes (a multiple of 1000 ms since the epoch)",
+    );
     expect(problems((b) => (b.windows[0].source = "nginx"))).toEqual(["windows[0].source: must be one of proxy, sdk, api"]);
     expect(problems((b) => (b.windows[0].baseline.requests = 3))).toEqual([
       "windows[0].baseline.latency.count: latency.count must equal requests",

@@ -339,35 +339,68 @@ const PairedSchema = z
       "slower (dark > 1.1 × base + 2 ms), faster (the mirror image) or tie. Absent: no pairs (split mode)",
   );
 
-export const ObservationWindowSchema = z.strictObject({
-  flag: KeySchema,
-  source: z.enum(OBSERVATION_SOURCES, { error: `must be one of ${OBSERVATION_SOURCES.join(", ")}` }),
-  route: z.string({ error: "must be a string" }).min(1, "must not be empty").max(256, "must be at most 256 characters"),
-  start: IsoDateSchema.refine((text) => Date.parse(text) % MINUTE_MS === 0, { error: "must be the start of a minute" }),
-  baseline: SideInputSchema.optional().describe(SIDE_DESCRIPTION),
-  dark: SideInputSchema.optional().describe(SIDE_DESCRIPTION),
-  comparison: ComparisonSchema.default(() => emptyComparison()),
-  samples: z
-    .array(SampleSchema)
-    .max(MAX_SAMPLES_PER_WINDOW, `holds at most ${MAX_SAMPLES_PER_WINDOW} samples`)
-    .default(() => []),
-  paired: PairedSchema.optional(),
-});
+/**
+ * The start of a window: a whole minute; on a server run with short minutes (`serve --minute-ms`,
+ * tests and demos), a multiple of its minute since the epoch.
+ */
+function windowStart(minuteMs: number) {
+  const message =
+    minuteMs === MINUTE_MS
+      ? "must be the start of a minute"
+      : `must be the start of one of this server's ${minuteMs} ms minutes (a multiple of ${minuteMs} ms since the epoch)`;
+  return IsoDateSchema.refine((text) => Date.parse(text) % minuteMs === 0, { error: message });
+}
 
-export const ObservationBatchSchema = z.strictObject({
-  instance: z.string().max(256).optional(),
-  windows: z.array(ObservationWindowSchema).max(MAX_WINDOWS_PER_BATCH, `holds at most ${MAX_WINDOWS_PER_BATCH} windows`),
-});
+function windowSchema(minuteMs: number) {
+  return z.strictObject({
+    flag: KeySchema,
+    source: z.enum(OBSERVATION_SOURCES, { error: `must be one of ${OBSERVATION_SOURCES.join(", ")}` }),
+    route: z.string({ error: "must be a string" }).min(1, "must not be empty").max(256, "must be at most 256 characters"),
+    start: windowStart(minuteMs),
+    baseline: SideInputSchema.optional().describe(SIDE_DESCRIPTION),
+    dark: SideInputSchema.optional().describe(SIDE_DESCRIPTION),
+    comparison: ComparisonSchema.default(() => emptyComparison()),
+    samples: z
+      .array(SampleSchema)
+      .max(MAX_SAMPLES_PER_WINDOW, `holds at most ${MAX_SAMPLES_PER_WINDOW} samples`)
+      .default(() => []),
+    paired: PairedSchema.optional(),
+  });
+}
+
+function batchSchema(minuteMs: number) {
+  return z.strictObject({
+    instance: z.string().max(256).optional(),
+    windows: z.array(windowSchema(minuteMs)).max(MAX_WINDOWS_PER_BATCH, `holds at most ${MAX_WINDOWS_PER_BATCH} windows`),
+  });
+}
+
+export const ObservationWindowSchema = windowSchema(MINUTE_MS);
+export const ObservationBatchSchema = batchSchema(MINUTE_MS);
+/** Batch schemas of servers with short minutes, by minute (a server has one). */
+const shortMinuteSchemas = new Map<number, typeof ObservationBatchSchema>();
+
+function batchSchemaOf(minuteMs: number): typeof ObservationBatchSchema {
+  if (minuteMs === MINUTE_MS) return ObservationBatchSchema;
+  let schema = shortMinuteSchemas.get(minuteMs);
+  if (schema === undefined) {
+    if (shortMinuteSchemas.size >= 16) shortMinuteSchemas.clear();
+    schema = batchSchema(minuteMs);
+    shortMinuteSchemas.set(minuteMs, schema);
+  }
+  return schema;
+}
 
 /**
  * Checks a posted batch and returns it with `start` in canonical ISO form; throws a
  * `ValidationError` naming every bad field (`windows[3].dark.errors: errors must not exceed
  * requests`). A side may come as raw `{ requests?, errors, latenciesMs }` (turned into a sketch and
  * a reservoir here) or be left out, and `comparison` and `samples` may be left out: a service
- * posting its own numbers needs only flag, source, route, start and one side's latencies.
+ * posting its own numbers needs only flag, source, route, start and one side's latencies. `start`
+ * is a whole minute, or a multiple of `minuteMs` for a server run with short minutes.
  */
-export function parseObservationBatch(input: unknown): ObservationBatch {
-  const parsed = ObservationBatchSchema.safeParse(input);
+export function parseObservationBatch(input: unknown, options: { minuteMs?: number } = {}): ObservationBatch {
+  const parsed = batchSchemaOf(options.minuteMs ?? MINUTE_MS).safeParse(input);
   if (!parsed.success) throw new ValidationError("observation batch", zodProblems(parsed.error, []));
   const problems: Problem[] = [];
   parsed.data.windows.forEach((w, i) => {

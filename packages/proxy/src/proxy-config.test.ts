@@ -128,6 +128,9 @@ describe("parseProxyConfig", () => {
     expect(() => parseProxyConfig({ flushIntervalMs: 2 ** 31, routes: [route] })).toThrow(
       "flushIntervalMs: must be a whole number from 1 to 2147483647, got 2147483648",
     );
+    // Windows of a server run with short minutes (tests and demos): a minute at most.
+    expect(parseProxyConfig({ minuteMs: 1000, routes: [route] }).minuteMs).toBe(1000);
+    expect(() => parseProxyConfig({ minuteMs: 120_000, routes: [route] })).toThrow("minuteMs: must be a whole number from 1 to 60000");
     expect(() => parseProxyConfig({ routes: [] })).toThrow("routes: must be a non-empty array of routes");
     expect(() => parseProxyConfig("yaml?")).toThrow("must be an object");
   });

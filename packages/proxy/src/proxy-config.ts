@@ -61,6 +61,11 @@ export interface ProxyConfig {
   controlPlane?: { url: string; token: string };
   /** How often observations are flushed to the server (the SDK's default when absent). */
   flushIntervalMs?: number;
+  /**
+   * The length of an observation window in ms, for a server run with short minutes (`serve
+   * --minute-ms`, tests and demos). Absent: the server's, learned from its answers (60 000 until then).
+   */
+  minuteMs?: number;
   routes: RouteConfig[];
 }
 
@@ -101,7 +106,7 @@ const ROUTE_KEYS = new Set([
   "breaker",
   "fallback",
 ]);
-const TOP_KEYS = new Set(["listen", "adminListen", "controlPlane", "flushIntervalMs", "routes"]);
+const TOP_KEYS = new Set(["listen", "adminListen", "controlPlane", "flushIntervalMs", "minuteMs", "routes"]);
 const METHOD = /^[A-Z]+$/;
 // Timers take at most 2^31 - 1 ms; a larger value fires at once (Node's TimeoutOverflowWarning).
 const MAX_TIMER_MS = 2_147_483_647;
@@ -134,6 +139,7 @@ export function parseProxyConfig(input: unknown): ProxyConfig {
     }
   }
   const flushIntervalMs = optionalInt(input.flushIntervalMs, "flushIntervalMs", 1, add, MAX_TIMER_MS);
+  const minuteMs = optionalInt(input.minuteMs, "minuteMs", 1, add, 60_000);
 
   const routes: RouteConfig[] = [];
   if (!Array.isArray(input.routes) || input.routes.length === 0) add("routes", "must be a non-empty array of routes");
@@ -143,6 +149,7 @@ export function parseProxyConfig(input: unknown): ProxyConfig {
   const config: ProxyConfig = { listen, adminListen, routes };
   if (controlPlane !== undefined) config.controlPlane = controlPlane;
   if (flushIntervalMs !== undefined) config.flushIntervalMs = flushIntervalMs;
+  if (minuteMs !== undefined) config.minuteMs = minuteMs;
   return config;
 }
 

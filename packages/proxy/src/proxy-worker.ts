@@ -20,6 +20,8 @@ function send(message: WorkerMessage): Promise<void> {
 
 const config = parseProxyConfig(JSON.parse(process.env[WORKER_CONFIG_ENV] ?? "{}"));
 const client = clientFor(config, false);
+// A worker does not report (so never learns the server's minute): its windows take the configured one.
+if (config.minuteMs !== undefined) client.observations.setMinute(config.minuteMs);
 try {
   const proxy = await startProxy(config, { client, admin: false });
   // Constructing one installs prom-client's answer to the primary's metrics requests.

@@ -86,7 +86,11 @@ export async function startProxy(input: ProxyConfigInput | ProxyConfig, options:
   let localDrain: NodeJS.Timeout | undefined;
   if (client.observations === undefined) {
     // Observations are off in the client: verdicts still need the recorder's noise rule; nothing is kept.
-    local = new ObservationRecorder({ source: "proxy", maxWindows: 1000 });
+    local = new ObservationRecorder({
+      source: "proxy",
+      maxWindows: 1000,
+      ...(config.minuteMs === undefined ? {} : { minuteMs: config.minuteMs }),
+    });
     localDrain = setInterval(() => local?.drain(), 60_000).unref();
   }
   const context: ProxyContext = {
@@ -201,6 +205,7 @@ export function clientFor(config: ProxyConfig, observations = true): DarkLaunchC
       source: "proxy",
       redaction,
       ...(config.flushIntervalMs === undefined ? {} : { flushIntervalMs: config.flushIntervalMs }),
+      ...(config.minuteMs === undefined ? {} : { minuteMs: config.minuteMs }),
     },
   };
   return createClient(options);

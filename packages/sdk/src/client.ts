@@ -98,6 +98,7 @@ export class DarkLaunchClient {
       now: settings.now,
       redactor: settings.redactor,
       maxWindows: settings.maxPendingWindows,
+      ...(settings.observationMinuteMs === undefined ? {} : { minuteMs: settings.observationMinuteMs }),
     });
     this.experiments = new ExperimentRunner(this.observations, settings.maxInFlight, emitError);
     this.statusValue = settings.server ? "starting" : "offline";
@@ -133,6 +134,7 @@ export class DarkLaunchClient {
         (batch, signal) => postJson(target, "/api/v1/observations", batch, "OBSERVATIONS_FAILED", signal),
         emitError,
         settings.observationFlushMs,
+        settings.observationMinuteMs === undefined ? { flushFor: settings.observationFlushFor } : undefined,
       );
       this.reporter.start();
     }

@@ -228,3 +228,41 @@ describe("observation reporting", () => {
     expect(server.counts[OBSERVATIONS]).toBeUndefined();
   });
 });
+
+describe("observation windows of a server run with short minutes", () => {
+  it("takes the minute the server's answer tells, for the windows recorded from then on", async () => {
+    const server = await fake();
+    const accepted: ObservationBatch[] = [];
+    server.handle(OBSERVATIONS, (request, response) => {
+      void readJson(request).then((body) => {
+        accepted.push(body as ObservationBatch);
+        response.writeHead(202, { "content-type": "application/json" }).end('{"accepted":1,"skipped":[],"minuteMs":2000}');
+      });
+    });
+    const c = client(server);
+    await c.ready();
+    expect(c.observations.minute).toBe(60_000);
+    record(c, "GET /cart", [5]);
+    await c.flushObservations();
+    expect(c.observations.minute).toBe(2_000);
+    record(c, "GET /cart", [5]);
+    await c.flushObservations();
+    expect(accepted.map((b) => b.windows.map((w) => w.start))).toEqual([["2026-11-22T07:31:00.000Z"], ["2026-11-22T07:31:20.000Z"]]);
+  });
+
+  it("keeps a minute given in the options, whatever the server says", async () => {
+    const server = await fake();
+    server.handle(OBSERVATIONS, (request, response) => {
+      void readJson(request).then(() =>
+        response.writeHead(202, { "content-type": "application/json" }).end('{"accepted":1,"skipped":[],"minuteMs":2000}'),
+      );
+    });
+    const c = client(server, { observations: { minuteMs: 500 } });
+    await c.ready();
+    expect(c.observations.minute).toBe(500);
+    record(c, "GET /cart", [5]);
+    await c.flushObservations();
+    expect(c.observations.minute).toBe(500);
+    expect(() => createClient({ url: server.url, token: "t", observations: { minuteMs: 0 } })).toThrow(/observations.minuteMs/);
+  });
+});

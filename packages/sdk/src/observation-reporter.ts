@@ -23,6 +23,7 @@ export interface ObservationReportStats {
  */
 export class ObservationReporter {
   private timer: NodeJS.Timeout | undefined;
+  private intervalMs: number;
   private sending: Promise<void> | undefined;
   private readonly stats: ObservationReportStats = { sentWindows: 0, rejectedWindows: 0, skippedWindows: 0, failedPosts: 0 };
 
@@ -32,13 +33,34 @@ export class ObservationReporter {
     /** Resolves with the server's answer (`{ accepted, skipped }`), or rejects with an `SdkError`. */
     private readonly send: (batch: ObservationBatch, signal: AbortSignal) => Promise<unknown>,
     private readonly onError: (error: SdkError) => void,
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+    /**
+     * Given when no window length was set: the server's answers tell its minute (`minuteMs`), which
+     * the recorder then takes, and the send interval becomes `flushFor(minuteMs)`.
+     */
+    private readonly learn?: { flushFor: (minuteMs: number) => number },
+  ) {
+    this.intervalMs = intervalMs;
+  }
 
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => void this.flush(), this.intervalMs);
     this.timer.unref();
+  }
+
+  /** Takes the server's minute from its answer (a server run with short minutes, for tests and demos). */
+  private learnMinute(answer: unknown): void {
+    if (this.learn === undefined) return;
+    const minuteMs = (answer as { minuteMs?: unknown } | undefined)?.minuteMs;
+    if (typeof minuteMs !== "number" || !Number.isSafeInteger(minuteMs) || minuteMs < 1 || minuteMs > 60_000) return;
+    if (minuteMs === this.recorder.minute) return;
+    this.recorder.setMinute(minuteMs);
+    this.intervalMs = this.learn.flushFor(minuteMs);
+    if (this.timer) {
+      this.stop();
+      this.start();
+    }
   }
 
   stop(): void {
@@ -70,7 +92,9 @@ export class ObservationReporter {
       const chunk = windows.slice(i, i + MAX_WINDOWS_PER_BATCH);
       const signal = AbortSignal.timeout(deadline === undefined ? 10_000 : Math.max(1, deadline - Date.now()));
       try {
-        const skipped = skippedFlags(await this.send({ instance: this.instance, windows: chunk }, signal));
+        const answer = await this.send({ instance: this.instance, windows: chunk }, signal);
+        this.learnMinute(answer);
+        const skipped = skippedFlags(answer);
         this.stats.sentWindows += chunk.length - skipped.length;
         this.stats.skippedWindows += skipped.length;
         if (skipped.length > 0) {

@@ -8,6 +8,7 @@ import { MetricService } from "./metrics/metric-service.js";
 import { ObservationService } from "./observations/observation-service.js";
 import { OverrideService } from "./overrides/override-service.js";
 import { KyselyRampStore } from "./ramps/kysely-ramp-store.js";
+import { rampDataMinutes } from "./ramps/ramp-clock.js";
 import { RampService } from "./ramps/ramp-service.js";
 import { ConfigTransactions } from "./ruleset/config-transactions.js";
 import { RulesetCache } from "./ruleset/ruleset-cache.js";
@@ -49,16 +50,14 @@ export function composeServices(database: Database, options: CompositionOptions)
   const config = new ConfigTransactions(transactor, database);
   const flags = new FlagService(stores, config);
   const audit = new AuditService(stores.audit, flags);
-  const observations = new ObservationService(stores.observations, flags);
+  const rampStore = new KyselyRampStore(database);
+  const dataMinutes = (keys: readonly string[]) => rampDataMinutes(rampStore, keys);
+  const observations = new ObservationService(stores.observations, flags, { minuteMs: options.minuteMs, dataMinutes });
   const rulesets = new RulesetCache(stores, transactor, options.now);
   const metricStore = new KyselyMetricStore(database.db, database.dialect);
-  const metrics = new MetricService(metricStore, flags, rulesets, options.now);
+  const metrics = new MetricService(metricStore, flags, rulesets, { now: options.now, minuteMs: options.minuteMs, dataMinutes });
   const alerts = buildAlertService(database, flags, options.alerts ?? {});
-  const ramps = new RampService(
-    new KyselyRampStore(database),
-    { flags, observations, alerts, audit, metrics },
-    { minuteMs: options.minuteMs },
-  );
+  const ramps = new RampService(rampStore, { flags, observations, alerts, audit, metrics }, { minuteMs: options.minuteMs });
   return {
     context: {
       flags,

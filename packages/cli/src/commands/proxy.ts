@@ -25,6 +25,7 @@ interface ProxyOptions {
   fallback?: boolean;
   config?: string;
   workers?: string;
+  minuteMs?: number;
 }
 
 const ROUTE_FLAGS = [
@@ -94,6 +95,7 @@ function configOf(options: ProxyOptions, globals: GlobalOptions): ProxyConfigInp
   }
   if (options.listen !== undefined) config.listen = options.listen;
   if (options.adminListen !== undefined) config.adminListen = options.adminListen;
+  if (options.minuteMs !== undefined) config.minuteMs = options.minuteMs;
   if (config.controlPlane === undefined) {
     const { url, token } = resolveConnection(globals);
     if (token === undefined) throw new UsageError("the proxy needs a token to read flags: --token, DARKLAUNCH_TOKEN or `darklaunch login`");
@@ -106,6 +108,7 @@ function configOf(options: ProxyOptions, globals: GlobalOptions): ProxyConfigInp
 function optionOf(path: string, options: ProxyOptions): string {
   if (path === "listen" && options.listen !== undefined) return "--listen";
   if (path === "adminListen" && options.adminListen !== undefined) return "--admin-listen";
+  if (path === "minuteMs" && options.minuteMs !== undefined) return "--minute-ms";
   if (options.config !== undefined) return path;
   if (path.startsWith("controlPlane.")) return `${path} (--url / --token)`;
   const field = /^routes\[0\]\.(\w+)$/.exec(path)?.[1];
@@ -177,5 +180,10 @@ export function registerProxyCommand(program: Command): void {
     .option("--no-fallback", "split mode: answer 502 instead of serving stable when dark is down")
     .option("--config <file>", "a JSON or YAML file with several routes (see the proxy's README)")
     .option("--workers <n>", "processes serving the port (node:cluster); auto = one per core (default 1)")
+    .option(
+      "--minute-ms <ms>",
+      "observation window length for a server run with short minutes (serve --minute-ms; tests and demos). Default: the server's, learned from its answers",
+      parsePositiveInt,
+    )
     .action(runProxy);
 }

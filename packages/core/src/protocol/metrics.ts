@@ -98,6 +98,8 @@ export type MetricListResponse = z.output<typeof MetricListResponse>;
 export const MetricRecordResultSchema = z.object({
   accepted: z.number().int(),
   skipped: z.array(z.object({ flag: z.string(), reason: z.enum(["UNKNOWN_FLAG"]) })),
+  /** The length of the windows this server takes (60 000 but in tests and demos): reporters learn their minute from it. */
+  minuteMs: z.number().int(),
 });
 export type MetricRecordResult = z.output<typeof MetricRecordResultSchema>;
 

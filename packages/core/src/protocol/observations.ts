@@ -138,5 +138,11 @@ export type MismatchReport = z.output<typeof MismatchReportSchema>;
 export const ObservationRecordResultSchema = z.object({
   accepted: z.number().int(),
   skipped: z.array(z.object({ index: z.number().int(), flag: z.string(), reason: z.enum(["UNKNOWN_FLAG"]) })),
+  minuteMs: z
+    .number()
+    .int()
+    .describe(
+      "The server's minute in ms: window starts are multiples of it (60000; shorter on a server run with short minutes for tests and demos)",
+    ),
 });
 export type ObservationRecordResult = z.output<typeof ObservationRecordResultSchema>;

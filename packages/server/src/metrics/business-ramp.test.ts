@@ -1,12 +1,11 @@
 import { MetricCounter, type RampRecord } from "@darklaunch/core";
 import { TestReceiver } from "@darklaunch/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { floorMinute, RampClock } from "../ramps/ramp-clock.js";
+import { dataMinuteOf, RampClock } from "../ramps/ramp-clock.js";
 import { reportUntil, TrafficReporter } from "../ramps/test-traffic.js";
 import { STORE_FACTORIES, startTestServer, type TestServer, type TestStore, testFlag } from "../test-support.js";
 
 const MINUTE_MS = 250;
-const DATA_MINUTE = 60_000;
 const PLAN = { steps: [5, 25, 50, 100], minStep: "2m", maxStep: "30m", warmup: "1m" };
 /** Errors alike on both sides: only the business metric can tell the arms apart. */
 const HEALTHY = { requests: 100_000, baseErrorRate: 0.01, darkErrorRate: () => 0.01 };
@@ -27,11 +26,14 @@ class ConversionReporter {
 
   async report(server: TestServer, ramp: RampRecord): Promise<void> {
     const clock = new RampClock(ramp);
-    const dataNow = clock.dataTime(Date.now());
-    this.next ??= floorMinute(Date.parse(ramp.startedAt));
+    // Short minutes: periods of ramp.minuteMs stamped with their real start, as SDKs do; the server
+    // stores each at its ramp minute.
+    const period = ramp.minuteMs;
+    this.next ??= Math.floor(Date.parse(ramp.startedAt) / period) * period;
     const counter = new MetricCounter();
-    for (let n = 0; this.next + 2 * DATA_MINUTE <= dataNow && n < 50; n++, this.next += DATA_MINUTE) {
-      const share = clock.shareAt(new Date(this.next).toISOString()) ?? 0;
+    counter.minuteMs = period;
+    for (let n = 0; this.next + 2 * period <= Date.now() && n < 50; n++, this.next += period) {
+      const share = clock.shareAt(new Date(dataMinuteOf(clock, this.next)).toISOString()) ?? 0;
       const dark = Math.round(SUBJECTS_PER_MINUTE * share);
       for (let i = 0; i < SUBJECTS_PER_MINUTE; i++) {
         const onDark = i < dark;

@@ -110,7 +110,7 @@ describe.each(STORE_FACTORIES)("metrics API on $name", (factory) => {
       { windows: [{ flag: "nope", metric: "buy", variant: "on", start: iso(T0), events: 0, subjects: { hashes: [] } }] },
       { scope: "sdk" },
     );
-    expect(unknown.body).toEqual({ accepted: 0, skipped: [{ flag: "nope", reason: "UNKNOWN_FLAG" }] });
+    expect(unknown.body).toEqual({ accepted: 0, skipped: [{ flag: "nope", reason: "UNKNOWN_FLAG" }], minuteMs: 60_000 });
     const bad = await t.request(
       "POST",
       "/api/v1/sdk/metrics",

@@ -102,7 +102,7 @@ export function metricRoutes(app: FastifyInstance, { metrics }: ServerContext): 
         response: response({ 202: [MetricRecordResultSchema, "MetricRecordResult", "Windows stored, and flags skipped"] }, [400]),
       },
     },
-    async (request, reply) => reply.code(202).send(await metrics.record(parseMetricBatch(request.body))),
+    async (request, reply) => reply.code(202).send(await metrics.record(parseMetricBatch(request.body, { minuteMs: metrics.minuteMs }))),
   );
 
   app.post(

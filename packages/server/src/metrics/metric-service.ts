@@ -19,8 +19,20 @@ import type { z } from "zod";
 import { badField, NotFoundError } from "../errors.js";
 import type { FlagService } from "../flags/flag-service.js";
 import { flagOf } from "../flags/flag-store.js";
+import type { DataMinutes } from "../observations/observation-service.js";
 import type { RulesetCache } from "../ruleset/ruleset-cache.js";
 import type { MetricStore } from "./metric-store.js";
+
+const MINUTE_MS = 60_000;
+
+export interface MetricServiceOptions {
+  /** The clock events without `at` are stamped with (default `Date.now`). */
+  now?: (() => number) | undefined;
+  /** The server's minute in ms (default 60 000); shorter in tests and demos, as for observations. */
+  minuteMs?: number | undefined;
+  /** With short minutes: the data minute of windows of flags under an active ramp. */
+  dataMinutes?: DataMinutes | undefined;
+}
 
 /** How far in the future an event's `at` may be (clock skew), before it is refused. */
 const MAX_FUTURE_MS = 5 * 60_000;
@@ -43,8 +55,17 @@ export class MetricService {
     private readonly store: MetricStore,
     private readonly flags: FlagService,
     private readonly rulesets: RulesetCache,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: MetricServiceOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.minuteMs = Math.min(options.minuteMs ?? MINUTE_MS, MINUTE_MS);
+    this.dataMinutes = options.dataMinutes;
+  }
+
+  private readonly now: () => number;
+  /** The length of the windows reporters send, in ms. */
+  readonly minuteMs: number;
+  private readonly dataMinutes: DataMinutes | undefined;
 
   /** A flag's metrics (404 when the flag does not exist). */
   async list(flag: string): Promise<MetricDefinition[]> {
@@ -92,11 +113,25 @@ export class MetricService {
     const known = await this.flags.existing(flags);
     const exposures = batch.exposures.filter((w) => known.has(w.flag));
     const windows = batch.windows.filter((w) => known.has(w.flag));
-    await this.store.merge({ exposures, windows });
+    await this.store.merge(await this.toMinutes({ exposures, windows }));
     return {
       accepted: exposures.length + windows.length,
       skipped: flags.filter((f) => !known.has(f)).map((flag) => ({ flag, reason: "UNKNOWN_FLAG" as const })),
+      minuteMs: this.minuteMs,
     };
+  }
+
+  /** Short periods onto whole minutes, as observation windows are: a ramp's data minute for a flag under one, else the real minute. */
+  private async toMinutes(batch: Pick<MetricBatch, "exposures" | "windows">): Promise<Pick<MetricBatch, "exposures" | "windows">> {
+    if (this.minuteMs === MINUTE_MS) return batch;
+    const flags = [...new Set([...batch.exposures, ...batch.windows].map((w) => w.flag))];
+    const clocks = (await this.dataMinutes?.(flags)) ?? new Map<string, (realMs: number) => number>();
+    const onto = <T extends { flag: string; start: string }>(w: T): T => {
+      const realMs = Date.parse(w.start);
+      const minute = clocks.get(w.flag)?.(realMs) ?? Math.floor(realMs / MINUTE_MS) * MINUTE_MS;
+      return { ...w, start: new Date(minute).toISOString() };
+    };
+    return { exposures: batch.exposures.map(onto), windows: batch.windows.map(onto) };
   }
 
   /**
@@ -115,6 +150,7 @@ export class MetricService {
     const { snapshot } = await this.rulesets.get();
     const definitions = await this.store.definitions();
     const counter = new MetricCounter();
+    counter.minuteMs = this.minuteMs;
     let attributed = 0;
     let exposures = 0;
     batch.events.forEach((e, i) => {
@@ -131,7 +167,7 @@ export class MetricService {
       counter.expose(e.flag, exposure.variant, exposure.subject, at);
       exposures++;
     });
-    await this.store.merge(counter.drain());
+    await this.store.merge(await this.toMinutes(counter.drain()));
     return { events: batch.events.length, attributed, exposures };
   }
 

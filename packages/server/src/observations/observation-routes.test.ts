@@ -51,7 +51,7 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
       start: iso(BASE),
       dark: { errors: 1, latenciesMs: [10, 20, 30, 40] },
     };
-    expect((await post(t, [simple, simple])).body).toEqual({ accepted: 2, skipped: [] });
+    expect((await post(t, [simple, simple])).body).toEqual({ accepted: 2, skipped: [], minuteMs: 60_000 });
     const read = await t.request("GET", `/api/v1/flags/o-simple/observations?since=${iso(BASE)}&until=${iso(BASE + MIN)}`, undefined, {
       scope: "read",
     });
@@ -77,7 +77,7 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
       }),
     ]);
     expect(posted.status).toBe(202);
-    expect(posted.body).toEqual({ accepted: 1, skipped: [] });
+    expect(posted.body).toEqual({ accepted: 1, skipped: [], minuteMs: 60_000 });
     const read = await t.request("GET", `/api/v1/flags/o-read/observations?since=${iso(BASE)}&until=${iso(BASE + MIN)}`, undefined, {
       scope: "read",
     });
@@ -202,6 +202,7 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
         { index: 1, flag: "ghost", reason: "UNKNOWN_FLAG" },
         { index: 3, flag: "ghost-2", reason: "UNKNOWN_FLAG" },
       ],
+      minuteMs: 60_000,
     });
     const read = await t.request("GET", `/api/v1/flags/o-archived/observations?since=${iso(BASE)}&until=${iso(BASE + MIN)}`);
     expect(read.body.totals.baseline.requests).toBe(20);

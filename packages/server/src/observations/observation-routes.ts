@@ -44,7 +44,7 @@ export function observationRoutes(app: FastifyInstance, { observations: service 
       },
     },
     async (request, reply) => {
-      const batch = parseObservationBatch(request.body);
+      const batch = parseObservationBatch(request.body, { minuteMs: service.minuteMs });
       const result = await service.record(batch);
       return reply.code(202).send(result);
     },

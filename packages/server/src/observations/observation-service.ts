@@ -41,6 +41,8 @@ export interface SkippedWindow {
 export interface RecordResult {
   accepted: number;
   skipped: SkippedWindow[];
+  /** The length of the windows this server takes: reporters learn their minute from it. */
+  minuteMs: number;
 }
 
 /** A period and filters to read: `since` and `until` are ISO times, `since < until`. */
@@ -125,17 +127,43 @@ function alignedPeriod(query: PeriodQuery): { startMs: number; untilMs: number }
   return { startMs, untilMs };
 }
 
+/** Per flag, where a window that began at a real time is stored (epoch ms); flags absent are floored to the minute. */
+export type DataMinutes = (flags: readonly string[]) => Promise<ReadonlyMap<string, (realMs: number) => number>>;
+
+export interface ObservationServiceOptions {
+  /**
+   * The server's minute in ms (default 60 000). Shorter (tests and demos): reporters send windows
+   * of that length, which are stored as whole minutes — see `dataMinutes`.
+   */
+  minuteMs?: number | undefined;
+  /** With short minutes: the data minute of windows of flags under an active ramp (its `RampClock`). */
+  dataMinutes?: DataMinutes | undefined;
+}
+
 /**
  * Observations of dark launches: stores reported windows for flags that exist, and reads them back
  * as a time series or as the fields and samples that differed.
+ *
+ * With short minutes (`serve --minute-ms`, for tests and demos) a window is one short period: a
+ * window of a flag under an active ramp is stored at the ramp's data minute for that period (one
+ * period, one ramp minute, as the ramp runner counts them), any other at its real minute (the
+ * periods of a minute merge into it).
  */
 export class ObservationService {
   private readonly redactor = compileRedactor();
+  /** The length of the windows reporters send, in ms. */
+  readonly minuteMs: number;
+  private readonly dataMinutes: DataMinutes | undefined;
 
   constructor(
     private readonly store: ObservationStore,
     private readonly flags: FlagService,
-  ) {}
+    options: ObservationServiceOptions = {},
+  ) {
+    // Ramp minutes longer than a minute (odd, but allowed) still take whole-minute windows.
+    this.minuteMs = Math.min(options.minuteMs ?? MINUTE_MS, MINUTE_MS);
+    this.dataMinutes = options.dataMinutes;
+  }
 
   /**
    * Stores a validated batch. Windows of unknown flags are skipped and reported; windows of archived
@@ -150,8 +178,18 @@ export class ObservationService {
       if (known.has(w.flag)) kept.push(redactWindow(w, this.redactor));
       else skipped.push({ index, flag: w.flag, reason: "UNKNOWN_FLAG" });
     });
-    await this.store.merge(kept);
-    return { accepted: kept.length, skipped };
+    await this.store.merge(this.minuteMs === MINUTE_MS ? kept : await this.toMinutes(kept));
+    return { accepted: kept.length, skipped, minuteMs: this.minuteMs };
+  }
+
+  /** Short periods onto whole minutes: a ramp's data minute for a flag under one, else the real minute. */
+  private async toMinutes(windows: ObservationWindow[]): Promise<ObservationWindow[]> {
+    const clocks = (await this.dataMinutes?.([...new Set(windows.map((w) => w.flag))])) ?? new Map();
+    return windows.map((w) => {
+      const realMs = Date.parse(w.start);
+      const minute = clocks.get(w.flag)?.(realMs) ?? Math.floor(realMs / MINUTE_MS) * MINUTE_MS;
+      return { ...w, start: new Date(minute).toISOString() };
+    });
   }
 
   /** The flag's stored windows of minutes in [since, until), oldest first (the judge reads them). */

@@ -1,4 +1,5 @@
-import type { RampState } from "@darklaunch/core";
+import type { RampState, RampStatus } from "@darklaunch/core";
+import type { RampStore } from "./ramp-store.js";
 
 const MINUTE_MS = 60_000;
 
@@ -62,4 +63,31 @@ export class RampClock {
 
 export function floorMinute(ms: number): number {
   return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+}
+
+/** The window minute (epoch ms) a reporter's window that began at `realMs` counts in, on a ramp's data clock. */
+export function dataMinuteOf(clock: RampClock, realMs: number): number {
+  return floorMinute(clock.dataTime(realMs));
+}
+
+const ACTIVE: readonly RampStatus[] = ["running", "paused"];
+
+/**
+ * For the observations a server with short minutes takes in: per flag of `flags` under an active
+ * ramp, the mapping of a window's real start onto the ramp's data minute, so that the runner, the
+ * verdict and the analysis read one short period as one ramp minute. Flags under no ramp are absent.
+ */
+export async function rampDataMinutes(
+  store: Pick<RampStore, "list">,
+  flags: readonly string[],
+): Promise<Map<string, (realMs: number) => number>> {
+  const wanted = new Set(flags);
+  const out = new Map<string, (realMs: number) => number>();
+  if (wanted.size === 0) return out;
+  for (const ramp of await store.list(ACTIVE)) {
+    if (!wanted.has(ramp.flag) || out.has(ramp.flag)) continue;
+    const clock = new RampClock(ramp);
+    out.set(ramp.flag, (realMs) => dataMinuteOf(clock, realMs));
+  }
+  return out;
 }

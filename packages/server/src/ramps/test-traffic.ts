@@ -1,8 +1,7 @@
 import { LatencySketch, type ObservationWindow, type RampRecord, type SideWindow } from "@darklaunch/core";
 import type { TestServer } from "../test-support.js";
-import { floorMinute, RampClock } from "./ramp-clock.js";
+import { dataMinuteOf, RampClock } from "./ramp-clock.js";
 
-const MINUTE_MS = 60_000;
 /** Latencies of both sides: 100 values, 10 ms to 109 ms, equally often. */
 const LATENCIES = Array.from({ length: 100 }, (_, i) => 10 + i);
 
@@ -27,9 +26,10 @@ export interface TrafficSpec {
 }
 
 /**
- * A reporter for ramp tests: posts split-mode windows of a flag for every complete minute of the
- * ramp's data clock, each split as the ramp had the flag when the minute began (so the judge sees
- * the target share it expects), one minute behind as real reporters are.
+ * A reporter for ramp tests: posts split-mode windows of a flag for every complete period of the
+ * ramp's (short) minute, stamped with the period's real start as real reporters do (the server
+ * stores each at its ramp minute), each split as the ramp had the flag when that ramp minute began
+ * (so the judge sees the target share it expects), one period behind as real reporters are.
  */
 export class TrafficReporter {
   private next: number | undefined;
@@ -45,13 +45,14 @@ export class TrafficReporter {
     if (status !== 200) throw new Error(`GET ramp answered ${status}: ${JSON.stringify(body)}`);
     const ramp = body.ramp as RampRecord;
     const clock = new RampClock(ramp);
-    const dataNow = clock.dataTime(Date.now());
-    this.next ??= floorMinute(Date.parse(ramp.startedAt));
+    const period = ramp.minuteMs;
+    const now = Date.now();
+    this.next ??= Math.floor(Date.parse(ramp.startedAt) / period) * period;
     const windows: ObservationWindow[] = [];
-    while (this.next + 2 * MINUTE_MS <= dataNow && windows.length < 500) {
-      const start = new Date(this.next).toISOString();
-      windows.push(this.window(start, clock.shareAt(start)));
-      this.next += MINUTE_MS;
+    while (this.next + 2 * period <= now && windows.length < 500) {
+      const minute = new Date(dataMinuteOf(clock, this.next)).toISOString();
+      windows.push(this.window(new Date(this.next).toISOString(), clock.shareAt(minute)));
+      this.next += period;
     }
     if (windows.length > 0) {
       const posted = await server.request("POST", "/api/v1/observations", { windows }, { scope: "sdk" });

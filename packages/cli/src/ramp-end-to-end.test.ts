@@ -1,0 +1,343 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { once } from "node:events";
+import type { RampRecord } from "@darklaunch/core";
+import {
+  killProcess,
+  STORE_FACTORIES,
+  startBackend,
+  startServerProcess,
+  type TestBackend,
+  TestReceiver,
+  type TestStore,
+} from "@darklaunch/testkit";
+import { afterEach, describe, expect, it } from "vitest";
+import { BIN } from "./test-cli.js";
+
+// End to end with real processes: the server (`createServer` in its own process, SIGKILLed and
+// restarted on the same store), the CLI's `darklaunch proxy`, real stable/secondary/dark backends and
+// a real webhook receiver. Minutes are one second (`--minute-ms 1000`), so a ramp runs in seconds;
+// the test drives requests at a bounded rate until the ramp reaches the state it waits for.
+
+const MINUTE_MS = 1_000;
+const ADMIN = `dl_admin_${randomBytes(16).toString("hex")}`;
+/** Each test's deadline for its ramp to get where it waits for. */
+const RAMP_DEADLINE_MS = 50_000;
+
+interface Running {
+  url: string;
+  child: ChildProcess;
+}
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step().catch(() => {});
+});
+
+async function server(store: TestStore, port = 0): Promise<Running> {
+  const started = await startServerProcess(
+    {
+      ...store.options,
+      adminToken: ADMIN,
+      minuteMs: MINUTE_MS,
+      allowPrivateWebhookTargets: true,
+    },
+    port,
+  );
+  cleanup.push(() => killProcess(started.child));
+  return started;
+}
+
+async function api(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === "" ? undefined : JSON.parse(text) };
+}
+
+/** `darklaunch proxy` for one flag, shadow mode with a secondary, resolving once it listens. */
+async function proxy(
+  control: string,
+  token: string,
+  flag: string,
+  backends: { stable: string; secondary: string; dark: string },
+): Promise<Running> {
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      "proxy",
+      "--flag",
+      flag,
+      "--stable",
+      backends.stable,
+      "--secondary",
+      backends.secondary,
+      "--dark",
+      backends.dark,
+      "--listen",
+      "127.0.0.1:0",
+      "--admin-listen",
+      "127.0.0.1:0",
+      "--max-inflight",
+      "1000",
+      "--minute-ms",
+      String(MINUTE_MS),
+    ],
+    {
+      env: { PATH: process.env.PATH, NODE_NO_WARNINGS: "1", DARKLAUNCH_URL: control, DARKLAUNCH_TOKEN: token },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  cleanup.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      await exited;
+    }
+  });
+  let output = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the proxy did not start: ${output}`)), 20_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on("data", read);
+    child.stderr?.on("data", read);
+    child.once("exit", (code) => reject(new Error(`the proxy exited with ${code}: ${output}`)));
+  });
+  return { url, child };
+}
+
+/** A backend answering JSON with a noise field (`requestId`) after 2–20 ms; `fail()` says when to answer 503 instead. */
+async function service(fail: () => boolean = () => false): Promise<TestBackend> {
+  const backend = await startBackend((request, response) => {
+    const delay = 2 + Math.random() * 18;
+    setTimeout(() => {
+      const status = fail() ? 503 : 200;
+      const text = JSON.stringify({ items: [1, 2, 3], path: request.url, requestId: randomBytes(6).toString("hex") });
+      response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
+    }, delay);
+  });
+  cleanup.push(() => backend.close());
+  return backend;
+}
+
+/**
+ * Sends GET requests to `target` (at most `concurrency` at once) until `done` holds for the ramp as
+ * the API answers it, polled every 200 ms; fails with the ramp's last state after the deadline.
+ */
+async function driveUntil(
+  target: () => string,
+  control: () => string,
+  flag: string,
+  done: (ramp: RampRecord) => boolean,
+  concurrency = 8,
+): Promise<RampRecord> {
+  const deadline = Date.now() + RAMP_DEADLINE_MS;
+  let stop = false;
+  let sent = 0;
+  const worker = async () => {
+    while (!stop) {
+      try {
+        const response = await fetch(`${target()}/items?n=${sent++}`);
+        await response.arrayBuffer();
+      } catch {
+        // The proxy answers while the server restarts; a refused request only means try again.
+      }
+    }
+  };
+  const workers = Array.from({ length: concurrency }, worker);
+  let last: RampRecord | undefined;
+  try {
+    while (Date.now() < deadline) {
+      try {
+        const answer = await api(control(), "GET", `/api/v1/flags/${flag}/ramp`);
+        if (answer.status === 200) last = answer.body.ramp as RampRecord;
+      } catch {
+        // The server is restarting.
+      }
+      if (last !== undefined && done(last)) return last;
+      if (process.env.E2E_DEBUG)
+        console.log(sent, last?.state.target.percentage, last?.state.lastVerdict?.state, last?.state.lastVerdict?.why);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    stop = true;
+    await Promise.all(workers);
+  }
+  throw new Error(
+    `after ${sent} requests the ramp is ${last?.status} at ${last?.state.phase} step ${last?.state.step} (${last?.state.target.percentage} %): ${last?.state.statusWhy}; last verdict: ${last?.state.lastVerdict?.why}`,
+  );
+}
+
+function flagBody(key: string): Record<string, unknown> {
+  return {
+    key,
+    variants: { on: true, off: false },
+    offVariant: "off",
+    enabled: true,
+    fallthrough: {
+      split: [
+        { variant: "on", weight: 0 },
+        { variant: "off", weight: 100 },
+      ],
+    },
+  };
+}
+
+/** A server on a fresh store, a flag, its three backends and the CLI's proxy in front of them. */
+async function setUp(store: TestStore, flag: string, darkFails: () => boolean = () => false) {
+  const control = await server(store);
+  const token = (await api(control.url, "POST", "/api/v1/tokens", { name: "proxy", scope: "sdk" })).body.secret as string;
+  expect((await api(control.url, "POST", "/api/v1/flags", flagBody(flag))).status).toBe(201);
+  const [stable, secondary, dark] = await Promise.all([service(), service(), service(darkFails)]);
+  const front = await proxy(control.url, token, flag, { stable: stable.url, secondary: secondary.url, dark: dark.url });
+  return { control, front };
+}
+
+/** Checks an `x-darklaunch-signature` (`t=<seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`) as a receiver would. */
+function signedBy(secret: string, body: string, header: string): boolean {
+  const parts = Object.fromEntries(header.split(",").map((part) => part.trim().split("=", 2) as [string, string]));
+  const t = Number(parts.t);
+  if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > 300 || parts.v1 === undefined) return false;
+  const expected = createHmac("sha256", secret).update(`${t}.${body}`, "utf8").digest();
+  const given = Buffer.from(parts.v1, "hex");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Steps and times for one-second minutes; see the package README for why the first step is 20 %. */
+const PLAN = { steps: [20, 50, 100], minStep: "3m", maxStep: "60m", warmup: "1m" };
+const JUDGE_HEALTHY = { critical: ["latencyPaired"] };
+
+for (const factory of STORE_FACTORIES) {
+  describe(`a ramp end to end with real processes (${factory.name})`, () => {
+    it("ramps a healthy dark (a noise field only) through every step to 100 % through the CLI's proxy", async (ctx) => {
+      const store = await factory.create();
+      if (!store) return ctx.skip("no Postgres");
+      cleanup.push(() => store.drop());
+      const { control, front } = await setUp(store, "e2e-healthy");
+      const started = await api(control.url, "POST", "/api/v1/flags/e2e-healthy/ramp", { plan: PLAN, judge: JUDGE_HEALTHY });
+      expect(started.status, JSON.stringify(started.body)).toBe(201);
+      const t0 = Date.now();
+      const done = await driveUntil(
+        () => front.url,
+        () => control.url,
+        "e2e-healthy",
+        (ramp) => ramp.status !== "running",
+      );
+      console.log(`healthy ramp (${factory.name}) ended ${done.status} in ${Date.now() - t0} ms`);
+      expect(done.status, done.state.statusWhy).toBe("completed");
+      expect(done.state.history.filter((e) => e.kind === "advance").map((e) => e.target.percentage)).toEqual([50, 100]);
+      const verdicts = await api(control.url, "GET", "/api/v1/flags/e2e-healthy/ramp/verdicts?limit=1000");
+      expect(verdicts.body.verdicts.filter((v: { state: string }) => v.state === "SAFE").length).toBeGreaterThanOrEqual(2);
+    }, 90_000);
+
+    it("rolls a dark that answers 5xx to 3 % of requests at step 3 back, audited as ramp:<id> with the why, and pages a real receiver once, signed", async (ctx) => {
+      const store = await factory.create();
+      if (!store) return ctx.skip("no Postgres");
+      cleanup.push(() => store.drop());
+      let failing = false;
+      const { control, front } = await setUp(store, "e2e-failing", () => failing && Math.random() < 0.03);
+      const receiver = await TestReceiver.start();
+      cleanup.push(() => receiver.close());
+      const destination = await api(control.url, "POST", "/api/v1/alerts/destinations", {
+        url: `${receiver.url}/pages`,
+        flag: "e2e-failing",
+        severities: ["page"],
+      });
+      expect(destination.status, JSON.stringify(destination.body)).toBe(201);
+      // Errors must be critical to roll back; a baseline that never errs cannot prove dark's errors
+      // safe (the judge's rule), so the operator promotes the first two steps by hand.
+      const started = await api(control.url, "POST", "/api/v1/flags/e2e-failing/ramp", {
+        plan: { ...PLAN, steps: [10, 20, 50, 100] },
+        judge: { critical: ["errors", "latencyPaired"] },
+      });
+      expect(started.status, JSON.stringify(started.body)).toBe(201);
+      const id = started.body.ramp.id as string;
+      for (let i = 0; i < 2; i++) {
+        const promoted = await api(control.url, "POST", "/api/v1/flags/e2e-failing/ramp/promote", {
+          reason: "steps 1 and 2 checked by hand",
+        });
+        expect(promoted.status, JSON.stringify(promoted.body)).toBe(200);
+      }
+      const t0 = Date.now();
+      const done = await driveUntil(
+        () => front.url,
+        () => control.url,
+        "e2e-failing",
+        (ramp) => {
+          if (ramp.state.step >= 2) failing = true;
+          return ramp.status !== "running";
+        },
+      );
+      console.log(`failing ramp (${factory.name}) ended ${done.status} in ${Date.now() - t0} ms: ${done.state.statusWhy}`);
+      expect(done.status, done.state.statusWhy).toBe("rolled_back");
+      const audit = await api(control.url, "GET", "/api/v1/flags/e2e-failing/audit?limit=100");
+      const rollback = (audit.body.entries as { actor: string; action: string; after: { why: string } }[]).find(
+        (e) => e.action === "ramp.rollback",
+      );
+      expect(rollback?.actor).toBe(`ramp:${id}`);
+      expect(rollback?.after.why).toMatch(/errors/);
+      const deadline = Date.now() + 20_000;
+      let deliveries: { status: string }[] = [];
+      while (!(deliveries.length > 0 && deliveries.every((d) => d.status !== "pending"))) {
+        if (Date.now() > deadline) throw new Error(`the page was not delivered: ${JSON.stringify(deliveries)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        deliveries = (await api(control.url, "GET", "/api/v1/alerts/deliveries?flag=e2e-failing")).body.deliveries;
+      }
+      expect(deliveries.map((d) => d.status)).toEqual(["delivered"]);
+      const pages = receiver.at("/pages");
+      expect(pages).toHaveLength(1);
+      const page = pages[0];
+      expect(signedBy(destination.body.secret, page?.body ?? "", String(page?.headers["x-darklaunch-signature"]))).toBe(true);
+      expect(signedBy(destination.body.secret, `${page?.body} `, String(page?.headers["x-darklaunch-signature"]))).toBe(false);
+      expect(JSON.parse(page?.body ?? "{}").alert).toMatchObject({
+        kind: "verdict",
+        flag: "e2e-failing",
+        severity: "page",
+        state: "REGRESSION",
+      });
+    }, 90_000);
+
+    it("goes on where it was when the server is SIGKILLed mid-ramp and restarted on the same store", async (ctx) => {
+      const store = await factory.create();
+      if (!store) return ctx.skip("no Postgres");
+      cleanup.push(() => store.drop());
+      const set = await setUp(store, "e2e-restart");
+      let control = set.control;
+      const started = await api(control.url, "POST", "/api/v1/flags/e2e-restart/ramp", { plan: PLAN, judge: JUDGE_HEALTHY });
+      expect(started.status, JSON.stringify(started.body)).toBe(201);
+      const id = started.body.ramp.id as string;
+      const t0 = Date.now();
+      const midway = await driveUntil(
+        () => set.front.url,
+        () => control.url,
+        "e2e-restart",
+        (ramp) => ramp.state.step >= 1 || ramp.status !== "running",
+      );
+      expect(midway.status).toBe("running");
+      await killProcess(control.child);
+      control = await server(store, Number(new URL(control.url).port));
+      const done = await driveUntil(
+        () => set.front.url,
+        () => control.url,
+        "e2e-restart",
+        (ramp) => ramp.status !== "running",
+      );
+      console.log(`restarted ramp (${factory.name}) ended ${done.status} in ${Date.now() - t0} ms`);
+      expect(done.id).toBe(id);
+      expect(done.status, done.state.statusWhy).toBe("completed");
+      // Step 1 was passed once, before the kill: the ramp went on from step 2, not from the start.
+      expect(done.state.history.filter((e) => e.kind === "advance").map((e) => e.target.percentage)).toEqual([50, 100]);
+    }, 120_000);
+  });
+}
