@@ -8,12 +8,18 @@ import {
   mergeMetricWindows,
   metricWindowKey,
 } from "@darklaunch/core";
+import type { Kysely } from "kysely";
 import { atomically } from "../store/atomically.js";
 import type { Db, Dialect } from "../store/database.js";
 import type { MetricStore } from "./metric-store.js";
 
 type ExposureData = Pick<ExposureWindow, "evaluations" | "subjects">;
 type WindowData = Pick<MetricWindow, "events" | "sum" | "sumSq" | "subjects">;
+
+const exposureData = (w: ExposureWindow): string =>
+  JSON.stringify({ evaluations: w.evaluations, subjects: w.subjects } satisfies ExposureData);
+const windowData = (w: MetricWindow): string =>
+  JSON.stringify({ events: w.events, sum: w.sum, sumSq: w.sumSq, subjects: w.subjects } satisfies WindowData);
 
 /** Same key, merged once per batch, then written in key order (two batches lock rows in one order: no deadlock). */
 function collapse<T>(items: readonly T[], keyOf: (item: T) => string, merge: (a: T, b: T) => T): T[] {
@@ -75,67 +81,50 @@ export class KyselyMetricStore implements MetricStore {
     const exposures = collapse(batch.exposures, exposureKey, mergeExposureWindows);
     const windows = collapse(batch.windows, metricWindowKey, mergeMetricWindows);
     if (exposures.length === 0 && windows.length === 0) return;
-    const forUpdate = this.dialect === "postgres";
     await atomically(this.db, async (trx) => {
       const now = new Date().toISOString();
       for (const w of exposures) {
         const key = { flag_key: w.flag, variant: w.variant, minute: w.start };
-        const data: ExposureData = { evaluations: w.evaluations, subjects: w.subjects };
-        const inserted = await trx
-          .insertInto("exposure_windows")
-          .values({ ...key, data: JSON.stringify(data), updated_at: now })
-          .onConflict((oc) => oc.columns(["flag_key", "variant", "minute"]).doNothing())
-          .returning("flag_key")
-          .executeTakeFirst();
-        if (inserted !== undefined) continue;
-        let select = trx
-          .selectFrom("exposure_windows")
-          .select("data")
-          .where("flag_key", "=", key.flag_key)
-          .where("variant", "=", key.variant)
-          .where("minute", "=", key.minute);
-        if (forUpdate) select = select.forUpdate();
-        const row = await select.executeTakeFirstOrThrow();
-        const merged = mergeExposureWindows({ ...w, ...(JSON.parse(row.data) as ExposureData) }, w);
-        await trx
-          .updateTable("exposure_windows")
-          .set({ data: JSON.stringify({ evaluations: merged.evaluations, subjects: merged.subjects }), updated_at: now })
-          .where("flag_key", "=", key.flag_key)
-          .where("variant", "=", key.variant)
-          .where("minute", "=", key.minute)
-          .execute();
+        await this.mergeRow(trx, "exposure_windows", key, now, exposureData(w), (stored) =>
+          exposureData(mergeExposureWindows({ ...w, ...(JSON.parse(stored) as ExposureData) }, w)),
+        );
       }
       for (const w of windows) {
         const key = { flag_key: w.flag, metric: w.metric, variant: w.variant, minute: w.start };
-        const dataOf = (x: MetricWindow): string =>
-          JSON.stringify({ events: x.events, sum: x.sum, sumSq: x.sumSq, subjects: x.subjects } satisfies WindowData);
-        const inserted = await trx
-          .insertInto("metric_windows")
-          .values({ ...key, data: dataOf(w), updated_at: now })
-          .onConflict((oc) => oc.columns(["flag_key", "metric", "variant", "minute"]).doNothing())
-          .returning("flag_key")
-          .executeTakeFirst();
-        if (inserted !== undefined) continue;
-        let select = trx
-          .selectFrom("metric_windows")
-          .select("data")
-          .where("flag_key", "=", key.flag_key)
-          .where("metric", "=", key.metric)
-          .where("variant", "=", key.variant)
-          .where("minute", "=", key.minute);
-        if (forUpdate) select = select.forUpdate();
-        const row = await select.executeTakeFirstOrThrow();
-        const merged = mergeMetricWindows({ ...w, ...(JSON.parse(row.data) as WindowData) }, w);
-        await trx
-          .updateTable("metric_windows")
-          .set({ data: dataOf(merged), updated_at: now })
-          .where("flag_key", "=", key.flag_key)
-          .where("metric", "=", key.metric)
-          .where("variant", "=", key.variant)
-          .where("minute", "=", key.minute)
-          .execute();
+        await this.mergeRow(trx, "metric_windows", key, now, windowData(w), (stored) =>
+          windowData(mergeMetricWindows({ ...w, ...(JSON.parse(stored) as WindowData) }, w)),
+        );
       }
     });
+  }
+
+  /** Inserts a row, or locks the stored one and writes back `merged(stored data)`. */
+  private async mergeRow(
+    trx: Db,
+    table: "exposure_windows" | "metric_windows",
+    key: Record<string, string>,
+    now: string,
+    data: string,
+    merged: (stored: string) => string,
+  ): Promise<void> {
+    // The two tables differ only in their key columns: Kysely's types cannot follow a key built at run time.
+    const db = trx as unknown as Kysely<Record<string, Record<string, string>>>;
+    const name: string = table;
+    const columns = Object.keys(key);
+    const inserted = await db
+      .insertInto(name)
+      .values({ ...key, data, updated_at: now })
+      .onConflict((oc) => oc.columns(columns).doNothing())
+      .returning("data")
+      .executeTakeFirst();
+    if (inserted !== undefined) return;
+    let select = db.selectFrom(name).select("data");
+    for (const [column, value] of Object.entries(key)) select = select.where(column, "=", value);
+    if (this.dialect === "postgres") select = select.forUpdate();
+    const row = await select.executeTakeFirstOrThrow();
+    let update = db.updateTable(name).set({ data: merged(row.data), updated_at: now });
+    for (const [column, value] of Object.entries(key)) update = update.where(column, "=", value);
+    await update.execute();
   }
 
   async windows(flag: string, since: string, until: string): Promise<{ exposures: ExposureWindow[]; windows: MetricWindow[] }> {

@@ -1,6 +1,7 @@
 import { DistinctSketch, MetricCounter, position } from "@darklaunch/core";
 import { describe, expect, it } from "vitest";
 import { STORE_FACTORIES, type TestServer, testFlag, useTestServer } from "../test-support.js";
+import { KyselyMetricStore } from "./kysely-metric-store.js";
 
 const MIN = 60_000;
 /** A whole minute well inside the retention and the past. */
@@ -103,6 +104,12 @@ describe.each(STORE_FACTORIES)("metrics API on $name", (factory) => {
     const { businessMinutes } = await import("@darklaunch/core");
     expect(stored[0]?.minutes).toEqual(businessMinutes({ key: "buy", flagKey: "m-merge" }, "on", expected.exposures, expected.windows));
     expect(stored[0]?.minutes).toHaveLength(3);
+
+    // Retention prunes metric and exposure windows of older minutes, and only those.
+    const store = new KyselyMetricStore(t.server.database.db, t.server.database.dialect);
+    expect(await store.prune(iso(T0 + MIN))).toBeGreaterThan(0);
+    const left = await t.server.context.metrics.business("m-merge", "on", iso(T0 - MIN), iso(T0 + 10 * MIN));
+    expect(left[0]?.minutes.map((m) => m.start)).toEqual([iso(T0 + MIN), iso(T0 + 2 * MIN)]);
 
     const unknown = await t.request(
       "POST",
