@@ -92,6 +92,13 @@ export class MetricTracker {
         headers: { authorization: `Bearer ${this.target.token}` },
         signal: AbortSignal.timeout(10_000),
       });
+      if (response.status === 404) {
+        // A server without business metrics (older than this client): nothing to attribute, not an error.
+        await response.body?.cancel().catch(() => {});
+        this.definitions = [];
+        this.watched = new Set();
+        return;
+      }
       if (response.status !== 200) {
         await response.body?.cancel().catch(() => {});
         throw new SdkError("METRICS_FAILED", `GET /api/v1/sdk/metrics answered HTTP ${response.status}`, response.status);
