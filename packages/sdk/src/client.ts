@@ -375,6 +375,8 @@ export class DarkLaunchClient {
     if (this.statusValue === "closed") return;
     const previous = this.statusValue;
     this.statusValue = via === "stream" ? "live" : "polling";
+    // The metric definitions load once the server has answered (a refused token never asks).
+    if (previous !== "live" && previous !== "polling") void this.metrics?.refresh();
     if (this.snapshot === undefined || this.holder.source !== "server") return;
     const event: ReadyEvent = { source: "server", revision: this.holder.revision, stale: false };
     this.readiness.settle(event);
@@ -398,6 +400,7 @@ export class DarkLaunchClient {
   private onFatal(error: SdkError): void {
     if (this.statusValue === "closed") return;
     this.statusValue = "unauthorized";
+    this.metrics?.stop();
     this.lastError = error;
     this.readiness.settle(error);
     this.events.emit("error", error);

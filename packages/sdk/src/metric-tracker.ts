@@ -25,7 +25,7 @@ export interface MetricStats {
 
 /**
  * Business metrics in the SDK (docs/architecture.md#business-metrics). The metric definitions are
- * fetched from `GET /api/v1/sdk/metrics` when the client starts and again at every flush (so a new
+ * fetched from `GET /api/v1/sdk/metrics` when the client goes live and again at every flush (so a new
  * metric is picked up within one flush interval); `track()` attributes an event to the variant the
  * same context gets now, for every flag with a metric on that event; evaluations of flags that have
  * metrics count distinct exposed subjects. Windows are posted per minute to `/api/v1/sdk/metrics`,
@@ -51,7 +51,6 @@ export class MetricTracker {
 
   start(): void {
     if (this.timer) return;
-    void this.refresh();
     this.timer = setInterval(() => void this.flush(), this.intervalMs);
     this.timer.unref();
   }
