@@ -9,6 +9,7 @@ import { registerEvaluationCommands } from "./commands/evaluations.js";
 import { registerFlagCommands } from "./commands/flags.js";
 import { registerLaunchCommands } from "./commands/launch.js";
 import { registerLoginCommands } from "./commands/login.js";
+import { registerMetricCommands } from "./commands/metrics.js";
 import { registerObservationCommands } from "./commands/observations.js";
 import { registerOverrideCommands } from "./commands/overrides.js";
 import { registerProxyCommand } from "./commands/proxy.js";
@@ -51,6 +52,7 @@ export function createProgram(): Command {
   registerConfigCommands(program);
   registerAlertCommands(program);
   registerAnalyzeCommand(program);
+  registerMetricCommands(program);
   registerRampCommands(program);
   // Subcommands inherit exitOverride and the help-after-error hint.
   const inherit = (command: Command) => {

@@ -24,6 +24,16 @@ export {
   REDACTED,
   type RedactionOptions,
 } from "./difference.js";
+// ---- business metrics: distinct counts, windows, attribution (docs/architecture.md#business-metrics)
+export {
+  DISTINCT_EXACT_LIMIT,
+  DistinctSketch,
+  type DistinctSketchData,
+  DistinctSketchSchema,
+  distinctHash,
+  emptyDistinct,
+  mergeDistinct,
+} from "./distinct-sketch.js";
 export { DarkLaunchError, formatProblem, type Problem, ValidationError } from "./errors.js";
 export type { ExplainOptions, ExplainStep, Explanation } from "./explain.js";
 export type {
@@ -96,6 +106,30 @@ export { type Direction, EFFECT_MULTIPLIERS, RatioEProcess } from "./judge/ratio
 export { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-reservoir.js";
 export { emptySketchData, LatencySketch, SKETCH_RELATIVE_ACCURACY, type SketchData } from "./latency-sketch.js";
 export { md5Hex } from "./md5.js";
+export {
+  type Attribution,
+  attributeEvent,
+  type BusinessArmCounts,
+  type BusinessMinuteCounts,
+  businessMinutes,
+  type EventBatch,
+  EventBatchSchema,
+  type ExposureWindow,
+  ExposureWindowSchema,
+  exposureKey,
+  exposureOf,
+  MAX_EVENTS_PER_BATCH,
+  MAX_METRIC_WINDOWS_PER_BATCH,
+  type MetricBatch,
+  MetricBatchSchema,
+  MetricCounter,
+  type MetricWindow,
+  MetricWindowSchema,
+  mergeExposureWindows,
+  mergeMetricWindows,
+  metricWindowKey,
+  parseMetricBatch,
+} from "./metric-window.js";
 export { DEFAULT_NOISE_THRESHOLDS, type FieldCounts, isSignificant, type NoiseThresholds } from "./noise-rule.js";
 export type { PairedObservation } from "./observation-recorder.js";
 export {

@@ -13,6 +13,7 @@ import { SdkError } from "./errors.js";
 import { checkExperimentArguments, type ExperimentOptions, ExperimentRunner, type ExperimentStats } from "./experiment.js";
 import { type PostTarget, postJson } from "./http-post.js";
 import { CacheWriter, loadLastKnownGood } from "./last-known-good.js";
+import { type MetricStats, MetricTracker } from "./metric-tracker.js";
 import { ObservationReporter, type ObservationReportStats } from "./observation-reporter.js";
 import { Readiness } from "./readiness.js";
 import { SnapshotHolder } from "./snapshot-holder.js";
@@ -21,6 +22,7 @@ import { Telemetry } from "./telemetry.js";
 
 export type { ChangeEvent, ClientEvents, ReadyEvent, SnapshotSource, StaleEvent } from "./client-events.js";
 export type { ClientOptions, ObservationOptions } from "./client-options.js";
+export type { MetricStats } from "./metric-tracker.js";
 
 export const SDK_NAME = "@darklaunch/sdk";
 export const SDK_VERSION = "0.1.0";
@@ -73,6 +75,8 @@ export class DarkLaunchClient {
   private readonly reporter: ObservationReporter | undefined;
   private readonly experiments: ExperimentRunner;
   private readonly cache: CacheWriter | undefined;
+  /** Business metrics: `track()` and exposures of flags with metrics (undefined offline). */
+  private readonly metrics: MetricTracker | undefined;
   /**
    * Where dark-path observations are recorded before they are sent: `experiment()` records here,
    * and so does a shadow proxy running in this process.
@@ -134,6 +138,9 @@ export class DarkLaunchClient {
       );
       this.reporter.start();
     }
+    // Metric windows are flushed on the observations' interval: both are per-minute windows.
+    this.metrics = new MetricTracker(target, server.instance, () => this.snapshot, settings.now, emitError, settings.observationFlushMs);
+    this.metrics.start();
     this.sync = new Sync(
       {
         url: server.url,
@@ -225,6 +232,9 @@ export class DarkLaunchClient {
     if (telemetry?.count(result)) {
       telemetry.sample(snapshot.withPosition(flagKey, result), subjectOf(snapshot, flagKey, context));
     }
+    // Exposures count for flags with business metrics only: the others keep the path allocation-free.
+    const metrics = this.metrics;
+    if (metrics?.watches(flagKey)) metrics.expose(snapshot, flagKey, result.variant, context);
     return result;
   }
 
@@ -274,6 +284,29 @@ export class DarkLaunchClient {
       droppedObservations: this.observations.dropped,
       pendingWindows: this.observations.pending,
     };
+  }
+
+  /**
+   * Tracks a business event (`purchase`, with its amount as `value`): attributed now to the variant
+   * this context gets for every flag with a metric on `event`, and sent with the next metric
+   * windows. Never throws; an event no metric watches is only counted (`metricStats()`).
+   *
+   * @example
+   * client.track("purchase", { id: user.id }, order.total);
+   */
+  track(event: string, context?: Context, value?: number): void {
+    if (typeof event !== "string" || (value !== undefined && (typeof value !== "number" || !Number.isFinite(value)))) return;
+    this.metrics?.track(event, context, value);
+  }
+
+  /** Sends the metric windows counted so far now, and reloads the metric definitions; never rejects. */
+  async flushMetrics(): Promise<void> {
+    await this.metrics?.flush();
+  }
+
+  /** Counters of business-metric tracking: events attributed or not, windows sent, failed posts. */
+  metricStats(): MetricStats {
+    return { trackedEvents: 0, unattributedEvents: 0, sentWindows: 0, failedPosts: 0, ...this.metrics?.stats };
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -333,9 +366,10 @@ export class DarkLaunchClient {
     this.readiness.settle(new SdkError("CLOSED", "the client was closed before it was ready"));
     this.telemetry?.stop();
     this.reporter?.stop();
+    this.metrics?.stop();
     const deadline = Date.now() + this.settings.closeTimeoutMs;
     await this.sync?.close();
-    await Promise.all([this.telemetry?.flush(), this.lastObservations(deadline)]);
+    await Promise.all([this.telemetry?.flush(), this.lastObservations(deadline), this.metrics?.flush()]);
     await this.cache?.settled();
   }
 
@@ -367,6 +401,8 @@ export class DarkLaunchClient {
     if (this.statusValue === "closed") return;
     const previous = this.statusValue;
     this.statusValue = via === "stream" ? "live" : "polling";
+    // The metric definitions load once the server has answered (a refused token never asks).
+    if (previous !== "live" && previous !== "polling") void this.metrics?.refresh();
     if (this.snapshot === undefined || this.holder.source !== "server") return;
     const event: ReadyEvent = { source: "server", revision: this.holder.revision, stale: false };
     this.readiness.settle(event);
@@ -390,6 +426,7 @@ export class DarkLaunchClient {
   private onFatal(error: SdkError): void {
     if (this.statusValue === "closed") return;
     this.statusValue = "unauthorized";
+    this.metrics?.stop();
     this.lastError = error;
     this.readiness.settle(error);
     this.events.emit("error", error);

@@ -30,6 +30,7 @@ export {
 } from "./client.js";
 export { SdkError, type SdkErrorCode } from "./errors.js";
 export type { ExperimentOptions, ExperimentStats } from "./experiment.js";
+export type { MetricStats } from "./metric-tracker.js";
 export type { ObservationReportStats } from "./observation-reporter.js";
 export { DarkLaunchProvider } from "./openfeature-provider.js";
 export type { TelemetryBatch, TelemetryCount, TelemetryOptions, TelemetrySample } from "./telemetry.js";

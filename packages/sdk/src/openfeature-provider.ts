@@ -7,6 +7,7 @@ import {
   type Provider,
   ProviderEvents,
   type ResolutionDetails,
+  type TrackingEventDetails,
 } from "@openfeature/server-sdk";
 import { type ClientOptions, createClient, type DarkLaunchClient } from "./client.js";
 
@@ -81,6 +82,15 @@ export class DarkLaunchProvider implements Provider {
     context: EvaluationContext,
   ): Promise<ResolutionDetails<T>> {
     return this.resolve(flagKey, defaultValue, context);
+  }
+
+  /**
+   * The OpenFeature Tracking API: `client.track("purchase", { targetingKey }, { value: 42 })` is
+   * `client.track("purchase", context, 42)` on darklaunch (business metrics; `value` is optional).
+   */
+  track(trackingEventName: string, context: EvaluationContext, trackingEventDetails: TrackingEventDetails): void {
+    const value = trackingEventDetails?.value;
+    this.client.track(trackingEventName, context, typeof value === "number" ? value : undefined);
   }
 
   private resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext): ResolutionDetails<T> {

@@ -16,6 +16,7 @@ import { flagRoutes } from "./flags/flag-routes.js";
 import { healthRoutes } from "./health/health-routes.js";
 import { depthProblem, MAX_PARAM_LENGTH, unstorableText } from "./http.js";
 import { serverLogger } from "./logging.js";
+import { metricRoutes } from "./metrics/metric-routes.js";
 import { observationRoutes } from "./observations/observation-routes.js";
 import { ofrepRoutes } from "./ofrep/ofrep-routes.js";
 import { commonErrors, componentSchemas, declaredSchema } from "./openapi.js";
@@ -69,6 +70,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   telemetryRoutes,
   sdkRoutes,
   observationRoutes,
+  metricRoutes,
   alertRoutes,
   rampRoutes,
   dashboardRoutes,

@@ -3,6 +3,8 @@ import { AuditService } from "./audit/audit-service.js";
 import type { ServerContext } from "./context.js";
 import { EvaluationService } from "./evaluations/evaluation-service.js";
 import { FlagService } from "./flags/flag-service.js";
+import { KyselyMetricStore } from "./metrics/kysely-metric-store.js";
+import { MetricService } from "./metrics/metric-service.js";
 import { ObservationService } from "./observations/observation-service.js";
 import { OverrideService } from "./overrides/override-service.js";
 import { KyselyRampStore } from "./ramps/kysely-ramp-store.js";
@@ -49,12 +51,13 @@ export function composeServices(database: Database, options: CompositionOptions)
   const flags = new FlagService(stores, config);
   const audit = new AuditService(stores.audit, flags);
   const rampStore = new KyselyRampStore(database);
-  const observations = new ObservationService(stores.observations, flags, {
-    minuteMs: options.minuteMs,
-    dataMinutes: (keys) => rampDataMinutes(rampStore, keys),
-  });
+  const dataMinutes = (keys: readonly string[]) => rampDataMinutes(rampStore, keys);
+  const observations = new ObservationService(stores.observations, flags, { minuteMs: options.minuteMs, dataMinutes });
+  const rulesets = new RulesetCache(stores, transactor, options.now);
+  const metricStore = new KyselyMetricStore(database.db, database.dialect);
+  const metrics = new MetricService(metricStore, flags, rulesets, { now: options.now, minuteMs: options.minuteMs, dataMinutes });
   const alerts = buildAlertService(database, flags, options.alerts ?? {});
-  const ramps = new RampService(rampStore, { flags, observations, alerts, audit }, { minuteMs: options.minuteMs });
+  const ramps = new RampService(rampStore, { flags, observations, alerts, audit, metrics }, { minuteMs: options.minuteMs });
   return {
     context: {
       flags,
@@ -64,13 +67,14 @@ export function composeServices(database: Database, options: CompositionOptions)
       audit,
       evaluations: new EvaluationService(stores),
       observations,
-      rulesets: new RulesetCache(stores, transactor, options.now),
+      rulesets,
+      metrics,
       dialect: database.dialect,
       evaluationRetentionDays: options.evaluationRetentionDays,
       alerts,
       ramps,
     },
-    retained: retainedStores(stores),
+    retained: [...retainedStores(stores), metricStore],
   };
 }
 

@@ -2,6 +2,7 @@ import type { AlertService } from "./alerts/alert-service.js";
 import type { AuditService } from "./audit/audit-service.js";
 import type { EvaluationService } from "./evaluations/evaluation-service.js";
 import type { FlagService } from "./flags/flag-service.js";
+import type { MetricService } from "./metrics/metric-service.js";
 import type { ObservationService } from "./observations/observation-service.js";
 import type { OverrideService } from "./overrides/override-service.js";
 import type { RampService } from "./ramps/ramp-service.js";
@@ -32,6 +33,8 @@ export interface ServerContext {
   evaluationRetentionDays: number;
   /** Webhook alerts: destinations, deliveries, and `notify` for the judge and the ramps. */
   alerts: AlertService;
+  /** Business metrics: definitions per flag, their windows and events (docs/architecture.md#business-metrics). */
+  metrics: MetricService;
   /** Ramps: plans run step by step on the judge's verdicts; the verdict and analysis of any flag. */
   ramps: RampService;
 }

@@ -30,6 +30,36 @@ export function metricRows(verdict: VerdictResponse): Cell[][] {
   ]);
 }
 
+function relative(value: number | null): string {
+  return value === null ? "-" : `${value >= 0 ? "+" : ""}${Number((value * 100).toFixed(2))}%`;
+}
+
+/** One row per business metric, in its own terms: each arm's rate, the relative effect, the tolerance. */
+export function businessRows(verdict: VerdictResponse): Cell[][] {
+  return verdict.metrics.flatMap((m) => {
+    const b = m.business;
+    if (b === undefined || b === null) return [];
+    const better = b.direction === "up" ? "higher" : "lower";
+    const needed = m.evidenceNeeded?.remaining;
+    return [
+      [
+        `${b.key}${m.critical ? " *" : ""}`,
+        `${b.kind} of ${b.event}`,
+        `${rateOf(b.kind, b.baseRate)}`,
+        `${rateOf(b.kind, b.darkRate)}`,
+        relative(b.relativeEffect),
+        `${better} better, ${b.tolerance === 0 ? "no worse" : `-${Number((b.tolerance * 100).toFixed(2))}% ok`}`,
+        needed === null || needed === undefined ? "-" : String(needed),
+      ],
+    ];
+  });
+}
+
+function rateOf(kind: string, value: number | null): string {
+  if (value === null) return "-";
+  return kind === "conversion" ? rate(value) : String(Number(value.toPrecision(4)));
+}
+
 /** Prints a verdict: state and why, the per-metric table, the evidence still needed. */
 export function printVerdict(verdict: VerdictResponse): void {
   print(
@@ -38,6 +68,12 @@ export function printVerdict(verdict: VerdictResponse): void {
   print(`  ${verdict.why}`);
   print();
   printTable(["metric", "baseline", "dark", "dark/base", "harm evidence", "safe evidence"], metricRows(verdict), "no metrics");
+  const business = businessRows(verdict);
+  if (business.length > 0) {
+    print();
+    print("business metrics (per exposed subject):");
+    printTable(["metric", "what", "baseline", "dark", "dark vs base", "tolerance", "dark exposures needed"], business);
+  }
   const needed = verdict.evidenceNeeded;
   print();
   print(

@@ -93,3 +93,23 @@ export function defaultMetricKey(event: string, kind: MetricKind): string {
 
 export const MetricListResponse = z.object({ metrics: z.array(MetricDefinitionSchema) });
 export type MetricListResponse = z.output<typeof MetricListResponse>;
+
+/** `POST /sdk/metrics`: windows stored, and those skipped because no flag has their key. */
+export const MetricRecordResultSchema = z.object({
+  accepted: z.number().int(),
+  skipped: z.array(z.object({ flag: z.string(), reason: z.enum(["UNKNOWN_FLAG"]) })),
+  /** The length of the windows this server takes (60 000 but in tests and demos): reporters learn their minute from it. */
+  minuteMs: z.number().int(),
+});
+export type MetricRecordResult = z.output<typeof MetricRecordResultSchema>;
+
+/**
+ * `POST /events`: events received, attributions made (an event counts once per metric watching it
+ * whose flag gives the context a variant), exposures counted.
+ */
+export const EventRecordResultSchema = z.object({
+  events: z.number().int(),
+  attributed: z.number().int(),
+  exposures: z.number().int(),
+});
+export type EventRecordResult = z.output<typeof EventRecordResultSchema>;

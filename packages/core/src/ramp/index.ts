@@ -23,7 +23,7 @@ export {
   type RampAlertSeverity,
   type RampDecision,
 } from "./ramp-decision.js";
-export { rampFlag, rampFlagProblems, rampTargetOf } from "./ramp-flag.js";
+export { rampFlag, rampFlagProblems, rampServeVariant, rampTargetOf } from "./ramp-flag.js";
 export {
   DEFAULT_MAX_STEP_MINUTES,
   DEFAULT_MIN_STEP_MINUTES,

@@ -84,3 +84,12 @@ export function rampTargetOf(flag: Pick<Flag, "variants" | "offVariant" | "fallt
   if (variant === variants.shadow) return { phase: "shadow", percentage: rollout.percentage };
   return undefined;
 }
+
+/**
+ * The variant a ramp serves (the dark arm of a flag's business metrics): the variant whose value
+ * is `"dark"`, or a release flag's one variant besides off. Undefined for any other flag.
+ */
+export function rampServeVariant(flag: Pick<Flag, "variants" | "offVariant">): string | undefined {
+  const variants = rampVariants(flag);
+  return typeof variants === "string" ? undefined : variants.serve;
+}

@@ -1,5 +1,6 @@
 import {
   analysisSeries,
+  type BusinessMetricInput,
   type Flag,
   type JudgeSettings,
   type JudgeVerdict,
@@ -67,22 +68,28 @@ export function periodJudgePlan(flag: Flag, since: string, realNow: number): Jud
   };
 }
 
-function judgeInput(plan: JudgePlan, windows: readonly ObservationWindow[]) {
+/** What the judge reads of a flag: its observation windows, and its business metrics' minutes. */
+export interface JudgeData {
+  windows: readonly ObservationWindow[];
+  business?: readonly BusinessMetricInput[] | undefined;
+}
+
+function judgeInput(plan: JudgePlan, { windows, business }: JudgeData) {
   const minutes = judgeMinutes(windows, plan.shareAt);
   const last = minutes[minutes.length - 1]?.start;
   const lastMs = last === undefined ? Number.NEGATIVE_INFINITY : Date.parse(last);
   const nowMs = Math.max(plan.nowMs, lastMs, Date.parse(plan.from));
-  return { minutes, from: plan.from, now: new Date(nowMs).toISOString() };
+  return { minutes, business, from: plan.from, now: new Date(nowMs).toISOString() };
 }
 
 /** The judge's verdict over the windows of a plan. */
-export function judgeWindows(plan: JudgePlan, windows: readonly ObservationWindow[]): JudgeVerdict {
-  return judge(judgeInput(plan, windows), plan.settings);
+export function judgeWindows(plan: JudgePlan, data: JudgeData): JudgeVerdict {
+  return judge(judgeInput(plan, data), plan.settings);
 }
 
 /** The analysis series (estimates, bands, e-values per minute) over the windows of a plan. */
-export function analyzeWindows(plan: JudgePlan, windows: readonly ObservationWindow[]): SeriesMinute[] {
-  return analysisSeries(judgeInput(plan, windows), plan.settings);
+export function analyzeWindows(plan: JudgePlan, data: JudgeData): SeriesMinute[] {
+  return analysisSeries(judgeInput(plan, data), plan.settings);
 }
 
 /** What a ramp reads of a verdict: its state, whether a critical metric crossed harm, what crossed. */

@@ -31,9 +31,11 @@ import { badField, badFields, ConflictError, NotFoundError } from "../errors.js"
 import type { FlagService } from "../flags/flag-service.js";
 import { flagOf } from "../flags/flag-store.js";
 import { parse } from "../http.js";
+import type { MetricService } from "../metrics/metric-service.js";
 import type { ObservationService } from "../observations/observation-service.js";
 import {
   analyzeWindows,
+  type JudgeData,
   type JudgePlan,
   jsonSafe,
   judgeWindows,
@@ -77,7 +79,14 @@ export class RampService {
 
   constructor(
     private readonly store: RampStore,
-    private readonly services: { flags: FlagService; observations: ObservationService; alerts: AlertService; audit: AuditService },
+    private readonly services: {
+      flags: FlagService;
+      observations: ObservationService;
+      alerts: AlertService;
+      audit: AuditService;
+      /** Business metrics the judge watches beside the observations (none without it). */
+      metrics?: MetricService | undefined;
+    },
     options: RampServiceOptions = {},
   ) {
     this.minuteMs = options.minuteMs ?? 60_000;
@@ -327,8 +336,9 @@ export class RampService {
     return { plan: periodJudgePlan(flag, since ?? new Date(this.now() - 3_600_000).toISOString(), this.now()) };
   }
 
-  private windows(key: string, plan: JudgePlan) {
-    return this.services.observations.windows(key, plan.from, plan.until);
+  private async windows(key: string, plan: JudgePlan): Promise<JudgeData> {
+    const windows = await this.services.observations.windows(key, plan.from, plan.until);
+    return { windows, business: await this.services.metrics?.judgeInput(key, plan.from, plan.until) };
   }
 
   /** Stores a new state if nobody wrote the ramp since it was read; the ramp as written, or undefined. */

@@ -83,6 +83,12 @@ export interface Tables {
    * Dark-launch observation windows (docs/architecture.md#dark-paths-and-observations), one row per flag, source, route and minute; `data`
    * holds the window's `{ baseline, dark, comparison, samples }` as JSON, merged on every report.
    */
+  /** A flag's business metrics (`metrics/`): `data` is the core `MetricDefinition` as JSON. */
+  metric_definitions: { flag_key: string; key: string; data: string; created_at: string; updated_at: string };
+  /** Business-metric windows per flag, metric, variant and minute: `{ events, sum, sumSq, subjects }` as JSON. */
+  metric_windows: { flag_key: string; metric: string; variant: string; minute: string; data: string; updated_at: string };
+  /** Distinct subjects exposed per flag, variant and minute: `{ evaluations, subjects }` as JSON. */
+  exposure_windows: { flag_key: string; variant: string; minute: string; data: string; updated_at: string };
   observation_windows: {
     flag_key: string;
     source: string;

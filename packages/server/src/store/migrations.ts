@@ -234,6 +234,41 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("ramp_verdicts_ramp").on("ramp_verdicts").columns(["ramp_id", "id"]).execute();
       },
     },
+    // Business metrics (metrics/): definitions per flag, and per-minute windows merged like observation windows.
+    "0006-business-metrics": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("metric_definitions")
+          .addColumn("flag_key", "text", (c) => c.notNull())
+          .addColumn("key", "text", (c) => c.notNull())
+          .addColumn("data", "text", (c) => c.notNull())
+          .addColumn("created_at", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("metric_definitions_pk", ["flag_key", "key"])
+          .execute();
+        await db.schema
+          .createTable("metric_windows")
+          .addColumn("flag_key", "text", (c) => c.notNull())
+          .addColumn("metric", "text", (c) => c.notNull())
+          .addColumn("variant", "text", (c) => c.notNull())
+          .addColumn("minute", "text", (c) => c.notNull())
+          .addColumn("data", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("metric_windows_pk", ["flag_key", "metric", "variant", "minute"])
+          .execute();
+        await db.schema.createIndex("metric_windows_minute").on("metric_windows").column("minute").execute();
+        await db.schema
+          .createTable("exposure_windows")
+          .addColumn("flag_key", "text", (c) => c.notNull())
+          .addColumn("variant", "text", (c) => c.notNull())
+          .addColumn("minute", "text", (c) => c.notNull())
+          .addColumn("data", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("exposure_windows_pk", ["flag_key", "variant", "minute"])
+          .execute();
+        await db.schema.createIndex("exposure_windows_minute").on("exposure_windows").column("minute").execute();
+      },
+    },
   };
 }
 

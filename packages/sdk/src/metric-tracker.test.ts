@@ -1,0 +1,131 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { position } from "@darklaunch/core";
+import { createServer, type DarkLaunchServer } from "@darklaunch/server";
+import { OpenFeature } from "@openfeature/server-sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient, type DarkLaunchClient, DarkLaunchProvider } from "./index.js";
+import { waitFor } from "./test-fake-server.js";
+
+const ADMIN = "dl_admin_sdk-metrics-secret-0123456789";
+const admin = { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" };
+const MIN = 60_000;
+
+async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${url}${path}`, { method, headers: admin, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, body: text === "" ? {} : JSON.parse(text) };
+}
+
+const releaseFlag = (key: string, dark: number) => ({
+  key,
+  variants: { on: true, off: false },
+  offVariant: "off",
+  enabled: true,
+  fallthrough: {
+    split: [
+      { variant: "on", weight: dark },
+      { variant: "off", weight: 100 - dark },
+    ],
+  },
+});
+
+function subjectWhere(salt: string, wanted: (p: number) => boolean): string {
+  for (let i = 0; ; i++) if (wanted(position(`user-${i}`, salt))) return `user-${i}`;
+}
+
+describe("business metrics from the SDK, against the real server", () => {
+  let dir = "";
+  let server: DarkLaunchServer;
+  let url = "";
+  let token = "";
+  let clock = Date.parse("2026-03-02T10:00:00Z");
+  const clients: DarkLaunchClient[] = [];
+  const newClient = () => {
+    const client = createClient({ url, token, now: () => clock });
+    clients.push(client);
+    return client;
+  };
+  const minutes = async (flag: string) =>
+    (await server.context.metrics.business(flag, "on", "2026-03-02T09:00:00.000Z", "2026-03-02T11:00:00.000Z"))[0]?.minutes;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "darklaunch-sdk-metrics-"));
+    server = await createServer({ sqlitePath: join(dir, "darklaunch.db"), adminToken: ADMIN, heartbeatMs: 200 });
+    url = await server.listen(0, "127.0.0.1");
+    token = (await api(url, "POST", "/api/v1/tokens", { name: "sdk", scope: "sdk" })).body.secret as string;
+    for (const key of ["buy-ramp", "buy-of"]) {
+      expect((await api(url, "POST", "/api/v1/flags", releaseFlag(key, 5))).status).toBe(201);
+    }
+    expect(
+      (await api(url, "POST", "/api/v1/flags/buy-ramp/metrics", { key: "buy", event: "purchase", kind: "value", direction: "up" })).status,
+    ).toBe(201);
+    expect(
+      (await api(url, "POST", "/api/v1/flags/buy-of/metrics", { key: "signup", event: "signup", kind: "conversion", direction: "up" }))
+        .status,
+    ).toBe(201);
+  });
+  afterAll(async () => {
+    for (const client of clients) await client.close();
+    await OpenFeature.close();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("attributes a subject's events to its variant at track time: it follows the subject across a ramp step", async () => {
+    const client = newClient();
+    await client.ready();
+    await client.flushMetrics(); // the definitions are loaded now
+    const moving = subjectWhere("buy-ramp", (p) => p >= 5 && p < 25);
+    expect(client.variant("buy-ramp", { id: moving })).toBe("off");
+    client.track("purchase", { id: moving }, 30);
+    client.track("unwatched", { id: moving });
+    await client.flushMetrics();
+
+    const changed = waitFor<{ keys: string[] }>(
+      (l) => client.on("change", l),
+      (e) => e.keys.includes("buy-ramp"),
+    );
+    const current = await api(url, "GET", "/api/v1/flags/buy-ramp");
+    const stepped = await api(url, "PUT", "/api/v1/flags/buy-ramp", { ...releaseFlag("buy-ramp", 25), version: current.body.version });
+    expect(stepped.status).toBe(200);
+    await changed;
+    clock += MIN;
+    expect(client.variant("buy-ramp", { id: moving })).toBe("on");
+    client.track("purchase", { targetingKey: moving }, 12);
+    await client.flushMetrics();
+    // A minute with no events is still reported: every variant of the watched flag, zero events.
+    clock += MIN;
+    await client.flushMetrics();
+
+    expect(client.metricStats()).toMatchObject({ trackedEvents: 2, unattributedEvents: 1, failedPosts: 0 });
+    const zero = { exposed: 0, converted: 0, events: 0, sum: 0, sumSq: 0 };
+    expect(await minutes("buy-ramp")).toEqual([
+      { start: "2026-03-02T10:00:00.000Z", base: { exposed: 1, converted: 1, events: 1, sum: 30, sumSq: 900 }, dark: zero },
+      { start: "2026-03-02T10:01:00.000Z", base: zero, dark: { exposed: 1, converted: 1, events: 1, sum: 12, sumSq: 144 } },
+      { start: "2026-03-02T10:02:00.000Z", base: zero, dark: zero },
+    ]);
+    const covered = await server.database.db
+      .selectFrom("metric_windows")
+      .select(["variant", "minute"])
+      .where("flag_key", "=", "buy-ramp")
+      .where("minute", "=", "2026-03-02T10:02:00.000Z")
+      .execute();
+    expect(covered.map((r) => r.variant).sort()).toEqual(["off", "on"]);
+  });
+
+  it("tracks through OpenFeature's client.track(name, context, details)", async () => {
+    const client = newClient();
+    await OpenFeature.setProviderAndWait("metrics", new DarkLaunchProvider(client));
+    await client.flushMetrics();
+    const of = OpenFeature.getClient("metrics");
+    const early = subjectWhere("buy-of", (p) => p < 5);
+    expect(await of.getBooleanValue("buy-of", false, { targetingKey: early })).toBe(true);
+    of.track("signup", { targetingKey: early }, { value: 2 });
+    of.track("signup", { targetingKey: early });
+    await client.flushMetrics();
+    const minute = (await minutes("buy-of"))?.find((m) => m.start === new Date(clock).toISOString());
+    expect(minute?.dark).toEqual({ exposed: 1, converted: 1, events: 2, sum: 3, sumSq: 5 });
+  });
+});

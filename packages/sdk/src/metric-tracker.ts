@@ -1,0 +1,153 @@
+import {
+  attributeEvent,
+  MAX_METRIC_WINDOWS_PER_BATCH,
+  type MetricBatch,
+  MetricCounter,
+  type MetricDefinition,
+  MetricListResponse,
+  type Snapshot,
+  subjectText,
+} from "@darklaunch/core";
+import { SdkError } from "./errors.js";
+import { type PostTarget, postJson } from "./http-post.js";
+
+/** What happened to business-metric reporting so far (`client.metricStats()`). */
+export interface MetricStats {
+  /** Events tracked and attributed to at least one metric. */
+  trackedEvents: number;
+  /** Events tracked that no metric watches (or whose context had no subject). */
+  unattributedEvents: number;
+  /** Windows (metric and exposure) sent and accepted. */
+  sentWindows: number;
+  /** Posts that failed; their windows are lost (counts, not a log: the next minute reports again). */
+  failedPosts: number;
+}
+
+/**
+ * Business metrics in the SDK (docs/architecture.md#business-metrics). The metric definitions are
+ * fetched from `GET /api/v1/sdk/metrics` when the client goes live and again at every flush (so a new
+ * metric is picked up within one flush interval); `track()` attributes an event to the variant the
+ * same context gets now, for every flag with a metric on that event; evaluations of flags that have
+ * metrics count distinct exposed subjects. Windows are posted per minute to `/api/v1/sdk/metrics`,
+ * with empty windows for every watched (flag, metric, variant) so that a quiet minute is reported.
+ */
+export class MetricTracker {
+  private definitions: MetricDefinition[] = [];
+  /** Flags with at least one metric: only their evaluations count exposures. */
+  private watched = new Set<string>();
+  private readonly counter = new MetricCounter();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  readonly stats: MetricStats = { trackedEvents: 0, unattributedEvents: 0, sentWindows: 0, failedPosts: 0 };
+
+  constructor(
+    private readonly target: PostTarget,
+    private readonly instance: string,
+    private readonly snapshot: () => Snapshot | undefined,
+    private readonly now: () => number,
+    private readonly report: (error: SdkError) => void,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.flush(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** True when evaluations of `flagKey` count exposures (the hot path asks this first). */
+  watches(flagKey: string): boolean {
+    return this.watched.has(flagKey);
+  }
+
+  /** Counts one evaluation that served `variant` to the context's subject. */
+  expose(snapshot: Snapshot, flagKey: string, variant: string | undefined, context: unknown): void {
+    if (variant === undefined || typeof context !== "object" || context === null) return;
+    const subject = subjectText(context as Record<string, unknown>, snapshot.flag(flagKey)?.bucketBy ?? "id");
+    if (subject !== undefined) this.counter.expose(flagKey, variant, subject, this.now());
+  }
+
+  track(event: string, context: unknown, value: number | undefined): void {
+    const snapshot = this.snapshot();
+    const attributions = snapshot === undefined ? [] : attributeEvent(snapshot, this.definitions, event, context);
+    if (attributions.length === 0) {
+      this.stats.unattributedEvents++;
+      return;
+    }
+    this.stats.trackedEvents++;
+    const at = this.now();
+    for (const attribution of attributions) this.counter.track(attribution, value, at);
+  }
+
+  /** Loads the metric definitions now; a failure keeps the ones held and is reported. */
+  async refresh(): Promise<void> {
+    try {
+      const response = await this.target.fetch(`${this.target.url}/api/v1/sdk/metrics`, {
+        headers: { authorization: `Bearer ${this.target.token}` },
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (response.status === 404) {
+        // A server without business metrics (older than this client): nothing to attribute, not an error.
+        await response.body?.cancel().catch(() => {});
+        this.definitions = [];
+        this.watched = new Set();
+        return;
+      }
+      if (response.status !== 200) {
+        await response.body?.cancel().catch(() => {});
+        throw new SdkError("METRICS_FAILED", `GET /api/v1/sdk/metrics answered HTTP ${response.status}`, response.status);
+      }
+      const parsed = MetricListResponse.safeParse(await response.json());
+      if (!parsed.success) throw new SdkError("METRICS_FAILED", "GET /api/v1/sdk/metrics answered with no metric list");
+      this.definitions = parsed.data.metrics;
+      this.watched = new Set(this.definitions.map((m) => m.flagKey));
+    } catch (error) {
+      this.report(error instanceof SdkError ? error : new SdkError("METRICS_FAILED", `cannot load metrics: ${(error as Error).message}`));
+    }
+  }
+
+  /** Sends the minute's windows (empty ones for quiet metrics included), then reloads the definitions. */
+  flush(): Promise<void> {
+    this.flushing ??= this.send().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async send(): Promise<void> {
+    const snapshot = this.snapshot();
+    if (snapshot !== undefined) {
+      const covered = this.definitions.flatMap((m) => {
+        const flag = snapshot.flag(m.flagKey);
+        return flag === undefined ? [] : [{ flag: m.flagKey, metric: m.key, variants: Object.keys(flag.variants) }];
+      });
+      this.counter.cover(covered, this.now());
+    }
+    const { exposures, windows } = this.counter.drain();
+    // The server takes at most MAX_METRIC_WINDOWS_PER_BATCH of each kind in one post.
+    for (let i = 0; i < Math.max(exposures.length, windows.length); i += MAX_METRIC_WINDOWS_PER_BATCH) {
+      const batch: MetricBatch = {
+        instance: this.instance,
+        exposures: exposures.slice(i, i + MAX_METRIC_WINDOWS_PER_BATCH),
+        windows: windows.slice(i, i + MAX_METRIC_WINDOWS_PER_BATCH),
+      };
+      try {
+        const answer = (await postJson(this.target, "/api/v1/sdk/metrics", batch, "METRICS_FAILED")) as { minuteMs?: unknown } | undefined;
+        // A server run with short minutes (tests, demos) takes windows of its own length.
+        if (typeof answer?.minuteMs === "number" && answer.minuteMs > 0 && answer.minuteMs <= 60_000)
+          this.counter.minuteMs = answer.minuteMs;
+        this.stats.sentWindows += batch.exposures.length + batch.windows.length;
+      } catch (error) {
+        this.stats.failedPosts++;
+        this.report(error instanceof SdkError ? error : new SdkError("METRICS_FAILED", String(error)));
+      }
+    }
+    // Stopped (closing): the last windows are sent, the definitions are not needed again.
+    if (this.timer !== undefined) await this.refresh();
+  }
+}
