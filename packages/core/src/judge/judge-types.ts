@@ -17,7 +17,12 @@ export interface EvidenceSide {
   /** The largest e-value so far. */
   maxE: number;
   threshold: number;
-  /** The e-value reached the threshold at some minute: anytime-valid, so it stays crossed. */
+  /**
+   * Harm: the e-value reached the threshold at some minute (anytime-valid, so it stays crossed).
+   * Safe: the e-value is at the threshold now. Safety shown earlier in a build must still hold when
+   * the ramp acts on it: a dark path that starts failing later loses its safe evidence (the e-value
+   * falls as the data turn against the alternative) before the next step, not after it.
+   */
   crossed: boolean;
 }
 

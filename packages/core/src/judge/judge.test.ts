@@ -221,6 +221,23 @@ describe("verdicts", () => {
     expect(verdict.step).toMatchObject({ minutes: 12, warmupMinutes: 2, testedMinutes: 10 });
   });
 
+  it("safety shown earlier stops counting once dark turns worse: no advance on stale evidence before harm is proven", () => {
+    const s = settings({ critical: ["errors"], minStepMinutes: 5, maxStepMinutes: 600 });
+    // Equal 1 % error rates for 14 minutes, then dark doubles its errors.
+    const minutes = Array.from({ length: 20 }, (_, t) => minute(t, { dn: 5000, de: t >= 14 ? 100 : 50, bn: 5000, be: 50, share: 0.5 }));
+    const errorsOf = (n: number) => judge({ minutes: minutes.slice(0, n) }, s);
+    expect(errorsOf(14).state).toBe("SAFE");
+    const turned = errorsOf(19);
+    const errors = turned.metrics.find((m) => m.metric === "errors");
+    // The safe e-value once passed its threshold by far, but it is below it now and harm is not yet proven.
+    expect(errors?.safe?.maxE).toBeGreaterThan(1e9);
+    expect(errors?.safe?.e).toBeLessThan(errors?.safe?.threshold ?? 0);
+    expect(errors?.safe?.crossed).toBe(false);
+    expect(errors?.harm.crossed).toBe(false);
+    expect(turned.state).toBe("RUNNING");
+    expect(errorsOf(20).state).toBe("REGRESSION");
+  });
+
   it("INCONCLUSIVE when the step's maximum time passed and nothing crossed", () => {
     const minutes = healthySplit(4, 14, 400);
     const s = settings({ critical: ["latencyP99"], minStepMinutes: 1, maxStepMinutes: 4, warmupMinutes: 1 });

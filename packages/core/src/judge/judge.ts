@@ -287,6 +287,11 @@ function side(logE: number, nullRatio: number, threshold: number, maxLogE = logE
   return { nullRatio, e: eValue(logE), logE, maxE: eValue(maxLogE), threshold, crossed: maxLogE >= Math.log(threshold) };
 }
 
+/** The safe side: crossed only while the e-value is at its threshold now (see `EvidenceSide.crossed`). */
+function safeSide(logE: number, nullRatio: number, threshold: number, maxLogE = logE): EvidenceSide {
+  return { ...side(logE, nullRatio, threshold, maxLogE), crossed: logE >= Math.log(threshold) };
+}
+
 function metricVerdict(options: {
   name: JudgeMetric;
   metric: RatioMetric;
@@ -307,7 +312,7 @@ function metricVerdict(options: {
     dark: shadowErrors ? counts(run.pairDarkErrors, run.pairs) : counts(m.darkEvents, m.darkExposure),
     baseline: shadowErrors ? counts(run.pairBaseErrors, run.pairs) : counts(m.baseEvents, m.baseExposure),
     harm: side(m.harm.logE, m.harm.nullRatio, options.harmThreshold, m.harm.maxLogE),
-    safe: m.safe === undefined ? null : side(m.safe.logE, m.safe.nullRatio, options.safeThreshold, m.safe.maxLogE),
+    safe: m.safe === undefined ? null : safeSide(m.safe.logE, m.safe.nullRatio, options.safeThreshold, m.safe.maxLogE),
     minutesTested: m.minutes,
   };
   if (name === "latencyP95" || name === "latencyP99") {
@@ -338,7 +343,7 @@ function businessVerdict(m: BusinessMetric, run: JudgeRun, harmThreshold: number
     dark,
     baseline: businessCounts(m, "base"),
     harm: side(harm.logE, harm.nullRatio, harmThreshold, harm.maxLogE),
-    safe: side(safe.logE, safe.nullRatio, safeThreshold, safe.maxLogE),
+    safe: safeSide(safe.logE, safe.nullRatio, safeThreshold, safe.maxLogE),
     minutesTested: m.minutes,
     business: {
       key: d.key,
