@@ -108,10 +108,11 @@ describe("summarizeLaunch", () => {
     const points = [point(0, 50, 50, 100, 10), point(1, 50, 50, 100, 10), point(2, 50, 50, 100, 11), ...[3, 4, 5, 6, 7, 8].map((i) => point(i, 0, 0, 0, 0))];
     const s = summarizeLaunch(series(points, 150), T0 + 9 * MIN);
     expect(s.mode).toBe("mirrored");
-    expect(s.trend).toBeNull(); // the newest third has no comparisons
+    expect(s.trend).toBe("steady"); // over the minutes with comparisons: 10 % then 11 %
     expect(s.stale).toBe(true);
     expect(summarizeLaunch(series([point(0, 50, 50, 100, 10), point(1, 50, 50, 100, 10), point(2, 50, 50, 100, 11)]), T0 + 3 * MIN).trend).toBe("steady");
     expect(summarizeLaunch(series([point(0, 0, 0, 0, 0)]), T0 + MIN)).toMatchObject({ darkShare: null, mode: null, stale: true, trend: null });
+    expect(summarizeLaunch(series([point(0, 50, 50, 100, 10)]), T0 + MIN).trend).toBeNull();
   });
 
   it("reads a period that ends at the end of this minute, the same URL all minute long", () => {

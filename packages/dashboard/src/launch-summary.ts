@@ -85,7 +85,8 @@ const divergenceOf = (points: ObservationSeries["series"]) => {
 
 /**
  * Reads a series into the list's summary. The trend compares divergence in the newest third of the
- * period with the two thirds before it: a change of less than a fifth (relative) is steady.
+ * steps with comparisons against the two thirds before it: a change of less than a fifth (relative)
+ * is steady; fewer than two such steps give no trend.
  */
 export function summarizeLaunch(series: ObservationSeries, now: number, staleMinutes = STALE_MINUTES): LaunchSummary {
   const { totals } = series;
@@ -95,9 +96,11 @@ export function summarizeLaunch(series: ObservationSeries, now: number, staleMin
   const lastDataAt = last === undefined ? null : Date.parse(last.start);
   const stepMs = series.stepSeconds * 1000;
   const stale = lastDataAt === null || now - (lastDataAt + stepMs) >= staleMinutes * 60_000;
-  const cut = Math.floor((series.series.length * 2) / 3);
-  const before = divergenceOf(series.series.slice(0, cut));
-  const recent = divergenceOf(series.series.slice(cut));
+  // Over the steps that had comparisons, so quiet minutes at the start of the period do not hide a trend.
+  const compared = series.series.filter((p) => p.comparison.total > 0);
+  const cut = Math.ceil((compared.length * 2) / 3);
+  const before = divergenceOf(compared.slice(0, cut));
+  const recent = divergenceOf(compared.slice(cut));
   let trend: Trend | null = null;
   if (before !== null && recent !== null) {
     const change = before === 0 ? (recent === 0 ? 0 : 1) : (recent - before) / before;

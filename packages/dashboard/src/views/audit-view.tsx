@@ -93,7 +93,7 @@ export function AuditView({ flagKey }: { flagKey?: string }) {
 }
 
 /** Who made a change: a ramp (automatic, `ramp:<id>`) is told apart from a person's token by a sign and words. */
-function Actor({ actor }: { actor: string }) {
+export function Actor({ actor }: { actor: string }) {
   if (!actor.startsWith("ramp:")) return <span>{actor}</span>;
   return (
     <span className="badge muted" title={actor}>

@@ -74,10 +74,12 @@ export function RouteBreakdownTable({
                     type="button"
                     className="secondary"
                     aria-pressed={isPicked}
-                    aria-label={`${isPicked ? "Show every route again" : "Show only"} ${r.route} (${r.source})`}
                     onClick={() => onPick(isPicked ? null : { route: r.route, source: r.source })}
                   >
                     {isPicked ? "All routes" : "Only this"}
+                    <span className="sr-only">
+                      {isPicked ? " again, not only" : " route:"} {r.route} ({r.source})
+                    </span>
                   </button>
                 </td>
               )}
