@@ -42,7 +42,9 @@ describe("field-path tree", () => {
   });
 
   it("reads the verdict's field diagnostics, ignoring rows of the wrong shape", () => {
-    const map = fieldDiagnostics({ fields: [{ key: "body.a", e: 3, flagged: false }, { key: 1 }, { key: "body.b", e: 40, flagged: true }] });
+    const map = fieldDiagnostics({
+      fields: [{ key: "body.a", e: 3, flagged: false }, { key: 1 }, { key: "body.b", e: 40, flagged: true }],
+    });
     expect([...map.entries()]).toEqual([
       ["body.a", { e: 3, flagged: false }],
       ["body.b", { e: 40, flagged: true }],

@@ -61,7 +61,17 @@ export function buildFieldTree(fields: readonly FieldReport[], diagnostics: Read
 }
 
 function node(name: string, path: string): FieldNode {
-  return { name, path, report: undefined, differences: 0, noise: 0, noiseShare: null, significant: false, diagnostic: undefined, children: [] };
+  return {
+    name,
+    path,
+    report: undefined,
+    differences: 0,
+    noise: 0,
+    noiseShare: null,
+    significant: false,
+    diagnostic: undefined,
+    children: [],
+  };
 }
 
 function total(n: FieldNode): void {
@@ -72,11 +82,13 @@ function total(n: FieldNode): void {
   n.noise = (own?.noise ?? 0) + n.children.reduce((s, c) => s + c.noise, 0);
   n.significant = (own?.significant ?? false) || n.children.some((c) => c.significant);
   // Weighted by differences so a parent reads like the fields under it.
-  const parts = [...(own === undefined ? [] : [{ d: own.differences, s: noiseShare(own) }]), ...n.children.map((c) => ({ d: c.differences, s: c.noiseShare }))].filter(
-    (p) => p.s !== null,
-  );
+  const parts = [
+    ...(own === undefined ? [] : [{ d: own.differences, s: noiseShare(own) }]),
+    ...n.children.map((c) => ({ d: c.differences, s: c.noiseShare })),
+  ].filter((p) => p.s !== null);
   const weight = parts.reduce((s, p) => s + p.d, 0);
-  n.noiseShare = parts.length === 0 ? null : weight === 0 ? (parts[0]?.s ?? null) : parts.reduce((s, p) => s + p.d * (p.s as number), 0) / weight;
+  n.noiseShare =
+    parts.length === 0 ? null : weight === 0 ? (parts[0]?.s ?? null) : parts.reduce((s, p) => s + p.d * (p.s as number), 0) / weight;
 }
 
 /** The verdict's `diagnostics.fields` rows by path, read defensively (the verdict types them loosely). */

@@ -1,11 +1,29 @@
 import type { ObservationSeries, RampRecord } from "@darklaunch/core";
 import { describe, expect, it } from "vitest";
-import { filterLaunches, isUnderLaunch, launchState, nextGate, stepText, summarizeLaunch, summaryPeriod, worstMetric } from "./launch-summary.js";
+import {
+  filterLaunches,
+  isUnderLaunch,
+  launchState,
+  nextGate,
+  stepText,
+  summarizeLaunch,
+  summaryPeriod,
+  worstMetric,
+} from "./launch-summary.js";
 
 const MIN = 60_000;
 const T0 = Date.parse("2026-12-01T12:00:00Z");
 
-const side = (requests: number) => ({ requests, errors: 0, errorRate: null, mean: null, p50: null, p95: null, p99: null, requestRate: requests / 60 });
+const side = (requests: number) => ({
+  requests,
+  errors: 0,
+  errorRate: null,
+  mean: null,
+  p50: null,
+  p95: null,
+  p99: null,
+  requestRate: requests / 60,
+});
 const point = (i: number, base: number, dark: number, total: number, mismatched: number) => ({
   start: new Date(T0 + i * MIN).toISOString(),
   baseline: side(base),
@@ -86,7 +104,9 @@ describe("launch state", () => {
     expect(nextGate(ramp(), T0 + 11 * MIN)?.due).toBe(true);
     expect(nextGate(ramp({ status: "paused" }), T0)).toBeNull();
     expect(worstMetric(ramp())).toBeNull();
-    expect(worstMetric(ramp({ lastVerdict: { state: "REGRESSION", criticalHarm: false, why: "errors up", crossed: ["errors", "p99"] } }))).toEqual({
+    expect(
+      worstMetric(ramp({ lastVerdict: { state: "REGRESSION", criticalHarm: false, why: "errors up", crossed: ["errors", "p99"] } })),
+    ).toEqual({
       state: "REGRESSION",
       text: "errors, p99",
     });
@@ -105,13 +125,25 @@ describe("summarizeLaunch", () => {
   });
 
   it("calls shadow pairs mirrored, a small change steady, and marks no data for five minutes stale", () => {
-    const points = [point(0, 50, 50, 100, 10), point(1, 50, 50, 100, 10), point(2, 50, 50, 100, 11), ...[3, 4, 5, 6, 7, 8].map((i) => point(i, 0, 0, 0, 0))];
+    const points = [
+      point(0, 50, 50, 100, 10),
+      point(1, 50, 50, 100, 10),
+      point(2, 50, 50, 100, 11),
+      ...[3, 4, 5, 6, 7, 8].map((i) => point(i, 0, 0, 0, 0)),
+    ];
     const s = summarizeLaunch(series(points, 150), T0 + 9 * MIN);
     expect(s.mode).toBe("mirrored");
     expect(s.trend).toBe("steady"); // over the minutes with comparisons: 10 % then 11 %
     expect(s.stale).toBe(true);
-    expect(summarizeLaunch(series([point(0, 50, 50, 100, 10), point(1, 50, 50, 100, 10), point(2, 50, 50, 100, 11)]), T0 + 3 * MIN).trend).toBe("steady");
-    expect(summarizeLaunch(series([point(0, 0, 0, 0, 0)]), T0 + MIN)).toMatchObject({ darkShare: null, mode: null, stale: true, trend: null });
+    expect(
+      summarizeLaunch(series([point(0, 50, 50, 100, 10), point(1, 50, 50, 100, 10), point(2, 50, 50, 100, 11)]), T0 + 3 * MIN).trend,
+    ).toBe("steady");
+    expect(summarizeLaunch(series([point(0, 0, 0, 0, 0)]), T0 + MIN)).toMatchObject({
+      darkShare: null,
+      mode: null,
+      stale: true,
+      trend: null,
+    });
     expect(summarizeLaunch(series([point(0, 50, 50, 100, 10)]), T0 + MIN).trend).toBeNull();
   });
 

@@ -17,7 +17,9 @@ export const LAUNCH_STATE_LABELS: Record<LaunchState, { icon: string; label: str
 /** The ramp that speaks for a flag: its running or paused one, else its newest. */
 export function rampOf(flag: string, ramps: readonly RampRecord[]): RampRecord | undefined {
   const mine = ramps.filter((r) => r.flag === flag);
-  return mine.find((r) => r.status === "running" || r.status === "paused") ?? mine.sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+  return (
+    mine.find((r) => r.status === "running" || r.status === "paused") ?? mine.sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0]
+  );
 }
 
 export function launchState(flag: Pick<FlagRecord, "enabled" | "percentage">, ramp: RampRecord | undefined): LaunchState {

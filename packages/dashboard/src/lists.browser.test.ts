@@ -211,13 +211,19 @@ describe.skipIf(skip)(`dashboard lists in chromium${skip ? ` (skipped: ${missing
     await expect(page.locator('table.fields tr[data-path="body"]').textContent()).resolves.toContain("real difference");
     await expect(page.locator('table.fields tr[data-path="body.total"]').textContent()).resolves.toContain("real difference");
     await expect(page.locator('table.fields tr[data-path="headers.date"]').textContent()).resolves.toContain("≈ noise");
-    await page.getByRole("button", { name: /POST \/pay\?cart=7/ }).first().click();
+    await page
+      .getByRole("button", { name: /POST \/pay\?cart=7/ })
+      .first()
+      .click();
     await expect(page.locator("table.side-by-side tr.request").textContent()).resolves.toContain("POST /pay?cart=7");
-    await expect(page.locator('table.side-by-side tr[data-field="body.total"] mark').allTextContents()).resolves.toEqual(["10", "differs: 12"]);
+    await expect(page.locator('table.side-by-side tr[data-field="body.total"] mark').allTextContents()).resolves.toEqual([
+      "10",
+      "differs: 12",
+    ]);
     await expectAccessible(page, "diffs");
     await shot(page, "lists-2-diffs");
     // One route only: GET /cart differs only in noise, and keeps no samples.
-    await page.getByRole("button", { name: "Only this route: GET /cart (proxy)" }).click();
+    await page.locator('table.routes tr[data-route="GET /cart"]').getByRole("button", { name: "Only this route" }).click();
     await page.locator("table.fields tbody tr").first().waitFor();
     await page.waitForFunction(() => document.querySelector('table.fields tr[data-path="body.total"]') === null);
     await page.getByText("No samples were kept in this period.").waitFor();
@@ -239,7 +245,12 @@ describe.skipIf(skip)(`dashboard lists in chromium${skip ? ` (skipped: ${missing
     await page.waitForURL(`${url}/audit`);
     await page.locator("table.audit tbody tr").first().waitFor();
     await page.getByLabel("Flag").fill("pricing-ramp");
-    await page.locator("table.audit tbody tr").filter({ hasText: "ramp.start" }).first().waitFor();
+    // A ramp's note reads as its sentence, not JSON.
+    await page
+      .locator("table.audit tbody tr")
+      .filter({ hasText: "ramp.start" })
+      .filter({ hasText: "ramp started at serve step 1 of 3" })
+      .waitFor();
     await page.getByLabel("Actor").fill("nobody-at-all");
     await page.getByText("No changes recorded").waitFor();
     const me = await api<{ name: string }>("GET", "/api/v1/whoami");

@@ -25,7 +25,8 @@ export function nextPollState<T>(
 ): PollState<T> {
   if (!outcome.ok) {
     // 304: the server says what is shown is current.
-    if (outcome.error instanceof NotModified) return state.error === undefined && !state.loading ? state : { ...state, error: undefined, loading: false };
+    if (outcome.error instanceof NotModified)
+      return state.error === undefined && !state.loading ? state : { ...state, error: undefined, loading: false };
     return { data: state.data, error: outcome.error, loading: false };
   }
   if (outcome.text !== outcome.lastText) return { data: outcome.data, error: undefined, loading: false };

@@ -12,7 +12,9 @@ describe("ETags on list reads", () => {
   });
 
   const get = (path: string, etag?: string) =>
-    fetch(`${url}${path}`, { headers: { authorization: `Bearer ${ADMIN_SECRET}`, ...(etag === undefined ? {} : { "if-none-match": etag }) } });
+    fetch(`${url}${path}`, {
+      headers: { authorization: `Bearer ${ADMIN_SECRET}`, ...(etag === undefined ? {} : { "if-none-match": etag }) },
+    });
 
   async function expectCached(path: string): Promise<string> {
     const first = await get(path);

@@ -75,13 +75,17 @@ export function AuditView({ flagKey }: { flagKey?: string }) {
                   )}
                 </td>
                 <td>
-                  <ul className="changes">
-                    {changedFields(entry.before, entry.after).map((c) => (
-                      <li key={c.field}>
-                        {c.field !== "" && <code>{c.field}</code>} <Change before={c.before} after={c.after} />
-                      </li>
-                    ))}
-                  </ul>
+                  {whyOf(entry.after) !== undefined ? (
+                    <p className="why">{whyOf(entry.after)}</p>
+                  ) : (
+                    <ul className="changes">
+                      {changedFields(entry.before, entry.after).map((c) => (
+                        <li key={c.field}>
+                          {c.field !== "" && <code>{c.field}</code>} <Change before={c.before} after={c.after} />
+                        </li>
+                      ))}
+                    </ul>
+                  )}
                 </td>
               </tr>
             ))}
@@ -90,6 +94,13 @@ export function AuditView({ flagKey }: { flagKey?: string }) {
       )}
     </section>
   );
+}
+
+/** A ramp's note (start, pause, verdicts) says what happened in a sentence: shown instead of its JSON. */
+function whyOf(after: unknown): string | undefined {
+  if (typeof after !== "object" || after === null || !("ramp" in after)) return undefined;
+  const why = (after as { why?: unknown }).why;
+  return typeof why === "string" ? why : undefined;
 }
 
 /** Who made a change: a ramp (automatic, `ramp:<id>`) is told apart from a person's token by a sign and words. */

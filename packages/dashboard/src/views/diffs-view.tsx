@@ -58,7 +58,16 @@ export function DiffsView({ flagKey }: { flagKey: string }) {
         {comparison.mismatched} of {comparison.total} compared responses differed ({formatRate(comparison.divergenceRate, 2)}) in the last
         24 hours{scope === null ? "" : ` on ${scope.route} (${scope.source})`}.
       </p>
-      {all.data !== undefined && <RouteBreakdownTable routes={all.data.routes} picked={scope} onPick={setScope} />}
+      {all.data !== undefined && (
+        <RouteBreakdownTable
+          routes={all.data.routes}
+          picked={scope}
+          onPick={(picked) => {
+            setOpen(null);
+            setScope(picked);
+          }}
+        />
+      )}
       <FieldTree nodes={tree} diagnosed={verdict.data !== undefined} />
       <h3>Samples</h3>
       {samples.length === 0 ? (

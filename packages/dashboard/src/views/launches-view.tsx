@@ -93,9 +93,7 @@ export function LaunchesView() {
       )}
       {flags.data !== undefined && rows.length > 0 && launches.length === 0 && (
         <Empty title="No dark launch or ramp in progress">
-          <p>
-            Roll a flag out to a few percent, or let a ramp move it step by step while the judge watches dark against the baseline:
-          </p>
+          <p>Roll a flag out to a few percent, or let a ramp move it step by step while the judge watches dark against the baseline:</p>
           <pre>
             <code>{"darklaunch enable checkout-v2 --percentage 5\ndarklaunch ramp start checkout-v2"}</code>
           </pre>
@@ -107,7 +105,11 @@ export function LaunchesView() {
         Other flags
       </h2>
       {flags.data !== undefined &&
-        (others.length === 0 ? <p className="muted">No other flag{search === "" ? "" : " matches the search"}.</p> : <FlagTable flags={others} />)}
+        (others.length === 0 ? (
+          <p className="muted">No other flag{search === "" ? "" : " matches the search"}.</p>
+        ) : (
+          <FlagTable flags={others} />
+        ))}
     </section>
   );
 }
@@ -205,11 +207,11 @@ function LaunchRow({ row }: { row: Row }) {
         {summary !== undefined && (
           <>
             {summary.darkShare === null ? (
-              <span className="muted small">no traffic</span>
+              <div className="muted small">no traffic</div>
             ) : (
-              <span className="small">
+              <div className="small">
                 {formatRate(summary.darkShare)} {summary.mode === "mirrored" ? "mirrored to dark" : "served dark"}
-              </span>
+              </div>
             )}
             {summary.divergence !== null && (
               <div className="small">
@@ -222,8 +224,11 @@ function LaunchRow({ row }: { row: Row }) {
               </div>
             )}
             {summary.stale && (
-              <span className="badge nodata" title={`no observations for ${STALE_MINUTES} minutes or more`}>
-                ◌ stale: {summary.lastDataAt === null ? "no data in 30 min" : `no data since ${formatRelative(new Date(summary.lastDataAt + 60_000).toISOString(), now)}`}
+              <span className="badge nodata block" title={`no observations for ${STALE_MINUTES} minutes or more`}>
+                ◌ stale:{" "}
+                {summary.lastDataAt === null
+                  ? "no data in 30 min"
+                  : `no data since ${formatRelative(new Date(summary.lastDataAt + 60_000).toISOString(), now)}`}
               </span>
             )}
           </>
@@ -243,7 +248,14 @@ export function LaunchBadge({ state }: { state: LaunchState }) {
   );
 }
 
-const VERDICT_ICONS: Record<string, string> = { SAFE: "✓", REGRESSION: "✗", UNHEALTHY: "⚠", INSUFFICIENT: "…", RUNNING: "⟳", INCONCLUSIVE: "?" };
+const VERDICT_ICONS: Record<string, string> = {
+  SAFE: "✓",
+  REGRESSION: "✗",
+  UNHEALTHY: "⚠",
+  INSUFFICIENT: "…",
+  RUNNING: "⟳",
+  INCONCLUSIVE: "?",
+};
 
 function VerdictBadge({ state }: { state: string }) {
   const bad = state === "REGRESSION" || state === "UNHEALTHY";

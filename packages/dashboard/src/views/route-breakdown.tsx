@@ -1,4 +1,5 @@
 import type { MismatchReport, RouteBreakdown } from "@darklaunch/core";
+import { useId } from "react";
 import { flagPath } from "../api.js";
 import { formatRate } from "../format.js";
 import { useSession } from "../session-context.js";
@@ -23,6 +24,9 @@ export function RouteBreakdownTable({
   picked?: RouteScope | null;
   onPick?: (scope: RouteScope | null) => void;
 }) {
+  const prefix = useId();
+  const index = new Map(routes.map((r, i) => [`${r.source} ${r.route}`, i]));
+  const rowId = (r: RouteBreakdown) => `${prefix}-route-${index.get(`${r.source} ${r.route}`)}`;
   if (routes.length === 0) return <p className="muted">No route was observed in this period.</p>;
   return (
     <table className="routes">
@@ -44,8 +48,8 @@ export function RouteBreakdownTable({
           const worse = r.dark.errorRate !== null && r.baseline.errorRate !== null && r.dark.errorRate > r.baseline.errorRate;
           return (
             <tr key={`${r.source} ${r.route}`} data-route={r.route}>
-              <th scope="row">
-                <code>{r.route}</code>
+              <th scope="row" id={rowId(r)}>
+                <code>{r.route}</code> <span className="sr-only">from {r.source}</span>
               </th>
               <td>{r.source}</td>
               <td>
@@ -74,12 +78,10 @@ export function RouteBreakdownTable({
                     type="button"
                     className="secondary"
                     aria-pressed={isPicked}
+                    aria-describedby={rowId(r)}
                     onClick={() => onPick(isPicked ? null : { route: r.route, source: r.source })}
                   >
-                    {isPicked ? "All routes" : "Only this"}
-                    <span className="sr-only">
-                      {isPicked ? " again, not only" : " route:"} {r.route} ({r.source})
-                    </span>
+                    {isPicked ? "All routes" : "Only this route"}
                   </button>
                 </td>
               )}

@@ -403,13 +403,15 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
     ]);
     // Per route and source, most mismatches first; body.id is noise on GET /items, so only body.price counts beyond it.
     expect(
-      answer.body.routes.map((r: { route: string; source: string; comparison: { mismatched: number }; beyondNoise: number; realFields: number }) => [
-        r.source,
-        r.route,
-        r.comparison.mismatched,
-        r.beyondNoise,
-        r.realFields,
-      ]),
+      answer.body.routes.map(
+        (r: { route: string; source: string; comparison: { mismatched: number }; beyondNoise: number; realFields: number }) => [
+          r.source,
+          r.route,
+          r.comparison.mismatched,
+          r.beyondNoise,
+          r.realFields,
+        ],
+      ),
     ).toEqual([
       ["proxy", "GET /items", 60, 30, 1],
       ["sdk", "checkout", 10, 10, 1],

@@ -10,8 +10,8 @@ import {
 } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
-import { listEtag, NOT_MODIFIED } from "../list-etag.js";
 import { parse } from "../http.js";
+import { listEtag, NOT_MODIFIED } from "../list-etag.js";
 import { parameters, requestBody, response } from "../openapi.js";
 import type { PeriodQuery } from "./observation-service.js";
 
