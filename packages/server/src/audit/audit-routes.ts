@@ -1,8 +1,8 @@
 import { AuditListQuery, AuditPageSchema, FlagAuditQuery, KeyParams } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
-import { listEtag, NOT_MODIFIED } from "../list-etag.js";
 import { parse } from "../http.js";
+import { listEtag, NOT_MODIFIED } from "../list-etag.js";
 import { parameters, response } from "../openapi.js";
 
 const pageAnswer = [AuditPageSchema, "AuditPage", "Entries newest first; nextBefore fetches the next page, null on the last"] as const;

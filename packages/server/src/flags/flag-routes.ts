@@ -13,8 +13,8 @@ import {
 } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
-import { listEtag, NOT_MODIFIED } from "../list-etag.js";
 import { actorOf, expectedVersion, parse, withVersionTag } from "../http.js";
+import { listEtag, NOT_MODIFIED } from "../list-etag.js";
 import { parameters, requestBody, response } from "../openapi.js";
 import { percentageOf } from "./flag-service.js";
 import type { FlagRecord } from "./flag-store.js";

@@ -14,9 +14,9 @@ import {
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ServerContext } from "../context.js";
-import { listEtag, NOT_MODIFIED } from "../list-etag.js";
 import { DarkLaunchError } from "../errors.js";
 import { actorOf, parse } from "../http.js";
+import { listEtag, NOT_MODIFIED } from "../list-etag.js";
 import { parameters, requestBody, response } from "../openapi.js";
 import { prometheusText } from "./prometheus.js";
 
