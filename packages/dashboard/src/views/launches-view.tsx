@@ -167,20 +167,13 @@ function LaunchRow({ row }: { row: Row }) {
   const step = stepText(ramp);
   return (
     <tr data-flag={flag.key} data-state={state}>
-      <th scope="row">
-        <Link href={flagHref(flag.key)}>{flag.key}</Link>
-        {flag.description !== "" && <div className="muted small">{flag.description}</div>}
-      </th>
+      <FlagName flag={flag} />
       <td>
         <LaunchBadge state={state} />
-        {isStale(flag, now) && (
-          <span className="badge stale" title={`expired ${flag.expiresAt}`}>
-            ⚠ stale
-          </span>
-        )}
+        <ExpiredMark flag={flag} now={now} />
       </td>
       <td>
-        <Rollout percentage={flag.enabled ? flag.percentage : 0} label={flag.enabled ? formatPercentage(flag.percentage) : "off"} />
+        <FlagRollout flag={flag} />
         {step !== null && <div className="muted small">{step}</div>}
       </td>
       <td>
@@ -283,20 +276,13 @@ function FlagTable({ flags }: { flags: FlagRecord[] }) {
       <tbody>
         {flags.map((flag) => (
           <tr key={flag.key} data-flag={flag.key}>
-            <th scope="row">
-              <Link href={flagHref(flag.key)}>{flag.key}</Link>
-              {flag.description !== "" && <div className="muted small">{flag.description}</div>}
-            </th>
+            <FlagName flag={flag} />
             <td>
               <StateBadge flag={flag} />
-              {isStale(flag, now) && (
-                <span className="badge stale" title={`expired ${flag.expiresAt}`}>
-                  ⚠ stale
-                </span>
-              )}
+              <ExpiredMark flag={flag} now={now} />
             </td>
             <td>
-              <Rollout percentage={flag.enabled ? flag.percentage : 0} label={flag.enabled ? formatPercentage(flag.percentage) : "off"} />
+              <FlagRollout flag={flag} />
             </td>
             <td>{flag.kind}</td>
             <td>
@@ -309,6 +295,30 @@ function FlagTable({ flags }: { flags: FlagRecord[] }) {
       </tbody>
     </table>
   );
+}
+
+/** The row header: the flag's key as a link to its page, and its description. */
+function FlagName({ flag }: { flag: FlagRecord }) {
+  return (
+    <th scope="row">
+      <Link href={flagHref(flag.key)}>{flag.key}</Link>
+      {flag.description !== "" && <div className="muted small">{flag.description}</div>}
+    </th>
+  );
+}
+
+/** Past its `expiresAt`: the flag should be removed from the code. */
+function ExpiredMark({ flag, now }: { flag: FlagRecord; now: number }) {
+  if (!isStale(flag, now)) return null;
+  return (
+    <span className="badge stale" title={`expired ${flag.expiresAt}`}>
+      ⚠ stale
+    </span>
+  );
+}
+
+function FlagRollout({ flag }: { flag: FlagRecord }) {
+  return <Rollout percentage={flag.enabled ? flag.percentage : 0} label={flag.enabled ? formatPercentage(flag.percentage) : "off"} />;
 }
 
 /** On / off / archived in words and a shape, never colour alone. */
