@@ -13,8 +13,8 @@ import { CHROMIUM, CLI_BIN, callApi, expectAccessible, MISSING, SHOTS, SKIP_BROW
  * a temp SQLite store: the launches list with its badges, filters and summaries, a change made with
  * the real CLI binary followed without a reload, conditional polls (304), the diffs with their
  * route breakdown, field tree and a marked sample, and the audit log (who-is-in is in
- * dashboard.browser.test.ts). axe-core checks
- * each view; each is photographed into the folder the suite prints.
+ * dashboard.browser.test.ts). axe-core checks each view; each is photographed into the folder the
+ * suite prints.
  */
 
 const ADMIN = "dl_admin_lists-browser-test-0123456789ab";
