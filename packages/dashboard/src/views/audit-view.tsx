@@ -31,7 +31,7 @@ export function AuditView({ flagKey }: { flagKey?: string }) {
           </label>
           <label>
             Actor
-            <input type="search" value={actor} onChange={(e) => setActor(e.target.value)} placeholder="token name or ramp:<id>" />
+            <input type="search" value={actor} onChange={(e) => setActor(e.target.value)} placeholder="name or ramp:<id>" />
           </label>
         </form>
       )}
