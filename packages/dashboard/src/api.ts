@@ -16,8 +16,24 @@ export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** Calls the control plane's API with a token, in the same origin the page came from. */
 export interface Api {
-  request<T>(method: Method, path: string, body?: unknown): Promise<T>;
+  request<T>(method: Method, path: string, body?: unknown, tag?: EntityTag): Promise<T>;
 }
+
+// --- Conditional reads (ETags): a poll sends the tag it last saw; 304 means "what you have is current".
+
+/** The ETag a poll last saw for one read; `request` sends it as If-None-Match and stores the new one. */
+export interface EntityTag {
+  value: string | undefined;
+}
+
+/** Thrown by `request` on 304: the answer the caller holds (for the tag it sent) is still current. */
+export class NotModified extends Error {
+  constructor(readonly path: string) {
+    super(`${path} has not changed`);
+    this.name = "NotModified";
+  }
+}
+// --- end of conditional reads
 
 /** The sentence a person sees for a failed call: what failed, and what to do about it. */
 export function describeError(error: unknown): string {
@@ -30,9 +46,11 @@ export function describeError(error: unknown): string {
 
 export function createApi(token: string, fetchImpl: typeof fetch = fetch): Api {
   return {
-    async request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+    async request<T>(method: Method, path: string, body?: unknown, tag?: EntityTag): Promise<T> {
       const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
       if (body !== undefined) headers["content-type"] = "application/json";
+      // A request with its own If-None-Match bypasses the browser's cache, so a 304 reaches us.
+      if (tag?.value !== undefined) headers["if-none-match"] = tag.value;
       let response: Response;
       try {
         // no-cache: the browser revalidates with If-None-Match where the API sends an ETag.
@@ -45,6 +63,8 @@ export function createApi(token: string, fetchImpl: typeof fetch = fetch): Api {
       } catch (error) {
         throw new ApiError(0, "NETWORK", (error as Error).message);
       }
+      if (tag !== undefined && response.status === 304) throw new NotModified(path);
+      if (tag !== undefined && response.ok) tag.value = response.headers.get("etag") ?? undefined;
       const text = await response.text();
       let parsed: unknown;
       try {

@@ -6,7 +6,7 @@ import { LatencySketch, type ObservationWindow, type RampRecord, type SideWindow
 import { createServer, type DarkLaunchServer } from "@darklaunch/server";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callApi, expectAccessible } from "./test-browser-checks.js";
+import { callApi, expectAccessible } from "./test-browser.js";
 
 /**
  * The launch page in a real browser (Debian's chromium via playwright-core) against a real server
@@ -54,7 +54,7 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
   let reporter: Promise<void> = Promise.resolve();
 
   async function api<T>(method: string, path: string, body?: unknown, token = ADMIN): Promise<T> {
-    return callApi<T>(url, method, path, body, token);
+    return callApi<T>(url, token, method, path, body);
   }
   const ramp = async (flag: string) => (await api<{ ramp: RampRecord }>("GET", `/api/v1/flags/${flag}/ramp`)).ramp;
 

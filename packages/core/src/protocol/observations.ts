@@ -124,6 +124,22 @@ export const LocatedSampleSchema = z.object({
 });
 export type LocatedSample = z.output<typeof LocatedSampleSchema>;
 
+/**
+ * One route of one source over the period: requests and errors per side, comparisons, and
+ * `beyondNoise`, the mismatches left once noise is set aside: the most differences of any field
+ * judged a real difference on this route (a lower bound; 0 when every differing field is noise).
+ */
+export const RouteBreakdownSchema = z.object({
+  route: z.string(),
+  source: z.enum(OBSERVATION_SOURCES),
+  baseline: z.object({ requests: z.number().int(), errors: z.number().int(), errorRate: z.number().nullable() }),
+  dark: z.object({ requests: z.number().int(), errors: z.number().int(), errorRate: z.number().nullable() }),
+  comparison: ComparisonSummarySchema,
+  beyondNoise: z.number().int(),
+  realFields: z.number().int(),
+});
+export type RouteBreakdown = z.output<typeof RouteBreakdownSchema>;
+
 export const MismatchReportSchema = z.object({
   flag: z.string(),
   since: z.string(),
@@ -131,6 +147,8 @@ export const MismatchReportSchema = z.object({
   comparison: ComparisonSummarySchema,
   fields: z.array(FieldReportSchema),
   samples: z.array(LocatedSampleSchema),
+  /** Per route and source, most mismatches first. */
+  routes: z.array(RouteBreakdownSchema),
 });
 export type MismatchReport = z.output<typeof MismatchReportSchema>;
 

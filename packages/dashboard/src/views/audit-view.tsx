@@ -11,9 +11,14 @@ import { usePoll } from "../use-poll.js";
 export function AuditView({ flagKey }: { flagKey?: string }) {
   const { api } = useSession();
   const [filter, setFilter] = useState("");
+  const [actor, setActor] = useState("");
   const target = flagKey ?? filter.trim();
-  const query = new URLSearchParams({ limit: "100", ...(target === "" ? {} : { targetType: "flag", target }) }).toString();
-  const page = usePoll(() => api.request<AuditPage>("GET", `/api/v1/audit?${query}`), [api, query]);
+  const query = new URLSearchParams({
+    limit: "100",
+    ...(target === "" ? {} : { targetType: "flag", target }),
+    ...(actor.trim() === "" ? {} : { actor: actor.trim() }),
+  }).toString();
+  const page = usePoll((tag) => api.request<AuditPage>("GET", `/api/v1/audit?${query}`, undefined, tag), [api, query]);
 
   return (
     <section>
@@ -23,6 +28,10 @@ export function AuditView({ flagKey }: { flagKey?: string }) {
           <label>
             Flag
             <input type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="flag key (exact)" />
+          </label>
+          <label>
+            Actor
+            <input type="search" value={actor} onChange={(e) => setActor(e.target.value)} placeholder="name or ramp:<id>" />
           </label>
         </form>
       )}
@@ -52,7 +61,9 @@ export function AuditView({ flagKey }: { flagKey?: string }) {
                     {formatRelative(entry.at)}
                   </time>
                 </td>
-                <td>{entry.actor}</td>
+                <td>
+                  <Actor actor={entry.actor} />
+                </td>
                 <td>
                   <code>{entry.action}</code>
                 </td>
@@ -64,13 +75,17 @@ export function AuditView({ flagKey }: { flagKey?: string }) {
                   )}
                 </td>
                 <td>
-                  <ul className="changes">
-                    {changedFields(entry.before, entry.after).map((c) => (
-                      <li key={c.field}>
-                        {c.field !== "" && <code>{c.field}</code>} <Change before={c.before} after={c.after} />
-                      </li>
-                    ))}
-                  </ul>
+                  {whyOf(entry.after) !== undefined ? (
+                    <p className="why">{whyOf(entry.after)}</p>
+                  ) : (
+                    <ul className="changes">
+                      {changedFields(entry.before, entry.after).map((c) => (
+                        <li key={c.field}>
+                          {c.field !== "" && <code>{c.field}</code>} <Change before={c.before} after={c.after} />
+                        </li>
+                      ))}
+                    </ul>
+                  )}
                 </td>
               </tr>
             ))}
@@ -78,6 +93,23 @@ export function AuditView({ flagKey }: { flagKey?: string }) {
         </table>
       )}
     </section>
+  );
+}
+
+/** A ramp's note (start, pause, verdicts) says what happened in a sentence: shown instead of its JSON. */
+function whyOf(after: unknown): string | undefined {
+  if (typeof after !== "object" || after === null || !("ramp" in after)) return undefined;
+  const why = (after as { why?: unknown }).why;
+  return typeof why === "string" ? why : undefined;
+}
+
+/** Who made a change: a ramp (automatic, `ramp:<id>`) is told apart from a person's token by a sign and words. */
+export function Actor({ actor }: { actor: string }) {
+  if (!actor.startsWith("ramp:")) return <span>{actor}</span>;
+  return (
+    <span className="badge muted" title={actor}>
+      <span aria-hidden="true">⟳</span> ramp <code>{actor.slice("ramp:".length)}</code>
+    </span>
   );
 }
 

@@ -15,7 +15,7 @@ import { StateBadge } from "./launches-view.js";
 import { MetricTiles } from "./metric-tiles.js";
 import { RampActions } from "./ramp-actions.js";
 import { RampTimeline } from "./ramp-timeline.js";
-import { RouteBreakdown } from "./route-breakdown.js";
+import { RouteBreakdownPanel } from "./route-breakdown.js";
 import { SignalsView } from "./signals-view.js";
 import { StatusActions } from "./status-actions.js";
 import { VerdictChecklist } from "./verdict-checklist.js";
@@ -85,7 +85,9 @@ function LaunchDetails({ flagKey, launch }: { flagKey: string; launch: LaunchDat
           <MetricTiles verdict={verdict} analysis={launch.analysis.data} />
         </div>
       )}
-      <RouteBreakdown flagKey={flagKey} verdict={verdict} since={SUMMARY_SINCE} />
+      <div data-testid="route-breakdown">
+        <RouteBreakdownPanel flagKey={flagKey} since={SUMMARY_SINCE} />
+      </div>
     </>
   );
 }

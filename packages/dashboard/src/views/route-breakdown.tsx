@@ -1,86 +1,106 @@
-import type { ObservationSeries, VerdictResponse } from "@darklaunch/core";
-import { useRef } from "react";
+import type { MismatchReport, RouteBreakdown } from "@darklaunch/core";
+import { useId } from "react";
 import { flagPath } from "../api.js";
-import { formatMs, formatRate } from "../format.js";
+import { formatRate } from "../format.js";
 import { useSession } from "../session-context.js";
 import { ErrorNote, Loading } from "../status.js";
 import { usePoll } from "../use-poll.js";
-import { type BreakdownRow, breakdownRoutes, breakdownRow, OBSERVED_SOURCES } from "./route-breakdown-model.js";
 
-/** Re-reading one series per route and source is many calls: refresh the table at most this often. */
-const REFRESH_MS = 10_000;
+export interface RouteScope {
+  route: string;
+  source: string;
+}
 
-/** Observations per route and source over the last hour: requests, errors, p95 and mismatches, dark vs base. */
-export function RouteBreakdown({ flagKey, verdict, since }: { flagKey: string; verdict: VerdictResponse | undefined; since: string }) {
-  const { api } = useSession();
-  const routes = breakdownRoutes(verdict);
-  const cache = useRef<{ at: number; key: string; rows: BreakdownRow[] } | null>(null);
-  const routesKey = routes.join("\n");
-  const rows = usePoll(async () => {
-    const cached = cache.current;
-    if (cached !== null && cached.key === routesKey && Date.now() - cached.at < REFRESH_MS) return cached.rows;
-    const read = (query: string) =>
-      api.request<ObservationSeries>("GET", flagPath(flagKey, `/observations?since=${since}&step=${since}&${query}`));
-    // Sources first (three calls), then each route only under the sources that saw traffic.
-    const sources = await Promise.all(OBSERVED_SOURCES.map(async (source) => ({ source, series: await read(`source=${source}`) })));
-    const live = sources.filter((s) => s.series.totals.baseline.requests + s.series.totals.dark.requests > 0).map((s) => s.source);
-    const pairs = live.flatMap((source) => routes.map((route) => ({ route, source })));
-    const answered = await Promise.all(
-      pairs.map(async (p) => breakdownRow(p.route, p.source, await read(`source=${p.source}&route=${encodeURIComponent(p.route)}`))),
-    );
-    const found = answered.filter((r) => r.requests > 0).sort((a, b) => b.requests - a.requests);
-    cache.current = { at: Date.now(), key: routesKey, rows: found };
-    return found;
-  }, [api, flagKey, since, routesKey]);
-
+/**
+ * Route × source: requests and errors per side, mismatches and those beyond noise. With `onPick`,
+ * each row offers a button that narrows the page to that route.
+ */
+export function RouteBreakdownTable({
+  routes,
+  picked,
+  onPick,
+}: {
+  routes: readonly RouteBreakdown[];
+  picked?: RouteScope | null;
+  onPick?: (scope: RouteScope | null) => void;
+}) {
+  const prefix = useId();
+  const index = new Map(routes.map((r, i) => [`${r.source} ${r.route}`, i]));
+  const rowId = (r: RouteBreakdown) => `${prefix}-route-${index.get(`${r.source} ${r.route}`)}`;
+  if (routes.length === 0) return <p className="muted">No route was observed in this period.</p>;
   return (
-    <section aria-labelledby="breakdown-title">
-      <h2 id="breakdown-title">Routes and sources</h2>
-      {rows.error !== undefined && <ErrorNote error={rows.error} what="the route breakdown" />}
-      {rows.loading && <Loading what="the route breakdown" />}
-      {rows.data !== undefined && rows.data.length === 0 && (
-        // One hint, not two: the golden signals below say how to start reporting observations.
-        <p className="muted">No routes observed in the last {since}: they appear once the proxy or a reporter posts observations.</p>
-      )}
-      {rows.data !== undefined && rows.data.length > 0 && (
-        <div className="table-scroll">
-          <table data-testid="route-breakdown">
-            <caption className="sr-only">Observations per route and source, last {since}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Route</th>
-                <th scope="col">Source</th>
-                <th scope="col">Requests (base / dark)</th>
-                <th scope="col">Errors (base / dark)</th>
-                <th scope="col">p95 (base / dark)</th>
-                <th scope="col">Mismatches</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.data.map((r) => (
-                <tr key={`${r.route}|${r.source}`}>
-                  <th scope="row">
-                    <code>{r.route}</code>
-                  </th>
-                  <td>{r.source}</td>
-                  <td>
-                    {r.baseline.requests} / {r.dark.requests}
-                  </td>
-                  <td>
-                    {formatRate(r.baseline.errorRate, 2)} / {formatRate(r.dark.errorRate, 2)}
-                  </td>
-                  <td>
-                    {formatMs(r.baseline.p95)} / {formatMs(r.dark.p95)}
-                  </td>
-                  <td>
-                    {r.mismatched} of {r.compared}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
+    <table className="routes">
+      <caption>Routes × sources</caption>
+      <thead>
+        <tr>
+          <th scope="col">Route</th>
+          <th scope="col">Source</th>
+          <th scope="col">Requests (baseline / dark)</th>
+          <th scope="col">Errors (baseline / dark)</th>
+          <th scope="col">Mismatched</th>
+          <th scope="col">Beyond noise</th>
+          {onPick !== undefined && <th scope="col">Show</th>}
+        </tr>
+      </thead>
+      <tbody>
+        {routes.map((r) => {
+          const isPicked = picked?.route === r.route && picked?.source === r.source;
+          const worse = r.dark.errorRate !== null && r.baseline.errorRate !== null && r.dark.errorRate > r.baseline.errorRate;
+          return (
+            <tr key={`${r.source} ${r.route}`} data-route={r.route}>
+              <th scope="row" id={rowId(r)}>
+                <code>{r.route}</code> <span className="sr-only">from {r.source}</span>
+              </th>
+              <td>{r.source}</td>
+              <td>
+                {r.baseline.requests} / {r.dark.requests}
+              </td>
+              <td>
+                {formatRate(r.baseline.errorRate)} / {formatRate(r.dark.errorRate)}
+                {worse && <span className="sr-only"> (dark fails more)</span>}
+                {worse && <span aria-hidden="true"> ▲</span>}
+              </td>
+              <td>
+                {r.comparison.mismatched} of {r.comparison.total} ({formatRate(r.comparison.divergenceRate)})
+              </td>
+              <td data-testid="beyond-noise">
+                {r.beyondNoise > 0 ? (
+                  <span className="badge bad">
+                    ▲ {r.beyondNoise} in {r.realFields} field{r.realFields === 1 ? "" : "s"}
+                  </span>
+                ) : (
+                  <span className="badge muted">≈ noise only</span>
+                )}
+              </td>
+              {onPick !== undefined && (
+                <td>
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-pressed={isPicked}
+                    aria-describedby={rowId(r)}
+                    onClick={() => onPick(isPicked ? null : { route: r.route, source: r.source })}
+                  >
+                    {isPicked ? "All routes" : "Only this route"}
+                  </button>
+                </td>
+              )}
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
+}
+
+/** The breakdown for a launch page: reads the flag's last hour itself. */
+export function RouteBreakdownPanel({ flagKey, since = "1h" }: { flagKey: string; since?: string }) {
+  const { api } = useSession();
+  const report = usePoll(
+    (tag) => api.request<MismatchReport>("GET", flagPath(flagKey, `/mismatches?since=${since}&limit=1`), undefined, tag),
+    [api, flagKey, since],
+  );
+  if (report.error !== undefined) return <ErrorNote error={report.error} what="the route breakdown" />;
+  if (report.data === undefined) return <Loading what="the route breakdown" />;
+  return <RouteBreakdownTable routes={report.data.routes} />;
 }

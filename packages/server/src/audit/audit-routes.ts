@@ -2,6 +2,7 @@ import { AuditListQuery, AuditPageSchema, FlagAuditQuery, KeyParams } from "@dar
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
 import { parse } from "../http.js";
+import { listEtag, NOT_MODIFIED } from "../list-etag.js";
 import { parameters, response } from "../openapi.js";
 
 const pageAnswer = [AuditPageSchema, "AuditPage", "Entries newest first; nextBefore fetches the next page, null on the last"] as const;
@@ -14,11 +15,12 @@ export function auditRoutes(app: FastifyInstance, { audit }: ServerContext): voi
     "/api/v1/audit",
     {
       config: { scope: "read" },
+      onSend: listEtag,
       schema: {
         tags,
         summary: "List audit entries, newest first (filter by target, actor, action, since/until as ISO dates or 1h/7d; page with before)",
         querystring: parameters(AuditListQuery),
-        response: response({ 200: pageAnswer }, [400]),
+        response: response({ 200: pageAnswer, 304: NOT_MODIFIED }, [400]),
       },
     },
     async (request) => audit.list(parse(AuditListQuery, request.query, "query")),
@@ -28,12 +30,13 @@ export function auditRoutes(app: FastifyInstance, { audit }: ServerContext): voi
     "/api/v1/flags/:key/audit",
     {
       config: { scope: "read" },
+      onSend: listEtag,
       schema: {
         tags: ["flags", ...tags],
         summary: "The audit entries of one flag, newest first",
         params: parameters(KeyParams),
         querystring: parameters(FlagAuditQuery),
-        response: response({ 200: pageAnswer }, [400, 404]),
+        response: response({ 200: pageAnswer, 304: NOT_MODIFIED }, [400, 404]),
       },
     },
     async (request) => {

@@ -14,6 +14,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
 import { actorOf, expectedVersion, parse, withVersionTag } from "../http.js";
+import { listEtag, NOT_MODIFIED } from "../list-etag.js";
 import { parameters, requestBody, response } from "../openapi.js";
 import { percentageOf } from "./flag-service.js";
 import type { FlagRecord } from "./flag-store.js";
@@ -55,11 +56,12 @@ export function flagRoutes(app: FastifyInstance, { flags }: ServerContext): void
     "/api/v1/flags",
     {
       config: { scope: "read" },
+      onSend: listEtag,
       schema: {
         tags,
         summary: "List flags (filter by tag, kind, state, stale)",
         querystring: parameters(FlagListQuery),
-        response: response({ 200: [FlagListResponse, "FlagList", "The flags, ordered by key"] }, [400]),
+        response: response({ 200: [FlagListResponse, "FlagList", "The flags, ordered by key"], 304: NOT_MODIFIED }, [400]),
       },
     },
     async (request) => {

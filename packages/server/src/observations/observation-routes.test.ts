@@ -402,6 +402,22 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
     expect(answer.body.samples[0].differences).toEqual([
       { path: "body.price", location: "body.price", kind: "changed", baseline: 11, dark: 13 },
     ]);
+    // Per route and source, most mismatches first; body.id is noise on GET /items, so only body.price counts beyond it.
+    expect(
+      answer.body.routes.map(
+        (r: { route: string; source: string; comparison: { mismatched: number }; beyondNoise: number; realFields: number }) => [
+          r.source,
+          r.route,
+          r.comparison.mismatched,
+          r.beyondNoise,
+          r.realFields,
+        ],
+      ),
+    ).toEqual([
+      ["proxy", "GET /items", 60, 30, 1],
+      ["sdk", "checkout", 10, 10, 1],
+    ]);
+    expect(answer.body.routes[0].dark).toEqual({ requests: 10, errors: 0, errorRate: 0 });
     const proxy = await t.request("GET", `/api/v1/flags/o-diff/mismatches?since=${iso(BASE)}&until=${iso(BASE + 2 * MIN)}&source=proxy`);
     expect(proxy.body.comparison.total).toBe(100);
     expect(proxy.body.fields.map((f: { path: string; significant: boolean }) => [f.path, f.significant])).toEqual([

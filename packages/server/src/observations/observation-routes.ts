@@ -11,6 +11,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
 import { parse } from "../http.js";
+import { listEtag, NOT_MODIFIED } from "../list-etag.js";
 import { parameters, requestBody, response } from "../openapi.js";
 import type { PeriodQuery } from "./observation-service.js";
 
@@ -54,13 +55,17 @@ export function observationRoutes(app: FastifyInstance, { observations: service 
     "/api/v1/flags/:key/observations",
     {
       config: { scope: "read" },
+      onSend: listEtag,
       schema: {
         tags: ["flags", ...tags],
         summary:
           "A flag's observations as a time series (since/until as ISO or 1h/7d, step ≥ 1m): rates, errors, p50/p95/p99 per side, divergence",
         params: parameters(KeyParams),
         querystring: parameters(ObservationSeriesQuery),
-        response: response({ 200: [ObservationSeriesSchema, "ObservationSeries", "Dark vs baseline per step, and totals"] }, [400, 404]),
+        response: response(
+          { 200: [ObservationSeriesSchema, "ObservationSeries", "Dark vs baseline per step, and totals"], 304: NOT_MODIFIED },
+          [400, 404],
+        ),
       },
     },
     async (request) => {
@@ -75,13 +80,17 @@ export function observationRoutes(app: FastifyInstance, { observations: service 
     "/api/v1/flags/:key/mismatches",
     {
       config: { scope: "read" },
+      onSend: listEtag,
       schema: {
         tags: ["flags", ...tags],
         summary: "Which fields differed dark vs baseline over a period (Diffy's noise rule), with the newest mismatch samples",
         params: parameters(KeyParams),
         querystring: parameters(MismatchQuery),
         response: response(
-          { 200: [MismatchReportSchema, "MismatchReport", "Fields that differed, judged with the noise rule, and the newest samples"] },
+          {
+            200: [MismatchReportSchema, "MismatchReport", "Fields that differed, judged with the noise rule, and the newest samples"],
+            304: NOT_MODIFIED,
+          },
           [400, 404],
         ),
       },

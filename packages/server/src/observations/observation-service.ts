@@ -83,6 +83,46 @@ export interface MismatchReport {
   comparison: ComparisonSummary;
   fields: FieldReport[];
   samples: LocatedSample[];
+  routes: RouteBreakdown[];
+}
+
+/** One route of one source over a period (see the protocol's RouteBreakdownSchema). */
+export interface RouteBreakdown {
+  route: string;
+  source: ObservationSource;
+  baseline: { requests: number; errors: number; errorRate: number | null };
+  dark: { requests: number; errors: number; errorRate: number | null };
+  comparison: ComparisonSummary;
+  beyondNoise: number;
+  realFields: number;
+}
+
+/** The period's windows per route and source, most mismatches first, each judged with the noise rule on its own totals. */
+function routeBreakdown(windows: readonly ObservationWindow[]): RouteBreakdown[] {
+  const groups = new Map<string, ObservationWindow[]>();
+  for (const w of windows) {
+    const key = JSON.stringify([w.route, w.source]);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [w]);
+    else group.push(w);
+  }
+  const side = (s: SideWindow) => ({ requests: s.requests, errors: s.errors, errorRate: s.requests === 0 ? null : s.errors / s.requests });
+  return [...groups.values()]
+    .map((group) => {
+      const total = totalWindows(group, 0);
+      const real = fieldReports(total.comparison).filter((f) => f.significant);
+      const first = group[0] as ObservationWindow;
+      return {
+        route: first.route,
+        source: first.source,
+        baseline: side(total.baseline),
+        dark: side(total.dark),
+        comparison: summarizeComparison(total.comparison),
+        beyondNoise: Math.min(total.comparison.mismatched, Math.max(0, ...real.map((f) => f.differences))),
+        realFields: real.length,
+      };
+    })
+    .sort((a, b) => b.comparison.mismatched - a.comparison.mismatched || (a.route < b.route ? -1 : a.route > b.route ? 1 : 0));
 }
 
 function rates(side: SideWindow, seconds: number): SideRates {
@@ -256,6 +296,14 @@ export class ObservationService {
       .flatMap((w) => w.samples.map((s): LocatedSample => ({ ...s, route: w.route, source: w.source })))
       .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
       .slice(0, query.limit);
-    return { flag, since, until: query.until, comparison: summarizeComparison(comparison), fields: fieldReports(comparison), samples };
+    return {
+      flag,
+      since,
+      until: query.until,
+      comparison: summarizeComparison(comparison),
+      fields: fieldReports(comparison),
+      samples,
+      routes: routeBreakdown(windows),
+    };
   }
 }

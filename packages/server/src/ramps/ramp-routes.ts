@@ -16,6 +16,7 @@ import { z } from "zod";
 import type { ServerContext } from "../context.js";
 import { DarkLaunchError } from "../errors.js";
 import { actorOf, parse } from "../http.js";
+import { listEtag, NOT_MODIFIED } from "../list-etag.js";
 import { parameters, requestBody, response } from "../openapi.js";
 import { prometheusText } from "./prometheus.js";
 
@@ -68,12 +69,16 @@ export function rampRoutes(app: FastifyInstance, { ramps }: ServerContext): void
     "/api/v1/flags/:key/ramp/verdicts",
     {
       config: { scope: "read" },
+      onSend: listEtag,
       schema: {
         tags,
         summary: "The verdicts the flag's ramp acted on, newest first, each with its numbers and why",
         params: parameters(KeyParams),
         querystring: parameters(VerdictListQuery),
-        response: response({ 200: [RampVerdictListResponse, "RampVerdictList", "Stored verdicts, newest first"] }, [400, 404]),
+        response: response(
+          { 200: [RampVerdictListResponse, "RampVerdictList", "Stored verdicts, newest first"], 304: NOT_MODIFIED },
+          [400, 404],
+        ),
       },
     },
     async (request) => {
@@ -106,10 +111,11 @@ export function rampRoutes(app: FastifyInstance, { ramps }: ServerContext): void
     "/api/v1/ramps",
     {
       config: { scope: "read" },
+      onSend: listEtag,
       schema: {
         tags,
         summary: "Every ramp, newest first",
-        response: response({ 200: [RampListResponse, "RampList", "Ramps, newest first"] }),
+        response: response({ 200: [RampListResponse, "RampList", "Ramps, newest first"], 304: NOT_MODIFIED }),
       },
     },
     async () => ({ ramps: await ramps.list() }),
