@@ -54,7 +54,7 @@ export function FlagPage({ flagKey, tab }: { flagKey: string; tab: Tab }) {
         <LaunchSummary flag={flag.data} verdict={launch.verdict.data} ramp={launch.ramp.data} observations={launch.observations.data} />
       )}
       {flag.data !== undefined && <StatusStrip flag={flag.data} ramp={launch.ramp.data} onChanged={changed} />}
-      <LaunchDetails flagKey={flagKey} launch={launch} />
+      <LaunchDetails flagKey={flagKey} launch={launch} routes={tab !== "diffs"} />
       <nav className="tabs" aria-label="Views of this launch">
         {TABS.map((t) => (
           <Link key={t.tab} href={flagHref(flagKey, t.tab)} current={t.tab === tab}>
@@ -70,8 +70,11 @@ export function FlagPage({ flagKey, tab }: { flagKey: string; tab: Tab }) {
   );
 }
 
-/** The ramp's timeline, the why and the checklist, the metric tiles and the route breakdown. */
-function LaunchDetails({ flagKey, launch }: { flagKey: string; launch: LaunchData }) {
+/**
+ * The ramp's timeline, the why and the checklist, the metric tiles and the route breakdown (left out
+ * under the Diffs tab, which shows the same table with its route filter).
+ */
+function LaunchDetails({ flagKey, launch, routes }: { flagKey: string; launch: LaunchData; routes: boolean }) {
   const verdict = launch.verdict.data;
   const ramp = launch.ramp.data;
   return (
@@ -85,9 +88,11 @@ function LaunchDetails({ flagKey, launch }: { flagKey: string; launch: LaunchDat
           <MetricTiles verdict={verdict} analysis={launch.analysis.data} />
         </div>
       )}
-      <div data-testid="route-breakdown">
-        <RouteBreakdownPanel flagKey={flagKey} since={SUMMARY_SINCE} />
-      </div>
+      {routes && (
+        <div data-testid="route-breakdown">
+          <RouteBreakdownPanel flagKey={flagKey} since={SUMMARY_SINCE} />
+        </div>
+      )}
     </>
   );
 }
