@@ -144,6 +144,7 @@ export * from "./protocol/errors.js";
 export * from "./protocol/evaluations.js";
 export * from "./protocol/flags.js";
 export * from "./protocol/health.js";
+export * from "./protocol/judge-settings.js";
 export * from "./protocol/limits.js";
 export * from "./protocol/observations.js";
 export * from "./protocol/ofrep.js";

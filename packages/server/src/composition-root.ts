@@ -3,6 +3,8 @@ import { AuditService } from "./audit/audit-service.js";
 import type { ServerContext } from "./context.js";
 import { EvaluationService } from "./evaluations/evaluation-service.js";
 import { FlagService } from "./flags/flag-service.js";
+import { JudgeSettingsService } from "./judge-settings/judge-settings-service.js";
+import { judgeSettingsTransaction, KyselyJudgeSettingsStore } from "./judge-settings/kysely-judge-settings-store.js";
 import { ObservationService } from "./observations/observation-service.js";
 import { OverrideService } from "./overrides/override-service.js";
 import { KyselyRampStore } from "./ramps/kysely-ramp-store.js";
@@ -49,7 +51,9 @@ export function composeServices(database: Database, options: CompositionOptions)
   const audit = new AuditService(stores.audit, flags);
   const observations = new ObservationService(stores.observations, flags);
   const alerts = buildAlertService(database, flags, options.alerts ?? {});
-  const ramps = new RampService(new KyselyRampStore(database), { flags, observations, alerts, audit }, { minuteMs: options.minuteMs });
+  const judgeSettings = new JudgeSettingsService(new KyselyJudgeSettingsStore(database.db), judgeSettingsTransaction(database), flags);
+  const rampStore = new KyselyRampStore(database);
+  const ramps = new RampService(rampStore, { flags, observations, alerts, audit, judgeSettings }, { minuteMs: options.minuteMs });
   return {
     context: {
       flags,
@@ -64,8 +68,10 @@ export function composeServices(database: Database, options: CompositionOptions)
       evaluationRetentionDays: options.evaluationRetentionDays,
       alerts,
       ramps,
+      judgeSettings,
     },
-    retained: retainedStores(stores),
+    // Verdict history expires with the other logs (an active ramp keeps its own).
+    retained: [...retainedStores(stores), rampStore],
   };
 }
 

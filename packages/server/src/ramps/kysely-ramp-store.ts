@@ -1,5 +1,6 @@
 import { parseRampPlan, parseRampState, type RampState, type RampStatus } from "@darklaunch/core";
 import type { Database, Tables } from "../store/database.js";
+import { PRUNE_BATCH, type PruneOptions } from "../store/retention.js";
 import type { RampLease, RampStore, StoredRamp, StoredVerdict } from "./ramp-store.js";
 
 type RampRow = Tables["ramps"];
@@ -161,5 +162,30 @@ export class KyselyRampStore implements RampStore {
       why: row.why,
       verdict: JSON.parse(row.data) as Record<string, unknown>,
     }));
+  }
+
+  async prune(before: string, options: PruneOptions = {}): Promise<number> {
+    const batchSize = options.batchSize ?? PRUNE_BATCH;
+    let deleted = 0;
+    for (;;) {
+      // Bounded like the other stores' prunes; a running or paused ramp keeps its whole history.
+      const result = await this.database.db
+        .deleteFrom("ramp_verdicts")
+        .where("id", "in", (eb) =>
+          eb
+            .selectFrom("ramp_verdicts")
+            .select("id")
+            .where("at", "<", before)
+            .where("ramp_id", "not in", eb.selectFrom("ramps").select("ramps.id").where("ramps.active", "=", 1))
+            .limit(batchSize),
+        )
+        .executeTakeFirst();
+      const n = Number(result.numDeletedRows);
+      deleted += n;
+      if (n < batchSize || options.stopped?.()) break;
+      // better-sqlite3 is synchronous: yield to the event loop between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return deleted;
   }
 }
