@@ -234,7 +234,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("ramp_verdicts_ramp").on("ramp_verdicts").columns(["ramp_id", "id"]).execute();
       },
     },
-    "0002-flag-judge-settings": {
+    "0006-flag-judge-settings": {
       async up(db: Kysely<unknown>) {
         // Only the fields a flag sets (JSON); a deleted flag takes its settings with it.
         await db.schema
