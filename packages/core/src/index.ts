@@ -184,7 +184,7 @@ export * from "./protocol/tokens.js";
 // Ramps: plan, state machine, manual controls, the split a step means for a flag.
 export * from "./ramp/index.js";
 export { ALWAYS_REDACTED_HEADERS, compileRedactor, type RedactedHeaders, type Redactor } from "./redactor.js";
-export { MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM } from "./regex-safety.js";
+export { MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM, NEVER_MATCHING_REGEX, NOT_EVALUABLE_RULE, regexProblem } from "./regex-safety.js";
 export {
   type EvaluationErrorCode,
   type EvaluationResult,
