@@ -6,6 +6,7 @@ import { registerCheckCommand } from "./commands/check.js";
 import { registerConfigCommands } from "./commands/config-as-code.js";
 import { registerEvaluationCommands } from "./commands/evaluations.js";
 import { registerFlagCommands } from "./commands/flags.js";
+import { registerJudgeCommands } from "./commands/judge.js";
 import { registerLaunchCommands } from "./commands/launch.js";
 import { registerLoginCommands } from "./commands/login.js";
 import { registerObservationCommands } from "./commands/observations.js";
@@ -50,6 +51,7 @@ export function createProgram(): Command {
   registerAlertCommands(program);
   registerAnalyzeCommand(program);
   registerRampCommands(program);
+  registerJudgeCommands(program);
   // Subcommands inherit exitOverride and the help-after-error hint.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {
