@@ -110,7 +110,16 @@ describe.each(STORE_FACTORIES)("ramp store on $name", (factory) => {
     if (!store) return ctx.skip();
     const DAY = 86_400_000;
     const verdict = (rampId: string, at: number, why: string) =>
-      ramps.recordVerdict({ rampId, flag: `${rampId}-flag`, at: iso(at), state: "RUNNING", action: "none", replica: "r", why, verdict: {} });
+      ramps.recordVerdict({
+        rampId,
+        flag: `${rampId}-flag`,
+        at: iso(at),
+        state: "RUNNING",
+        action: "none",
+        replica: "r",
+        why,
+        verdict: {},
+      });
     const ended = { ...ramp("old-ended", "old-ended-flag").state, status: "completed" as const };
     await ramps.create(ramp("old-ended", "old-ended-flag"));
     expect(await ramps.update("old-ended", 1, ended, iso(T0))).toBe(true);

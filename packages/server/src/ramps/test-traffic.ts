@@ -24,6 +24,8 @@ export interface TrafficSpec {
   baseErrorRate: number;
   /** Dark's error rate, given the dark share of the minute (0..1). */
   darkErrorRate: (share: number) => number;
+  /** The share dark really gets, given the ramp's target share (default: the target; else a sample-ratio mismatch). */
+  darkShare?: (target: number) => number;
 }
 
 /**
@@ -60,7 +62,8 @@ export class TrafficReporter {
     return ramp;
   }
 
-  private window(start: string, share: number): ObservationWindow {
+  private window(start: string, target: number): ObservationWindow {
+    const share = this.spec.darkShare?.(target) ?? target;
     const dark = Math.round(this.spec.requests * share);
     const baseline = this.spec.requests - dark;
     return {
