@@ -84,7 +84,9 @@ for (const factory of STORE_FACTORIES) {
       return reporter.report(server);
     }
 
-    it("INSUFFICIENT: holds, extends the step once past its maximum, then sends one ticket with the state and why", async (ctx) => {
+    it("INSUFFICIENT: holds, extends the step once past its maximum, then sends one ticket with the state and why", {
+      timeout: 90_000,
+    }, async (ctx) => {
       if (!t) return ctx.skip();
       const server = t;
       const path = await flagWithTickets(server, "sparse");
@@ -116,7 +118,9 @@ for (const factory of STORE_FACTORIES) {
       expect(alerts[0]?.why).toMatch(/extended once already/);
     });
 
-    it("UNHEALTHY (sample-ratio mismatch): holds the step past its maximum, says why, and sends one ticket", async (ctx) => {
+    it("UNHEALTHY (sample-ratio mismatch): holds the step past its maximum, says why, and sends one ticket", {
+      timeout: 90_000,
+    }, async (ctx) => {
       if (!t) return ctx.skip();
       const server = t;
       const path = await flagWithTickets(server, "skewed");
@@ -146,7 +150,9 @@ for (const factory of STORE_FACTORIES) {
       expect(alerts.find((a) => a.kind === "verdict")).toMatchObject({ severity: "ticket", state: "UNHEALTHY" });
     });
 
-    it("dismiss: a REGRESSION on a metric that is not critical is dismissed with a reason, audited, and the ramp goes on without acting on it again", async (ctx) => {
+    it("dismiss: a REGRESSION on a metric that is not critical is dismissed with a reason, audited, and the ramp goes on without acting on it again", {
+      timeout: 90_000,
+    }, async (ctx) => {
       if (!t) return ctx.skip();
       const server = t;
       const path = await flagWithTickets(server, "dismissed");
@@ -189,7 +195,9 @@ for (const factory of STORE_FACTORIES) {
       expect(alerts.filter((a) => a.kind === "verdict").map((a) => a.state)).toEqual(["REGRESSION"]);
     });
 
-    it("trending: one ticket when the errors' harm e-value passes half its threshold, however many minutes it stays there", async (ctx) => {
+    it("trending: one ticket when the errors' harm e-value passes half its threshold, however many minutes it stays there", {
+      timeout: 150_000,
+    }, async (ctx) => {
       if (!t) return ctx.skip();
       const server = t;
       const path = await flagWithTickets(server, "trending");
