@@ -65,6 +65,7 @@ export {
   type JudgeSettings,
   type JudgeSettingsInput,
   JudgeSettingsSchema,
+  overlayJudgeSettings,
   parseJudgeSettings,
 } from "./judge/judge-settings.js";
 export {

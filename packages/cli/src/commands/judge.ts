@@ -1,4 +1,4 @@
-import { type FlagJudgeSettingsResponse, isRecord, JUDGE_METRICS } from "@darklaunch/core";
+import { type FlagJudgeSettingsResponse, isRecord, JUDGE_METRICS, overlayJudgeSettings } from "@darklaunch/core";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { apiPath } from "../client.js";
 import { CliError } from "../errors.js";
@@ -26,15 +26,6 @@ function collectNumbers(value: string, previous: Record<string, number> = {}): R
   const at = value.indexOf("=");
   if (at <= 0) throw new InvalidArgumentError(`must be name=number such as errors=1.2, got ${JSON.stringify(value)}`);
   return { ...previous, [value.slice(0, at).trim()]: parseNumber(value.slice(at + 1)) };
-}
-
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const below = out[key];
-    out[key] = isRecord(value) && isRecord(below) ? merge(below, value) : value;
-  }
-  return out;
 }
 
 /** Every leaf of the effective settings with its value, as `path`/`value` rows. */
@@ -107,7 +98,11 @@ async function set(flag: string, options: SetOptions, command: Command): Promise
   }
   // Settings not given keep the flag's, unless --replace: then they return to their defaults.
   const current = options.replace ? {} : (await api.get<FlagJudgeSettingsResponse>(apiPath("flags", flag, "judge"))).stored;
-  const view = await api.send<FlagJudgeSettingsResponse>("PUT", apiPath("flags", flag, "judge"), merge(merge(current, file), given));
+  const view = await api.send<FlagJudgeSettingsResponse>(
+    "PUT",
+    apiPath("flags", flag, "judge"),
+    overlayJudgeSettings(overlayJudgeSettings(current, file), given),
+  );
   if (options.json) return printJson(view);
   print(`${flag}: judge settings set (${view.set.join(", ") || "none"}); the rest are defaults`);
 }

@@ -1,4 +1,4 @@
-import { type EffectiveJudgeSettings, isRecord, type JudgeSettingSource, parseJudgeSettings } from "@darklaunch/core";
+import { type EffectiveJudgeSettings, isRecord, type JudgeSettingSource, overlayJudgeSettings, parseJudgeSettings } from "@darklaunch/core";
 
 /** One layer of partial judge settings and its name. */
 export interface SettingsLayer {
@@ -11,15 +11,6 @@ export function settingPaths(settings: Record<string, unknown>, prefix = ""): st
   return Object.entries(settings).flatMap(([key, value]) =>
     isRecord(value) ? settingPaths(value, `${prefix}${key}.`) : [`${prefix}${key}`],
   );
-}
-
-function mergeInto(target: Record<string, unknown>, layer: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...target };
-  for (const [key, value] of Object.entries(layer)) {
-    const below = out[key];
-    out[key] = isRecord(value) && isRecord(below) ? mergeInto(below, value) : value;
-  }
-  return out;
 }
 
 /**
@@ -35,7 +26,7 @@ export function layerJudgeSettings(layers: readonly SettingsLayer[]): EffectiveJ
   const sources: Record<string, JudgeSettingSource> = {};
   for (const path of settingPaths(parseJudgeSettings({}) as unknown as Record<string, unknown>)) sources[path] = "default";
   for (const layer of layers) {
-    merged = mergeInto(merged, layer.settings);
+    merged = overlayJudgeSettings(merged, layer.settings);
     for (const path of settingPaths(layer.settings)) sources[path] = layer.source;
   }
   return { settings: parseJudgeSettings(merged), sources };

@@ -1,6 +1,6 @@
 import { parseRampPlan, parseRampState, type RampState, type RampStatus } from "@darklaunch/core";
 import type { Database, Tables } from "../store/database.js";
-import { PRUNE_BATCH, type PruneOptions } from "../store/retention.js";
+import { type PruneOptions, pruneInBatches } from "../store/retention.js";
 import type { RampLease, RampStore, StoredRamp, StoredVerdict } from "./ramp-store.js";
 
 type RampRow = Tables["ramps"];
@@ -164,10 +164,8 @@ export class KyselyRampStore implements RampStore {
     }));
   }
 
-  async prune(before: string, options: PruneOptions = {}): Promise<number> {
-    const batchSize = options.batchSize ?? PRUNE_BATCH;
-    let deleted = 0;
-    for (;;) {
+  prune(before: string, options: PruneOptions = {}): Promise<number> {
+    return pruneInBatches(async (batchSize) => {
       // Bounded like the other stores' prunes; a running or paused ramp keeps its whole history.
       const result = await this.database.db
         .deleteFrom("ramp_verdicts")
@@ -180,12 +178,7 @@ export class KyselyRampStore implements RampStore {
             .limit(batchSize),
         )
         .executeTakeFirst();
-      const n = Number(result.numDeletedRows);
-      deleted += n;
-      if (n < batchSize || options.stopped?.()) break;
-      // better-sqlite3 is synchronous: yield to the event loop between batches.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    return deleted;
+      return Number(result.numDeletedRows);
+    }, options);
   }
 }

@@ -2,7 +2,7 @@ import type { RampRecord } from "@darklaunch/core";
 import { TestReceiver } from "@darklaunch/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STORE_FACTORIES, startTestServer, type TestServer, type TestStore, testFlag } from "../test-support.js";
-import { reportUntil, TrafficReporter, type TrafficSpec } from "./test-traffic.js";
+import { eventually, reportUntil, TrafficReporter, type TrafficSpec } from "./test-traffic.js";
 
 // A ramp's minute is 250 ms: a whole step passes in a second or two.
 const SERVER = { minuteMs: 250, allowPrivateWebhookTargets: true, alerts: { wait: async () => {} } };
@@ -13,17 +13,6 @@ interface Alert {
   severity: string;
   state: string;
   why: string;
-}
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await read();
-  while (!done(value)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value).slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await read();
-  }
-  return value;
 }
 
 function events(ramp: RampRecord, kind: string) {

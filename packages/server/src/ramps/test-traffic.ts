@@ -100,3 +100,15 @@ export async function reportUntil(
     `the ramp did not reach the expected state in ${timeoutMs} ms; it is ${last?.status} at ${last?.state.phase} step ${last?.state.step}: ${last?.state.statusWhy} (last verdict: ${last?.state.lastVerdict?.why})`,
   );
 }
+
+/** Polls `read` until `done` holds; fails naming `what` and the last value after `ms`. */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let value = await read();
+  while (!done(value)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value).slice(0, 2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  return value;
+}
