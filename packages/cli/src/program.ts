@@ -7,6 +7,7 @@ import { registerConfigCommands } from "./commands/config-as-code.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerEvaluationCommands } from "./commands/evaluations.js";
 import { registerFlagCommands } from "./commands/flags.js";
+import { registerJudgeCommands } from "./commands/judge.js";
 import { registerLaunchCommands } from "./commands/launch.js";
 import { registerLoginCommands } from "./commands/login.js";
 import { registerMetricCommands } from "./commands/metrics.js";
@@ -54,6 +55,7 @@ export function createProgram(): Command {
   registerAnalyzeCommand(program);
   registerMetricCommands(program);
   registerRampCommands(program);
+  registerJudgeCommands(program);
   // Subcommands inherit exitOverride and the help-after-error hint.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {

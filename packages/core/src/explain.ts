@@ -4,6 +4,7 @@ import { attributeOf, type EvaluationContext, isContext, subjectText } from "./c
 import type { EvaluationTrace, TraceStep } from "./evaluation-trace.js";
 import type { VariantValue } from "./flag-schema.js";
 import { isValidPercentage, positionHundredths, toHundredths } from "./position.js";
+import { NOT_EVALUABLE_RULE } from "./regex-safety.js";
 import type { EvaluationResult, Reason } from "./result.js";
 import { formatPercentage, rolloutOf } from "./rollout.js";
 
@@ -210,6 +211,9 @@ function renderStep({ flag, context, subject, result }: Seen, recorded: TraceSte
         return { holds, text: `${condition ? describeCondition(condition) : "?"}: ${holds ? "yes" : "no"} (${actual})` };
       });
       if (!recorded.holds) {
+        const description = flag.source.rules[recorded.index]?.description;
+        if (description?.startsWith(NOT_EVALUABLE_RULE))
+          return { step: "rule", outcome: "no-match", detail: `rule "${rule.id}" never matches: ${description}` };
         const failed = verdicts.filter((v) => !v.holds).map((v) => v.text);
         return { step: "rule", outcome: "no-match", detail: `rule "${rule.id}" does not match: ${failed.join("; ")}` };
       }

@@ -83,6 +83,7 @@ export {
   type JudgeSettings,
   type JudgeSettingsInput,
   JudgeSettingsSchema,
+  overlayJudgeSettings,
   parseJudgeSettings,
 } from "./judge/judge-settings.js";
 export {
@@ -189,6 +190,7 @@ export * from "./protocol/errors.js";
 export * from "./protocol/evaluations.js";
 export * from "./protocol/flags.js";
 export * from "./protocol/health.js";
+export * from "./protocol/judge-settings.js";
 export * from "./protocol/limits.js";
 export * from "./protocol/metrics.js";
 export * from "./protocol/observations.js";
@@ -229,7 +231,7 @@ export * from "./protocol/tokens.js";
 // Ramps: plan, state machine, manual controls, the split a step means for a flag.
 export * from "./ramp/index.js";
 export { ALWAYS_REDACTED_HEADERS, compileRedactor, type RedactedHeaders, type Redactor } from "./redactor.js";
-export { MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM } from "./regex-safety.js";
+export { MAX_REGEX_LENGTH, MAX_REGEX_PROGRAM, NEVER_MATCHING_REGEX, NOT_EVALUABLE_RULE, regexProblem } from "./regex-safety.js";
 export {
   type EvaluationErrorCode,
   type EvaluationResult,

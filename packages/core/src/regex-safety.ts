@@ -44,3 +44,14 @@ export function regexProblem(pattern: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * How the description of a rule the server could not evaluate begins: a flag stored before
+ * `matches` moved to RE2 may hold a pattern RE2 rejects (backreference, lookaround). Such a rule is
+ * served with that condition replaced by `NEVER_MATCHING_REGEX`, so it never matches, and explain
+ * shows its description as the reason.
+ */
+export const NOT_EVALUABLE_RULE = "not evaluable";
+
+/** An RE2 pattern no text matches (an empty character class). */
+export const NEVER_MATCHING_REGEX = "[^\\x00-\\x{10FFFF}]";

@@ -15,6 +15,7 @@ import { checkRoutes } from "./flags/check-routes.js";
 import { flagRoutes } from "./flags/flag-routes.js";
 import { healthRoutes } from "./health/health-routes.js";
 import { depthProblem, MAX_PARAM_LENGTH, unstorableText } from "./http.js";
+import { judgeSettingsRoutes } from "./judge-settings/judge-settings-routes.js";
 import { serverLogger } from "./logging.js";
 import { metricRoutes } from "./metrics/metric-routes.js";
 import { observationRoutes } from "./observations/observation-routes.js";
@@ -73,6 +74,7 @@ export const ROUTE_MODULES: RouteModule[] = [
   metricRoutes,
   alertRoutes,
   rampRoutes,
+  judgeSettingsRoutes,
   dashboardRoutes,
 ];
 

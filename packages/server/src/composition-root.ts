@@ -3,6 +3,8 @@ import { AuditService } from "./audit/audit-service.js";
 import type { ServerContext } from "./context.js";
 import { EvaluationService } from "./evaluations/evaluation-service.js";
 import { FlagService } from "./flags/flag-service.js";
+import { JudgeSettingsService } from "./judge-settings/judge-settings-service.js";
+import { judgeSettingsTransaction, KyselyJudgeSettingsStore } from "./judge-settings/kysely-judge-settings-store.js";
 import { KyselyMetricStore } from "./metrics/kysely-metric-store.js";
 import { MetricService } from "./metrics/metric-service.js";
 import { ObservationService } from "./observations/observation-service.js";
@@ -57,7 +59,8 @@ export function composeServices(database: Database, options: CompositionOptions)
   const metricStore = new KyselyMetricStore(database.db, database.dialect);
   const metrics = new MetricService(metricStore, flags, rulesets, { now: options.now, minuteMs: options.minuteMs, dataMinutes });
   const alerts = buildAlertService(database, flags, options.alerts ?? {});
-  const ramps = new RampService(rampStore, { flags, observations, alerts, audit, metrics }, { minuteMs: options.minuteMs });
+  const judgeSettings = new JudgeSettingsService(new KyselyJudgeSettingsStore(database.db), judgeSettingsTransaction(database), flags);
+  const ramps = new RampService(rampStore, { flags, observations, alerts, audit, metrics, judgeSettings }, { minuteMs: options.minuteMs });
   return {
     context: {
       flags,
@@ -73,8 +76,10 @@ export function composeServices(database: Database, options: CompositionOptions)
       evaluationRetentionDays: options.evaluationRetentionDays,
       alerts,
       ramps,
+      judgeSettings,
     },
-    retained: [...retainedStores(stores), metricStore],
+    // Verdict history expires with the other logs (an active ramp keeps its own).
+    retained: [...retainedStores(stores), metricStore, rampStore],
   };
 }
 

@@ -2,6 +2,7 @@ import type { AlertService } from "./alerts/alert-service.js";
 import type { AuditService } from "./audit/audit-service.js";
 import type { EvaluationService } from "./evaluations/evaluation-service.js";
 import type { FlagService } from "./flags/flag-service.js";
+import type { JudgeSettingsService } from "./judge-settings/judge-settings-service.js";
 import type { MetricService } from "./metrics/metric-service.js";
 import type { ObservationService } from "./observations/observation-service.js";
 import type { OverrideService } from "./overrides/override-service.js";
@@ -37,4 +38,6 @@ export interface ServerContext {
   metrics: MetricService;
   /** Ramps: plans run step by step on the judge's verdicts; the verdict and analysis of any flag. */
   ramps: RampService;
+  /** Per-flag judge settings: what the verdict, analysis, Prometheus and ramps judge a flag with. */
+  judgeSettings: JudgeSettingsService;
 }

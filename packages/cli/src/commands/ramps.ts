@@ -13,6 +13,18 @@ function parseSteps(text: string): number[] {
   return steps;
 }
 
+/** The judge settings the ramp sets itself or takes from its flag (the plan's and the defaults go unsaid). */
+function judgeText(ramp: RampRecord): string {
+  const { settings, sources } = ramp.judgeEffective;
+  const shown = Object.entries(sources)
+    .filter(([, source]) => source === "ramp" || source === "flag")
+    .map(([path, source]) => {
+      const value = path.split(".").reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], settings);
+      return `${path} ${Array.isArray(value) ? value.join(",") : String(value)} (${source})`;
+    });
+  return shown.length === 0 ? "defaults" : shown.join("; ");
+}
+
 function describe(ramp: RampRecord): void {
   const { state, plan } = ramp;
   const steps = state.phase === "shadow" ? plan.shadowSteps : plan.steps;
@@ -27,6 +39,7 @@ function describe(ramp: RampRecord): void {
       "plan",
       `steps ${plan.steps.join(", ")} %; min ${plan.minStep}m, max ${plan.maxStep}m, warm-up ${plan.warmup}m; on inconclusive ${plan.onInconclusive}`,
     ],
+    ["judge", judgeText(ramp)],
     ["run by", ramp.lease === null ? "-" : `${ramp.lease.owner} (lease until ${shortTime(ramp.lease.expiresAt)})`],
   ]);
   print();

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ValidationError } from "../errors.js";
+import { isRecord } from "../option-checks.js";
 import { zodProblems } from "../validate.js";
 
 /** The decision metrics: each may roll back (harm side) and, when critical, must prove itself safe to advance. */
@@ -106,3 +107,19 @@ export function parseJudgeSettings(input: unknown = {}): JudgeSettings {
 
 /** Every default, for a flag with no settings. */
 export const DEFAULT_JUDGE_SETTINGS: JudgeSettings = parseJudgeSettings({});
+
+/**
+ * Partial settings `over` laid on `base` field by field: nested objects (`tolerances`, `health`)
+ * merge, anything else (numbers, the `critical` list) replaces. Neither input is changed.
+ *
+ * @example
+ * overlayJudgeSettings({ tolerances: { errors: 1.2 } }, { tolerances: { safe: 2 } }); // { tolerances: { errors: 1.2, safe: 2 } }
+ */
+export function overlayJudgeSettings(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const below = out[key];
+    out[key] = isRecord(value) && isRecord(below) ? overlayJudgeSettings(below, value) : value;
+  }
+  return out;
+}

@@ -4,6 +4,7 @@ import { JudgeSettingsSchema } from "../judge/judge-settings.js";
 import { JUDGE_STATES } from "../judge/judge-types.js";
 import { RampPlanSchema } from "../ramp/ramp-plan.js";
 import { RAMP_STATUSES, RampStateSchema } from "../ramp/ramp-state.js";
+import { EffectiveJudgeSettingsSchema } from "./judge-settings.js";
 import { TimeParam } from "./time-params.js";
 
 /** `POST /api/v1/flags/{key}/ramp`: the plan (`{}` takes every default), and the dark build it ramps. */
@@ -14,7 +15,11 @@ export const RampStartRequestSchema = z.strictObject({
    * new build starts its evidence afresh.
    */
   darkBuild: z.string().trim().min(1).max(200).optional(),
-  /** Judge settings for this ramp (every field optional; the plan's warm-up and step times replace the judge's). */
+  /**
+   * Judge settings for this ramp (every field optional): each field given overrides the flag's
+   * (`PUT /flags/{key}/judge`), the rest come from the flag, else the defaults; the plan's warm-up
+   * and step times replace the judge's.
+   */
   judge: JudgeSettingsSchema.optional(),
 });
 export type RampStartRequest = z.input<typeof RampStartRequestSchema>;
@@ -43,7 +48,10 @@ export const RampRecordSchema = z.object({
   plan: RampPlanSchema,
   state: RampStateSchema,
   darkBuild: z.string().nullable(),
+  /** The judge settings given at the start (only the fields set). */
   judge: z.record(z.string(), z.unknown()),
+  /** The settings the ramp is judged with now, and for each field whether it comes from the ramp, its plan, the flag or the defaults. */
+  judgeEffective: EffectiveJudgeSettingsSchema,
   /** The length of this ramp's minute in milliseconds (the server's `minuteMs` when it started). */
   minuteMs: z.number().int(),
   createdBy: z.string(),

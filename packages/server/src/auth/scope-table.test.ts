@@ -60,6 +60,9 @@ const TABLE: Record<string, "public" | "read" | "write" | "admin" | "sdk"> = {
   "GET /api/v1/flags/:key/verdict": "read",
   "POST /api/v1/flags/:key/verdict/gate": "read",
   "GET /api/v1/flags/:key/analysis": "read",
+  "GET /api/v1/flags/:key/judge": "read",
+  "PUT /api/v1/flags/:key/judge": "write",
+  "DELETE /api/v1/flags/:key/judge": "write",
   "GET /metrics": "read",
 };
 

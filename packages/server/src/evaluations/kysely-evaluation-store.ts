@@ -1,7 +1,7 @@
 import { type SelectQueryBuilder, sql } from "kysely";
 import { atomically } from "../store/atomically.js";
 import type { Db, Tables } from "../store/database.js";
-import { PRUNE_BATCH, type PruneOptions } from "../store/retention.js";
+import { type PruneOptions, pruneInBatches } from "../store/retention.js";
 import type {
   CountGroup,
   EvaluationFilter,
@@ -89,21 +89,14 @@ export class KyselyEvaluationStore implements EvaluationStore {
     return rows.map((r) => ({ flag: r.flag, verdict: r.verdict, reason: r.reason, variant: r.variant, n: Number(r.n) }));
   }
 
-  async prune(before: string, options: PruneOptions = {}): Promise<number> {
-    const batchSize = options.batchSize ?? PRUNE_BATCH;
-    let deleted = 0;
-    for (;;) {
+  prune(before: string, options: PruneOptions = {}): Promise<number> {
+    return pruneInBatches(async (batchSize) => {
       // `id in (select … limit n)` bounds each DELETE on both SQLite and Postgres (neither needs DELETE … LIMIT).
       const result = await this.db
         .deleteFrom("evaluations")
         .where("id", "in", (eb) => eb.selectFrom("evaluations").select("id").where("at", "<", before).limit(batchSize))
         .executeTakeFirst();
-      const n = Number(result.numDeletedRows);
-      deleted += n;
-      if (n < batchSize || options.stopped?.()) break;
-      // better-sqlite3 is synchronous: yield to the event loop between batches.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    return deleted;
+      return Number(result.numDeletedRows);
+    }, options);
   }
 }

@@ -1,4 +1,4 @@
-import { type Flag, parseFlag } from "@darklaunch/core";
+import { type Flag, isRecord, NEVER_MATCHING_REGEX, NOT_EVALUABLE_RULE, parseFlag, regexProblem } from "@darklaunch/core";
 import type { Db } from "../store/database.js";
 import type { FlagRecord, FlagStore } from "./flag-store.js";
 
@@ -10,7 +10,7 @@ const KEYS_CHUNK = 500;
 /** The one mapping of a `flags` row: every reader of flags goes through it. */
 function fromRow(row: FlagRow): FlagRecord {
   // Stored flags were validated on the way in; parsing again fills defaults added by later versions.
-  const flag = parseFlag(JSON.parse(row.data));
+  const flag = parseStored(JSON.parse(row.data));
   return {
     ...flag,
     version: Number(row.version),
@@ -18,6 +18,49 @@ function fromRow(row: FlagRow): FlagRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/**
+ * Parses a stored flag. A flag saved before `matches` moved to RE2 may hold a regex RE2 rejects
+ * (backreference, lookaround): rather than fail every read of the flag list and the ruleset, such
+ * a rule is served as not evaluable — the condition never holds, so the rule never matches, and its
+ * description says why. Saving the flag again checks every regex as usual.
+ */
+function parseStored(data: unknown): Flag {
+  try {
+    return parseFlag(data);
+  } catch (error) {
+    const repaired = withUnevaluableRules(data);
+    if (repaired === undefined) throw error;
+    return parseFlag(repaired);
+  }
+}
+
+function withUnevaluableRules(data: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(data) || !Array.isArray(data.rules)) return undefined;
+  let changed = false;
+  const rules = data.rules.map((rule: unknown) => {
+    if (!isRecord(rule) || !Array.isArray(rule.conditions)) return rule;
+    const why: string[] = [];
+    const conditions = rule.conditions.map((condition: unknown, i: number) => {
+      if (!isRecord(condition) || condition.op !== "matches" || !Array.isArray(condition.values)) return condition;
+      const bad = condition.values.flatMap((value: unknown) => {
+        const problem = typeof value === "string" ? regexProblem(value) : undefined;
+        return problem === undefined ? [] : [`${JSON.stringify(value)}: ${problem}`];
+      });
+      if (bad.length === 0) return condition;
+      why.push(`condition ${i + 1} (${String(condition.attribute)} matches ${bad.join(", ")})`);
+      // Not negated: a condition that never holds makes the whole rule (all of its conditions) never match.
+      const { negate: _negate, ...rest } = condition;
+      return { ...rest, values: [NEVER_MATCHING_REGEX] };
+    });
+    if (why.length === 0) return rule;
+    changed = true;
+    const was = typeof rule.description === "string" && rule.description !== "" ? ` (description: ${rule.description})` : "";
+    const description = `${NOT_EVALUABLE_RULE}, never matches: ${why.join("; ")}; save the flag with RE2 regexes to evaluate this rule again${was}`;
+    return { ...rule, conditions, description: description.length > 1024 ? `${description.slice(0, 1021)}...` : description };
+  });
+  return changed ? { ...data, rules } : undefined;
 }
 
 /** Flags in the `flags` table (the flag as JSON in `data`), on SQLite or Postgres. */

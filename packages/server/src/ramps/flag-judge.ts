@@ -13,6 +13,7 @@ import {
   type SeriesMinute,
 } from "@darklaunch/core";
 import { floorMinute, RampClock } from "./ramp-clock.js";
+import { rampJudgeSettings } from "./ramp-judge-settings.js";
 import type { StoredRamp } from "./ramp-store.js";
 
 const MINUTE_MS = 60_000;
@@ -35,17 +36,10 @@ export interface JudgePlan {
 }
 
 /** The judge plan of a ramp at a real time: since the ramp's start, on its data clock, with its plan's step times. */
-export function rampJudgePlan(ramp: StoredRamp, realNow: number): JudgePlan {
+export function rampJudgePlan(ramp: StoredRamp, realNow: number, flagSettings: Record<string, unknown> = {}): JudgePlan {
   const clock = new RampClock(ramp);
   const dataNow = floorMinute(clock.dataTime(realNow));
-  const warmup = Math.ceil(ramp.plan.warmup);
-  const min = Math.max(Math.ceil(ramp.plan.minStep), 1);
-  const settings = parseJudgeSettings({
-    ...ramp.judge,
-    warmupMinutes: warmup,
-    minStepMinutes: min,
-    maxStepMinutes: Math.max(Math.ceil(ramp.plan.maxStep), min, warmup + 1),
-  });
+  const { settings } = rampJudgeSettings(ramp, flagSettings);
   return {
     from: clock.firstMinute(),
     until: new Date(dataNow + MINUTE_MS).toISOString(),
@@ -56,7 +50,7 @@ export function rampJudgePlan(ramp: StoredRamp, realNow: number): JudgePlan {
 }
 
 /** The judge plan of a flag under no ramp: the period since `since`, at the flag's current split. */
-export function periodJudgePlan(flag: Flag, since: string, realNow: number): JudgePlan {
+export function periodJudgePlan(flag: Flag, since: string, realNow: number, flagSettings: Record<string, unknown> = {}): JudgePlan {
   const target = rampTargetOf(flag);
   const now = floorMinute(realNow);
   return {
@@ -64,7 +58,7 @@ export function periodJudgePlan(flag: Flag, since: string, realNow: number): Jud
     until: new Date(now + MINUTE_MS).toISOString(),
     nowMs: now - REPORT_GRACE_MINUTES * MINUTE_MS,
     shareAt: () => (target === undefined ? undefined : target.percentage / 100),
-    settings: parseJudgeSettings({}),
+    settings: parseJudgeSettings(flagSettings),
   };
 }
 

@@ -2,6 +2,7 @@ import { parseRampPlan, startRamp } from "@darklaunch/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Database, openDatabase } from "../store/database.js";
 import { migrate } from "../store/migrations.js";
+import { pruneAll } from "../store/retention.js";
 import { STORE_FACTORIES, type TestStore } from "../test-support.js";
 import { KyselyRampStore } from "./kysely-ramp-store.js";
 import type { StoredRamp } from "./ramp-store.js";
@@ -103,5 +104,47 @@ describe.each(STORE_FACTORIES)("ramp store on $name", (factory) => {
     const verdicts = await ramps.verdicts("judged", 10);
     expect(verdicts.map((v) => v.state)).toEqual(["SAFE", "RUNNING"]);
     expect(verdicts[0]).toMatchObject({ action: "advance", replica: "replica-0", why: "why 1", verdict: { state: "SAFE" } });
+  });
+
+  it("prunes verdicts older than the retention in batches, except those of a running or paused ramp", async (ctx) => {
+    if (!store) return ctx.skip();
+    const DAY = 86_400_000;
+    const verdict = (rampId: string, at: number, why: string) =>
+      ramps.recordVerdict({
+        rampId,
+        flag: `${rampId}-flag`,
+        at: iso(at),
+        state: "RUNNING",
+        action: "none",
+        replica: "r",
+        why,
+        verdict: {},
+      });
+    const ended = { ...ramp("old-ended", "old-ended-flag").state, status: "completed" as const };
+    await ramps.create(ramp("old-ended", "old-ended-flag"));
+    expect(await ramps.update("old-ended", 1, ended, iso(T0))).toBe(true);
+    await ramps.create(ramp("old-active", "old-active-flag"));
+    const paused = { ...ramp("old-paused", "old-paused-flag").state, status: "paused" as const };
+    await ramps.create(ramp("old-paused", "old-paused-flag"));
+    expect(await ramps.update("old-paused", 1, paused, iso(T0))).toBe(true);
+    for (let i = 0; i < 7; i++) await verdict("old-ended", T0 - 40 * DAY - i * 1000, `old ${i}`);
+    await verdict("old-ended", T0 - 30 * DAY - 60_000, "just old");
+    await verdict("old-ended", T0 - 30 * DAY + 60_000, "just kept");
+    for (const id of ["old-active", "old-paused"]) {
+      for (let i = 0; i < 3; i++) await verdict(id, T0 - 60 * DAY - i * 1000, `long ramp ${i}`);
+    }
+
+    expect(await pruneAll([ramps], 30, { now: T0, batchSize: 3 })).toBe(8);
+    expect((await ramps.verdicts("old-ended", 100)).map((v) => v.why)).toEqual(["just kept"]);
+    expect(await ramps.verdicts("old-active", 100)).toHaveLength(3);
+    expect(await ramps.verdicts("old-paused", 100)).toHaveLength(3);
+    expect(await pruneAll([ramps], 30, { now: T0 })).toBe(0);
+
+    // Once the long ramp ends, its old history expires too; a stop request ends the prune after a batch.
+    const done = { ...ramp("old-active", "old-active-flag").state, status: "completed" as const };
+    expect(await ramps.update("old-active", 1, done, iso(T0))).toBe(true);
+    expect(await ramps.prune(iso(T0 - 30 * DAY), { batchSize: 2, stopped: () => true })).toBe(2);
+    expect(await pruneAll([ramps], 30, { now: T0, batchSize: 2 })).toBe(1);
+    expect(await ramps.verdicts("old-active", 100)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { parseRampPlan, parseRampState, type RampState, type RampStatus } from "@darklaunch/core";
 import type { Database, Tables } from "../store/database.js";
+import { type PruneOptions, pruneInBatches } from "../store/retention.js";
 import type { RampLease, RampStore, StoredRamp, StoredVerdict } from "./ramp-store.js";
 
 type RampRow = Tables["ramps"];
@@ -161,5 +162,23 @@ export class KyselyRampStore implements RampStore {
       why: row.why,
       verdict: JSON.parse(row.data) as Record<string, unknown>,
     }));
+  }
+
+  prune(before: string, options: PruneOptions = {}): Promise<number> {
+    return pruneInBatches(async (batchSize) => {
+      // Bounded like the other stores' prunes; a running or paused ramp keeps its whole history.
+      const result = await this.database.db
+        .deleteFrom("ramp_verdicts")
+        .where("id", "in", (eb) =>
+          eb
+            .selectFrom("ramp_verdicts")
+            .select("id")
+            .where("at", "<", before)
+            .where("ramp_id", "not in", eb.selectFrom("ramps").select("ramps.id").where("ramps.active", "=", 1))
+            .limit(batchSize),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    }, options);
   }
 }

@@ -3,23 +3,12 @@ import { TestReceiver } from "@darklaunch/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifySignature } from "../alerts/webhook-signature.js";
 import { STORE_FACTORIES, startTestServer, type TestServer, type TestStore, testFlag } from "../test-support.js";
-import { reportUntil, TrafficReporter } from "./test-traffic.js";
+import { eventually, reportUntil, TrafficReporter } from "./test-traffic.js";
 
 const MINUTE_MS = 250;
 const PLAN = { steps: [1, 5, 25, 50, 100], minStep: "2m", maxStep: "30m", warmup: "1m" };
 const HEALTHY = { requests: 1_000_000, baseErrorRate: 0.01, darkErrorRate: () => 0.01 };
 const SERVER = { minuteMs: MINUTE_MS, allowPrivateWebhookTargets: true, alerts: { wait: async () => {} } };
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await read();
-  while (!done(value)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await read();
-  }
-  return value;
-}
 
 function served(ramp: RampRecord): number {
   return ramp.state.target.phase === "serve" ? ramp.state.target.percentage : 0;

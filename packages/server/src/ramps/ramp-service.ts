@@ -4,6 +4,7 @@ import {
   abortRamp,
   dismissVerdict,
   type Flag,
+  isRecord,
   type JudgeVerdict,
   nextRampAction,
   noteManualChange,
@@ -23,6 +24,7 @@ import {
   resumeRamp,
   sameRampTarget,
   startRamp,
+  ValidationError,
   type VerdictResponse,
 } from "@darklaunch/core";
 import type { AlertService } from "../alerts/alert-service.js";
@@ -31,6 +33,8 @@ import { badField, badFields, ConflictError, NotFoundError } from "../errors.js"
 import type { FlagService } from "../flags/flag-service.js";
 import { flagOf } from "../flags/flag-store.js";
 import { parse } from "../http.js";
+import type { JudgeSettingsService } from "../judge-settings/judge-settings-service.js";
+import { layerJudgeSettings } from "../judge-settings/layered-settings.js";
 import type { MetricService } from "../metrics/metric-service.js";
 import type { ObservationService } from "../observations/observation-service.js";
 import {
@@ -45,6 +49,7 @@ import {
   trendingMetrics,
 } from "./flag-judge.js";
 import type { FlagMetrics } from "./prometheus.js";
+import { rampJudgeSettings } from "./ramp-judge-settings.js";
 import type { RampStore, StoredRamp } from "./ramp-store.js";
 
 export interface RampServiceOptions {
@@ -86,6 +91,7 @@ export class RampService {
       audit: AuditService;
       /** Business metrics the judge watches beside the observations (none without it). */
       metrics?: MetricService | undefined;
+      judgeSettings: JudgeSettingsService;
     },
     options: RampServiceOptions = {},
   ) {
@@ -100,6 +106,21 @@ export class RampService {
     const plan = body.plan ?? RampStartRequestSchema.shape.plan.unwrap().parse({});
     const problems = rampFlagProblems(flag, plan);
     if (problems.length > 0) throw badFields(problems, "ramp");
+    // Only the fields given: the rest come from the flag's settings while the ramp runs.
+    const judge = isRecord(input) && isRecord(input.judge) ? input.judge : {};
+    try {
+      layerJudgeSettings([
+        { source: "flag", settings: await this.services.judgeSettings.stored(key) },
+        { source: "ramp", settings: judge },
+      ]);
+    } catch (error) {
+      if (error instanceof ValidationError)
+        throw badFields(
+          error.problems.map((p) => ({ ...p, path: `judge.${p.path}` })),
+          "ramp (its judge settings over the flag's)",
+        );
+      throw error;
+    }
     const now = this.now();
     const decision = startRamp(plan, { now, by: actor });
     const at = new Date(now).toISOString();
@@ -109,7 +130,7 @@ export class RampService {
       plan,
       state: decision.newState,
       darkBuild: body.darkBuild ?? null,
-      judge: (body.judge ?? {}) as Record<string, unknown>,
+      judge,
       minuteMs: this.minuteMs,
       version: 1,
       createdBy: actor,
@@ -289,7 +310,8 @@ export class RampService {
         await this.services.flags.noteRamp(ramp.flag, `ramp:${ramp.id}`, { action: "ramp.pause", after: this.note(written, manual) });
       return { rampId: ramp.id, action: manual.action, why: manual.why };
     }
-    const verdict = judgeWindows(rampJudgePlan(ramp, now), await this.windows(ramp.flag, rampJudgePlan(ramp, now)));
+    const plan = rampJudgePlan(ramp, now, await this.services.judgeSettings.stored(ramp.flag));
+    const verdict = judgeWindows(plan, await this.windows(ramp.flag, plan));
     const decision = nextRampAction(ramp.plan, ramp.state, rampVerdictOf(verdict), now, { minuteMs: ramp.minuteMs });
     const written = await this.write(ramp, decision.newState);
     if (written === undefined) return { rampId: ramp.id, action: "none", why: "another writer changed the ramp this minute" };
@@ -330,10 +352,11 @@ export class RampService {
   private async judgePlan(key: string, since: string | undefined): Promise<{ plan: JudgePlan; ramp?: StoredRamp }> {
     const flag = flagOf(await this.services.flags.get(key));
     const ramp = await this.store.forFlag(key);
+    const settings = await this.services.judgeSettings.stored(key);
     if (ramp !== undefined && ACTIVE.includes(ramp.state.status) && since === undefined) {
-      return { plan: rampJudgePlan(ramp, this.now()), ramp };
+      return { plan: rampJudgePlan(ramp, this.now(), settings), ramp };
     }
-    return { plan: periodJudgePlan(flag, since ?? new Date(this.now() - 3_600_000).toISOString(), this.now()) };
+    return { plan: periodJudgePlan(flag, since ?? new Date(this.now() - 3_600_000).toISOString(), this.now(), settings) };
   }
 
   private async windows(key: string, plan: JudgePlan): Promise<JudgeData> {
@@ -424,6 +447,7 @@ export class RampService {
       state: ramp.state,
       darkBuild: ramp.darkBuild,
       judge: ramp.judge,
+      judgeEffective: rampJudgeSettings(ramp, await this.services.judgeSettings.stored(ramp.flag)),
       minuteMs: ramp.minuteMs,
       createdBy: ramp.createdBy,
       startedAt: ramp.startedAt,

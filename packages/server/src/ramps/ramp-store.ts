@@ -1,4 +1,5 @@
 import type { RampPlan, RampState, RampStatus } from "@darklaunch/core";
+import type { Prunable } from "../store/retention.js";
 
 /** A ramp as the store keeps it. */
 export interface StoredRamp {
@@ -36,8 +37,8 @@ export interface StoredVerdict {
   verdict: Record<string, unknown>;
 }
 
-/** Ramps, their leases and their verdict history. */
-export interface RampStore {
+/** Ramps, their leases and their verdict history (verdicts expire with the retention period, except an active ramp's). */
+export interface RampStore extends Prunable {
   /** Inserts a ramp; false when the flag already has an active (running or paused) one. */
   create(ramp: StoredRamp): Promise<boolean>;
   get(id: string): Promise<StoredRamp | undefined>;

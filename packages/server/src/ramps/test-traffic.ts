@@ -23,6 +23,8 @@ export interface TrafficSpec {
   baseErrorRate: number;
   /** Dark's error rate, given the dark share of the minute (0..1). */
   darkErrorRate: (share: number) => number;
+  /** The share dark really gets, given the ramp's target share (default: the target; else a sample-ratio mismatch). */
+  darkShare?: (target: number) => number;
 }
 
 /**
@@ -61,7 +63,8 @@ export class TrafficReporter {
     return ramp;
   }
 
-  private window(start: string, share: number): ObservationWindow {
+  private window(start: string, target: number): ObservationWindow {
+    const share = this.spec.darkShare?.(target) ?? target;
     const dark = Math.round(this.spec.requests * share);
     const baseline = this.spec.requests - dark;
     return {
@@ -97,4 +100,16 @@ export async function reportUntil(
   throw new Error(
     `the ramp did not reach the expected state in ${timeoutMs} ms; it is ${last?.status} at ${last?.state.phase} step ${last?.state.step}: ${last?.state.statusWhy} (last verdict: ${last?.state.lastVerdict?.why})`,
   );
+}
+
+/** Polls `read` until `done` holds; fails naming `what` and the last value after `ms`. */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let value = await read();
+  while (!done(value)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value).slice(0, 2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  return value;
 }

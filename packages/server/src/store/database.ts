@@ -169,6 +169,8 @@ export interface Tables {
     why: string;
     data: string;
   };
+  /** A flag's judge settings: only the fields it sets, as JSON. */
+  flag_judge_settings: { flag_key: string; settings: string; updated_at: string; updated_by: string };
   /** `revision` counts every configuration write: snapshots and ETags follow it. */
   meta: { name: string; value: number };
 }

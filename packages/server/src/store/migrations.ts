@@ -269,6 +269,20 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("exposure_windows_minute").on("exposure_windows").column("minute").execute();
       },
     },
+    "0007-flag-judge-settings": {
+      async up(db: Kysely<unknown>) {
+        // Only the fields a flag sets (JSON); a deleted flag takes its settings with it.
+        await db.schema
+          .createTable("flag_judge_settings")
+          .addColumn("flag_key", "text", (c) => c.primaryKey().references("flags.key").onDelete("cascade"))
+          .addColumn("settings", "text", (c) => c.notNull())
+          .addColumn("updated_at", "text", (c) => c.notNull())
+          .addColumn("updated_by", "text", (c) => c.notNull())
+          .execute();
+        // Retention prunes old verdicts by time.
+        await db.schema.createIndex("ramp_verdicts_at").on("ramp_verdicts").columns(["at"]).execute();
+      },
+    },
   };
 }
 

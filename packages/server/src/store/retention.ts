@@ -16,6 +16,22 @@ export interface Prunable {
 }
 
 /**
+ * Runs `deleteBatch(n)` (deletes up to n rows, answers how many) until a batch comes back short or
+ * `stopped()` says the server is closing; answers how many rows were deleted in all.
+ */
+export async function pruneInBatches(deleteBatch: (batchSize: number) => Promise<number>, options: PruneOptions = {}): Promise<number> {
+  const batchSize = options.batchSize ?? PRUNE_BATCH;
+  let deleted = 0;
+  for (;;) {
+    const n = await deleteBatch(batchSize);
+    deleted += n;
+    if (n < batchSize || options.stopped?.()) return deleted;
+    // better-sqlite3 is synchronous: yield to the event loop between batches.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
  * Prunes every store of rows older than `retentionDays`, one after the other, and returns how many
  * rows they deleted in all.
  *

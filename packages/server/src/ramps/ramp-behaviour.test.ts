@@ -1,0 +1,220 @@
+import type { RampRecord } from "@darklaunch/core";
+import { TestReceiver } from "@darklaunch/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STORE_FACTORIES, startTestServer, type TestServer, type TestStore, testFlag } from "../test-support.js";
+import { eventually, reportUntil, TrafficReporter, type TrafficSpec } from "./test-traffic.js";
+
+// A ramp's minute is 250 ms: a whole step passes in a second or two.
+const SERVER = { minuteMs: 250, allowPrivateWebhookTargets: true, alerts: { wait: async () => {} } };
+const QUIET = { requests: 20, baseErrorRate: 0, darkErrorRate: () => 0 };
+
+interface Alert {
+  kind: string;
+  severity: string;
+  state: string;
+  why: string;
+}
+
+function events(ramp: RampRecord, kind: string) {
+  return ramp.state.history.filter((e) => e.kind === kind);
+}
+
+for (const factory of STORE_FACTORIES) {
+  describe(`what a ramp does with each verdict (${factory.name})`, () => {
+    let store: TestStore | undefined;
+    let t: TestServer | undefined;
+    let receiver: TestReceiver;
+
+    beforeAll(async () => {
+      store = await factory.create();
+      receiver = await TestReceiver.start();
+      if (store) t = await startTestServer(store, SERVER);
+    });
+    afterAll(async () => {
+      await t?.close();
+      await receiver.close();
+      await store?.drop();
+    });
+
+    /** A flag with a ticket destination of its own on the receiver; its alerts arrive at `/<store>/<flag>`. */
+    async function flagWithTickets(server: TestServer, key: string): Promise<string> {
+      expect((await server.request("POST", "/api/v1/flags", testFlag(key))).status).toBe(201);
+      const path = `/${factory.name}/${key}`;
+      const destination = await server.request("POST", "/api/v1/alerts/destinations", {
+        url: `${receiver.url}${path}`,
+        flag: key,
+        severities: ["ticket"],
+      });
+      expect(destination.status, JSON.stringify(destination.body)).toBe(201);
+      return path;
+    }
+
+    /** The alerts delivered to `path` once no delivery of the flag is pending. */
+    async function delivered(server: TestServer, key: string, path: string): Promise<Alert[]> {
+      await eventually(
+        async () => (await server.request("GET", `/api/v1/alerts/deliveries?flag=${key}`)).body.deliveries as { status: string }[],
+        (list) => list.every((d) => d.status !== "pending"),
+        "no pending delivery",
+      );
+      return receiver.at(path).map((r) => JSON.parse(r.body).alert as Alert);
+    }
+
+    /** Reports traffic until the ramp has judged `more` minutes beyond those judged so far, then answers the ramp. */
+    async function judgedFurther(server: TestServer, reporter: TrafficReporter, key: string, more: number): Promise<RampRecord> {
+      const count = async () =>
+        (await server.request("GET", `/api/v1/flags/${key}/ramp/verdicts?limit=1000`)).body.verdicts.length as number;
+      const target = (await count()) + more;
+      const deadline = Date.now() + 60_000;
+      while ((await count()) < target) {
+        if (Date.now() > deadline) throw new Error(`the ramp of ${key} did not judge ${more} more minutes in time`);
+        await reporter.report(server);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return reporter.report(server);
+    }
+
+    it("INSUFFICIENT: holds, extends the step once past its maximum, then sends one ticket with the state and why", {
+      timeout: 90_000,
+    }, async (ctx) => {
+      if (!t) return ctx.skip();
+      const server = t;
+      const path = await flagWithTickets(server, "sparse");
+      const plan = { steps: [5, 25], minStep: "1m", maxStep: "2m", warmup: "1m" };
+      expect((await server.request("POST", "/api/v1/flags/sparse/ramp", { plan })).status).toBe(201);
+      const reporter = new TrafficReporter("sparse", QUIET);
+      const alerted = await reportUntil(
+        () => server,
+        reporter,
+        (ramp) => events(ramp, "alert").length > 0,
+      );
+      expect(alerted.status).toBe("running");
+      expect(alerted.state.step).toBe(0);
+      const [extend] = events(alerted, "extend");
+      expect(extend?.why).toMatch(/not enough evidence .*the step is extended once, to 4 minutes/);
+      const [alert] = events(alerted, "alert");
+      expect(alert?.at).toBeGreaterThan(extend?.at ?? Number.POSITIVE_INFINITY);
+      expect(alert?.why).toMatch(/still not enough evidence .*extended once already: holding/);
+
+      // More minutes of the same: the ramp keeps holding and alerts no more.
+      const later = await judgedFurther(server, reporter, "sparse", 4);
+      expect(later.status).toBe("running");
+      expect(later.state.step).toBe(0);
+      expect(events(later, "alert")).toHaveLength(1);
+      expect(events(later, "extend")).toHaveLength(1);
+      const alerts = await delivered(server, "sparse", path);
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]).toMatchObject({ kind: "verdict", severity: "ticket", state: "INSUFFICIENT" });
+      expect(alerts[0]?.why).toMatch(/extended once already/);
+    });
+
+    it("UNHEALTHY (sample-ratio mismatch): holds the step past its maximum, says why, and sends one ticket", {
+      timeout: 90_000,
+    }, async (ctx) => {
+      if (!t) return ctx.skip();
+      const server = t;
+      const path = await flagWithTickets(server, "skewed");
+      const plan = { steps: [5, 25], minStep: "1m", maxStep: "2m", warmup: "1m" };
+      expect((await server.request("POST", "/api/v1/flags/skewed/ramp", { plan })).status).toBe(201);
+      // Dark gets three times its share: the split is not what the flag says.
+      const spec: TrafficSpec = { requests: 100_000, baseErrorRate: 0.01, darkErrorRate: () => 0.01, darkShare: (target) => 3 * target };
+      const reporter = new TrafficReporter("skewed", spec);
+      const alerted = await reportUntil(
+        () => server,
+        reporter,
+        (ramp) => events(ramp, "alert").length > 0,
+      );
+      expect(alerted.state.lastVerdict?.state).toBe("UNHEALTHY");
+      expect(events(alerted, "alert")[0]?.why).toMatch(/sample-ratio mismatch.*the evidence cannot be trusted: holding/);
+      const later = await judgedFurther(server, reporter, "skewed", 12);
+      expect(later.status).toBe("running");
+      expect(later.state.step).toBe(0);
+      expect(later.state.target.percentage).toBe(5);
+      expect(events(later, "advance")).toEqual([]);
+      expect(events(later, "alert")).toHaveLength(1);
+      const verdict = await server.request("GET", "/api/v1/flags/skewed/verdict", undefined, { scope: "read" });
+      expect(verdict.body).toMatchObject({ state: "UNHEALTHY", ok: false });
+      expect(verdict.body.why).toMatch(/sample-ratio mismatch/);
+      const alerts = await delivered(server, "skewed", path);
+      expect(alerts.filter((a) => a.kind === "verdict")).toHaveLength(1);
+      expect(alerts.find((a) => a.kind === "verdict")).toMatchObject({ severity: "ticket", state: "UNHEALTHY" });
+    });
+
+    it("dismiss: a REGRESSION on a metric that is not critical is dismissed with a reason, audited, and the ramp goes on without acting on it again", {
+      timeout: 90_000,
+    }, async (ctx) => {
+      if (!t) return ctx.skip();
+      const server = t;
+      const path = await flagWithTickets(server, "dismissed");
+      // Errors are watched but not critical for this flag: their regression holds and files a ticket.
+      expect((await server.request("PUT", "/api/v1/flags/dismissed/judge", { critical: ["latencyP99"] })).status).toBe(200);
+      const plan = { steps: [1, 5, 25], minStep: "1m", maxStep: "3m", warmup: "1m", onInconclusive: "advance" };
+      expect((await server.request("POST", "/api/v1/flags/dismissed/ramp", { plan })).status).toBe(201);
+      const reporter = new TrafficReporter("dismissed", { requests: 1_000_000, baseErrorRate: 0.01, darkErrorRate: () => 0.03 });
+      const held = await reportUntil(
+        () => server,
+        reporter,
+        (ramp) => events(ramp, "alert").length > 0,
+      );
+      expect(held.status).toBe("running");
+      expect(held.state.lastVerdict).toMatchObject({ state: "REGRESSION", criticalHarm: false, crossed: ["errors"] });
+      expect(events(held, "alert")[0]?.why).toMatch(/not critical: holding/);
+
+      expect((await server.request("POST", "/api/v1/flags/dismissed/ramp/dismiss", {})).status).toBe(400);
+      const dismissed = await server.request("POST", "/api/v1/flags/dismissed/ramp/dismiss", { reason: "dark counts 404s as errors" });
+      expect(dismissed.status, JSON.stringify(dismissed.body)).toBe(200);
+      expect(events(dismissed.body.ramp, "dismiss")[0]?.why).toMatch(/^REGRESSION \(errors\) dismissed by .*: dark counts 404s as errors/);
+
+      const done = await reportUntil(
+        () => server,
+        reporter,
+        (ramp) => ramp.status !== "running",
+      );
+      expect(done.status, done.state.statusWhy).toBe("completed");
+      expect(events(done, "advance").map((e) => e.target.percentage)).toEqual([5, 25]);
+      expect(events(done, "advance")[0]?.why).toMatch(/REGRESSION dismissed: dark counts 404s as errors/);
+      expect(events(done, "rollback")).toEqual([]);
+      // The regression persisted on every later step, yet never alerted or held again.
+      expect(events(done, "alert")).toHaveLength(1);
+      const audit = await server.request("GET", "/api/v1/flags/dismissed/audit?limit=100");
+      const entry = (audit.body.entries as { action: string; actor: string; after: { why: string } }[]).find(
+        (e) => e.action === "ramp.dismiss",
+      );
+      expect(entry?.after.why).toMatch(/dismissed by .*dark counts 404s as errors/);
+      const alerts = await delivered(server, "dismissed", path);
+      expect(alerts.filter((a) => a.kind === "verdict").map((a) => a.state)).toEqual(["REGRESSION"]);
+    });
+
+    it("trending: one ticket when the errors' harm e-value passes half its threshold, however many minutes it stays there", {
+      timeout: 150_000,
+    }, async (ctx) => {
+      if (!t) return ctx.skip();
+      const server = t;
+      const path = await flagWithTickets(server, "trending");
+      const plan = { steps: [5, 25], minStep: "1m", maxStep: "60m", warmup: "1m" };
+      expect((await server.request("POST", "/api/v1/flags/trending/ramp", { plan })).status).toBe(201);
+      // 1.3× the base's errors at 1 000 dark requests a minute: the evidence grows about 15 % a minute.
+      const reporter = new TrafficReporter("trending", { requests: 20_000, baseErrorRate: 0.01, darkErrorRate: () => 0.013 });
+      const done = await reportUntil(
+        () => server,
+        reporter,
+        (ramp) => ramp.status !== "running",
+        120_000,
+      );
+      expect(done.status, done.state.statusWhy).toBe("rolled_back");
+      const verdicts = (await server.request("GET", "/api/v1/flags/trending/ramp/verdicts?limit=1000")).body.verdicts as {
+        state: string;
+        verdict: { metrics: { metric: string; harm: { e: number; threshold: number; crossed: boolean } }[] };
+      }[];
+      const inBand = verdicts.filter((v) => {
+        const errors = v.verdict.metrics.find((m) => m.metric === "errors");
+        return v.state !== "REGRESSION" && errors !== undefined && !errors.harm.crossed && errors.harm.e >= errors.harm.threshold / 2;
+      });
+      // Several minutes between half the threshold and the threshold: the de-duplication was needed.
+      expect(inBand.length).toBeGreaterThanOrEqual(2);
+      const trending = (await delivered(server, "trending", path)).filter((a) => a.kind === "trending");
+      expect(trending).toHaveLength(1);
+      expect(trending[0]).toMatchObject({ severity: "ticket" });
+      expect(trending[0]?.why).toMatch(/^errors: harm evidence .* passed half its threshold/);
+    });
+  });
+}
