@@ -1,4 +1,4 @@
-import type { ObservationSeries, RampRecord } from "@darklaunch/core";
+import { DEFAULT_JUDGE_SETTINGS, type ObservationSeries, type RampRecord } from "@darklaunch/core";
 import { describe, expect, it } from "vitest";
 import {
   filterLaunches,
@@ -76,6 +76,7 @@ function ramp(over: Partial<RampRecord["state"]> & { status?: RampRecord["status
     },
     darkBuild: null,
     judge: {},
+    judgeEffective: { settings: DEFAULT_JUDGE_SETTINGS, sources: {} },
     minuteMs: MIN,
     createdBy: "admin",
     startedAt: new Date(T0).toISOString(),
