@@ -139,6 +139,47 @@ for (const factory of STORE_FACTORIES) {
       expect(alerts.find((a) => a.kind === "verdict")).toMatchObject({ severity: "ticket", state: "UNHEALTHY" });
     });
 
+    it("UNHEALTHY (missing minutes): when the reporters stop, holds the step, says how many minutes are missing, and sends one ticket", {
+      timeout: 90_000,
+    }, async (ctx) => {
+      if (!t) return ctx.skip();
+      const server = t;
+      const path = await flagWithTickets(server, "silent");
+      const plan = { steps: [5, 25], minStep: "1m", maxStep: "60m", warmup: "1m" };
+      expect((await server.request("POST", "/api/v1/flags/silent/ramp", { plan })).status).toBe(201);
+      // A baseline that never errs cannot prove dark safe: the reported minutes stay INSUFFICIENT.
+      const reporter = new TrafficReporter("silent", { requests: 200, baseErrorRate: 0, darkErrorRate: () => 0 });
+      const reporting = await judgedFurther(server, reporter, "silent", 3);
+      expect(reporting.state.lastVerdict?.state).toBe("INSUFFICIENT");
+      expect(events(reporting, "alert")).toEqual([]);
+      // The reporters stop: nothing is posted from here on, the ramp is only read.
+      const read = async () => (await server.request("GET", "/api/v1/flags/silent/ramp")).body.ramp as RampRecord;
+      const alerted = await eventually(read, (ramp) => events(ramp, "alert").length > 0, "an alert of the ramp of silent");
+      expect(alerted.state.lastVerdict?.state).toBe("UNHEALTHY");
+      expect(events(alerted, "alert")[0]?.why).toMatch(/no observations for the last \d+ minutes \(limit 5\).*holding/);
+      const verdicts = async () =>
+        (await server.request("GET", "/api/v1/flags/silent/ramp/verdicts?limit=1000")).body.verdicts as { state: string }[];
+      const judged = (await verdicts()).length;
+      // Many more silent minutes: still held at its step, and no second alert.
+      await eventually(verdicts, (list) => list.length >= judged + 8, "8 more judged minutes of silent");
+      const later = await read();
+      expect(later.status).toBe("running");
+      expect(later.state.step).toBe(0);
+      expect(later.state.target.percentage).toBe(5);
+      expect(events(later, "advance")).toEqual([]);
+      expect(events(later, "rollback")).toEqual([]);
+      expect(events(later, "alert")).toHaveLength(1);
+      expect(later.state.lastVerdict?.state).toBe("UNHEALTHY");
+      const verdict = await server.request("GET", "/api/v1/flags/silent/verdict", undefined, { scope: "read" });
+      expect(verdict.body).toMatchObject({ state: "UNHEALTHY", ok: false });
+      expect(verdict.body.why).toMatch(/no observations for the last \d+ minutes/);
+      expect(verdict.body.health.gap.exceeded).toBe(true);
+      const alerts = await delivered(server, "silent", path);
+      expect(alerts.filter((a) => a.kind === "verdict")).toHaveLength(1);
+      expect(alerts.find((a) => a.kind === "verdict")).toMatchObject({ severity: "ticket", state: "UNHEALTHY" });
+      expect(alerts.find((a) => a.kind === "verdict")?.why).toMatch(/no observations for the last \d+ minutes/);
+    });
+
     it("dismiss: a REGRESSION on a metric that is not critical is dismissed with a reason, audited, and the ramp goes on without acting on it again", {
       timeout: 90_000,
     }, async (ctx) => {
