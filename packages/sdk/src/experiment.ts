@@ -88,13 +88,26 @@ export class ExperimentRunner {
       return await options.control();
     }
     this.inFlight++;
-    // The candidate starts on the next turn of the event loop: with async paths both are in flight
-    // at once, and even a synchronous candidate never runs before the caller has its answer.
-    const candidate = new Promise<Outcome<T>>((resolve) => setImmediate(() => this.startCandidate(options, resolve)));
     const started = performance.now();
+    let result: T | PromiseLike<T>;
+    try {
+      result = options.control();
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    // An asynchronous control: the candidate starts in the same turn, so both sides wait on the
+    // loop from the same moment. Started a turn later (under load the rest of the loop's I/O runs
+    // first: milliseconds), the candidate would finish second more often and pay for the first
+    // one's callbacks and the caller's work — a bias against dark in the paired latency test, where
+    // both sides must be timed alike. A synchronous control is done already: the candidate waits
+    // for the next turn, so that even a synchronous candidate never runs before the caller has its answer.
+    const candidate = new Promise<Outcome<T>>((resolve) => {
+      if (isThenable(result)) this.startCandidate(options, resolve);
+      else setImmediate(() => this.startCandidate(options, resolve));
+    });
     let control: Outcome<T>;
     try {
-      const value = await options.control();
+      const value = await result;
       control = { ok: true, value, ms: performance.now() - started };
     } catch (error) {
       control = { ok: false, error, ms: performance.now() - started };
@@ -223,6 +236,10 @@ export class ExperimentRunner {
     }
     return comparator;
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 const MATCH = (): ComparisonResult => ({ match: true, differences: [], truncated: false });
