@@ -103,7 +103,8 @@ describe.each(STORE_FACTORIES)("flags holding a regex RE2 rejects ($name)", (fac
     const data = JSON.stringify(legacyFlag("kept"));
     await db.insertInto("flags").values({ key: "kept", version: 1, archived: 0, data, created_at: at, updated_at: at }).execute();
     await db.updateTable("meta").set({ value: sql`value + 1` }).where("name", "=", "revision").execute();
-    const row = async () => db.selectFrom("flags").select(["data", "version", "archived"]).where("key", "=", "kept").executeTakeFirstOrThrow();
+    const row = async () =>
+      db.selectFrom("flags").select(["data", "version", "archived"]).where("key", "=", "kept").executeTakeFirstOrThrow();
 
     const refusals = [
       await t.request("PATCH", "/api/v1/flags/kept", { description: "a new description" }),
@@ -116,7 +117,9 @@ describe.each(STORE_FACTORIES)("flags holding a regex RE2 rejects ($name)", (fac
     for (const refused of refusals) {
       expect(refused.status, JSON.stringify(refused.body)).toBe(409);
       expect(refused.body.code).toBe("NOT_EVALUABLE");
-      expect(refused.body.message).toMatch(/^flag "kept" cannot be saved: rules "doubled" \(not evaluable, never matches: condition 2 \(email matches "\^\(a\)\\\\1@"/);
+      expect(refused.body.message).toMatch(
+        /^flag "kept" cannot be saved: rules "doubled" \(not evaluable, never matches: condition 2 \(email matches "\^\(a\)\\\\1@"/,
+      );
       expect(refused.body.message).toMatch(/"lookahead" \(not evaluable/);
       expect(refused.body.message).toMatch(/PUT the flag with these rules' regex rewritten for RE2 .* or without the rule/);
       expect(refused.body.details).toEqual({ rules: ["doubled", "lookahead"] });

@@ -190,7 +190,9 @@ for (const factory of STORE_FACTORIES) {
       const refused = await server.request("POST", "/api/v1/flags/switched-off/ramp", { plan });
       expect(refused.status, JSON.stringify(refused.body)).toBe(409);
       expect(refused.body.code).toBe("FLAG_DISABLED");
-      expect(refused.body.message).toMatch(/^flag "switched-off" is off: turn it on first \(PATCH \/api\/v1\/flags\/switched-off \{"enabled": true\}.*then start a ramp on it$/);
+      expect(refused.body.message).toMatch(
+        /^flag "switched-off" is off: turn it on first \(PATCH \/api\/v1\/flags\/switched-off \{"enabled": true\}.*then start a ramp on it$/,
+      );
       expect((await server.request("GET", "/api/v1/flags/switched-off/ramp")).status).toBe(404);
       const flag = await server.request("GET", "/api/v1/flags/switched-off");
       expect(flag.body).toMatchObject({ version: 1, enabled: false });
