@@ -279,10 +279,14 @@ const VIA = { proxy: "through the CLI's proxy", experiment: "through experiment(
 for (const factory of STORE_FACTORIES) {
   describe(`a ramp end to end with real processes (${factory.name})`, () => {
     for (const via of ["proxy", "experiment"] as const) {
-      // Through experiment() the candidate's paired latency came out 1.36× the control's on this
-      // shared machine (91 slower vs 67 faster pairs after 50 minutes), so the judge rightly could not
-      // prove it below 1.5× within the test's time: the healthy ramp runs through the proxy only.
-      const healthyVia = via === "proxy" ? it : it.skip;
+      // Through experiment() the judge still sees a healthy candidate slower on a saturated machine
+      // (2 cores at load 16: 37 slower vs 14 faster pairs at 20 %, rolled back) although experiment()
+      // now starts both sides in the same turn in random order (it started the candidate a turn
+      // late: 5–8 ms under load, a bias it no longer has; see the SDK README, "Paired latency
+      // in-process"). What is left is the served side's follow-on work on the one thread, which a
+      // healthy verdict cannot be asked to ignore: the healthy ramp runs through the proxy only,
+      // which pairs dark against an equally mirrored secondary. Set DARKLAUNCH_E2E_EXPERIMENT_HEALTHY=1 to run it.
+      const healthyVia = via === "proxy" || process.env.DARKLAUNCH_E2E_EXPERIMENT_HEALTHY === "1" ? it : it.skip;
       healthyVia(
         `ramps a healthy dark (a noise field only) through every step to 100 % (${VIA[via]})`,
         async (ctx) => {

@@ -125,6 +125,53 @@ describe("experiment(): what the caller gets", () => {
     await windowOf(c);
     expect(order).toEqual(["control", "caller", "candidate"]);
   });
+
+  it("an asynchronous candidate starts in the same turn as an asynchronous control, before anything queued for the next turn", async () => {
+    const c = client();
+    const order: string[] = [];
+    // Stands for the rest of a loaded event loop: whatever is queued runs before a deferred start.
+    setImmediate(() => order.push("next turn"));
+    const value = await c.experiment("pricing-v2", user, {
+      control: async () => {
+        order.push("control");
+        await sleep(20);
+        return 1;
+      },
+      candidate: async () => {
+        order.push("candidate");
+        await sleep(20);
+        return 1;
+      },
+    });
+    expect(value).toBe(1);
+    const window = await windowOf(c);
+    expect(order).toEqual(["control", "candidate", "next turn"]);
+    // Both timed from their own start over the same 20 ms wait.
+    expect(window.baseline.latency.max).toBeGreaterThanOrEqual(15);
+    expect(window.dark.latency.max).toBeGreaterThanOrEqual(15);
+  });
+  it("once its control is known to be asynchronous, an experiment calls its two sides in random order", async () => {
+    const c = client();
+    const firsts: string[] = [];
+    for (let i = 0; i < 41; i++) {
+      let first: string | undefined;
+      await c.experiment("pricing-v2", user, {
+        control: async () => {
+          first ??= "control";
+          return 1;
+        },
+        candidate: async () => {
+          first ??= "candidate";
+          return 1;
+        },
+      });
+      firsts.push(first ?? "");
+    }
+    await c.close();
+    // The first run learns that the control is asynchronous; of the other 40, each side leads some (all alike: p = 2⁻³⁹).
+    expect(firsts[0]).toBe("control");
+    expect(new Set(firsts.slice(1))).toEqual(new Set(["control", "candidate"]));
+  });
 });
 
 describe("experiment(): what is recorded", () => {

@@ -69,6 +69,8 @@ export class ExperimentRunner {
   private readonly pending = new Set<Promise<void>>();
   private readonly comparators = new Map<string, Comparator>();
   private readonly watched = new Set<string>();
+  /** Experiments whose control returned a promise: their two sides are called in random order. */
+  private readonly asyncControls = new Set<string>();
 
   constructor(
     private readonly recorder: ObservationRecorder,
@@ -88,13 +90,36 @@ export class ExperimentRunner {
       return await options.control();
     }
     this.inFlight++;
-    // The candidate starts on the next turn of the event loop: with async paths both are in flight
-    // at once, and even a synchronous candidate never runs before the caller has its answer.
-    const candidate = new Promise<Outcome<T>>((resolve) => setImmediate(() => this.startCandidate(options, resolve)));
+    // An asynchronous control: the candidate starts in the same turn, so both sides wait on the
+    // loop from the same moment. Started a turn later (under load the rest of the loop's I/O runs
+    // first: milliseconds), the candidate would finish second more often, and the side that
+    // finishes second waits for the first one's callbacks and the caller's work — a bias against
+    // dark in the paired latency test, where both sides must be timed alike. Which of the two is
+    // called first is a coin flip once the experiment's control is known to be asynchronous, so
+    // that neither side is systematically first. A synchronous control is done at once: the
+    // candidate waits for the next turn, so that even a synchronous candidate never runs before the
+    // caller has its answer.
+    const key = `${flag}\u0000${route}`;
+    let candidate: Promise<Outcome<T>> | undefined;
+    if (this.asyncControls.has(key) && Math.random() < 0.5) {
+      candidate = new Promise<Outcome<T>>((resolve) => this.startCandidate(options, resolve));
+    }
     const started = performance.now();
+    let result: T | PromiseLike<T>;
+    try {
+      result = options.control();
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    const async = isThenable(result);
+    if (async && !this.asyncControls.has(key) && this.asyncControls.size < MAX_WATCHED_EXPERIMENTS) this.asyncControls.add(key);
+    candidate ??= new Promise<Outcome<T>>((resolve) => {
+      if (async) this.startCandidate(options, resolve);
+      else setImmediate(() => this.startCandidate(options, resolve));
+    });
     let control: Outcome<T>;
     try {
-      const value = await options.control();
+      const value = await result;
       control = { ok: true, value, ms: performance.now() - started };
     } catch (error) {
       control = { ok: false, error, ms: performance.now() - started };
@@ -223,6 +248,14 @@ export class ExperimentRunner {
     }
     return comparator;
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
 }
 
 const MATCH = (): ComparisonResult => ({ match: true, differences: [], truncated: false });

@@ -1,5 +1,5 @@
-import { type Flag, rolloutOf, type Snapshot, validateFlag } from "@darklaunch/core";
-import { badFields, ConflictError, NotFoundError, VersionConflictError } from "../errors.js";
+import { type Flag, NEVER_MATCHING_REGEX, NOT_EVALUABLE_RULE, rolloutOf, type Snapshot, validateFlag } from "@darklaunch/core";
+import { badFields, ConflictError, DarkLaunchError, NotFoundError, VersionConflictError } from "../errors.js";
 import { variantSizeProblems } from "../limits.js";
 import type { ConfigTransactions } from "../ruleset/config-transactions.js";
 import { assertValidAfter } from "../ruleset/read-ruleset.js";
@@ -92,6 +92,7 @@ export class FlagService {
   async create(input: unknown, actor: string): Promise<FlagRecord> {
     // A new flag starts at version 1 whatever the input says (an exported flag carries its old one).
     const flag = validated(typeof input === "object" && input !== null ? { ...input, version: 1 } : input, "flag");
+    assertNoPlaceholderRules(flag, flag.key);
     return this.config.run(async (tx) => {
       if (await tx.flags.get(flag.key))
         throw new ConflictError("ALREADY_EXISTS", `flag "${flag.key}" already exists; change it with PUT or PATCH`);
@@ -206,6 +207,7 @@ export class FlagService {
       const changed = change(current);
       const archived = changed.archived ?? current.archived;
       const next = validated({ ...changed.flag, key, version: current.version + 1 }, `flag "${key}"`);
+      assertNoPlaceholderRules(next, key);
       if (archived && !current.archived) await assertNotRequired(tx, key, "archive");
       if (!archived) {
         await assertValidAfter(tx, `flag "${key}"`, (rs) => ({ ...rs, flags: [...rs.flags.filter((f) => f.key !== key), next] }), key);
@@ -220,6 +222,28 @@ export class FlagService {
       return record;
     });
   }
+}
+
+/**
+ * A rule read tolerantly (its RE2-rejected regex served as `NEVER_MATCHING_REGEX`, see the flag
+ * store) is a placeholder for what is stored: writing it back — a PATCH of another field, a ramp
+ * step, an archive, a PUT of the flag as read — would replace the original regex for good. Such a
+ * write is refused (409 `NOT_EVALUABLE`), naming each rule and how to fix it; the row is untouched.
+ */
+function assertNoPlaceholderRules(flag: Flag, key: string): void {
+  const rules = flag.rules.filter(
+    (rule) =>
+      rule.description?.startsWith(`${NOT_EVALUABLE_RULE},`) === true &&
+      rule.conditions.some((c) => c.op === "matches" && c.values.includes(NEVER_MATCHING_REGEX)),
+  );
+  if (rules.length === 0) return;
+  const named = rules.map((rule) => `"${rule.id}" (${rule.description})`).join("; ");
+  throw new DarkLaunchError(
+    "NOT_EVALUABLE",
+    409,
+    `flag "${key}" cannot be saved: rule${rules.length > 1 ? "s" : ""} ${named} ${rules.length > 1 ? "hold" : "holds"} a regex RE2 rejects, stored before \`matches\` moved to RE2 and served as never matching; saving would replace that regex with the placeholder. First PUT the flag with ${rules.length > 1 ? "these rules'" : "this rule's"} regex rewritten for RE2 (no backreferences or lookaround), or without the rule; then retry`,
+    { rules: rules.map((rule) => rule.id) },
+  );
 }
 
 /** A flag that other active flags require cannot be archived or deleted: they would break. */

@@ -95,4 +95,57 @@ describe.each(STORE_FACTORIES)("flags holding a regex RE2 rejects ($name)", (fac
     expect(fixed.status, JSON.stringify(fixed.body)).toBe(200);
     expect((await t.request("GET", "/api/v1/flags/legacy")).body.rules.map((r: { id: string }) => r.id)).toEqual(["fine"]);
   });
+
+  it("refuses a write that would store the placeholder in place of the original regex (409 naming the rules); the row is untouched", async (ctx) => {
+    if (!t) return ctx.skip();
+    const at = new Date().toISOString();
+    const db = t.server.database.db;
+    const data = JSON.stringify(legacyFlag("kept"));
+    await db.insertInto("flags").values({ key: "kept", version: 1, archived: 0, data, created_at: at, updated_at: at }).execute();
+    await db.updateTable("meta").set({ value: sql`value + 1` }).where("name", "=", "revision").execute();
+    const row = async () =>
+      db.selectFrom("flags").select(["data", "version", "archived"]).where("key", "=", "kept").executeTakeFirstOrThrow();
+
+    const refusals = [
+      await t.request("PATCH", "/api/v1/flags/kept", { description: "a new description" }),
+      await t.request("PATCH", "/api/v1/flags/kept", { enabled: false }),
+      await t.request("POST", "/api/v1/flags/kept/archive", {}),
+    ];
+    // The flag as read (placeholders and all), PUT back: the same loss, refused the same way.
+    const { archived: _a, createdAt: _c, updatedAt: _u, ...asRead } = (await t.request("GET", "/api/v1/flags/kept")).body;
+    refusals.push(await t.request("PUT", "/api/v1/flags/kept", asRead));
+    for (const refused of refusals) {
+      expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+      expect(refused.body.code).toBe("NOT_EVALUABLE");
+      expect(refused.body.message).toMatch(
+        /^flag "kept" cannot be saved: rules "doubled" \(not evaluable, never matches: condition 2 \(email matches "\^\(a\)\\\\1@"/,
+      );
+      expect(refused.body.message).toMatch(/"lookahead" \(not evaluable/);
+      expect(refused.body.message).toMatch(/PUT the flag with these rules' regex rewritten for RE2 .* or without the rule/);
+      expect(refused.body.details).toEqual({ rules: ["doubled", "lookahead"] });
+    }
+    expect(await row()).toMatchObject({ data, archived: 0 });
+    expect(Number((await row()).version)).toBe(1);
+
+    // Removing one of the two still leaves the other to lose: refused, naming only it.
+    const one = await t.request("PATCH", "/api/v1/flags/kept", { removeRule: "doubled" });
+    expect(one.status).toBe(409);
+    expect(one.body.details).toEqual({ rules: ["lookahead"] });
+    expect((await row()).data).toBe(data);
+
+    // The fix the message names: PUT the rules with RE2 regexes; then any write goes through.
+    const { version: _v, ...again } = legacyFlag("kept");
+    const rules = again.rules as { id: string; conditions: { op: string; values: string[] }[] }[];
+    rules[0]!.conditions[1]!.values = ["^(aa)@"];
+    rules[1]!.conditions[0]!.values = ["^x"];
+    const fixed = await t.request("PUT", "/api/v1/flags/kept", { ...again, rules, version: 1 });
+    expect(fixed.status, JSON.stringify(fixed.body)).toBe(200);
+    const patched = await t.request("PATCH", "/api/v1/flags/kept", { description: "a new description" });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body.rules.map((r: { conditions: { values: string[] }[] }) => r.conditions.at(-1)?.values)).toEqual([
+      ["^(aa)@"],
+      ["^x"],
+      ["@example\\.com$"],
+    ]);
+  });
 });

@@ -139,6 +139,96 @@ for (const factory of STORE_FACTORIES) {
       expect(alerts.find((a) => a.kind === "verdict")).toMatchObject({ severity: "ticket", state: "UNHEALTHY" });
     });
 
+    it("UNHEALTHY (missing minutes): when the reporters stop, holds the step, says how many minutes are missing, and sends one ticket", {
+      timeout: 90_000,
+    }, async (ctx) => {
+      if (!t) return ctx.skip();
+      const server = t;
+      const path = await flagWithTickets(server, "silent");
+      const plan = { steps: [5, 25], minStep: "1m", maxStep: "60m", warmup: "1m" };
+      expect((await server.request("POST", "/api/v1/flags/silent/ramp", { plan })).status).toBe(201);
+      // A baseline that never errs cannot prove dark safe: the reported minutes stay INSUFFICIENT.
+      const reporter = new TrafficReporter("silent", { requests: 200, baseErrorRate: 0, darkErrorRate: () => 0 });
+      const reporting = await judgedFurther(server, reporter, "silent", 3);
+      expect(reporting.state.lastVerdict?.state).toBe("INSUFFICIENT");
+      expect(events(reporting, "alert")).toEqual([]);
+      // The reporters stop: nothing is posted from here on, the ramp is only read.
+      const read = async () => (await server.request("GET", "/api/v1/flags/silent/ramp")).body.ramp as RampRecord;
+      const alerted = await eventually(read, (ramp) => events(ramp, "alert").length > 0, "an alert of the ramp of silent");
+      expect(alerted.state.lastVerdict?.state).toBe("UNHEALTHY");
+      expect(events(alerted, "alert")[0]?.why).toMatch(/no observations for the last \d+ minutes \(limit 5\).*holding/);
+      const verdicts = async () =>
+        (await server.request("GET", "/api/v1/flags/silent/ramp/verdicts?limit=1000")).body.verdicts as { state: string }[];
+      const judged = (await verdicts()).length;
+      // Many more silent minutes: still held at its step, and no second alert.
+      await eventually(verdicts, (list) => list.length >= judged + 8, "8 more judged minutes of silent");
+      const later = await read();
+      expect(later.status).toBe("running");
+      expect(later.state.step).toBe(0);
+      expect(later.state.target.percentage).toBe(5);
+      expect(events(later, "advance")).toEqual([]);
+      expect(events(later, "rollback")).toEqual([]);
+      expect(events(later, "alert")).toHaveLength(1);
+      expect(later.state.lastVerdict?.state).toBe("UNHEALTHY");
+      const verdict = await server.request("GET", "/api/v1/flags/silent/verdict", undefined, { scope: "read" });
+      expect(verdict.body).toMatchObject({ state: "UNHEALTHY", ok: false });
+      expect(verdict.body.why).toMatch(/no observations for the last \d+ minutes/);
+      expect(verdict.body.health.gap.exceeded).toBe(true);
+      const alerts = await delivered(server, "silent", path);
+      expect(alerts.filter((a) => a.kind === "verdict")).toHaveLength(1);
+      expect(alerts.find((a) => a.kind === "verdict")).toMatchObject({ severity: "ticket", state: "UNHEALTHY" });
+      expect(alerts.find((a) => a.kind === "verdict")?.why).toMatch(/no observations for the last \d+ minutes/);
+    });
+
+    it("a disabled flag: the ramp start is refused (409 naming how to go on) and nothing is written; once on, the ramp runs; switched off mid-ramp, it pauses and cannot resume until on again", {
+      timeout: 90_000,
+    }, async (ctx) => {
+      if (!t) return ctx.skip();
+      const server = t;
+      expect((await server.request("POST", "/api/v1/flags", testFlag("switched-off", { enabled: false }))).status).toBe(201);
+      const plan = { steps: [5, 25], minStep: "1m", maxStep: "60m", warmup: "1m" };
+      const refused = await server.request("POST", "/api/v1/flags/switched-off/ramp", { plan });
+      expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+      expect(refused.body.code).toBe("FLAG_DISABLED");
+      expect(refused.body.message).toMatch(
+        /^flag "switched-off" is off: turn it on first \(PATCH \/api\/v1\/flags\/switched-off \{"enabled": true\}.*then start a ramp on it$/,
+      );
+      expect((await server.request("GET", "/api/v1/flags/switched-off/ramp")).status).toBe(404);
+      const flag = await server.request("GET", "/api/v1/flags/switched-off");
+      expect(flag.body).toMatchObject({ version: 1, enabled: false });
+      const audit = async () =>
+        (await server.request("GET", "/api/v1/flags/switched-off/audit?limit=100")).body.entries as { action: string; actor: string }[];
+      expect((await audit()).map((e) => e.action)).toEqual(["flag.create"]);
+
+      expect((await server.request("PATCH", "/api/v1/flags/switched-off", { enabled: true })).status).toBe(200);
+      expect((await server.request("POST", "/api/v1/flags/switched-off/ramp", { plan })).status).toBe(201);
+      const reporter = new TrafficReporter("switched-off", QUIET);
+      const running = await judgedFurther(server, reporter, "switched-off", 3);
+      expect(running.status).toBe("running");
+      expect(events(running, "pause")).toEqual([]);
+
+      // Switched off by hand mid-ramp: a manual change, the ramp pauses; resuming while off is refused.
+      expect((await server.request("PATCH", "/api/v1/flags/switched-off", { enabled: false })).status).toBe(200);
+      const paused = await eventually(
+        async () => (await server.request("GET", "/api/v1/flags/switched-off/ramp")).body.ramp as RampRecord,
+        (ramp) => ramp.status === "paused",
+        "the ramp of switched-off paused",
+      );
+      expect(paused.state.statusWhy).toMatch(/changed by hand .* to 0 % .*the ramp is paused/);
+      const resumeOff = await server.request("POST", "/api/v1/flags/switched-off/ramp/resume", {});
+      expect(resumeOff.status).toBe(409);
+      expect(resumeOff.body.message).toMatch(/is off: turn it on first .*then resume its ramp$/);
+      expect((await server.request("GET", "/api/v1/flags/switched-off/ramp")).body.ramp.status).toBe("paused");
+      expect((await server.request("PATCH", "/api/v1/flags/switched-off", { enabled: true })).status).toBe(200);
+      const resumed = await server.request("POST", "/api/v1/flags/switched-off/ramp/resume", {});
+      expect(resumed.status, JSON.stringify(resumed.body)).toBe(200);
+      expect(resumed.body.ramp.status).toBe("running");
+      const after = await judgedFurther(server, reporter, "switched-off", 2);
+      expect(after.status).toBe("running");
+      expect(events(after, "manual-change")).toHaveLength(1);
+      expect(events(after, "resume")).toHaveLength(1);
+    });
+
     it("dismiss: a REGRESSION on a metric that is not critical is dismissed with a reason, audited, and the ramp goes on without acting on it again", {
       timeout: 90_000,
     }, async (ctx) => {

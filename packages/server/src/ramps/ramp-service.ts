@@ -29,7 +29,7 @@ import {
 } from "@darklaunch/core";
 import type { AlertService } from "../alerts/alert-service.js";
 import type { AuditService } from "../audit/audit-service.js";
-import { badField, badFields, ConflictError, NotFoundError } from "../errors.js";
+import { badField, badFields, ConflictError, DarkLaunchError, NotFoundError } from "../errors.js";
 import type { FlagService } from "../flags/flag-service.js";
 import { flagOf } from "../flags/flag-store.js";
 import { parse } from "../http.js";
@@ -103,6 +103,7 @@ export class RampService {
   async start(key: string, input: unknown, actor: string): Promise<RampRecord> {
     const body = parse(RampStartRequestSchema, input ?? {}, "ramp");
     const flag = flagOf(await this.services.flags.get(key));
+    assertEnabled(flag, "start a ramp on it");
     const plan = body.plan ?? RampStartRequestSchema.shape.plan.unwrap().parse({});
     const problems = rampFlagProblems(flag, plan);
     if (problems.length > 0) throw badFields(problems, "ramp");
@@ -175,6 +176,7 @@ export class RampService {
         decision = pauseRamp(ramp.state, control);
         break;
       case "resume":
+        assertEnabled(flagOf(await this.services.flags.get(key)), "resume its ramp");
         decision = resumeRamp(ramp.plan, ramp.state, control);
         break;
       case "abort":
@@ -455,6 +457,22 @@ export class RampService {
       lease: lease === undefined ? null : { owner: lease.owner, expiresAt: lease.expiresAt },
     };
   }
+}
+
+/**
+ * A ramp moves a flag's fallthrough, never its on/off switch: a disabled flag serves nobody, so
+ * its ramp would read as changed by hand at its first minute and pause. Turning the flag on for
+ * the user would also start serving its rules and overrides and undo whoever switched it off (a
+ * kill switch), so the ramp is refused instead (409 `FLAG_DISABLED`), as a guarded rollout
+ * elsewhere expects the flag on before it starts. The message says how to go on.
+ */
+function assertEnabled(flag: Flag, purpose: string): void {
+  if (flag.enabled) return;
+  throw new DarkLaunchError(
+    "FLAG_DISABLED",
+    409,
+    `flag "${flag.key}" is off: turn it on first (PATCH /api/v1/flags/${flag.key} {"enabled": true}; with its fallthrough at 0 % dark it still serves nobody dark), then ${purpose}`,
+  );
 }
 
 /** The figures an alert names: per decision metric its estimate, harm e-value and threshold. */
