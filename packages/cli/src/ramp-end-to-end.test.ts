@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { once } from "node:events";
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { RampRecord } from "@darklaunch/core";
 import {
@@ -14,6 +13,7 @@ import {
 } from "@darklaunch/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN } from "./test-cli.js";
+import { apiAs, listening as listeningFor, signedBy } from "./test-processes.js";
 
 // End to end with real processes: the server (`createServer` in its own process, SIGKILLed and
 // restarted on the same store), the CLI's `darklaunch proxy`, real stable/secondary/dark backends and
@@ -24,6 +24,9 @@ const MINUTE_MS = 1_000;
 const ADMIN = `dl_admin_${randomBytes(16).toString("hex")}`;
 /** Each test's deadline for its ramp to get where it waits for. */
 const RAMP_DEADLINE_MS = 50_000;
+
+const api = (base: string, method: string, path: string, body?: unknown) => apiAs(ADMIN, base, method, path, body);
+const listening = (child: ChildProcess, what: string) => listeningFor(child, what, cleanup);
 
 interface Running {
   url: string;
@@ -47,16 +50,6 @@ async function server(store: TestStore, port = 0): Promise<Running> {
   );
   cleanup.push(() => killProcess(started.child));
   return started;
-}
-
-async function api(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === "" ? undefined : JSON.parse(text) };
 }
 
 /** `darklaunch proxy` for one flag, shadow mode with a secondary, resolving once it listens. */
@@ -94,32 +87,6 @@ async function proxy(
     },
   );
   return { url: await listening(child, "the proxy"), child };
-}
-
-/** Resolves with the URL a child process prints ("listening on http://…"); stopped (SIGTERM) after the test. */
-async function listening(child: ChildProcess, what: string): Promise<string> {
-  cleanup.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, "exit");
-      child.kill("SIGTERM");
-      await exited;
-    }
-  });
-  let output = "";
-  return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${output}`)), 20_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on("data", read);
-    child.stderr?.on("data", read);
-    child.once("exit", (code) => reject(new Error(`${what} exited with ${code}: ${output}`)));
-  });
 }
 
 /** A backend answering JSON with a noise field (`requestId`) after 2–20 ms; `fail()` says when to answer 503 instead. */
@@ -259,16 +226,6 @@ async function setUp(store: TestStore, flag: string, front: "proxy" | "experimen
         ? await proxy(control.url, token, flag, { stable: stable.url, secondary: secondary.url, dark: dark.url })
         : await experimentService(control.url, token, flag, { stable: stable.url, dark: dark.url }),
   };
-}
-
-/** Checks an `x-darklaunch-signature` (`t=<seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`) as a receiver would. */
-function signedBy(secret: string, body: string, header: string): boolean {
-  const parts = Object.fromEntries(header.split(",").map((part) => part.trim().split("=", 2) as [string, string]));
-  const t = Number(parts.t);
-  if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > 300 || parts.v1 === undefined) return false;
-  const expected = createHmac("sha256", secret).update(`${t}.${body}`, "utf8").digest();
-  const given = Buffer.from(parts.v1, "hex");
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Steps and times for one-second minutes; see the package README for why the first step is 20 %. */
