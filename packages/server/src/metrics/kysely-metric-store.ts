@@ -9,9 +9,10 @@ import {
   metricWindowKey,
 } from "@darklaunch/core";
 import type { Kysely } from "kysely";
+import { KyselyAuditStore } from "../audit/kysely-audit-store.js";
 import { atomically } from "../store/atomically.js";
-import type { Db, Dialect } from "../store/database.js";
-import type { MetricStore } from "./metric-store.js";
+import type { Database, Db, Dialect } from "../store/database.js";
+import type { MetricStore, MetricTransaction } from "./metric-store.js";
 
 type ExposureData = Pick<ExposureWindow, "evaluations" | "subjects">;
 type WindowData = Pick<MetricWindow, "events" | "sum" | "sumSq" | "subjects">;
@@ -164,4 +165,12 @@ export class KyselyMetricStore implements MetricStore {
     const exposures = await this.db.deleteFrom("exposure_windows").where("minute", "<", before).executeTakeFirst();
     return Number(windows.numDeletedRows) + Number(exposures.numDeletedRows);
   }
+}
+
+/** Transactions over the metric and audit tables of one database. */
+export function metricTransaction(database: Database): MetricTransaction {
+  return (work) =>
+    database.db
+      .transaction()
+      .execute((trx) => work({ metrics: new KyselyMetricStore(trx, database.dialect), audit: new KyselyAuditStore(trx) }));
 }

@@ -12,7 +12,7 @@ import {
 } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
-import { parse } from "../http.js";
+import { actorOf, parse } from "../http.js";
 import { parameters, requestBody, response } from "../openapi.js";
 
 /**
@@ -55,7 +55,7 @@ export function metricRoutes(app: FastifyInstance, { metrics }: ServerContext): 
     async (request, reply) => {
       const { key } = parse(KeyParams, request.params, "path");
       const body = parse(MetricRequestSchema, request.body, "request");
-      const { metric, created } = await metrics.put(key, body);
+      const { metric, created } = await metrics.put(key, body, actorOf(request));
       return reply.code(created ? 201 : 200).send(metric);
     },
   );
@@ -73,7 +73,7 @@ export function metricRoutes(app: FastifyInstance, { metrics }: ServerContext): 
     },
     async (request, reply) => {
       const { key, metric } = parse(MetricParams, request.params, "path");
-      await metrics.remove(key, metric);
+      await metrics.remove(key, metric, actorOf(request));
       return reply.code(204).send();
     },
   );
