@@ -306,7 +306,16 @@ export class DarkLaunchClient {
 
   /** Counters of business-metric tracking: events attributed or not, windows sent, failed posts. */
   metricStats(): MetricStats {
-    return { trackedEvents: 0, unattributedEvents: 0, sentWindows: 0, failedPosts: 0, ...this.metrics?.stats };
+    return {
+      trackedEvents: 0,
+      unattributedEvents: 0,
+      sentWindows: 0,
+      failedPosts: 0,
+      rejectedWindows: 0,
+      droppedWindows: 0,
+      pendingWindows: 0,
+      ...this.metrics?.stats,
+    };
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */

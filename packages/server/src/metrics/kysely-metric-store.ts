@@ -1,4 +1,5 @@
 import {
+  collapseByKey as collapse,
   type ExposureWindow,
   exposureKey,
   type MetricBatch,
@@ -21,17 +22,6 @@ const exposureData = (w: ExposureWindow): string =>
   JSON.stringify({ evaluations: w.evaluations, subjects: w.subjects } satisfies ExposureData);
 const windowData = (w: MetricWindow): string =>
   JSON.stringify({ events: w.events, sum: w.sum, sumSq: w.sumSq, subjects: w.subjects } satisfies WindowData);
-
-/** Same key, merged once per batch, then written in key order (two batches lock rows in one order: no deadlock). */
-function collapse<T>(items: readonly T[], keyOf: (item: T) => string, merge: (a: T, b: T) => T): T[] {
-  const byKey = new Map<string, T>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const seen = byKey.get(key);
-    byKey.set(key, seen === undefined ? item : merge(seen, item));
-  }
-  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, item]) => item);
-}
 
 /**
  * Business metrics in `metric_definitions`, `metric_windows` and `exposure_windows`, on SQLite or
