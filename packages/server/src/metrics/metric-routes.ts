@@ -46,7 +46,8 @@ export function metricRoutes(app: FastifyInstance, { metrics }: ServerContext): 
       config: { scope: "write" },
       schema: {
         tags: ["flags", ...tags],
-        summary: "Add or replace a business metric of a flag (conversion, count per exposure, or mean value of an event)",
+        summary:
+          "Add or replace a business metric of a flag (conversion, events per exposed subject, or Σ value per exposed subject); audited",
         params: parameters(KeyParams),
         body: requestBody(MetricRequestSchema, "MetricRequest"),
         response: response({ 200: metricAnswer, 201: metricAnswer }, [400, 404]),
@@ -66,7 +67,7 @@ export function metricRoutes(app: FastifyInstance, { metrics }: ServerContext): 
       config: { scope: "write" },
       schema: {
         tags: ["flags", ...tags],
-        summary: "Remove a business metric of a flag (its stored windows expire with retention)",
+        summary: "Remove a business metric of a flag (its stored windows expire with retention); audited",
         params: parameters(MetricParams),
         response: response({ 204: "Removed" }, [400, 404]),
       },
