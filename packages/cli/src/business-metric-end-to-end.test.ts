@@ -1,11 +1,9 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import type { RampRecord } from "@darklaunch/core";
 import type { MetricStats } from "@darklaunch/sdk";
 import { killProcess, STORE_FACTORIES, startServerProcess, TestReceiver, type TestStore } from "@darklaunch/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { apiAs, type Cleanup, listening, signedBy, waitFor } from "./test-processes.js";
+import { apiAs, type Cleanup, darkFlag, serviceProcess, signedBy, waitFor } from "./test-processes.js";
 
 // Issue 13's scenario end to end with real processes: a server (short minutes, `minuteMs` 1000), a
 // checkout service in its own process that gates its dark path with the SDK's `isEnabled` and calls
@@ -57,15 +55,8 @@ async function checkoutService(control: string, token: string): Promise<string> 
         latencyMs: 5 + Math.random() * 20, error: failed });
       response.writeHead(failed ? 503 : 200).end(bought ? "bought" : "browsed");
     });
-    server.listen(0, "127.0.0.1", () => console.log("listening on http://127.0.0.1:" + server.address().port));
-    process.on("SIGTERM", async () => { await client.close(); process.exit(0); });
   `;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-    cwd: fileURLToPath(new URL(".", import.meta.url)),
-    env: { PATH: process.env.PATH, NODE_NO_WARNINGS: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return listening(child, "the checkout service", cleanup);
+  return (await serviceProcess(script, "the checkout service", cleanup)).url;
 }
 
 /** Sends visits of new users (8 at once) until the ramp, polled every 200 ms, is no longer running. */
@@ -109,18 +100,7 @@ for (const factory of STORE_FACTORIES) {
       cleanup.push(() => store.drop());
       const control = await server(store);
       const token = (await api(control, "POST", "/api/v1/tokens", { name: "checkout", scope: "sdk" })).body.secret as string;
-      const flag = await api(control, "POST", "/api/v1/flags", {
-        key: FLAG,
-        variants: { on: true, off: false },
-        offVariant: "off",
-        enabled: true,
-        fallthrough: {
-          split: [
-            { variant: "on", weight: 0 },
-            { variant: "off", weight: 100 },
-          ],
-        },
-      });
+      const flag = await api(control, "POST", "/api/v1/flags", darkFlag(FLAG));
       expect(flag.status, JSON.stringify(flag.body)).toBe(201);
       const metric = await api(control, "POST", `/api/v1/flags/${FLAG}/metrics`, {
         key: METRIC,

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import type { RampRecord } from "@darklaunch/core";
 import {
   killProcess,
@@ -13,7 +12,7 @@ import {
 } from "@darklaunch/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN } from "./test-cli.js";
-import { apiAs, listening as listeningFor, signedBy } from "./test-processes.js";
+import { apiAs, darkFlag, listening as listeningFor, serviceProcess, signedBy } from "./test-processes.js";
 
 // End to end with real processes: the server (`createServer` in its own process, SIGKILLed and
 // restarted on the same store), the CLI's `darklaunch proxy`, real stable/secondary/dark backends and
@@ -151,21 +150,6 @@ async function driveUntil(
   );
 }
 
-function flagBody(key: string): Record<string, unknown> {
-  return {
-    key,
-    variants: { on: true, off: false },
-    offVariant: "off",
-    enabled: true,
-    fallthrough: {
-      split: [
-        { variant: "on", weight: 0 },
-        { variant: "off", weight: 100 },
-      ],
-    },
-  };
-}
-
 /**
  * A small service in its own process that answers each request through the SDK's `experiment()`:
  * the control calls `stable`, the candidate `dark` (a 5xx is a candidate error), the noise field
@@ -202,22 +186,15 @@ async function experimentService(
         response.writeHead(502).end(String(error));
       }
     });
-    server.listen(0, "127.0.0.1", () => console.log("listening on http://127.0.0.1:" + server.address().port));
-    process.on("SIGTERM", async () => { await client.close(); process.exit(0); });
   `;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-    cwd: fileURLToPath(new URL(".", import.meta.url)),
-    env: { PATH: process.env.PATH, NODE_NO_WARNINGS: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return { url: await listening(child, "the experiment service"), child };
+  return serviceProcess(script, "the experiment service", cleanup);
 }
 
 /** A server on a fresh store, a flag, its backends and in front of them the CLI's proxy or a service using `experiment()`. */
 async function setUp(store: TestStore, flag: string, front: "proxy" | "experiment", darkFails: () => boolean = () => false) {
   const control = await server(store);
   const token = (await api(control.url, "POST", "/api/v1/tokens", { name: "reporter", scope: "sdk" })).body.secret as string;
-  expect((await api(control.url, "POST", "/api/v1/flags", flagBody(flag))).status).toBe(201);
+  expect((await api(control.url, "POST", "/api/v1/flags", darkFlag(flag))).status).toBe(201);
   const [stable, secondary, dark] = await Promise.all([service(), service(), service(darkFails)]);
   return {
     control,

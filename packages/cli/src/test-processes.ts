@@ -1,6 +1,7 @@
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
+import { fileURLToPath } from "node:url";
 
 // Helpers of the end-to-end tests that run real processes (ramp-end-to-end.test.ts,
 // business-metric-end-to-end.test.ts).
@@ -51,6 +52,25 @@ export async function listening(child: ChildProcess, what: string, cleanup: Clea
   });
 }
 
+/**
+ * A service in its own Node process, run from this folder (so it imports `@darklaunch/sdk` as an
+ * application would): `script` is an ES module that creates an HTTP server `server` and an SDK
+ * client `client`; it listens on an ephemeral port, and SIGTERM closes the client (its last windows
+ * are sent) before the process exits. Resolves once it listens; stopped by `cleanup`.
+ */
+export async function serviceProcess(script: string, what: string, cleanup: Cleanup): Promise<{ url: string; child: ChildProcess }> {
+  const module = `${script}
+    server.listen(0, "127.0.0.1", () => console.log("listening on http://127.0.0.1:" + server.address().port));
+    process.on("SIGTERM", async () => { await client.close(); process.exit(0); });
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", module], {
+    cwd: fileURLToPath(new URL(".", import.meta.url)),
+    env: { PATH: process.env.PATH, NODE_NO_WARNINGS: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return { url: await listening(child, what, cleanup), child };
+}
+
 /** Checks an `x-darklaunch-signature` (`t=<seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`) as a receiver would. */
 export function signedBy(secret: string, body: string, header: string): boolean {
   const parts = Object.fromEntries(header.split(",").map((part) => part.trim().split("=", 2) as [string, string]));
@@ -70,4 +90,20 @@ export async function waitFor<T>(what: string, read: () => Promise<T>, done: (va
     if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A release flag (`on`/`off`) serving everyone `off`: what a ramp starts from. */
+export function darkFlag(key: string): Record<string, unknown> {
+  return {
+    key,
+    variants: { on: true, off: false },
+    offVariant: "off",
+    enabled: true,
+    fallthrough: {
+      split: [
+        { variant: "on", weight: 0 },
+        { variant: "off", weight: 100 },
+      ],
+    },
+  };
 }

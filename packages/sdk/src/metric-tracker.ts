@@ -44,6 +44,19 @@ export interface MetricStats {
   pendingWindows: number;
 }
 
+/** Every counter at zero: a new tracker's, and an offline client's. */
+export function noMetricStats(): MetricStats {
+  return {
+    trackedEvents: 0,
+    unattributedEvents: 0,
+    sentWindows: 0,
+    failedPosts: 0,
+    rejectedWindows: 0,
+    droppedWindows: 0,
+    pendingWindows: 0,
+  };
+}
+
 /**
  * Business metrics in the SDK (docs/architecture.md#business-metrics). The metric definitions are
  * fetched from `GET /api/v1/sdk/metrics` when the client goes live and again at every flush (so a new
@@ -64,15 +77,7 @@ export class MetricTracker {
   private flushing: Promise<void> | undefined;
   /** Windows of failed posts, merged into the next flush's. */
   private pending: Windows = { exposures: [], windows: [] };
-  readonly stats: MetricStats = {
-    trackedEvents: 0,
-    unattributedEvents: 0,
-    sentWindows: 0,
-    failedPosts: 0,
-    rejectedWindows: 0,
-    droppedWindows: 0,
-    pendingWindows: 0,
-  };
+  readonly stats: MetricStats = noMetricStats();
 
   constructor(
     private readonly target: PostTarget,
