@@ -1,7 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { once } from "node:events";
-import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
 import type { RampRecord } from "@darklaunch/core";
 import {
   killProcess,
@@ -14,6 +12,7 @@ import {
 } from "@darklaunch/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN } from "./test-cli.js";
+import { apiAs, darkFlag, listening as listeningFor, serviceProcess, signedBy } from "./test-processes.js";
 
 // End to end with real processes: the server (`createServer` in its own process, SIGKILLed and
 // restarted on the same store), the CLI's `darklaunch proxy`, real stable/secondary/dark backends and
@@ -24,6 +23,9 @@ const MINUTE_MS = 1_000;
 const ADMIN = `dl_admin_${randomBytes(16).toString("hex")}`;
 /** Each test's deadline for its ramp to get where it waits for. */
 const RAMP_DEADLINE_MS = 50_000;
+
+const api = (base: string, method: string, path: string, body?: unknown) => apiAs(ADMIN, base, method, path, body);
+const listening = (child: ChildProcess, what: string) => listeningFor(child, what, cleanup);
 
 interface Running {
   url: string;
@@ -47,16 +49,6 @@ async function server(store: TestStore, port = 0): Promise<Running> {
   );
   cleanup.push(() => killProcess(started.child));
   return started;
-}
-
-async function api(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === "" ? undefined : JSON.parse(text) };
 }
 
 /** `darklaunch proxy` for one flag, shadow mode with a secondary, resolving once it listens. */
@@ -94,32 +86,6 @@ async function proxy(
     },
   );
   return { url: await listening(child, "the proxy"), child };
-}
-
-/** Resolves with the URL a child process prints ("listening on http://…"); stopped (SIGTERM) after the test. */
-async function listening(child: ChildProcess, what: string): Promise<string> {
-  cleanup.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, "exit");
-      child.kill("SIGTERM");
-      await exited;
-    }
-  });
-  let output = "";
-  return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${output}`)), 20_000);
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on("data", read);
-    child.stderr?.on("data", read);
-    child.once("exit", (code) => reject(new Error(`${what} exited with ${code}: ${output}`)));
-  });
 }
 
 /** A backend answering JSON with a noise field (`requestId`) after 2–20 ms; `fail()` says when to answer 503 instead. */
@@ -184,21 +150,6 @@ async function driveUntil(
   );
 }
 
-function flagBody(key: string): Record<string, unknown> {
-  return {
-    key,
-    variants: { on: true, off: false },
-    offVariant: "off",
-    enabled: true,
-    fallthrough: {
-      split: [
-        { variant: "on", weight: 0 },
-        { variant: "off", weight: 100 },
-      ],
-    },
-  };
-}
-
 /**
  * A small service in its own process that answers each request through the SDK's `experiment()`:
  * the control calls `stable`, the candidate `dark` (a 5xx is a candidate error), the noise field
@@ -235,22 +186,15 @@ async function experimentService(
         response.writeHead(502).end(String(error));
       }
     });
-    server.listen(0, "127.0.0.1", () => console.log("listening on http://127.0.0.1:" + server.address().port));
-    process.on("SIGTERM", async () => { await client.close(); process.exit(0); });
   `;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-    cwd: fileURLToPath(new URL(".", import.meta.url)),
-    env: { PATH: process.env.PATH, NODE_NO_WARNINGS: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return { url: await listening(child, "the experiment service"), child };
+  return serviceProcess(script, "the experiment service", cleanup);
 }
 
 /** A server on a fresh store, a flag, its backends and in front of them the CLI's proxy or a service using `experiment()`. */
 async function setUp(store: TestStore, flag: string, front: "proxy" | "experiment", darkFails: () => boolean = () => false) {
   const control = await server(store);
   const token = (await api(control.url, "POST", "/api/v1/tokens", { name: "reporter", scope: "sdk" })).body.secret as string;
-  expect((await api(control.url, "POST", "/api/v1/flags", flagBody(flag))).status).toBe(201);
+  expect((await api(control.url, "POST", "/api/v1/flags", darkFlag(flag))).status).toBe(201);
   const [stable, secondary, dark] = await Promise.all([service(), service(), service(darkFails)]);
   return {
     control,
@@ -259,16 +203,6 @@ async function setUp(store: TestStore, flag: string, front: "proxy" | "experimen
         ? await proxy(control.url, token, flag, { stable: stable.url, secondary: secondary.url, dark: dark.url })
         : await experimentService(control.url, token, flag, { stable: stable.url, dark: dark.url }),
   };
-}
-
-/** Checks an `x-darklaunch-signature` (`t=<seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`) as a receiver would. */
-function signedBy(secret: string, body: string, header: string): boolean {
-  const parts = Object.fromEntries(header.split(",").map((part) => part.trim().split("=", 2) as [string, string]));
-  const t = Number(parts.t);
-  if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > 300 || parts.v1 === undefined) return false;
-  const expected = createHmac("sha256", secret).update(`${t}.${body}`, "utf8").digest();
-  const given = Buffer.from(parts.v1, "hex");
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Steps and times for one-second minutes; see the package README for why the first step is 20 %. */

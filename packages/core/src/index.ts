@@ -113,6 +113,7 @@ export {
   type BusinessArmCounts,
   type BusinessMinuteCounts,
   businessMinutes,
+  collapseByKey,
   type EventBatch,
   EventBatchSchema,
   type ExposureWindow,

@@ -125,6 +125,20 @@ export function mergeExposureWindows(a: ExposureWindow, b: ExposureWindow): Expo
   return { ...a, evaluations: a.evaluations + b.evaluations, subjects: mergeDistinct(a.subjects, b.subjects) };
 }
 
+/**
+ * One item per key, items of the same key merged (e.g. `metricWindowKey` with `mergeMetricWindows`),
+ * in key order: what a reporter sends as one batch and a store writes in one order (no deadlock).
+ */
+export function collapseByKey<T>(items: readonly T[], keyOf: (item: T) => string, merge: (a: T, b: T) => T): T[] {
+  const byKey = new Map<string, T>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const seen = byKey.get(key);
+    byKey.set(key, seen === undefined ? item : merge(seen, item));
+  }
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, item]) => item);
+}
+
 export function mergeMetricWindows(a: MetricWindow, b: MetricWindow): MetricWindow {
   return {
     ...a,

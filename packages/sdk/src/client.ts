@@ -13,7 +13,7 @@ import { SdkError } from "./errors.js";
 import { checkExperimentArguments, type ExperimentOptions, ExperimentRunner, type ExperimentStats } from "./experiment.js";
 import { type PostTarget, postJson } from "./http-post.js";
 import { CacheWriter, loadLastKnownGood } from "./last-known-good.js";
-import { type MetricStats, MetricTracker } from "./metric-tracker.js";
+import { type MetricStats, MetricTracker, noMetricStats } from "./metric-tracker.js";
 import { ObservationReporter, type ObservationReportStats } from "./observation-reporter.js";
 import { Readiness } from "./readiness.js";
 import { SnapshotHolder } from "./snapshot-holder.js";
@@ -306,7 +306,7 @@ export class DarkLaunchClient {
 
   /** Counters of business-metric tracking: events attributed or not, windows sent, failed posts. */
   metricStats(): MetricStats {
-    return { trackedEvents: 0, unattributedEvents: 0, sentWindows: 0, failedPosts: 0, ...this.metrics?.stats };
+    return { ...noMetricStats(), ...this.metrics?.stats };
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */

@@ -1,15 +1,27 @@
 import {
   attributeEvent,
+  collapseByKey,
+  type ExposureWindow,
+  exposureKey,
   MAX_METRIC_WINDOWS_PER_BATCH,
   type MetricBatch,
   MetricCounter,
   type MetricDefinition,
   MetricListResponse,
+  type MetricWindow,
+  mergeExposureWindows,
+  mergeMetricWindows,
+  metricWindowKey,
   type Snapshot,
   subjectText,
 } from "@darklaunch/core";
 import { SdkError } from "./errors.js";
-import { type PostTarget, postJson } from "./http-post.js";
+import { isRetryable, type PostTarget, postJson } from "./http-post.js";
+
+/** Windows (metric and exposure) kept for the next flush while the server is away, at most. */
+export const MAX_PENDING_METRIC_WINDOWS = 10_000;
+
+type Windows = Pick<MetricBatch, "exposures" | "windows">;
 
 /** What happened to business-metric reporting so far (`client.metricStats()`). */
 export interface MetricStats {
@@ -19,8 +31,30 @@ export interface MetricStats {
   unattributedEvents: number;
   /** Windows (metric and exposure) sent and accepted. */
   sentWindows: number;
-  /** Posts that failed; their windows are lost (counts, not a log: the next minute reports again). */
+  /**
+   * Posts that failed. After a passing failure (no answer, 5xx, 429) their windows are put back
+   * and sent with the next flush; after a refusal (another 4xx) they are dropped (`rejectedWindows`).
+   */
   failedPosts: number;
+  /** Windows the server refused (a 4xx other than 429): dropped, not sent again. */
+  rejectedWindows: number;
+  /** Windows dropped because more than `MAX_PENDING_METRIC_WINDOWS` waited for the server (the oldest minutes go first). */
+  droppedWindows: number;
+  /** Windows put back after a failed post, waiting for the next flush. */
+  pendingWindows: number;
+}
+
+/** Every counter at zero: a new tracker's, and an offline client's. */
+export function noMetricStats(): MetricStats {
+  return {
+    trackedEvents: 0,
+    unattributedEvents: 0,
+    sentWindows: 0,
+    failedPosts: 0,
+    rejectedWindows: 0,
+    droppedWindows: 0,
+    pendingWindows: 0,
+  };
 }
 
 /**
@@ -30,6 +64,9 @@ export interface MetricStats {
  * same context gets now, for every flag with a metric on that event; evaluations of flags that have
  * metrics count distinct exposed subjects. Windows are posted per minute to `/api/v1/sdk/metrics`,
  * with empty windows for every watched (flag, metric, variant) so that a quiet minute is reported.
+ * A post that fails for a passing reason (no answer, 5xx, 429) is put back and merged into the next
+ * flush's windows, as observations are (observation-reporter.ts), at most `MAX_PENDING_METRIC_WINDOWS`
+ * windows; one the server refuses is dropped, counted and reported.
  */
 export class MetricTracker {
   private definitions: MetricDefinition[] = [];
@@ -38,7 +75,9 @@ export class MetricTracker {
   private readonly counter = new MetricCounter();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
-  readonly stats: MetricStats = { trackedEvents: 0, unattributedEvents: 0, sentWindows: 0, failedPosts: 0 };
+  /** Windows of failed posts, merged into the next flush's. */
+  private pending: Windows = { exposures: [], windows: [] };
+  readonly stats: MetricStats = noMetricStats();
 
   constructor(
     private readonly target: PostTarget,
@@ -47,6 +86,7 @@ export class MetricTracker {
     private readonly now: () => number,
     private readonly report: (error: SdkError) => void,
     private readonly intervalMs: number,
+    private readonly maxPendingWindows = MAX_PENDING_METRIC_WINDOWS,
   ) {}
 
   start(): void {
@@ -128,7 +168,12 @@ export class MetricTracker {
       });
       this.counter.cover(covered, this.now());
     }
-    const { exposures, windows } = this.counter.drain();
+    const drained = this.counter.drain();
+    // Windows of failed posts and this flush's of the same key are sent as one (they merge exactly).
+    const exposures = collapseByKey([...this.pending.exposures, ...drained.exposures], exposureKey, mergeExposureWindows);
+    const windows = collapseByKey([...this.pending.windows, ...drained.windows], metricWindowKey, mergeMetricWindows);
+    this.pending = { exposures: [], windows: [] };
+    this.stats.pendingWindows = 0;
     // The server takes at most MAX_METRIC_WINDOWS_PER_BATCH of each kind in one post.
     for (let i = 0; i < Math.max(exposures.length, windows.length); i += MAX_METRIC_WINDOWS_PER_BATCH) {
       const batch: MetricBatch = {
@@ -144,10 +189,34 @@ export class MetricTracker {
         this.stats.sentWindows += batch.exposures.length + batch.windows.length;
       } catch (error) {
         this.stats.failedPosts++;
-        this.report(error instanceof SdkError ? error : new SdkError("METRICS_FAILED", String(error)));
+        if (isRetryable(error)) {
+          // The server is away or busy: keep this batch and the rest for the next flush (bounded).
+          this.putBack({ exposures: exposures.slice(i), windows: windows.slice(i) });
+          break;
+        }
+        const count = batch.exposures.length + batch.windows.length;
+        this.stats.rejectedWindows += count;
+        const cause = error instanceof SdkError ? error : new SdkError("METRICS_FAILED", String(error));
+        this.report(new SdkError("METRICS_FAILED", `${count} metric windows were refused and dropped: ${cause.message}`, cause.status));
       }
     }
     // Stopped (closing): the last windows are sent, the definitions are not needed again.
     if (this.timer !== undefined) await this.refresh();
+  }
+
+  /** Keeps windows for the next flush; beyond `maxPendingWindows` the oldest minutes are dropped and counted. */
+  private putBack(failed: Windows): void {
+    const all = [...failed.exposures.map((w) => ({ w, exposure: true })), ...failed.windows.map((w) => ({ w, exposure: false }))];
+    const excess = all.length - this.maxPendingWindows;
+    if (excess > 0) {
+      all.sort((a, b) => (a.w.start < b.w.start ? -1 : a.w.start > b.w.start ? 1 : 0));
+      all.splice(0, excess);
+      this.stats.droppedWindows += excess;
+    }
+    this.pending = {
+      exposures: all.filter((e) => e.exposure).map((e) => e.w as ExposureWindow),
+      windows: all.filter((e) => !e.exposure).map((e) => e.w as MetricWindow),
+    };
+    this.stats.pendingWindows = all.length;
   }
 }

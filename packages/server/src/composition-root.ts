@@ -5,7 +5,7 @@ import { EvaluationService } from "./evaluations/evaluation-service.js";
 import { FlagService } from "./flags/flag-service.js";
 import { JudgeSettingsService } from "./judge-settings/judge-settings-service.js";
 import { judgeSettingsTransaction, KyselyJudgeSettingsStore } from "./judge-settings/kysely-judge-settings-store.js";
-import { KyselyMetricStore } from "./metrics/kysely-metric-store.js";
+import { KyselyMetricStore, metricTransaction } from "./metrics/kysely-metric-store.js";
 import { MetricService } from "./metrics/metric-service.js";
 import { ObservationService } from "./observations/observation-service.js";
 import { OverrideService } from "./overrides/override-service.js";
@@ -57,7 +57,11 @@ export function composeServices(database: Database, options: CompositionOptions)
   const observations = new ObservationService(stores.observations, flags, { minuteMs: options.minuteMs, dataMinutes });
   const rulesets = new RulesetCache(stores, transactor, options.now);
   const metricStore = new KyselyMetricStore(database.db, database.dialect);
-  const metrics = new MetricService(metricStore, flags, rulesets, { now: options.now, minuteMs: options.minuteMs, dataMinutes });
+  const metrics = new MetricService(metricStore, metricTransaction(database), flags, rulesets, {
+    now: options.now,
+    minuteMs: options.minuteMs,
+    dataMinutes,
+  });
   const alerts = buildAlertService(database, flags, options.alerts ?? {});
   const judgeSettings = new JudgeSettingsService(new KyselyJudgeSettingsStore(database.db), judgeSettingsTransaction(database), flags);
   const ramps = new RampService(rampStore, { flags, observations, alerts, audit, metrics, judgeSettings }, { minuteMs: options.minuteMs });

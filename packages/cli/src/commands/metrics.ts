@@ -1,4 +1,11 @@
-import { METRIC_DIRECTIONS, METRIC_KINDS, type MetricDefinition, type MetricListResponse, type MetricRequest } from "@darklaunch/core";
+import {
+  METRIC_DIRECTIONS,
+  METRIC_KIND_HELP,
+  METRIC_KINDS,
+  type MetricDefinition,
+  type MetricListResponse,
+  type MetricRequest,
+} from "@darklaunch/core";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { apiPath } from "../client.js";
 import { apiOf, jsonOption } from "../options.js";
@@ -74,11 +81,7 @@ export function registerMetricCommands(program: Command): void {
     .description("Add or replace a business metric of a flag")
     .argument("<flag>", "flag key")
     .requiredOption("--event <event>", "the tracked event (client.track(event, …), POST /api/v1/events)")
-    .addOption(
-      new Option("--kind <kind>", "conversion: share of exposed subjects with the event; count: events per exposure; value: mean value")
-        .choices(METRIC_KINDS)
-        .makeOptionMandatory(),
-    )
+    .addOption(new Option("--kind <kind>", METRIC_KIND_HELP).choices(METRIC_KINDS).makeOptionMandatory())
     .addOption(new Option("--direction <direction>", "which way is better").choices(METRIC_DIRECTIONS).makeOptionMandatory())
     .option("--tolerance <relative>", "how much worse dark may be, e.g. -2% (default 0)", parseTolerance)
     .option("--critical", "a regression rolls the ramp back (default: watched only)")

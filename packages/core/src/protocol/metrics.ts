@@ -7,10 +7,19 @@ import { IsoDateSchema, KeySchema } from "../flag-schema.js";
  */
 
 /**
- * `conversion`: share of exposed subjects with at least one event; `count`: events per exposed
- * subject; `value`: the mean of the events' values (revenue, items).
+ * What is compared between dark and the baseline, per minute and per subject exposed that minute
+ * (distinct subjects that evaluated the flag):
+ * - `conversion`: the share of exposed subjects that converted, a subject converting when it has at
+ *   least one event in the minute (several events count once);
+ * - `count`: events per exposed subject;
+ * - `value`: Σ value per exposed subject (revenue per subject), NOT the mean value per event: it
+ *   moves with how many subjects buy and with what they spend, and a subject with no event adds 0.
  */
 export const METRIC_KINDS = ["conversion", "count", "value"] as const;
+
+/** One line per kind, for OpenAPI and help texts. */
+export const METRIC_KIND_HELP =
+  "conversion: share of exposed subjects with ≥ 1 event in the minute; count: events per exposed subject; value: Σ value per exposed subject (revenue per subject, not the mean per event)";
 export type MetricKind = (typeof METRIC_KINDS)[number];
 
 /** Which way is better: `up` (sales) or `down` (refunds, support tickets). */
@@ -58,7 +67,7 @@ export const MetricDefinitionSchema = z.object({
   key: MetricKeySchema,
   flagKey: KeySchema,
   event: EventNameSchema,
-  kind: z.enum(METRIC_KINDS),
+  kind: z.enum(METRIC_KINDS).describe(METRIC_KIND_HELP),
   direction: z.enum(METRIC_DIRECTIONS),
   tolerance: ToleranceSchema,
   /** Critical metrics may roll a ramp back; the others are watched only (diagnostics). */
@@ -78,7 +87,7 @@ export const MetricParams = z.strictObject({ key: KeySchema, metric: MetricKeySc
 export const MetricRequestSchema = z.strictObject({
   key: MetricKeySchema.optional(),
   event: EventNameSchema,
-  kind: z.enum(METRIC_KINDS, { error: oneOf(METRIC_KINDS) }),
+  kind: z.enum(METRIC_KINDS, { error: oneOf(METRIC_KINDS) }).describe(METRIC_KIND_HELP),
   direction: z.enum(METRIC_DIRECTIONS, { error: oneOf(METRIC_DIRECTIONS) }),
   tolerance: ToleranceSchema.default(0),
   critical: z.boolean({ error: "must be true or false" }).default(false),

@@ -1,4 +1,5 @@
 import {
+  collapseByKey as collapse,
   type ExposureWindow,
   exposureKey,
   type MetricBatch,
@@ -9,9 +10,10 @@ import {
   metricWindowKey,
 } from "@darklaunch/core";
 import type { Kysely } from "kysely";
+import { KyselyAuditStore } from "../audit/kysely-audit-store.js";
 import { atomically } from "../store/atomically.js";
-import type { Db, Dialect } from "../store/database.js";
-import type { MetricStore } from "./metric-store.js";
+import type { Database, Db, Dialect } from "../store/database.js";
+import type { MetricStore, MetricTransaction } from "./metric-store.js";
 
 type ExposureData = Pick<ExposureWindow, "evaluations" | "subjects">;
 type WindowData = Pick<MetricWindow, "events" | "sum" | "sumSq" | "subjects">;
@@ -20,17 +22,6 @@ const exposureData = (w: ExposureWindow): string =>
   JSON.stringify({ evaluations: w.evaluations, subjects: w.subjects } satisfies ExposureData);
 const windowData = (w: MetricWindow): string =>
   JSON.stringify({ events: w.events, sum: w.sum, sumSq: w.sumSq, subjects: w.subjects } satisfies WindowData);
-
-/** Same key, merged once per batch, then written in key order (two batches lock rows in one order: no deadlock). */
-function collapse<T>(items: readonly T[], keyOf: (item: T) => string, merge: (a: T, b: T) => T): T[] {
-  const byKey = new Map<string, T>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const seen = byKey.get(key);
-    byKey.set(key, seen === undefined ? item : merge(seen, item));
-  }
-  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, item]) => item);
-}
 
 /**
  * Business metrics in `metric_definitions`, `metric_windows` and `exposure_windows`, on SQLite or
@@ -164,4 +155,12 @@ export class KyselyMetricStore implements MetricStore {
     const exposures = await this.db.deleteFrom("exposure_windows").where("minute", "<", before).executeTakeFirst();
     return Number(windows.numDeletedRows) + Number(exposures.numDeletedRows);
   }
+}
+
+/** Transactions over the metric and audit tables of one database. */
+export function metricTransaction(database: Database): MetricTransaction {
+  return (work) =>
+    database.db
+      .transaction()
+      .execute((trx) => work({ metrics: new KyselyMetricStore(trx, database.dialect), audit: new KyselyAuditStore(trx) }));
 }

@@ -1,7 +1,9 @@
 import { DistinctSketch, MetricCounter, position } from "@darklaunch/core";
 import { describe, expect, it } from "vitest";
+import type { KyselyAuditStore } from "../audit/kysely-audit-store.js";
 import { STORE_FACTORIES, type TestServer, testFlag, useTestServer } from "../test-support.js";
-import { KyselyMetricStore } from "./kysely-metric-store.js";
+import { KyselyMetricStore, metricTransaction } from "./kysely-metric-store.js";
+import { MetricService } from "./metric-service.js";
 
 const MIN = 60_000;
 /** A whole minute well inside the retention and the past. */
@@ -23,7 +25,7 @@ describe.each(STORE_FACTORIES)("metrics API on $name", (factory) => {
   useTestServer(factory, async (server) => {
     t = server;
     if (!t) return;
-    for (const key of ["m-defs", "m-merge"]) await t.request("POST", "/api/v1/flags", testFlag(key));
+    for (const key of ["m-defs", "m-merge", "m-audit"]) await t.request("POST", "/api/v1/flags", testFlag(key));
     await t.request("POST", "/api/v1/flags", testFlag("m-events", { fallthrough: split(5) }));
   });
 
@@ -73,6 +75,54 @@ describe.each(STORE_FACTORIES)("metrics API on $name", (factory) => {
     expect((await t.request("DELETE", "/api/v1/flags/m-defs/metrics/revenue")).status).toBe(404);
     const after = await t.request("GET", "/api/v1/flags/m-defs/metrics", undefined, { scope: "read" });
     expect(after.body.metrics.map((m: { key: string }) => m.key)).toEqual(["purchase_conversion"]);
+  });
+
+  it("audits metric writes like flag changes (actor, before → after); a write whose audit fails stores nothing", async (ctx) => {
+    if (!t) return ctx.skip("no Postgres");
+    const body = { key: "orders", event: "purchase", kind: "count", direction: "up" };
+    const added = await t.request("POST", "/api/v1/flags/m-audit/metrics", { ...body, tolerance: 0.05 }, { scope: "write" });
+    expect(added.status).toBe(201);
+    const replaced = await t.request("POST", "/api/v1/flags/m-audit/metrics", { ...body, critical: true }, { scope: "write" });
+    expect(replaced.status).toBe(200);
+    expect((await t.request("DELETE", "/api/v1/flags/m-audit/metrics/orders", undefined, { scope: "write" })).status).toBe(204);
+    // Refused writes leave no entry.
+    expect((await t.request("DELETE", "/api/v1/flags/m-audit/metrics/orders", undefined, { scope: "write" })).status).toBe(404);
+    expect((await t.request("POST", "/api/v1/flags/m-audit/metrics", { ...body, kind: "ratio" }, { scope: "write" })).status).toBe(400);
+    const audit = await t.request("GET", "/api/v1/flags/m-audit/audit?limit=100");
+    const entries = (audit.body.entries as { actor: string; action: string; before: unknown; after: unknown }[])
+      .filter((e) => e.action.startsWith("metric."))
+      .reverse();
+    expect(entries.map((e) => [e.action, e.actor])).toEqual([
+      ["metric.create", "write-token"],
+      ["metric.replace", "write-token"],
+      ["metric.remove", "write-token"],
+    ]);
+    expect(entries[0]).toMatchObject({ before: null, after: { key: "orders", tolerance: 0.05, critical: false } });
+    expect(entries[1]).toMatchObject({ before: { tolerance: 0.05, critical: false }, after: { tolerance: 0, critical: true } });
+    expect(entries[2]).toMatchObject({ before: { key: "orders", critical: true }, after: null });
+
+    // The definition and its audit entry are one transaction: an audit store that fails takes the write with it.
+    const { database, context } = t.server;
+    const failing = new MetricService(
+      new KyselyMetricStore(database.db, database.dialect),
+      (work) =>
+        metricTransaction(database)(({ metrics, audit }) =>
+          work({
+            metrics,
+            audit: Object.assign(Object.create(audit) as KyselyAuditStore, {
+              record: () => Promise.reject(new Error("audit store down")),
+            }),
+          }),
+        ),
+      context.flags,
+      context.rulesets,
+    );
+    const request = { key: "orders", event: "purchase", kind: "count", direction: "up", tolerance: 0, critical: false } as const;
+    await expect(failing.put("m-audit", request, "someone")).rejects.toThrow("audit store down");
+    expect((await t.request("GET", "/api/v1/flags/m-audit/metrics", undefined, { scope: "read" })).body.metrics).toEqual([]);
+    expect((await t.request("POST", "/api/v1/flags/m-audit/metrics", body)).status).toBe(201);
+    await expect(failing.remove("m-audit", "orders", "someone")).rejects.toThrow("audit store down");
+    expect((await t.request("GET", "/api/v1/flags/m-audit/metrics", undefined, { scope: "read" })).body.metrics).toHaveLength(1);
   });
 
   it("merges windows from many SDK instances exactly: the judge's minutes equal those of one counter", async (ctx) => {

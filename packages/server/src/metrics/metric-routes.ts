@@ -12,7 +12,7 @@ import {
 } from "@darklaunch/core";
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
-import { parse } from "../http.js";
+import { actorOf, parse } from "../http.js";
 import { parameters, requestBody, response } from "../openapi.js";
 
 /**
@@ -46,7 +46,8 @@ export function metricRoutes(app: FastifyInstance, { metrics }: ServerContext): 
       config: { scope: "write" },
       schema: {
         tags: ["flags", ...tags],
-        summary: "Add or replace a business metric of a flag (conversion, count per exposure, or mean value of an event)",
+        summary:
+          "Add or replace a business metric of a flag (conversion, events per exposed subject, or Σ value per exposed subject); audited",
         params: parameters(KeyParams),
         body: requestBody(MetricRequestSchema, "MetricRequest"),
         response: response({ 200: metricAnswer, 201: metricAnswer }, [400, 404]),
@@ -55,7 +56,7 @@ export function metricRoutes(app: FastifyInstance, { metrics }: ServerContext): 
     async (request, reply) => {
       const { key } = parse(KeyParams, request.params, "path");
       const body = parse(MetricRequestSchema, request.body, "request");
-      const { metric, created } = await metrics.put(key, body);
+      const { metric, created } = await metrics.put(key, body, actorOf(request));
       return reply.code(created ? 201 : 200).send(metric);
     },
   );
@@ -66,14 +67,14 @@ export function metricRoutes(app: FastifyInstance, { metrics }: ServerContext): 
       config: { scope: "write" },
       schema: {
         tags: ["flags", ...tags],
-        summary: "Remove a business metric of a flag (its stored windows expire with retention)",
+        summary: "Remove a business metric of a flag (its stored windows expire with retention); audited",
         params: parameters(MetricParams),
         response: response({ 204: "Removed" }, [400, 404]),
       },
     },
     async (request, reply) => {
       const { key, metric } = parse(MetricParams, request.params, "path");
-      await metrics.remove(key, metric);
+      await metrics.remove(key, metric, actorOf(request));
       return reply.code(204).send();
     },
   );

@@ -21,7 +21,7 @@ import type { FlagService } from "../flags/flag-service.js";
 import { flagOf } from "../flags/flag-store.js";
 import type { DataMinutes } from "../observations/observation-service.js";
 import type { RulesetCache } from "../ruleset/ruleset-cache.js";
-import type { MetricStore } from "./metric-store.js";
+import type { MetricStore, MetricTransaction } from "./metric-store.js";
 
 const MINUTE_MS = 60_000;
 
@@ -53,6 +53,7 @@ export interface BusinessMetricMinutes {
 export class MetricService {
   constructor(
     private readonly store: MetricStore,
+    private readonly transaction: MetricTransaction,
     private readonly flags: FlagService,
     private readonly rulesets: RulesetCache,
     options: MetricServiceOptions = {},
@@ -78,33 +79,55 @@ export class MetricService {
     return this.store.definitions();
   }
 
-  /** Creates or replaces a metric of `flag`; `created` tells which. */
-  async put(flag: string, request: z.output<typeof MetricRequestSchema>): Promise<{ metric: MetricDefinition; created: boolean }> {
+  /**
+   * Creates or replaces a metric of `flag`; `created` tells which. Audited with the flag's changes
+   * (`metric.create` or `metric.replace`, before → after) in the same transaction.
+   */
+  async put(
+    flag: string,
+    request: z.output<typeof MetricRequestSchema>,
+    actor: string,
+  ): Promise<{ metric: MetricDefinition; created: boolean }> {
     await this.flags.get(flag);
     const key = request.key ?? defaultMetricKey(request.event, request.kind);
-    const existing = await this.store.definitions(flag);
-    const created = !existing.some((m) => m.key === key);
-    if (created && existing.length >= MAX_METRICS_PER_FLAG) {
-      throw badField("key", `flag "${flag}" has ${existing.length} metrics already, the most a flag may have; remove one first`);
-    }
     const at = new Date(this.now()).toISOString();
-    const metric = await this.store.putDefinition({
-      key,
-      flagKey: flag,
-      event: request.event,
-      kind: request.kind,
-      direction: request.direction,
-      tolerance: request.tolerance,
-      critical: request.critical,
-      createdAt: at,
-      updatedAt: at,
+    return this.transaction(async (tx) => {
+      const existing = await tx.metrics.definitions(flag);
+      const before = existing.find((m) => m.key === key);
+      if (before === undefined && existing.length >= MAX_METRICS_PER_FLAG) {
+        throw badField("key", `flag "${flag}" has ${existing.length} metrics already, the most a flag may have; remove one first`);
+      }
+      const metric = await tx.metrics.putDefinition({
+        key,
+        flagKey: flag,
+        event: request.event,
+        kind: request.kind,
+        direction: request.direction,
+        tolerance: request.tolerance,
+        critical: request.critical,
+        createdAt: at,
+        updatedAt: at,
+      });
+      await tx.audit.record({
+        actor,
+        action: before === undefined ? "metric.create" : "metric.replace",
+        targetType: "flag",
+        targetKey: flag,
+        before: before ?? null,
+        after: metric,
+      });
+      return { metric, created: before === undefined };
     });
-    return { metric, created };
   }
 
-  async remove(flag: string, key: string): Promise<void> {
+  /** Removes a metric of `flag` (404 when it has none of that key), audited `metric.remove` in the same transaction. */
+  async remove(flag: string, key: string, actor: string): Promise<void> {
     await this.flags.get(flag);
-    if (!(await this.store.deleteDefinition(flag, key))) throw new NotFoundError(`metric of flag "${flag}"`, key);
+    await this.transaction(async (tx) => {
+      const before = (await tx.metrics.definitions(flag)).find((m) => m.key === key);
+      if (before === undefined || !(await tx.metrics.deleteDefinition(flag, key))) throw new NotFoundError(`metric of flag "${flag}"`, key);
+      await tx.audit.record({ actor, action: "metric.remove", targetType: "flag", targetKey: flag, before, after: null });
+    });
   }
 
   /** Stores an SDK's windows; those of unknown flags are skipped and reported. */

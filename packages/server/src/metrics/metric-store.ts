@@ -1,4 +1,5 @@
 import type { ExposureWindow, MetricBatch, MetricDefinition, MetricWindow } from "@darklaunch/core";
+import type { AuditStore } from "../audit/audit-store.js";
 
 /**
  * Where business metrics are kept: each flag's metric definitions, and the per-minute metric and
@@ -21,3 +22,6 @@ export interface MetricStore {
   /** Deletes windows of minutes before `before` (ISO); returns how many (the retention runner). */
   prune(before: string): Promise<number>;
 }
+
+/** Runs `work` in one transaction over the metric and audit tables: a definition's write and its audit entry land together, or neither. */
+export type MetricTransaction = <T>(work: (stores: { metrics: MetricStore; audit: AuditStore }) => Promise<T>) => Promise<T>;

@@ -1,0 +1,109 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+
+// Helpers of the end-to-end tests that run real processes (ramp-end-to-end.test.ts,
+// business-metric-end-to-end.test.ts).
+
+/** Steps a test runs after it, newest first (each test file calls them in its `afterEach`). */
+export type Cleanup = (() => Promise<unknown>)[];
+
+/** A request to a server's API with `token`; the body parsed as JSON (undefined when empty). */
+export async function apiAs(
+  token: string,
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === "" ? undefined : JSON.parse(text) };
+}
+
+/** Resolves with the URL a child process prints ("listening on http://…"); stopped (SIGTERM) by `cleanup`. */
+export async function listening(child: ChildProcess, what: string, cleanup: Cleanup): Promise<string> {
+  cleanup.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      await exited;
+    }
+  });
+  let output = "";
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${output}`)), 20_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on("data", read);
+    child.stderr?.on("data", read);
+    child.once("exit", (code) => reject(new Error(`${what} exited with ${code}: ${output}`)));
+  });
+}
+
+/**
+ * A service in its own Node process, run from this folder (so it imports `@darklaunch/sdk` as an
+ * application would): `script` is an ES module that creates an HTTP server `server` and an SDK
+ * client `client`; it listens on an ephemeral port, and SIGTERM closes the client (its last windows
+ * are sent) before the process exits. Resolves once it listens; stopped by `cleanup`.
+ */
+export async function serviceProcess(script: string, what: string, cleanup: Cleanup): Promise<{ url: string; child: ChildProcess }> {
+  const module = `${script}
+    server.listen(0, "127.0.0.1", () => console.log("listening on http://127.0.0.1:" + server.address().port));
+    process.on("SIGTERM", async () => { await client.close(); process.exit(0); });
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", module], {
+    cwd: fileURLToPath(new URL(".", import.meta.url)),
+    env: { PATH: process.env.PATH, NODE_NO_WARNINGS: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return { url: await listening(child, what, cleanup), child };
+}
+
+/** Checks an `x-darklaunch-signature` (`t=<seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`) as a receiver would. */
+export function signedBy(secret: string, body: string, header: string): boolean {
+  const parts = Object.fromEntries(header.split(",").map((part) => part.trim().split("=", 2) as [string, string]));
+  const t = Number(parts.t);
+  if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > 300 || parts.v1 === undefined) return false;
+  const expected = createHmac("sha256", secret).update(`${t}.${body}`, "utf8").digest();
+  const given = Buffer.from(parts.v1, "hex");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Polls `read` every 100 ms until `done` holds for its answer; fails with the last answer after `ms`. */
+export async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A release flag (`on`/`off`) serving everyone `off`: what a ramp starts from. */
+export function darkFlag(key: string): Record<string, unknown> {
+  return {
+    key,
+    variants: { on: true, off: false },
+    offVariant: "off",
+    enabled: true,
+    fallthrough: {
+      split: [
+        { variant: "on", weight: 0 },
+        { variant: "off", weight: 100 },
+      ],
+    },
+  };
+}
