@@ -76,6 +76,7 @@ function ramp(over: Partial<RampRecord["state"]> & { status?: RampRecord["status
     },
     darkBuild: null,
     judge: {},
+    judgeEffective: { settings: {} as RampRecord["judgeEffective"]["settings"], sources: {} },
     minuteMs: MIN,
     createdBy: "admin",
     startedAt: new Date(T0).toISOString(),
