@@ -48,15 +48,15 @@ export function StatusActions({ flag, onChanged }: { flag: FlagRecord; onChanged
       return;
     }
     void act(`Rolled out to ${value}%.`, () =>
-      api
-        .request<LaunchResponse>("PUT", flagPath(flag.key, "/launch"), { percentage: value, version: flag.version })
-        .then((r) => r.flag),
+      api.request<LaunchResponse>("PUT", flagPath(flag.key, "/launch"), { percentage: value, version: flag.version }).then((r) => r.flag),
     );
   };
 
   const kill = () => {
     dialog.current?.close();
-    void act("Turned off for everyone.", () => api.request<FlagRecord>("PATCH", flagPath(flag.key), { enabled: false, version: flag.version }));
+    void act("Turned off for everyone.", () =>
+      api.request<FlagRecord>("PATCH", flagPath(flag.key), { enabled: false, version: flag.version }),
+    );
   };
 
   return (
