@@ -102,6 +102,8 @@ function JudgeSettingsForm({
   const [problems, setProblems] = useState<Partial<Record<JudgeFormField, string>>>({});
   const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string; at: string | null } | null>(null);
   const [busy, setBusy] = useState(false);
+  // Open or closed as the user left it (a save must not fold the form away under them).
+  const [open, setOpen] = useState(false);
   // The form follows the server (a change from the CLI) unless the user is editing it.
   // biome-ignore lint/correctness/useExhaustiveDependencies: shownKey stands for shown
   useEffect(() => {
@@ -156,7 +158,7 @@ function JudgeSettingsForm({
     );
 
   return (
-    <details className="judge-form" open={dirty || Object.keys(problems).length > 0 || undefined}>
+    <details className="judge-form" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>Change the flag's settings…</summary>
       <form onSubmit={(e) => void submit(e)} className="settings-form">
         {rampActive && <p className="small muted">The ramp's own settings and its plan still win over the flag's.</p>}

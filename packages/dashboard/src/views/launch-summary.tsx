@@ -92,14 +92,14 @@ export function LaunchSummary({
 }
 
 function BurnFigure({ burn, darkErrorRate, objective }: { burn: number; darkErrorRate: number | null | undefined; objective: number }) {
-  const { mark, words, over } = burnWords(burn);
+  const { mark, level, over } = burnWords(burn);
   return (
     <>
       <p className={`big ${over ? "bad-text" : ""}`}>
         <span aria-hidden="true">{mark} </span>
         {burn.toFixed(2)}×
       </p>
-      <p className="small">{words}</p>
+      <p className="small">{level}</p>
       <p className="small muted">
         dark's error rate {formatRate(darkErrorRate, 2)} ÷ objective {formatRate(objective, 2)}, last hour
       </p>
