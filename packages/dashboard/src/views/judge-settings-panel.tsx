@@ -1,5 +1,6 @@
 import type { FlagJudgeSettingsResponse, RampRecord } from "@darklaunch/core";
 import { type FormEvent, useEffect, useId, useState } from "react";
+import { ActionNote } from "../action-note.js";
 import { ApiError, describeError, flagPath } from "../api.js";
 import { useSession } from "../session-context.js";
 import { ErrorNote, Loading } from "../status.js";
@@ -150,12 +151,28 @@ function JudgeSettingsForm({
   const fieldId = (name: JudgeFormField) => `${id}-${name}`;
   const problemOf = (name: JudgeFormField) =>
     problems[name] === undefined ? {} : { "aria-invalid": true as const, "aria-describedby": `${fieldId(name)}-problem` };
-  const Problem = ({ name }: { name: JudgeFormField }) =>
+  const problem = (name: JudgeFormField) =>
     problems[name] === undefined ? null : (
       <span id={`${fieldId(name)}-problem`} className="field-problem" role="alert">
         ✗ {problems[name]}
       </span>
     );
+  /** One text field with its label and, after a refused save, the server's message beside it. */
+  const textField = (name: Exclude<JudgeFormField, "critical">, label: string, inputMode: "decimal" | "numeric", placeholder?: string) => (
+    <div>
+      <label htmlFor={fieldId(name)}>{label}</label>
+      <input
+        id={fieldId(name)}
+        type="text"
+        inputMode={inputMode}
+        placeholder={placeholder}
+        value={form[name]}
+        onChange={(e) => edit({ [name]: e.target.value })}
+        {...problemOf(name)}
+      />
+      {problem(name)}
+    </div>
+  );
 
   return (
     <details className="judge-form" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
@@ -180,45 +197,11 @@ function JudgeSettingsForm({
               {metric}
             </label>
           ))}
-          <Problem name="critical" />
+          {problem("critical")}
         </fieldset>
-        <div>
-          <label htmlFor={fieldId("errorsTolerance")}>Error tolerance (× baseline)</label>
-          <input
-            id={fieldId("errorsTolerance")}
-            type="text"
-            inputMode="decimal"
-            value={form.errorsTolerance}
-            onChange={(e) => edit({ errorsTolerance: e.target.value })}
-            {...problemOf("errorsTolerance")}
-          />
-          <Problem name="errorsTolerance" />
-        </div>
-        <div>
-          <label htmlFor={fieldId("warmup")}>Warm-up (minutes)</label>
-          <input
-            id={fieldId("warmup")}
-            type="text"
-            inputMode="numeric"
-            value={form.warmup}
-            onChange={(e) => edit({ warmup: e.target.value })}
-            {...problemOf("warmup")}
-          />
-          <Problem name="warmup" />
-        </div>
-        <div>
-          <label htmlFor={fieldId("errorObjective")}>Error-rate objective (%)</label>
-          <input
-            id={fieldId("errorObjective")}
-            type="text"
-            inputMode="decimal"
-            placeholder="none"
-            value={form.errorObjective}
-            onChange={(e) => edit({ errorObjective: e.target.value })}
-            {...problemOf("errorObjective")}
-          />
-          <Problem name="errorObjective" />
-        </div>
+        {textField("errorsTolerance", "Error tolerance (× baseline)", "decimal")}
+        {textField("warmup", "Warm-up (minutes)", "numeric")}
+        {textField("errorObjective", "Error-rate objective (%)", "decimal", "none")}
         <div className="row">
           <button type="submit" disabled={busy}>
             Save settings
@@ -237,12 +220,7 @@ function JudgeSettingsForm({
             </button>
           )}
         </div>
-        {current !== null && (
-          <p className={`note ${current.kind}`} role={current.kind === "error" ? "alert" : "status"} data-testid="judge-message">
-            {current.kind === "ok" ? "✓ " : "✗ "}
-            {current.text}
-          </p>
-        )}
+        <ActionNote message={current} testId="judge-message" />
       </form>
     </details>
   );

@@ -1,6 +1,7 @@
 import type { FlagRecord, RampControlName, RampRecord, RampResponse } from "@darklaunch/core";
 import { type FormEvent, useId, useRef, useState } from "react";
 import { type ActionMessage, currentMessage, rampMark } from "../action-message.js";
+import { ActionNote } from "../action-note.js";
 import { describeError, flagPath } from "../api.js";
 import { useSession } from "../session-context.js";
 import { DEFAULT_PLAN_FORM, type PlanForm, planFromForm, rampControls } from "./launch-model.js";
@@ -106,12 +107,7 @@ export function RampActions({ flag, ramp, onChanged }: { flag: FlagRecord; ramp:
           </button>
         </div>
       </dialog>
-      {message !== null && (
-        <p className={`note ${message.kind}`} role={message.kind === "error" ? "alert" : "status"} data-testid="ramp-message">
-          {message.kind === "ok" ? "✓ " : "✗ "}
-          {message.text}
-        </p>
-      )}
+      <ActionNote message={message} testId="ramp-message" />
     </div>
   );
 }

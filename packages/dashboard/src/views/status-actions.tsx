@@ -1,6 +1,7 @@
 import type { FlagRecord, LaunchResponse } from "@darklaunch/core";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { type ActionMessage, currentMessage, flagMark } from "../action-message.js";
+import { ActionNote } from "../action-note.js";
 import { describeError, flagPath } from "../api.js";
 import { useSession } from "../session-context.js";
 
@@ -96,12 +97,7 @@ export function StatusActions({ flag, onChanged }: { flag: FlagRecord; onChanged
           </button>
         </div>
       </dialog>
-      {message !== null && (
-        <p className={`note ${message.kind}`} role={message.kind === "error" ? "alert" : "status"}>
-          {message.kind === "ok" ? "✓ " : "✗ "}
-          {message.text}
-        </p>
-      )}
+      <ActionNote message={message} />
     </div>
   );
 }
