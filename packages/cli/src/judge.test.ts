@@ -96,6 +96,18 @@ describe("judge settings", () => {
     expect((await cli(["judge", "show", "nope"])).code).toBe(1);
   });
 
+  it("sets the error-rate objective as a percentage or a share, and refuses one out of range", { timeout: 60_000 }, async () => {
+    const set = await cli(["judge", "set", "ramped", "--error-objective", "1%", "--json"]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout).settings.errorRateObjective).toBe(0.01);
+    const share = await cli(["judge", "set", "ramped", "--error-objective", "0.002", "--json"]);
+    expect(JSON.parse(share.stdout).settings.errorRateObjective).toBe(0.002);
+    const bad = await cli(["judge", "set", "ramped", "--error-objective", "150%"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/errorRateObjective: must be below 1/);
+    expect((await cli(["judge", "reset", "ramped"])).code).toBe(0);
+  });
+
   it("shows in the ramp's status which settings come from the flag", { timeout: 60_000 }, async () => {
     expect((await cli(["judge", "set", "ramped", "--alpha", "0.02"])).code).toBe(0);
     expect((await cli(["ramp", "start", "ramped", "--min", "1h", "--max", "2h"])).code).toBe(0);

@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** For VALIDATION_FAILED, every bad field with its path (`tolerances.errors`). */
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = "ApiError";
@@ -74,7 +76,12 @@ export function createApi(token: string, fetchImpl: typeof fetch = fetch): Api {
       }
       if (!response.ok) {
         const error = parsed as Partial<ErrorBody> | undefined;
-        throw new ApiError(response.status, error?.code ?? "HTTP_ERROR", error?.message ?? `${method} ${path} answered ${response.status}`);
+        throw new ApiError(
+          response.status,
+          error?.code ?? "HTTP_ERROR",
+          error?.message ?? `${method} ${path} answered ${response.status}`,
+          error?.details,
+        );
       }
       return parsed as T;
     },

@@ -25,6 +25,8 @@ const MINUTE_MS = 1000;
 const WINDOW_MINUTE = 60_000;
 const RAMPED = "search-v3";
 const DISMISSED = "pricing-v2";
+/** Rolled out without a ramp, with dark failing 2 % of its requests: the error budget burn's flag. */
+const BURNING = "checkout-v4";
 
 const missing = [
   existsSync(CHROMIUM) ? undefined : `no browser at ${CHROMIUM} (apt-get install -y chromium)`,
@@ -134,7 +136,7 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
     server = await createServer({ sqlitePath: join(dir, "darklaunch.db"), adminToken: ADMIN, minuteMs: MINUTE_MS });
     url = await server.listen(0, "127.0.0.1");
     readToken = (await api<{ secret: string }>("POST", "/api/v1/tokens", { name: "read person", scope: "read" })).secret;
-    for (const key of [RAMPED, DISMISSED]) {
+    for (const key of [RAMPED, DISMISSED, BURNING]) {
       await api("POST", "/api/v1/flags", {
         key,
         description: `${key} dark launch`,
@@ -161,7 +163,7 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
     await page.getByLabel("Steps (% served from dark)").fill("1, 5, 25, 50, 100");
     await page.getByLabel("Min per step").fill("3m");
     await page.getByLabel("Max per step").fill("30m");
-    await page.getByLabel("Warm-up").fill("1m");
+    await page.getByLabel("Warm-up", { exact: true }).fill("1m");
     await page.getByLabel("When inconclusive").selectOption("hold");
     await page.getByRole("button", { name: "Start ramp" }).click();
     await expect.poll(() => page.getByTestId("ramp-status").textContent()).toContain("running · serve step 1 of 5");
@@ -175,6 +177,8 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
       .getByTestId("ramp-status")
       .getByText(/serve step [2-5] of 5/)
       .waitFor({ timeout: 60_000 });
+    // "Ramp started." described step 1: it goes once the page shows the step advanced.
+    await expect.poll(() => page.getByTestId("ramp-message").count()).toBe(0);
     const advanced = await ramp(RAMPED);
     const advance = advanced.state.history.find((e) => e.kind === "advance");
     expect(advance?.verdict?.state).toBe("SAFE");
@@ -228,6 +232,69 @@ describe.skipIf(skip)(`launch page in chromium${skip ? ` (skipped: ${missing.joi
     const dismissed = await ramp(DISMISSED);
     expect(dismissed.state.dismissed.map((d) => d.reason)).toEqual(["the staging reporter is down; judged by the load test instead"]);
     expect(dismissed.state.history.some((e) => e.kind === "dismiss")).toBe(true);
+  });
+
+  it("changes the judge settings from the panel, shows the server's message for a bad value, and the burn", async () => {
+    const flag = await api<{ version: number }>("GET", `/api/v1/flags/${BURNING}`);
+    await api("PUT", `/api/v1/flags/${BURNING}/launch`, { percentage: 10, version: flag.version });
+    const minute = Math.floor(Date.now() / WINDOW_MINUTE) * WINDOW_MINUTE - WINDOW_MINUTE;
+    await api("POST", "/api/v1/observations", {
+      windows: [
+        {
+          flag: BURNING,
+          source: "proxy",
+          route: "POST /checkout",
+          start: new Date(minute).toISOString(),
+          baseline: side(9000, 45),
+          dark: side(1000, 20),
+          comparison: { total: 100, matched: 99, mismatched: 1, noiseTotal: 50, fields: { "body.total": 1 }, noise: {} },
+          samples: [],
+        },
+      ],
+    });
+    await page.goto(`${url}/flags/${BURNING}`);
+    const panel = page.getByTestId("judge-settings");
+    await panel.locator('[data-setting="errorRateObjective"]').getByText("not set").waitFor();
+    // No objective: no burn to show.
+    expect(await page.getByTestId("summary-budget").count()).toBe(0);
+
+    await panel.getByText("Change the flag's settings…").click();
+    await panel.getByLabel("Error tolerance (× baseline)").fill("1.3");
+    await panel.getByLabel("Error-rate objective (%)").fill("1");
+    await panel.getByRole("button", { name: "Save settings" }).click();
+    await expect.poll(() => panel.getByTestId("judge-message").textContent()).toContain("Saved to the flag.");
+    const saved = await api<{ settings: { tolerances: { errors: number }; errorRateObjective?: number }; set: string[] }>(
+      "GET",
+      `/api/v1/flags/${BURNING}/judge`,
+    );
+    expect(saved.settings.tolerances.errors).toBe(1.3);
+    expect(saved.settings.errorRateObjective).toBe(0.01);
+    expect(saved.set.sort()).toEqual(["errorRateObjective", "tolerances.errors"]);
+    await expect.poll(() => panel.locator('[data-setting="tolerances.errors"]').textContent()).toBe("Tolerance: errors1.3×set on the flag");
+    // Dark fails 2 % against an objective of 1 %: twice the budget, said in words.
+    await expect.poll(() => page.getByTestId("summary-budget").textContent()).toContain("2.00×");
+    expect(await page.getByTestId("summary-budget").textContent()).toContain("over budget");
+    await panel.scrollIntoViewIfNeeded();
+    await shot(page, "launch-page-judge-settings");
+    await panel.screenshot({ path: join(SHOTS, "judge-settings-panel.png") });
+    await expectAccessible(page, "launch page, judge settings");
+
+    await panel.getByLabel("Error tolerance (× baseline)").fill("0.5");
+    await panel.getByRole("button", { name: "Save settings" }).click();
+    const problem = panel.getByRole("alert").filter({ hasText: "tolerances.errors" });
+    await expect.poll(() => problem.textContent()).toContain("tolerances.errors: must be at least 1");
+    expect(await panel.getByLabel("Error tolerance (× baseline)").getAttribute("aria-invalid")).toBe("true");
+    const unchanged = await api<{ settings: { tolerances: { errors: number } } }>("GET", `/api/v1/flags/${BURNING}/judge`);
+    expect(unchanged.settings.tolerances.errors).toBe(1.3);
+    await panel.screenshot({ path: join(SHOTS, "judge-settings-panel-bad-value.png") });
+    await expectAccessible(page, "launch page, judge settings with a bad value");
+
+    // The launches list's compact summary shows the burn too.
+    await page.goto(url);
+    const row = page.locator(`tr[data-flag="${BURNING}"]`);
+    await expect.poll(() => row.getByTestId("summary-burn").textContent()).toContain("2.00×");
+    expect(await row.getByTestId("summary-burn").textContent()).toContain("over budget");
+    await shot(page, "launches-list-burn");
   });
 
   it("offers a read token no action on the launch page", async () => {

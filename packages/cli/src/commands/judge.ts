@@ -13,6 +13,13 @@ function parseNumber(text: string): number {
   return value;
 }
 
+/** `--error-objective 1%` or `0.01`: a share; the server checks its range. */
+function parseShare(text: string): number {
+  const trimmed = text.trim();
+  if (trimmed.endsWith("%")) return parseNumber(trimmed.slice(0, -1)) / 100;
+  return parseNumber(trimmed);
+}
+
 /** `--critical errors,latencyP99` (empty: no critical metric). */
 function parseList(text: string): string[] {
   return text
@@ -71,6 +78,7 @@ interface SetOptions {
   tolerance?: Record<string, number>;
   health?: Record<string, number>;
   diagnosticsQ?: number;
+  errorObjective?: number;
   json?: boolean;
 }
 
@@ -87,6 +95,7 @@ async function set(flag: string, options: SetOptions, command: Command): Promise
   if (options.tolerance !== undefined) given.tolerances = options.tolerance;
   if (options.health !== undefined) given.health = options.health;
   if (options.diagnosticsQ !== undefined) given.diagnosticsQ = options.diagnosticsQ;
+  if (options.errorObjective !== undefined) given.errorRateObjective = options.errorObjective;
   let file: Record<string, unknown> = {};
   if (options.file !== undefined) {
     const document = readDocument(options.file);
@@ -147,6 +156,11 @@ export function registerJudgeCommands(program: Command): void {
       collectNumbers,
     )
     .option("--diagnostics-q <n>", "false-discovery rate of the per-route and per-field diagnostics (default 0.1)", parseNumber)
+    .option(
+      "--error-objective <share>",
+      "error-rate objective for the dashboard's error budget burn, as 1% or 0.01 (never changes a verdict)",
+      parseShare,
+    )
     .option("--replace", "replace the flag's settings instead of changing some of them")
     .addOption(jsonOption())
     .action(set);

@@ -65,6 +65,15 @@ export const JudgeSettingsSchema = z
         detectEffect: Share(0.1),
       })
       .default({ safeMargin: 0.1, minEvents: 30, detectEffect: 0.1 }),
+    /**
+     * The flag's error-rate objective: the share of dark's requests that may fail (0.01 = 1 %). It
+     * feeds the dashboard's error budget burn only and never changes a verdict; absent by default.
+     */
+    errorRateObjective: z
+      .number({ error: "must be a number (a share such as 0.01 for 1 %)" })
+      .gt(0, "must be above 0")
+      .lt(1, "must be below 1 (a share such as 0.01 for 1 %)")
+      .optional(),
     /** False-discovery rate of the per-route and per-field diagnostics (e-BH). */
     diagnosticsQ: Share(0.1),
     health: z

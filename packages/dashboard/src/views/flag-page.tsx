@@ -9,6 +9,7 @@ import { usePoll } from "../use-poll.js";
 import { AuditView } from "./audit-view.js";
 import { CheckView } from "./check-view.js";
 import { DiffsView } from "./diffs-view.js";
+import { JudgeSettingsPanel } from "./judge-settings-panel.js";
 import { type LaunchData, SUMMARY_SINCE, useLaunchData } from "./launch-data.js";
 import { LaunchSummary } from "./launch-summary.js";
 import { StateBadge } from "./launches-view.js";
@@ -51,10 +52,17 @@ export function FlagPage({ flagKey, tab }: { flagKey: string; tab: Tab }) {
       {flag.error !== undefined && <ErrorNote error={flag.error} what={`flag ${flagKey}`} />}
       {flag.loading && <Loading what="the flag" />}
       {flag.data !== undefined && (
-        <LaunchSummary flag={flag.data} verdict={launch.verdict.data} ramp={launch.ramp.data} observations={launch.observations.data} />
+        <LaunchSummary
+          flag={flag.data}
+          verdict={launch.verdict.data}
+          ramp={launch.ramp.data}
+          observations={launch.observations.data}
+          judge={launch.judge.data}
+        />
       )}
       {flag.data !== undefined && <StatusStrip flag={flag.data} ramp={launch.ramp.data} onChanged={changed} />}
       <LaunchDetails flagKey={flagKey} launch={launch} routes={tab !== "diffs"} />
+      <JudgeSettingsPanel flagKey={flagKey} judge={launch.judge} ramp={launch.ramp.data} onChanged={changed} />
       <nav className="tabs" aria-label="Views of this launch">
         {TABS.map((t) => (
           <Link key={t.tab} href={flagHref(flagKey, t.tab)} current={t.tab === tab}>

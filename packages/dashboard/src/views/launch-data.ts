@@ -1,5 +1,6 @@
 import type {
   AnalysisResponse,
+  FlagJudgeSettingsResponse,
   FlagRecord,
   ObservationSeries,
   RampRecord,
@@ -19,6 +20,8 @@ export interface LaunchData {
   verdicts: Polled<RampVerdictListResponse["verdicts"]>;
   analysis: Polled<AnalysisResponse>;
   observations: Polled<ObservationSeries>;
+  /** The flag's judge settings: effective, and which fields the flag sets. */
+  judge: Polled<FlagJudgeSettingsResponse>;
   reload: () => void;
 }
 
@@ -53,11 +56,13 @@ export function useLaunchData(flag: Pick<FlagRecord, "key">): LaunchData {
     () => api.request<ObservationSeries>("GET", flagPath(key, `/observations?since=${SUMMARY_SINCE}&step=1m`)),
     [api, key],
   );
+  const judge = usePoll(() => api.request<FlagJudgeSettingsResponse>("GET", flagPath(key, "/judge")), [api, key]);
   const reload = () => {
     verdict.reload();
     ramp.reload();
     verdicts.reload();
     analysis.reload();
+    judge.reload();
   };
-  return { verdict, ramp, verdicts, analysis, observations, reload };
+  return { verdict, ramp, verdicts, analysis, observations, judge, reload };
 }

@@ -2,6 +2,7 @@ import type { AnalysisResponse, RampRecord, RampVerdictListResponse, VerdictResp
 import { describe, expect, it } from "vitest";
 import {
   advanceCriteria,
+  burnWords,
   divergenceTrend,
   effectColumns,
   errorBudgetBurn,
@@ -225,8 +226,25 @@ describe("the executive summary", () => {
     expect(errorBudgetBurn(0.02, 0.01)).toBe(2);
     expect(errorBudgetBurn(0.02, undefined)).toBeUndefined();
     expect(errorBudgetBurn(null, 0.01)).toBeUndefined();
+    expect(errorBudgetBurn(0, 0.01)).toBe(0);
+  });
+
+  it("takes the objective from a ramp in progress, else from the flag", () => {
+    const ramp = (status: RampRecord["status"], objective?: number) =>
+      ({ status, judgeEffective: { settings: { errorRateObjective: objective }, sources: {} } }) as unknown as RampRecord;
     expect(errorRateObjective(undefined, { errorRateObjective: 0.001 })).toBe(0.001);
-    expect(errorRateObjective({ alpha: 0.05 }, {})).toBeUndefined();
+    expect(errorRateObjective(null, {})).toBeUndefined();
+    expect(errorRateObjective(null, undefined)).toBeUndefined();
+    expect(errorRateObjective(ramp("running", 0.02), { errorRateObjective: 0.001 })).toBe(0.02);
+    expect(errorRateObjective(ramp("paused"), { errorRateObjective: 0.001 })).toBeUndefined();
+    // A finished ramp no longer speaks for the flag.
+    expect(errorRateObjective(ramp("completed", 0.02), { errorRateObjective: 0.001 })).toBe(0.001);
+  });
+
+  it("says the burn in words, not colour alone", () => {
+    expect(burnWords(2)).toEqual({ mark: "⚠", level: "over budget", words: "over budget: 2.00× the allowed errors", over: true });
+    expect(burnWords(0.9).words).toBe("near budget: 0.90× the allowed errors");
+    expect(burnWords(0.25)).toMatchObject({ mark: "✓", words: "within budget: 0.25× the allowed errors", over: false });
   });
 });
 

@@ -328,16 +328,24 @@ export function errorBudgetBurn(darkErrorRate: number | null | undefined, object
 }
 
 /**
- * The flag's error-rate objective (allowed error rate, 0..1), when one is set: the API has no such
- * setting yet, so this reads `errorRateObjective` from the ramp's judge settings or the flag if a
- * future version carries it, and the summary shows the burn only then.
+ * The error-rate objective (a share, 0.01 = 1 %) that the burn is measured against: a ramp in
+ * progress runs with its effective settings (the flag's, or its own when it overrides them), any
+ * other time the flag's. Undefined when none is set.
  */
-export function errorRateObjective(...sources: (Record<string, unknown> | undefined)[]): number | undefined {
-  for (const source of sources) {
-    const value = source?.errorRateObjective;
-    if (typeof value === "number" && value > 0 && value < 1) return value;
-  }
-  return undefined;
+export function errorRateObjective(
+  ramp: Pick<RampRecord, "status" | "judgeEffective"> | null | undefined,
+  flagSettings: { errorRateObjective?: number | undefined } | undefined,
+): number | undefined {
+  const active = ramp != null && (ramp.status === "running" || ramp.status === "paused");
+  const value = active ? ramp.judgeEffective?.settings.errorRateObjective : flagSettings?.errorRateObjective;
+  return typeof value === "number" && value > 0 && value < 1 ? value : undefined;
+}
+
+/** The burn in words, so it reads without its colour: `over budget (2.00× the allowed errors)`. */
+export function burnWords(burn: number): { mark: string; level: string; words: string; over: boolean } {
+  const level = burn > 1 ? "over budget" : burn >= 0.8 ? "near budget" : "within budget";
+  const mark = burn > 1 ? "⚠" : burn >= 0.8 ? "●" : "✓";
+  return { mark, level, words: `${level}: ${burn.toFixed(2)}× the allowed errors`, over: burn > 1 };
 }
 
 /** The ramp controls that make sense in a status (the server refuses the others with 409). */

@@ -1,6 +1,7 @@
-import type { FlagRecord, ObservationSeries, RampRecord, VerdictResponse } from "@darklaunch/core";
+import type { FlagJudgeSettingsResponse, FlagRecord, ObservationSeries, RampRecord, VerdictResponse } from "@darklaunch/core";
 import { formatRate } from "../format.js";
 import {
+  burnWords,
   divergenceTrend,
   errorBudgetBurn,
   errorRateObjective,
@@ -22,8 +23,11 @@ export function LaunchSummary({
   verdict,
   ramp,
   observations,
+  judge,
 }: {
   flag: FlagRecord;
+  /** The flag's judge settings (for its error-rate objective). */
+  judge: FlagJudgeSettingsResponse | undefined;
   verdict: VerdictResponse | undefined;
   ramp: RampRecord | null | undefined;
   observations: ObservationSeries | undefined;
@@ -31,7 +35,7 @@ export function LaunchSummary({
   const share = trafficShare(verdict?.mode ?? "split", ramp ?? undefined, flag.percentage, observations?.totals);
   const divergence = observations?.totals.comparison.divergenceRate ?? null;
   const trend = observations ? divergenceTrend(observations.series) : undefined;
-  const objective = errorRateObjective(ramp?.judge, flag as unknown as Record<string, unknown>);
+  const objective = errorRateObjective(ramp, judge?.settings);
   const burn = errorBudgetBurn(observations?.totals.dark.errorRate, objective);
   const business = (verdict?.metrics ?? []).filter((m) => isBusinessMetric(m.metric));
 
@@ -52,16 +56,17 @@ export function LaunchSummary({
           {divergence === null ? "no compared responses in the last hour" : `of compared responses, last hour · ${trend?.text}`}
         </p>
       </div>
-      {burn !== undefined && objective !== undefined && (
+      {objective !== undefined && (
         <div className="summary-item" data-testid="summary-budget">
           <h2>Error budget burn</h2>
-          <p className={`big ${burn > 1 ? "bad-text" : ""}`}>
-            {burn > 1 ? "⚠ " : ""}
-            {burn.toFixed(2)}×
-          </p>
-          <p className="small muted">
-            dark errors {formatRate(observations?.totals.dark.errorRate, 2)} against an objective of {formatRate(objective, 2)}
-          </p>
+          {burn === undefined ? (
+            <>
+              <p className="big">—</p>
+              <p className="small muted">no dark requests in the last hour · objective {formatRate(objective, 2)} errors</p>
+            </>
+          ) : (
+            <BurnFigure burn={burn} darkErrorRate={observations?.totals.dark.errorRate} objective={objective} />
+          )}
         </div>
       )}
       <div className="summary-item" data-testid="summary-verdict">
@@ -83,6 +88,22 @@ export function LaunchSummary({
         </div>
       )}
     </section>
+  );
+}
+
+function BurnFigure({ burn, darkErrorRate, objective }: { burn: number; darkErrorRate: number | null | undefined; objective: number }) {
+  const { mark, level, over } = burnWords(burn);
+  return (
+    <>
+      <p className={`big ${over ? "bad-text" : ""}`}>
+        <span aria-hidden="true">{mark} </span>
+        {burn.toFixed(2)}×
+      </p>
+      <p className="small">{level}</p>
+      <p className="small muted">
+        dark's error rate {formatRate(darkErrorRate, 2)} ÷ objective {formatRate(objective, 2)}, last hour
+      </p>
+    </>
   );
 }
 

@@ -1,4 +1,11 @@
-import type { FlagListResponse, FlagRecord, ObservationSeries, RampListResponse, RampRecord } from "@darklaunch/core";
+import type {
+  FlagJudgeSettingsResponse,
+  FlagListResponse,
+  FlagRecord,
+  ObservationSeries,
+  RampListResponse,
+  RampRecord,
+} from "@darklaunch/core";
 import { useMemo, useState } from "react";
 import { flagPath } from "../api.js";
 import { formatPercentage, formatRate, formatRelative, isStale, matchesSearch } from "../format.js";
@@ -22,6 +29,7 @@ import { flagHref } from "../router.js";
 import { useSession } from "../session-context.js";
 import { Empty, ErrorNote, Loading } from "../status.js";
 import { usePoll } from "../use-poll.js";
+import { burnWords, errorBudgetBurn, errorRateObjective } from "./launch-model.js";
 
 const STATE_FILTERS: (LaunchState | "any")[] = ["any", "ramping", "shadow", "paused", "rolling-out", "rolled-back"];
 
@@ -160,6 +168,17 @@ function LaunchRow({ row }: { row: Row }) {
     },
     [api, flag.key],
   );
+  // A ramp in progress carries its effective settings; otherwise the flag's objective is read.
+  const rampActive = ramp?.status === "running" || ramp?.status === "paused";
+  const judge = usePoll(
+    () =>
+      rampActive
+        ? Promise.resolve(undefined)
+        : api.request<FlagJudgeSettingsResponse>("GET", flagPath(flag.key, "/judge")).then((r) => r.settings),
+    [api, flag.key, rampActive],
+  );
+  const objective = errorRateObjective(ramp, judge.data);
+  const burn = errorBudgetBurn(series.data?.totals.dark.errorRate, objective);
   const now = Date.now();
   const summary = series.data === undefined ? undefined : summarizeLaunch(series.data, now);
   const gate = nextGate(ramp, now);
@@ -214,6 +233,12 @@ function LaunchRow({ row }: { row: Row }) {
                     {TREND[summary.trend].icon} <span className="sr-only">{TREND[summary.trend].words}</span>
                   </span>
                 )}
+              </div>
+            )}
+            {burn !== undefined && (
+              <div className={`small ${burnWords(burn).over ? "bad-text" : ""}`} data-testid="summary-burn">
+                <span aria-hidden="true">{burnWords(burn).mark} </span>
+                error budget burn {burn.toFixed(2)}× ({burnWords(burn).level})
               </div>
             )}
             {summary.stale && (

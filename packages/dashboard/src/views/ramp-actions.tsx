@@ -1,10 +1,10 @@
 import type { FlagRecord, RampControlName, RampRecord, RampResponse } from "@darklaunch/core";
 import { type FormEvent, useId, useRef, useState } from "react";
+import { type ActionMessage, currentMessage, rampMark } from "../action-message.js";
+import { ActionNote } from "../action-note.js";
 import { describeError, flagPath } from "../api.js";
 import { useSession } from "../session-context.js";
 import { DEFAULT_PLAN_FORM, type PlanForm, planFromForm, rampControls } from "./launch-model.js";
-
-type Message = { kind: "ok" | "error"; text: string } | null;
 
 /**
  * The ramp's actions: start one with its plan, pause / resume / abort / promote a running one, and
@@ -14,21 +14,23 @@ type Message = { kind: "ok" | "error"; text: string } | null;
 export function RampActions({ flag, ramp, onChanged }: { flag: FlagRecord; ramp: RampRecord | null | undefined; onChanged: () => void }) {
   const { api, canWrite } = useSession();
   const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<Message>(null);
+  const [stored, setMessage] = useState<ActionMessage | null>(null);
+  // "Ramp started." says nothing true once the step has moved on: such a message goes.
+  const message = currentMessage(stored, rampMark(ramp));
   const abortDialog = useRef<HTMLDialogElement>(null);
   if (!canWrite || flag.archived || ramp === undefined) return null;
   const allowed = rampControls(ramp ?? undefined);
 
-  const act = async (done: string, call: () => Promise<unknown>) => {
+  const act = async (done: string, call: () => Promise<RampResponse>) => {
     setBusy(true);
     setMessage(null);
     try {
-      await call();
-      setMessage({ kind: "ok", text: done });
+      const after = await call();
+      setMessage({ kind: "ok", text: done, about: rampMark(after.ramp) });
       onChanged();
       return true;
     } catch (error) {
-      setMessage({ kind: "error", text: describeError(error) });
+      setMessage({ kind: "error", text: describeError(error), about: rampMark(ramp) });
       return false;
     } finally {
       setBusy(false);
@@ -45,8 +47,8 @@ export function RampActions({ flag, ramp, onChanged }: { flag: FlagRecord; ramp:
       {allowed.start && flag.enabled && (
         <StartRamp
           busy={busy}
-          onStart={(plan) => act("Ramp started.", () => api.request("POST", flagPath(flag.key, "/ramp"), { plan }))}
-          onProblem={(text) => setMessage({ kind: "error", text })}
+          onStart={(plan) => act("Ramp started.", () => api.request<RampResponse>("POST", flagPath(flag.key, "/ramp"), { plan }))}
+          onProblem={(text) => setMessage({ kind: "error", text, about: rampMark(ramp) })}
         />
       )}
       {!allowed.start && (
@@ -105,12 +107,7 @@ export function RampActions({ flag, ramp, onChanged }: { flag: FlagRecord; ramp:
           </button>
         </div>
       </dialog>
-      {message !== null && (
-        <p className={`note ${message.kind}`} role={message.kind === "error" ? "alert" : "status"} data-testid="ramp-message">
-          {message.kind === "ok" ? "✓ " : "✗ "}
-          {message.text}
-        </p>
-      )}
+      <ActionNote message={message} testId="ramp-message" />
     </div>
   );
 }

@@ -1,5 +1,7 @@
 import type { FlagRecord, LaunchResponse } from "@darklaunch/core";
 import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type ActionMessage, currentMessage, flagMark } from "../action-message.js";
+import { ActionNote } from "../action-note.js";
 import { describeError, flagPath } from "../api.js";
 import { useSession } from "../session-context.js";
 
@@ -10,7 +12,9 @@ import { useSession } from "../session-context.js";
 export function StatusActions({ flag, onChanged }: { flag: FlagRecord; onChanged: () => void }) {
   const { api, canWrite } = useSession();
   const [percentage, setPercentage] = useState(String(flag.percentage ?? 0));
-  const [message, setMessage] = useState<{ kind: "ok" | "error"; text: string } | null>(null);
+  const [stored, setMessage] = useState<ActionMessage | null>(null);
+  // A confirmation goes once the flag has changed again (from here, the CLI or a ramp).
+  const message = currentMessage(stored, flagMark(flag));
   const [busy, setBusy] = useState(false);
   const dialog = useRef<HTMLDialogElement>(null);
   // The field follows the server unless the user is typing a new value.
@@ -22,16 +26,16 @@ export function StatusActions({ flag, onChanged }: { flag: FlagRecord; onChanged
   if (!canWrite) return <p className="muted small">Your token can read only: changes need a write or admin token.</p>;
   if (flag.archived) return <p className="muted small">Archived: unarchive it with the CLI to change it.</p>;
 
-  const act = async (what: string, call: () => Promise<unknown>) => {
+  const act = async (what: string, call: () => Promise<FlagRecord>) => {
     setBusy(true);
     setMessage(null);
     try {
-      await call();
-      setMessage({ kind: "ok", text: what });
+      const after = await call();
+      setMessage({ kind: "ok", text: what, about: flagMark(after) });
       setEditing(false);
       onChanged();
     } catch (error) {
-      setMessage({ kind: "error", text: describeError(error) });
+      setMessage({ kind: "error", text: describeError(error), about: flagMark(flag) });
     } finally {
       setBusy(false);
     }
@@ -41,17 +45,19 @@ export function StatusActions({ flag, onChanged }: { flag: FlagRecord; onChanged
     event.preventDefault();
     const value = Number(percentage);
     if (percentage.trim() === "" || !Number.isFinite(value) || value < 0 || value > 100) {
-      setMessage({ kind: "error", text: "The percentage must be a number from 0 to 100." });
+      setMessage({ kind: "error", text: "The percentage must be a number from 0 to 100.", about: flagMark(flag) });
       return;
     }
     void act(`Rolled out to ${value}%.`, () =>
-      api.request<LaunchResponse>("PUT", flagPath(flag.key, "/launch"), { percentage: value, version: flag.version }),
+      api.request<LaunchResponse>("PUT", flagPath(flag.key, "/launch"), { percentage: value, version: flag.version }).then((r) => r.flag),
     );
   };
 
   const kill = () => {
     dialog.current?.close();
-    void act("Turned off for everyone.", () => api.request("PATCH", flagPath(flag.key), { enabled: false, version: flag.version }));
+    void act("Turned off for everyone.", () =>
+      api.request<FlagRecord>("PATCH", flagPath(flag.key), { enabled: false, version: flag.version }),
+    );
   };
 
   return (
@@ -91,12 +97,7 @@ export function StatusActions({ flag, onChanged }: { flag: FlagRecord; onChanged
           </button>
         </div>
       </dialog>
-      {message !== null && (
-        <p className={`note ${message.kind}`} role={message.kind === "error" ? "alert" : "status"}>
-          {message.kind === "ok" ? "✓ " : "✗ "}
-          {message.text}
-        </p>
-      )}
+      <ActionNote message={message} />
     </div>
   );
 }
