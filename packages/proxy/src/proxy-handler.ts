@@ -17,6 +17,9 @@ import { ResponseCapture } from "./response-capture.js";
 /** What the proxy needs of a flag client: the SDK's `DarkLaunchClient` fits. */
 export interface FlagEvaluator {
   evaluate(flagKey: string, context: Readonly<Record<string, unknown>>): { value: unknown };
+  /** The value alone (the SDK's allocation-free path); used when present, with `evaluate`'s semantics for an undefined default. */
+  // `never`: the SDK types its default as a variant value; the proxy passes undefined, as `evaluate` has it.
+  value?(flagKey: string, context: Readonly<Record<string, unknown>>, defaultValue: never): unknown;
 }
 
 /** A route with the backends and mirror it runs on. */
@@ -99,8 +102,9 @@ export class ProxyHandler {
     // A usable id is passed on; a missing, huge or odd one is replaced, so backends and samples get a sane one.
     const requestId = typeof idHeader === "string" && REQUEST_ID.test(idHeader) ? idHeader : randomUUID();
     const subject = readSubject(config.subject, request.headers, q === -1 ? "" : url.slice(q + 1));
-    // No subject: a random position per request, so the flag's percentage still holds for traffic.
-    const mode = modeOf(this.evaluate(config.flag, subject ?? randomUUID()));
+    // No subject: a position of its own per request, so the flag's percentage still holds for
+    // traffic. A fresh id per request (the flag's hash spreads them), not a random UUID each time.
+    const mode = modeOf(this.evaluate(config.flag, subject ?? anonymousSubject()));
     const call: Call = { method, url, headers: backendHeaders(request.headers, requestId, request.socket.remoteAddress) };
     const body = RequestBody.of(request, config.bodyLimit);
 
@@ -241,12 +245,22 @@ export class ProxyHandler {
     try {
       // No default: a boolean flag (true → shadow) and a string one ("shadow", "dark") both work;
       // an error's value is undefined, which is stable.
-      return this.flags.evaluate(flag, { id }).value;
+      const flags = this.flags;
+      return flags.value !== undefined ? flags.value(flag, { id }, undefined as never) : flags.evaluate(flag, { id }).value;
     } catch (error) {
       this.context.warn(`evaluating ${flag} threw; serving stable`, error);
       return false;
     }
   }
+}
+
+/** Per process: subjects for requests without one are `anon-<salt>-<n>`, distinct within and across processes. */
+const ANONYMOUS_PREFIX = `anon-${randomUUID().slice(0, 8)}-`;
+let anonymousCount = 0;
+
+function anonymousSubject(): string {
+  anonymousCount = (anonymousCount + 1) % Number.MAX_SAFE_INTEGER;
+  return ANONYMOUS_PREFIX + anonymousCount;
 }
 
 /** Ids up to 128 visible ASCII characters are passed on as they are. */
