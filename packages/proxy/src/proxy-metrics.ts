@@ -34,6 +34,18 @@ export class ProxyMetrics {
   readonly fallbacks: Counter<"route">;
   /** Where the request path counts its calls; folded into `requests` and `errors` when they are read. */
   readonly calls: CallCounts = new CallCounts(this);
+  /**
+   * The mirrors' counts in plain numbers, read by the gauges and folded into the counters at scrape
+   * time: mirrors in flight, drops and verdicts not yet folded, and per route the comparisons made
+   * and mismatched since start (the divergence ratio).
+   */
+  readonly mirrorCounts = {
+    inflight: 0,
+    dropped: { inflight: 0, rate: 0, breaker: 0, body_limit: 0, queue: 0 } as Record<DropReason, number>,
+    match: 0,
+    mismatch: 0,
+    divergence: new Map<string, { total: number; mismatched: number }>(),
+  };
 
   constructor() {
     const registers = [this.registry];
@@ -62,9 +74,23 @@ export class ProxyMetrics {
       help: "Mirrors not sent or not compared: inflight bound, rate limit, open breaker, body over the limit, comparison queue full",
       labelNames: ["reason"],
       registers,
+      collect: () => {
+        const dropped = this.mirrorCounts.dropped;
+        for (const reason of DROP_REASONS) {
+          const n = dropped[reason];
+          if (n === 0) continue;
+          dropped[reason] = 0;
+          this.dropped.inc({ reason }, n);
+        }
+      },
     });
     for (const reason of DROP_REASONS) this.dropped.inc({ reason }, 0);
-    this.inflight = new Gauge({ name: "darklaunch_proxy_mirror_inflight", help: "Mirrored requests in flight", registers });
+    this.inflight = new Gauge({
+      name: "darklaunch_proxy_mirror_inflight",
+      help: "Mirrored requests in flight",
+      registers,
+      collect: () => this.inflight.set(this.mirrorCounts.inflight),
+    });
     this.breakerState = new Gauge({
       name: "darklaunch_proxy_breaker_state",
       help: "Circuit breaker per backend: 0 closed, 1 half-open, 2 open",
@@ -78,6 +104,13 @@ export class ProxyMetrics {
       help: "Stable and dark responses compared, by verdict (noise excluded)",
       labelNames: ["result"],
       registers,
+      collect: () => {
+        const counts = this.mirrorCounts;
+        if (counts.match > 0) this.comparisons.inc({ result: "match" }, counts.match);
+        if (counts.mismatch > 0) this.comparisons.inc({ result: "mismatch" }, counts.mismatch);
+        counts.match = 0;
+        counts.mismatch = 0;
+      },
     });
     for (const result of ["match", "mismatch"]) this.comparisons.inc({ result }, 0);
     this.divergence = new Gauge({
@@ -86,6 +119,10 @@ export class ProxyMetrics {
       labelNames: ["route"],
       aggregator: "average",
       registers,
+      collect: () => {
+        for (const [route, { total, mismatched }] of this.mirrorCounts.divergence)
+          if (total > 0) this.divergence.set({ route }, mismatched / total);
+      },
     });
     this.fallbacks = new Counter({
       name: "darklaunch_proxy_fallbacks_total",
