@@ -223,7 +223,13 @@ async function proxyCase(setup: Setup, { name, flag, dark, counted, cli = cliMai
 }
 
 async function floorCase(setup: Setup, name: string, dark: string | undefined): Promise<CaseResult> {
-  const child = spawnChild(process.execPath, [...PROXY_NODE_ARGS, floorScript, "--stable", setup.stable, ...(dark === undefined ? [] : ["--dark", dark])]);
+  const child = spawnChild(process.execPath, [
+    ...PROXY_NODE_ARGS,
+    floorScript,
+    "--stable",
+    setup.stable,
+    ...(dark === undefined ? [] : ["--dark", dark]),
+  ]);
   try {
     const { url: base } = await firstJsonLine<{ url: string }>(child, "floor");
     const url = `${base}/orders/1842`;

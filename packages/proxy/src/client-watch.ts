@@ -34,7 +34,10 @@ export class ClientWatch {
     }
     if (watch.closed) return false;
     if (watch.current === undefined) watch.current = listener;
-    else (watch.more ??= new Set()).add(listener);
+    else {
+      watch.more ??= new Set();
+      watch.more.add(listener);
+    }
     return true;
   }
 
