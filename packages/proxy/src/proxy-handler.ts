@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
@@ -12,6 +11,7 @@ import type { BackendRole } from "./proxy-metrics.js";
 import { readSubject } from "./read-subject.js";
 import { type BreakerHold, type Forwarded, Relay } from "./relay.js";
 import { RequestBody } from "./request-body.js";
+import { anonymousSubject, newRequestId } from "./request-ids.js";
 import { ResponseCapture } from "./response-capture.js";
 
 /** What the proxy needs of a flag client: the SDK's `DarkLaunchClient` fits. */
@@ -100,10 +100,9 @@ export class ProxyHandler {
     const config = route.config;
     const idHeader = request.headers["x-request-id"];
     // A usable id is passed on; a missing, huge or odd one is replaced, so backends and samples get a sane one.
-    const requestId = typeof idHeader === "string" && REQUEST_ID.test(idHeader) ? idHeader : randomUUID();
+    const requestId = typeof idHeader === "string" && REQUEST_ID.test(idHeader) ? idHeader : newRequestId();
     const subject = readSubject(config.subject, request.headers, q === -1 ? "" : url.slice(q + 1));
-    // No subject: a position of its own per request, so the flag's percentage still holds for
-    // traffic. A fresh id per request (the flag's hash spreads them), not a random UUID each time.
+    // No subject: a position of its own per request, so the flag's percentage still holds for traffic.
     const mode = modeOf(this.evaluate(config.flag, subject ?? anonymousSubject()));
     const call: Call = { method, url, headers: backendHeaders(request.headers, requestId, request.socket.remoteAddress) };
     const body = RequestBody.of(request, config.bodyLimit);
@@ -252,15 +251,6 @@ export class ProxyHandler {
       return false;
     }
   }
-}
-
-/** Per process: subjects for requests without one are `anon-<salt>-<n>`, distinct within and across processes. */
-const ANONYMOUS_PREFIX = `anon-${randomUUID().slice(0, 8)}-`;
-let anonymousCount = 0;
-
-function anonymousSubject(): string {
-  anonymousCount = (anonymousCount + 1) % Number.MAX_SAFE_INTEGER;
-  return ANONYMOUS_PREFIX + anonymousCount;
 }
 
 /** Ids up to 128 visible ASCII characters are passed on as they are. */
