@@ -41,7 +41,7 @@ const CONNECTIONS = Number(process.env.PROXY_BENCH_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.PROXY_BENCH_SECONDS ?? 6);
 const WARMUP_S = 2;
 const ROUNDS = Number(process.env.PROXY_BENCH_ROUNDS ?? 5);
-// Node options for the proxy processes only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a case spends its time.
+// Node options for the proxy processes only (ours and the floor), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a case spends its time.
 const PROXY_NODE_ARGS = (process.env.PROXY_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const ONLY = process.env.PROXY_BENCH_CASES?.split(",").filter(Boolean);
 const BASELINE_CLI = process.env.PROXY_BENCH_BASELINE_CLI;
@@ -223,7 +223,13 @@ async function proxyCase(setup: Setup, { name, flag, dark, counted, cli = cliMai
 }
 
 async function floorCase(setup: Setup, name: string, dark: string | undefined): Promise<CaseResult> {
-  const child = spawnChild(process.execPath, [floorScript, "--stable", setup.stable, ...(dark === undefined ? [] : ["--dark", dark])]);
+  const child = spawnChild(process.execPath, [
+    ...PROXY_NODE_ARGS,
+    floorScript,
+    "--stable",
+    setup.stable,
+    ...(dark === undefined ? [] : ["--dark", dark]),
+  ]);
   try {
     const { url: base } = await firstJsonLine<{ url: string }>(child, "floor");
     const url = `${base}/orders/1842`;
@@ -231,7 +237,8 @@ async function floorCase(setup: Setup, name: string, dark: string | undefined): 
     const pid = child.pid;
     return await measure(name, url, () => (pid === undefined ? [] : [pid]), dark);
   } finally {
-    await kill(child);
+    // SIGTERM: the floor exits on its own, so a `--cpu-prof` profile is written.
+    await kill(child, "SIGTERM");
   }
 }
 

@@ -1,43 +1,57 @@
-import type { Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+
+/** node:http's response in progress on a connection (set from the request's arrival to its response's end). */
+type ServerSocket = Socket & { _httpMessage?: ServerResponse | null };
 
 /**
  * Graceful shutdown for a node:http server: `drain()` stops accepting, closes keep-alive
  * connections as soon as they are idle (at once, or when their response finishes), and after
  * `limitMs` closes whatever is left. (`server.close()` alone waits for clients to hang up idle
- * keep-alive connections themselves.)
+ * keep-alive connections themselves.) It costs one listener per connection and nothing per request
+ * until it drains: the response a connection is busy with is node:http's own `_httpMessage`.
  */
 export class ConnectionDrainer {
-  private readonly active = new Map<Socket, number>();
+  private readonly sockets = new Set<Socket>();
   private draining = false;
 
   constructor(private readonly server: Server) {
     server.on("connection", (socket: Socket) => {
-      this.active.set(socket, 0);
-      socket.once("close", () => this.active.delete(socket));
-    });
-    server.on("request", (request, response) => {
-      const socket = request.socket;
-      this.active.set(socket, (this.active.get(socket) ?? 0) + 1);
-      if (this.draining) response.setHeader("connection", "close");
-      response.once("close", () => {
-        const left = (this.active.get(socket) ?? 1) - 1;
-        this.active.set(socket, left);
-        if (this.draining && left === 0) socket.end();
-      });
+      this.sockets.add(socket);
+      socket.once("close", () => this.sockets.delete(socket));
     });
   }
 
   drain(limitMs: number): Promise<void> {
     if (!this.server.listening) return Promise.resolve();
-    this.draining = true;
+    if (!this.draining) {
+      this.draining = true;
+      // Requests that still come on open connections are answered with `connection: close`, and
+      // their connection is ended after them (also when the answer was written at once).
+      this.server.on("request", (request, response: ServerResponse) => {
+        if (!response.headersSent) response.shouldKeepAlive = false;
+        this.endWhenIdle(request.socket as ServerSocket);
+      });
+    }
     return new Promise((resolve) => {
       const force = setTimeout(() => this.server.closeAllConnections(), limitMs).unref();
       this.server.close(() => {
         clearTimeout(force);
         resolve();
       });
-      for (const [socket, requests] of this.active) if (requests === 0) socket.end();
+      for (const socket of this.sockets) this.endWhenIdle(socket as ServerSocket);
     });
+  }
+
+  /** Ends the connection once no response is in progress on it (pipelined ones follow each other). */
+  private endWhenIdle(socket: ServerSocket): void {
+    if (socket.destroyed) return;
+    const busy = socket._httpMessage;
+    if (busy === undefined || busy === null) {
+      socket.end();
+      return;
+    }
+    // After `close`, node:http has moved on to the next pipelined response, if any.
+    busy.once("close", () => process.nextTick(() => this.endWhenIdle(socket)));
   }
 }

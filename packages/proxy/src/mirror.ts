@@ -49,8 +49,8 @@ export class Mirror {
   private readonly bucket: TokenBucket | undefined;
   private readonly comparator: Comparator;
   private readonly redactor: Redactor;
-  private total = 0;
-  private mismatched = 0;
+  /** Comparisons made and mismatched since start: the divergence gauge reads them at scrape time. */
+  private readonly divergence = { total: 0, mismatched: 0 };
 
   constructor(
     private readonly route: RouteConfig,
@@ -61,11 +61,12 @@ export class Mirror {
     this.bucket = route.mirrorRate === undefined ? undefined : new TokenBucket(route.mirrorRate);
     this.comparator = compileComparator(route.compare);
     this.redactor = compileRedactor(route.redaction);
+    context.metrics.mirrorCounts.divergence.set(route.name, this.divergence);
   }
 
   /** Counts a mirror that will not be sent (or not compared). */
   drop(reason: DropReason): void {
-    this.context.metrics.dropped.inc({ reason });
+    this.context.metrics.mirrorCounts.dropped[reason]++;
     this.context.stats.mirrors.dropped[reason]++;
   }
 
@@ -83,7 +84,7 @@ export class Mirror {
     const { stats, metrics } = this.context;
     stats.mirrors.inflight++;
     stats.mirrors.peakInflight = Math.max(stats.mirrors.peakInflight, stats.mirrors.inflight);
-    metrics.inflight.inc();
+    metrics.mirrorCounts.inflight++;
     return { dark, secondary };
   }
 
@@ -173,7 +174,7 @@ export class Mirror {
   private leave(): void {
     this.inflight--;
     this.context.stats.mirrors.inflight--;
-    this.context.metrics.inflight.dec();
+    this.context.metrics.mirrorCounts.inflight--;
   }
 
   private refuse(reason: DropReason): undefined {
@@ -239,16 +240,18 @@ export class Mirror {
           },
     });
     const { stats, metrics } = this.context;
-    this.total++;
+    this.divergence.total++;
     stats.comparisons.total++;
     if (verdict.mismatch) {
-      this.mismatched++;
+      this.divergence.mismatched++;
       stats.comparisons.mismatch++;
     } else stats.comparisons.match++;
     for (const path of new Set(verdict.real.map((d) => d.path))) countPath(stats.comparisons.fields, path);
     for (const path of new Set(verdict.noise.map((d) => d.path))) countPath(stats.comparisons.noise, path);
-    metrics.comparisons.inc({ result: verdict.mismatch ? "mismatch" : "match" });
-    metrics.divergence.set({ route: this.route.name }, this.mismatched / this.total);
+    // Plain numbers: the counters and the divergence gauge read them at scrape time.
+    const counts = metrics.mirrorCounts;
+    if (verdict.mismatch) counts.mismatch++;
+    else counts.match++;
   }
 
   /** Secrets leave the proxy's hands hidden: the route's redaction runs before the recorder's own. */

@@ -1,7 +1,6 @@
 import type { ComparisonObservation, ComparisonVerdict, PairedObservation, RequestObservation, Side } from "@darklaunch/core";
 import type { ComparisonQueue } from "./comparison-queue.js";
 import type { BackendRole, ProxyMetrics } from "./proxy-metrics.js";
-import { statusClass } from "./proxy-metrics.js";
 import type { ProxyStats } from "./proxy-stats.js";
 
 /** Where observations go: the SDK client's `ObservationRecorder` fits. */
@@ -49,13 +48,10 @@ export function callFailed(outcome: CallOutcome): boolean {
 export function recordCall(context: ProxyContext, outcome: CallOutcome): boolean {
   const error = callFailed(outcome);
   const { metrics, stats } = context;
-  metrics.requests.inc({ side: outcome.role, route: outcome.route, status_class: statusClass(outcome.status) });
-  metrics.duration.observe({ side: outcome.role }, outcome.latencyMs / 1000);
+  // Plain counters: folded into the prom-client series when /metrics is read.
+  metrics.calls.count(outcome.route, outcome.role, outcome.status, error, outcome.latencyMs / 1000);
   stats.calls[outcome.role]++;
-  if (error) {
-    metrics.errors.inc({ side: outcome.role });
-    stats.calls.errors[outcome.role]++;
-  }
+  if (error) stats.calls.errors[outcome.role]++;
   if (outcome.side !== undefined) {
     try {
       context.observations.recordRequest({

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
@@ -12,11 +11,15 @@ import type { BackendRole } from "./proxy-metrics.js";
 import { readSubject } from "./read-subject.js";
 import { type BreakerHold, type Forwarded, Relay } from "./relay.js";
 import { RequestBody } from "./request-body.js";
+import { anonymousSubject, newRequestId } from "./request-ids.js";
 import { ResponseCapture } from "./response-capture.js";
 
 /** What the proxy needs of a flag client: the SDK's `DarkLaunchClient` fits. */
 export interface FlagEvaluator {
   evaluate(flagKey: string, context: Readonly<Record<string, unknown>>): { value: unknown };
+  /** The value alone (the SDK's allocation-free path); used when present, with `evaluate`'s semantics for an undefined default. */
+  // `never`: the SDK types its default as a variant value; the proxy passes undefined, as `evaluate` has it.
+  value?(flagKey: string, context: Readonly<Record<string, unknown>>, defaultValue: never): unknown;
 }
 
 /** A route with the backends and mirror it runs on. */
@@ -97,10 +100,10 @@ export class ProxyHandler {
     const config = route.config;
     const idHeader = request.headers["x-request-id"];
     // A usable id is passed on; a missing, huge or odd one is replaced, so backends and samples get a sane one.
-    const requestId = typeof idHeader === "string" && REQUEST_ID.test(idHeader) ? idHeader : randomUUID();
+    const requestId = typeof idHeader === "string" && REQUEST_ID.test(idHeader) ? idHeader : newRequestId();
     const subject = readSubject(config.subject, request.headers, q === -1 ? "" : url.slice(q + 1));
-    // No subject: a random position per request, so the flag's percentage still holds for traffic.
-    const mode = modeOf(this.evaluate(config.flag, subject ?? randomUUID()));
+    // No subject: a position of its own per request, so the flag's percentage still holds for traffic.
+    const mode = modeOf(this.evaluate(config.flag, subject ?? anonymousSubject()));
     const call: Call = { method, url, headers: backendHeaders(request.headers, requestId, request.socket.remoteAddress) };
     const body = RequestBody.of(request, config.bodyLimit);
 
@@ -241,7 +244,8 @@ export class ProxyHandler {
     try {
       // No default: a boolean flag (true → shadow) and a string one ("shadow", "dark") both work;
       // an error's value is undefined, which is stable.
-      return this.flags.evaluate(flag, { id }).value;
+      const flags = this.flags;
+      return flags.value !== undefined ? flags.value(flag, { id }, undefined as never) : flags.evaluate(flag, { id }).value;
     } catch (error) {
       this.context.warn(`evaluating ${flag} threw; serving stable`, error);
       return false;

@@ -1,4 +1,11 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
+
+/** One series of a metric as prom-client's `get()` gives it. */
+interface SeriesValue {
+  labels: Record<string, string | number>;
+  value: number;
+  metricName: string;
+}
 
 /** Backend roles as metrics label them. */
 export type BackendRole = "stable" | "dark" | "secondary";
@@ -17,13 +24,28 @@ export class ProxyMetrics {
   readonly registry = new Registry();
   readonly requests: Counter<"side" | "route" | "status_class">;
   readonly errors: Counter<"side">;
-  readonly duration: Histogram<"side">;
+  /** Backend call durations: counted in plain numbers per call, read by prom-client at scrape time. */
+  readonly duration: CallDurations;
   readonly dropped: Counter<"reason">;
   readonly inflight: Gauge;
   readonly breakerState: Gauge<"backend">;
   readonly comparisons: Counter<"result">;
   readonly divergence: Gauge<"route">;
   readonly fallbacks: Counter<"route">;
+  /** Where the request path counts its calls; folded into `requests` and `errors` when they are read. */
+  readonly calls: CallCounts = new CallCounts(this);
+  /**
+   * The mirrors' counts in plain numbers, read by the gauges and folded into the counters at scrape
+   * time: mirrors in flight, drops and verdicts not yet folded, and per route the comparisons made
+   * and mismatched since start (the divergence ratio).
+   */
+  readonly mirrorCounts = {
+    inflight: 0,
+    dropped: { inflight: 0, rate: 0, breaker: 0, body_limit: 0, queue: 0 } as Record<DropReason, number>,
+    match: 0,
+    mismatch: 0,
+    divergence: new Map<string, { total: number; mismatched: number }>(),
+  };
 
   constructor() {
     const registers = [this.registry];
@@ -32,28 +54,43 @@ export class ProxyMetrics {
       help: "Responses from each backend, by route and status class (error: no response)",
       labelNames: ["side", "route", "status_class"],
       registers,
+      collect: () => this.calls.fold(),
     });
     this.errors = new Counter({
       name: "darklaunch_proxy_errors_total",
       help: "Backend calls that failed: connection error, timeout or 5xx",
       labelNames: ["side"],
       registers,
+      collect: () => this.calls.fold(),
     });
-    this.duration = new Histogram({
-      name: "darklaunch_proxy_request_duration_seconds",
-      help: "Time from sending a request to a backend until its whole response was read",
-      labelNames: ["side"],
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
+    this.duration = new CallDurations(
+      "darklaunch_proxy_request_duration_seconds",
+      "Time from sending a request to a backend until its whole response was read",
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    );
+    this.registry.registerMetric(this.duration as never);
     this.dropped = new Counter({
       name: "darklaunch_proxy_mirrors_dropped_total",
       help: "Mirrors not sent or not compared: inflight bound, rate limit, open breaker, body over the limit, comparison queue full",
       labelNames: ["reason"],
       registers,
+      collect: () => {
+        const dropped = this.mirrorCounts.dropped;
+        for (const reason of DROP_REASONS) {
+          const n = dropped[reason];
+          if (n === 0) continue;
+          dropped[reason] = 0;
+          this.dropped.inc({ reason }, n);
+        }
+      },
     });
     for (const reason of DROP_REASONS) this.dropped.inc({ reason }, 0);
-    this.inflight = new Gauge({ name: "darklaunch_proxy_mirror_inflight", help: "Mirrored requests in flight", registers });
+    this.inflight = new Gauge({
+      name: "darklaunch_proxy_mirror_inflight",
+      help: "Mirrored requests in flight",
+      registers,
+      collect: () => this.inflight.set(this.mirrorCounts.inflight),
+    });
     this.breakerState = new Gauge({
       name: "darklaunch_proxy_breaker_state",
       help: "Circuit breaker per backend: 0 closed, 1 half-open, 2 open",
@@ -67,6 +104,13 @@ export class ProxyMetrics {
       help: "Stable and dark responses compared, by verdict (noise excluded)",
       labelNames: ["result"],
       registers,
+      collect: () => {
+        const counts = this.mirrorCounts;
+        if (counts.match > 0) this.comparisons.inc({ result: "match" }, counts.match);
+        if (counts.mismatch > 0) this.comparisons.inc({ result: "mismatch" }, counts.mismatch);
+        counts.match = 0;
+        counts.mismatch = 0;
+      },
     });
     for (const result of ["match", "mismatch"]) this.comparisons.inc({ result }, 0);
     this.divergence = new Gauge({
@@ -75,6 +119,10 @@ export class ProxyMetrics {
       labelNames: ["route"],
       aggregator: "average",
       registers,
+      collect: () => {
+        for (const [route, { total, mismatched }] of this.mirrorCounts.divergence)
+          if (total > 0) this.divergence.set({ route }, mismatched / total);
+      },
     });
     this.fallbacks = new Counter({
       name: "darklaunch_proxy_fallbacks_total",
@@ -82,6 +130,117 @@ export class ProxyMetrics {
       labelNames: ["route"],
       registers,
     });
+  }
+}
+
+const ROLES: readonly BackendRole[] = ["stable", "dark", "secondary"];
+const STATUS_CLASSES = ["error", "1xx", "2xx", "3xx", "4xx", "5xx"] as const;
+
+/** Index of a status class in STATUS_CLASSES: no response → 0 (`error`). */
+function classIndex(status: number | undefined): number {
+  if (status === undefined) return 0;
+  const c = Math.floor(status / 100);
+  return c >= 1 && c <= 5 ? c : 0;
+}
+
+/**
+ * Per-call counts kept in plain numbers on the request path (no label objects, no hashing) and
+ * folded into the prom-client counters when they are read (`/metrics`, a cluster primary's
+ * collection): the totals are the same, the cost per request is a few additions.
+ */
+export class CallCounts {
+  /** Per route: [role × status class] requests and [role] errors not yet folded. */
+  private readonly pending = new Map<string, { requests: number[]; errors: number[] }>();
+
+  constructor(private readonly metrics: ProxyMetrics) {}
+
+  count(route: string, role: BackendRole, status: number | undefined, failed: boolean, seconds: number): void {
+    let slot = this.pending.get(route);
+    if (slot === undefined) {
+      slot = { requests: new Array(ROLES.length * STATUS_CLASSES.length).fill(0), errors: [0, 0, 0] };
+      this.pending.set(route, slot);
+    }
+    const r = role === "stable" ? 0 : role === "dark" ? 1 : 2;
+    (slot.requests[r * STATUS_CLASSES.length + classIndex(status)] as number)++;
+    if (failed) (slot.errors[r] as number)++;
+    this.metrics.duration.observe(r, seconds);
+  }
+
+  /** Moves what was counted since the last fold into the prom-client counters. */
+  fold(): void {
+    const { requests, errors } = this.metrics;
+    for (const [route, slot] of this.pending) {
+      for (let i = 0; i < slot.requests.length; i++) {
+        const n = slot.requests[i] as number;
+        if (n === 0) continue;
+        slot.requests[i] = 0;
+        const side = ROLES[Math.floor(i / STATUS_CLASSES.length)] as BackendRole;
+        requests.inc({ side, route, status_class: STATUS_CLASSES[i % STATUS_CLASSES.length] as string }, n);
+      }
+      for (let r = 0; r < ROLES.length; r++) {
+        const n = slot.errors[r] as number;
+        if (n === 0) continue;
+        slot.errors[r] = 0;
+        errors.inc({ side: ROLES[r] as BackendRole }, n);
+      }
+    }
+  }
+}
+
+/**
+ * The call-duration histogram (labelled by backend role) in plain arrays: `observe` is a bucket
+ * search and three additions. It is a prom-client metric of its own (the registry and a cluster's
+ * aggregation read it through `get()`), with the series prom-client's Histogram would give.
+ */
+export class CallDurations {
+  readonly type = "histogram";
+  readonly aggregator = "sum";
+  /** Per role: cumulative-later bucket counts (the last one is +Inf), sum and count. */
+  private readonly buckets: number[][];
+  private readonly sums = [0, 0, 0];
+  private readonly counts = [0, 0, 0];
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly upperBounds: readonly number[],
+  ) {
+    this.buckets = ROLES.map(() => new Array(upperBounds.length + 1).fill(0));
+  }
+
+  /** One call of role index `role` (0 stable, 1 dark, 2 secondary) that took `seconds`. */
+  observe(role: number, seconds: number): void {
+    const bounds = this.upperBounds;
+    let i = 0;
+    while (i < bounds.length && seconds > (bounds[i] as number)) i++;
+    ((this.buckets[role] as number[])[i] as number)++;
+    this.sums[role] = (this.sums[role] as number) + seconds;
+    this.counts[role] = (this.counts[role] as number) + 1;
+  }
+
+  async get(): Promise<{ name: string; help: string; type: "histogram"; aggregator: "sum"; values: SeriesValue[] }> {
+    const values: SeriesValue[] = [];
+    for (let r = 0; r < ROLES.length; r++) {
+      // A role never called has no series, as with prom-client's Histogram.
+      if (this.counts[r] === 0) continue;
+      const side = ROLES[r] as BackendRole;
+      const counts = this.buckets[r] as number[];
+      let cumulative = 0;
+      for (let i = 0; i <= this.upperBounds.length; i++) {
+        cumulative += counts[i] as number;
+        const le = i === this.upperBounds.length ? "+Inf" : (this.upperBounds[i] as number);
+        values.push({ labels: { le, side }, value: cumulative, metricName: `${this.name}_bucket` });
+      }
+      values.push({ labels: { side }, value: this.sums[r] as number, metricName: `${this.name}_sum` });
+      values.push({ labels: { side }, value: this.counts[r] as number, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: "histogram", aggregator: "sum", values };
+  }
+
+  reset(): void {
+    for (const b of this.buckets) b.fill(0);
+    this.sums.fill(0);
+    this.counts.fill(0);
   }
 }
 

@@ -1,7 +1,9 @@
 import type { ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Dispatcher } from "undici";
 import { errorReason, isConnectionError } from "./backend.js";
 import type { BreakerPermit, CircuitBreaker } from "./circuit-breaker.js";
+import { type ClientGoneListener, ClientWatch } from "./client-watch.js";
 import { headerRecord, relayHeaders } from "./forward-headers.js";
 import { type CallOutcome, type ProxyContext, recordCall } from "./proxy-context.js";
 import type { ResponseCapture } from "./response-capture.js";
@@ -33,7 +35,7 @@ class ClientGone extends Error {
  * sent to the client); `failed` (another error before anything was sent); `aborted` (the client went
  * away, or the backend broke off a response already under way).
  */
-export class Relay implements Dispatcher.DispatchHandler {
+export class Relay implements Dispatcher.DispatchHandler, ClientGoneListener {
   private abortCall: ((error: Error) => void) | undefined;
   private resumeCall: (() => void) | undefined;
   private gone = false;
@@ -44,6 +46,8 @@ export class Relay implements Dispatcher.DispatchHandler {
   private chunks: Buffer[] | undefined;
   private readonly started = performance.now();
   private readonly outcome: CallOutcome;
+  /** The client's connection, kept: the response lets go of it once finished. */
+  private readonly socket: Socket | null;
 
   constructor(
     private readonly context: ProxyContext,
@@ -54,17 +58,20 @@ export class Relay implements Dispatcher.DispatchHandler {
     private readonly done: (forwarded: Forwarded) => void,
   ) {
     this.outcome = outcome;
-    response.once("close", this.onClientClose);
+    // One listener per connection (ClientWatch), not one per request.
+    this.socket = response.socket;
+    if (!ClientWatch.add(this.socket, this)) this.gone = true;
   }
 
   /** The client went away before its response was written: the backend call is aborted. */
-  private readonly onClientClose = (): void => {
+  clientClosed(): void {
     if (this.response.writableFinished || this.settled) return;
     this.gone = true;
     this.abortCall?.(new ClientGone());
-  };
+  }
 
-  private readonly onDrain = (): void => this.resumeCall?.();
+  /** Bound once, and only for a response that had to wait for the client to read (large, streamed). */
+  private onDrain: (() => void) | undefined;
 
   /** True once the client is gone; a fallback must not start. */
   get clientGone(): boolean {
@@ -103,6 +110,7 @@ export class Relay implements Dispatcher.DispatchHandler {
       return true;
     }
     if (this.response.write(chunk)) return true;
+    this.onDrain ??= () => this.resumeCall?.();
     this.response.once("drain", this.onDrain);
     return false;
   }
@@ -126,6 +134,7 @@ export class Relay implements Dispatcher.DispatchHandler {
     if (this.gone || error instanceof ClientGone) {
       // The client went away: not the backend's failure; a breaker permit goes back unused.
       this.settled = true;
+      ClientWatch.remove(this.socket, this);
       this.capture?.cancel();
       this.capture?.callDone(undefined, false);
       this.breaker?.of.abandon(this.breaker.permit);
@@ -164,6 +173,7 @@ export class Relay implements Dispatcher.DispatchHandler {
   private settle(failed: boolean, forwarded: Forwarded): void {
     if (this.settled) return;
     this.settled = true;
+    ClientWatch.remove(this.socket, this);
     const outcome = this.outcome;
     outcome.latencyMs = performance.now() - this.started;
     outcome.failed = failed;

@@ -9,9 +9,10 @@ export class RequestBody {
   private size = 0;
   private over = false;
   private state: "unread" | "reading" | "done" | "failed" = "unread";
-  private settle!: (complete: boolean) => void;
-  /** True once the body was read to its end within the limit; false when it was not (over, aborted). */
-  readonly done: Promise<boolean>;
+  /** The outcome once known (true: read to its end within the limit), before anyone asked for `done`. */
+  private outcome: boolean | undefined;
+  private resolveDone: ((complete: boolean) => void) | undefined;
+  private donePromise: Promise<boolean> | undefined;
 
   constructor(
     private readonly request: IncomingMessage,
@@ -19,13 +20,33 @@ export class RequestBody {
     /** False for a request without a body (no content-length, no transfer-encoding). */
     readonly present: boolean,
   ) {
-    this.done = new Promise((resolve) => {
-      this.settle = resolve;
-    });
     if (!present) {
       this.state = "done";
-      this.settle(true);
+      this.outcome = true;
     }
+  }
+
+  /**
+   * True once the body was read to its end within the limit; false when it was not (over, aborted).
+   * Made when first asked for (only a mirror waiting for the body asks): most requests never pay for a promise.
+   */
+  get done(): Promise<boolean> {
+    if (this.donePromise === undefined) {
+      const outcome = this.outcome;
+      this.donePromise =
+        outcome !== undefined
+          ? Promise.resolve(outcome)
+          : new Promise((resolve) => {
+              this.resolveDone = resolve;
+            });
+    }
+    return this.donePromise;
+  }
+
+  private settle(complete: boolean): void {
+    if (this.outcome !== undefined) return;
+    this.outcome = complete;
+    this.resolveDone?.(complete);
   }
 
   static of(request: IncomingMessage, limit: number): RequestBody {
