@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closedPort, runCli, startServer, type TestServer } from "./test-cli.js";
 
+/** Each test runs the CLI binary many times, its tests side by side: on a loaded machine they share two cores. */
+const CLI_CALLS = { timeout: 120_000 };
+
 let srv: TestServer;
 const cli = (args: string[], token?: string | null) => runCli(args, { url: srv.url, token });
 
@@ -186,7 +189,7 @@ describe("log and stats", () => {
   });
 });
 
-describe.concurrent("auth and connection errors", () => {
+describe.concurrent("auth and connection errors", CLI_CALLS, () => {
   it("without a token: exit 1 and the server's message about the Authorization header", async () => {
     const result = await cli(["status"], null);
     expect(result.code).toBe(1);

@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, startServer, type TestServer } from "./test-cli.js";
 
+/** Each test runs the CLI binary many times, its tests side by side: on a loaded machine they share two cores. */
+const CLI_CALLS = { timeout: 120_000 };
+
 let srv: TestServer;
 const cli = (args: string[], token?: string | null) => runCli(args, { url: srv.url, token });
 
@@ -13,7 +16,7 @@ afterAll(async () => {
   await srv?.close();
 });
 
-describe.concurrent("flags", () => {
+describe.concurrent("flags", CLI_CALLS, () => {
   it("creates from YAML, lists, gets, archives, unarchives and deletes", async () => {
     const file = join(srv.dir, "flag.yaml");
     writeFileSync(
@@ -72,7 +75,7 @@ describe.concurrent("flags", () => {
   });
 });
 
-describe.concurrent("segments and overrides", () => {
+describe.concurrent("segments and overrides", CLI_CALLS, () => {
   it("creates a segment, adds and removes ids (--id and --ids-file), lists it", async () => {
     const file = join(srv.dir, "beta.txt");
     writeFileSync(file, "b1\nb2\nb3\n");
@@ -110,7 +113,7 @@ describe.concurrent("segments and overrides", () => {
   });
 });
 
-describe.concurrent("tokens and audit", () => {
+describe.concurrent("tokens and audit", CLI_CALLS, () => {
   it("creates a token (secret shown once), lists and revokes it; a revoked token is refused", async () => {
     const created = JSON.parse((await cli(["tokens", "create", "--name", "ci", "--scope", "write", "--json"])).stdout);
     expect(created.secret).toMatch(/^dl_/);
@@ -137,7 +140,7 @@ describe.concurrent("tokens and audit", () => {
   });
 });
 
-describe.concurrent("login profile", () => {
+describe.concurrent("login profile", CLI_CALLS, () => {
   it("saves URL and token (mode 0600) and uses them when no token is given, only for that URL", async () => {
     const config = join(srv.dir, "profile", "config.json");
     const bad = await runCli(["login", "--url", srv.url, "--token", "dl_wrong"], { token: null, config });

@@ -1,6 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEMO_MINUTE_MS, DEMO_RATE } from "../demo/demo-plan.js";
-import { runDemo } from "../demo/run-demo.js";
 import { parsePort, parsePositiveInt } from "../options.js";
 
 interface DemoCommandOptions {
@@ -21,6 +20,9 @@ function parseSeed(text: string): number {
 }
 
 async function demo(options: DemoCommandOptions): Promise<void> {
+  // Loaded when the demo runs: it pulls in the server, the proxy and the SDK, which every other
+  // command would otherwise pay for at start-up.
+  const { runDemo } = await import("../demo/run-demo.js");
   await runDemo({
     port: options.port,
     seed: options.seed,
