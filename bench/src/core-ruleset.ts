@@ -1,4 +1,4 @@
-import type { FlagInput, RulesetInput } from "@darklaunch/core";
+import { type FlagInput, type RulesetInput, seededRandom } from "@darklaunch/core";
 
 /**
  * The ruleset every evaluation benchmark uses (issue #2, and later the SDK peers): 200 flags, each
@@ -18,17 +18,8 @@ export interface BenchUser {
   plan: string;
 }
 
-/** A small deterministic PRNG (mulberry32), so every run and every peer sees the same data. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so every run and every peer sees the same data. */
+export const random = seededRandom;
 
 export function makeUsers(count = USER_COUNT): BenchUser[] {
   const next = random(42);

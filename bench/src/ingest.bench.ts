@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LatencySketch, type ObservationWindow, RESERVOIR_CAPACITY, type SideWindow } from "@darklaunch/core";
+import { LatencySketch, type ObservationWindow, RESERVOIR_CAPACITY, type SideWindow, seededRandom } from "@darklaunch/core";
 import pg from "pg";
 import { Pool } from "undici";
 import {
@@ -41,17 +41,8 @@ const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0
 /** Connections per replica: a fleet of services holds many; a pool this size keeps the generator light. */
 const CONNECTIONS = 32;
 
-/** A deterministic PRNG (mulberry32), so every run posts the same windows. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** Seeded, so every run posts the same windows. */
+const prng = seededRandom;
 
 function side(random: () => number, requests: number, errors: number, slower: number): SideWindow {
   const sketch = new LatencySketch();

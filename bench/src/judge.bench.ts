@@ -19,6 +19,7 @@ import {
   parseJudgeSettings,
   SKETCH_RELATIVE_ACCURACY,
   type SketchData,
+  seededRandom,
 } from "@darklaunch/core";
 
 const FLAGS = 1000;
@@ -28,14 +29,7 @@ const PASSES = 5;
 const BUDGET_MS = 1000;
 const T0 = 29_000_000;
 
-let seed = 42;
-function random(): number {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const random = seededRandom(42);
 
 const GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
 /** Log-normal shape (median 40 ms, σ 0.5) over the sketch's bins, ±4 σ: about 200 bins. */

@@ -183,7 +183,6 @@ export {
 export { isRecord, positive } from "./option-checks.js";
 export { compilePathPattern, type PathPattern } from "./path-pattern.js";
 export { isValidPercentage, POSITION_SCALE, position, positionSql, toHundredths } from "./position.js";
-// The control plane's REST and OFREP contract: one schema per message, imported by every side.
 export * from "./protocol/alerts.js";
 export * from "./protocol/audit.js";
 export * from "./protocol/check.js";
@@ -244,6 +243,8 @@ export {
 } from "./result.js";
 export { formatPercentage, type Rollout, rolloutOf, routingFormula, withRollout } from "./rollout.js";
 export { hideSecretQuery } from "./secret-query.js";
+// The control plane's REST and OFREP contract: one schema per message, imported by every side.
+export { seededRandom } from "./seeded-random.js";
 export { compareSemver, parseSemver, type SemVer } from "./semver.js";
 export { type CompileOptions, compile, Snapshot } from "./snapshot.js";
 export {

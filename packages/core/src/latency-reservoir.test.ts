@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { LatencyReservoir } from "./latency-reservoir.js";
+import { seededRandom } from "./seeded-random.js";
 
-/** A seeded generator (mulberry32) so the sampling tests are repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so the sampling tests are repeatable. */
+const seeded = seededRandom;
 
 describe("LatencyReservoir", () => {
   it("keeps everything until it is full, then stays at its capacity", () => {

@@ -3,17 +3,7 @@ import type { PairedCounts } from "../observation-window.js";
 import type { BusinessMetricArm, BusinessMetricDefinition, BusinessMetricMinute } from "./business-metric.js";
 import type { JudgeMinute } from "./judge-input.js";
 
-/** A small seeded PRNG (mulberry32): the simulations repeat exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "../seeded-random.js";
 
 export function normal(random: () => number): number {
   // Box–Muller; 1 − u keeps the log away from 0.

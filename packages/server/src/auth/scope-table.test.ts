@@ -63,6 +63,12 @@ const TABLE: Record<string, "public" | "read" | "write" | "admin" | "sdk"> = {
   "GET /api/v1/flags/:key/judge": "read",
   "PUT /api/v1/flags/:key/judge": "write",
   "DELETE /api/v1/flags/:key/judge": "write",
+  "GET /api/v1/flags/:key/metrics": "read",
+  "POST /api/v1/flags/:key/metrics": "write",
+  "DELETE /api/v1/flags/:key/metrics/:metric": "write",
+  "GET /api/v1/sdk/metrics": "sdk",
+  "POST /api/v1/sdk/metrics": "sdk",
+  "POST /api/v1/events": "sdk",
   "GET /metrics": "read",
 };
 

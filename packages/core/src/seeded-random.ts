@@ -1,0 +1,18 @@
+/**
+ * A small seeded uniform generator in [0, 1) (mulberry32): simulations, demos and benchmarks that
+ * must repeat exactly take one; `Math.random` stays the default everywhere else.
+ *
+ * @example
+ * const random = seededRandom(42);
+ * random(); // the same sequence on every run
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
