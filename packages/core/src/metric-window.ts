@@ -3,6 +3,7 @@ import { subjectOf } from "./context.js";
 import { DistinctSketch, type DistinctSketchData, DistinctSketchSchema, emptyDistinct, mergeDistinct } from "./distinct-sketch.js";
 import { ValidationError } from "./errors.js";
 import { IsoDateSchema, KeySchema } from "./flag-schema.js";
+import type { BusinessMetricArm, BusinessMetricMinute } from "./judge/business-metric.js";
 import { minuteOf } from "./observation-window.js";
 import { EventNameSchema, type MetricDefinition, MetricKeySchema } from "./protocol/metrics.js";
 import type { Snapshot } from "./snapshot.js";
@@ -262,20 +263,10 @@ export class MetricCounter {
 
 // ---- the judge's input -------------------------------------------------------------------------------
 
-/** One arm of one minute: exposed and converted subjects, events and the sums of their values. */
-export interface BusinessArmCounts {
-  exposed: number;
-  converted: number;
-  events: number;
-  sum: number;
-  sumSq: number;
-}
+/** One arm of one minute: exposed and converted subjects, events and the sums of their values (what the judge reads). */
+export type BusinessArmCounts = BusinessMetricArm;
 
-export interface BusinessMinuteCounts {
-  start: string;
-  base: BusinessArmCounts;
-  dark: BusinessArmCounts;
-}
+export type BusinessMinuteCounts = BusinessMetricMinute;
 
 /**
  * Turns one metric's windows and its flag's exposures into per-minute arms: `darkVariant` is the

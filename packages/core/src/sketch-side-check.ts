@@ -1,6 +1,7 @@
 import { RESERVOIR_CAPACITY } from "./latency-reservoir.js";
 import type { SketchData } from "./latency-sketch.js";
 import type { SideWindow } from "./observation-window.js";
+import { isRecord } from "./option-checks.js";
 
 /** Bounds of the wire format, the same as the zod schemas' in observation-window.ts. */
 export const MAX_SKETCH_BINS = 4096;
@@ -17,10 +18,6 @@ function isNonNegative(value: unknown): value is number {
 
 function isLatency(value: unknown): value is number {
   return isNonNegative(value) && value <= MAX_LATENCY_MS;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Own enumerable keys, all of them in `allowed` and `required` of them there: a strict object's shape. */

@@ -75,6 +75,7 @@ export function addArmInto(into: BusinessMetricArm, arm: BusinessMetricArm): voi
 export class BusinessMetric {
   readonly harmRatio: number;
   readonly safeRatio: number;
+  /** Totals of every minute added, warm-up included (the value test's plug-in reads them before adding the minute). */
   readonly dark = emptyArm();
   readonly base = emptyArm();
   /** Totals of the tested minutes only (what the estimate and tests saw). */
@@ -84,8 +85,6 @@ export class BusinessMetric {
   private readonly ratio: RatioMetric | undefined;
   private readonly meanHarm: MeanRatioEProcess | undefined;
   private readonly meanSafe: MeanRatioEProcess | undefined;
-  /** Value: Σ value and Σ value² per arm over all earlier minutes, for the predictable plug-in. */
-  private readonly prior = { dark: emptyArm(), base: emptyArm() };
   private mhNumerator = 0;
   private mhDenominator = 0;
 
@@ -116,8 +115,6 @@ export class BusinessMetric {
   /** Adds one reported minute; `tested` is false during warm-up (counted for the value test's variance, not tested). */
   add(minute: BusinessMetricMinute, tested: boolean): void {
     const { dark, base } = minute;
-    addArmInto(this.dark, dark);
-    addArmInto(this.base, base);
     if (tested) {
       this.minutes++;
       addArmInto(this.testedDark, dark);
@@ -141,10 +138,9 @@ export class BusinessMetric {
         }
       }
     }
-    if (this.definition.kind === "value") {
-      addArmInto(this.prior.dark, dark);
-      addArmInto(this.prior.base, base);
-    }
+    // After the test: the plug-in must see earlier minutes only (a predictable estimate).
+    addArmInto(this.dark, dark);
+    addArmInto(this.base, base);
   }
 
   /**
@@ -153,7 +149,7 @@ export class BusinessMetric {
    * arm's estimate is low) and the base mean. None until each arm has `minEvents` events.
    */
   private plugIn(): { secondMoment: number; baseMean: number } | undefined {
-    const { dark, base } = this.prior;
+    const { dark, base } = this;
     const min = this.settings.business.minEvents;
     if (dark.events < min || base.events < min || !(dark.exposed > 0) || !(base.exposed > 0)) return undefined;
     const secondMoment = Math.max(dark.sumSq / dark.exposed, base.sumSq / base.exposed);
@@ -161,7 +157,8 @@ export class BusinessMetric {
     return secondMoment > 0 && baseMean > 0 ? { secondMoment, baseMean } : undefined;
   }
 
-  private successes(arm: BusinessMetricArm): number {
+  /** What the metric counts of an arm: converted subjects, events or Σ value. */
+  successes(arm: BusinessMetricArm): number {
     const kind = this.definition.kind;
     return kind === "conversion" ? arm.converted : kind === "count" ? arm.events : arm.sum;
   }

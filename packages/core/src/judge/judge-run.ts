@@ -271,8 +271,7 @@ export class JudgeRun {
 /** A business metric's arm as counts: conversions, events or Σ value over exposed subjects (tested minutes). */
 export function businessCounts(m: BusinessMetric, arm: "dark" | "base"): MetricCounts {
   const t = arm === "dark" ? m.testedDark : m.testedBase;
-  const kind = m.definition.kind;
-  return counts(kind === "conversion" ? t.converted : kind === "count" ? t.events : t.sum, t.exposed);
+  return counts(m.successes(t), t.exposed);
 }
 
 export function counts(events: number, exposure: number): MetricCounts {

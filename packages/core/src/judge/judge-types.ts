@@ -98,11 +98,20 @@ export interface DiagnosticRow {
   actionable: boolean;
 }
 
+/** A sample-ratio mismatch test: dark's observed share vs its target, and the evidence against it. */
+export interface SrmReport {
+  observedShare: number | null;
+  targetShare: number | null;
+  e: number;
+  threshold: number;
+  crossed: boolean;
+}
+
 export interface HealthReport {
   /** Sample-ratio mismatch (split mode with a target share): observed dark share vs target. */
-  srm: { observedShare: number | null; targetShare: number | null; e: number; threshold: number; crossed: boolean } | null;
+  srm: SrmReport | null;
   /** Business metrics (split mode with a target share): dark's share of exposed subjects vs target. */
-  exposureSrm?: { observedShare: number | null; targetShare: number | null; e: number; threshold: number; crossed: boolean } | null;
+  exposureSrm?: SrmReport | null;
   /** Shadow mode: share of expected mirrors with no paired outcome. */
   mirrorLoss: { loss: number | null; expected: number; paired: number; limit: number; exceeded: boolean } | null;
   /** Reported minutes over the step's elapsed minutes. */
