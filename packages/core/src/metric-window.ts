@@ -91,22 +91,36 @@ export const MetricBatchSchema = z.strictObject({
     .default(() => []),
 });
 
+function shortMinuteBatchSchema(minuteMs: number) {
+  return MetricBatchSchema.extend({
+    exposures: z
+      .array(ExposureWindowSchema.extend({ start: minuteSchema(minuteMs) }))
+      .max(MAX_METRIC_WINDOWS_PER_BATCH)
+      .default(() => []),
+    windows: z
+      .array(MetricWindowSchema.extend({ start: minuteSchema(minuteMs) }))
+      .max(MAX_METRIC_WINDOWS_PER_BATCH)
+      .default(() => []),
+  });
+}
+
+/** Batch schemas of servers with short minutes, by minute (a server has one): built once, not per request. */
+const shortMinuteSchemas = new Map<number, ReturnType<typeof shortMinuteBatchSchema>>();
+
+function shortMinuteSchemaOf(minuteMs: number): ReturnType<typeof shortMinuteBatchSchema> {
+  let schema = shortMinuteSchemas.get(minuteMs);
+  if (schema === undefined) {
+    if (shortMinuteSchemas.size >= 16) shortMinuteSchemas.clear();
+    schema = shortMinuteBatchSchema(minuteMs);
+    shortMinuteSchemas.set(minuteMs, schema);
+  }
+  return schema;
+}
+
 /** Checks a posted batch; throws a `ValidationError` naming every bad field. Starts come back canonical. */
 export function parseMetricBatch(input: unknown, options: { minuteMs?: number | undefined } = {}): MetricBatch {
   const minuteMs = options.minuteMs ?? MINUTE_MS;
-  const schema =
-    minuteMs === MINUTE_MS
-      ? MetricBatchSchema
-      : MetricBatchSchema.extend({
-          exposures: z
-            .array(ExposureWindowSchema.extend({ start: minuteSchema(minuteMs) }))
-            .max(MAX_METRIC_WINDOWS_PER_BATCH)
-            .default(() => []),
-          windows: z
-            .array(MetricWindowSchema.extend({ start: minuteSchema(minuteMs) }))
-            .max(MAX_METRIC_WINDOWS_PER_BATCH)
-            .default(() => []),
-        });
+  const schema = minuteMs === MINUTE_MS ? MetricBatchSchema : shortMinuteSchemaOf(minuteMs);
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw new ValidationError("metric batch", zodProblems(parsed.error, []));
   const canonical = <T extends { start: string }>(w: T): T => ({ ...w, start: new Date(Date.parse(w.start)).toISOString() });
