@@ -4,7 +4,7 @@ import { DistinctSketch, type DistinctSketchData, DistinctSketchSchema, emptyDis
 import { ValidationError } from "./errors.js";
 import { IsoDateSchema, KeySchema } from "./flag-schema.js";
 import type { BusinessMetricArm, BusinessMetricMinute } from "./judge/business-metric.js";
-import { minuteOf } from "./observation-window.js";
+import { byMinuteLength, minuteOf } from "./observation-window.js";
 import { EventNameSchema, type MetricDefinition, MetricKeySchema } from "./protocol/metrics.js";
 import type { Snapshot } from "./snapshot.js";
 import { zodProblems } from "./validate.js";
@@ -104,18 +104,7 @@ function shortMinuteBatchSchema(minuteMs: number) {
   });
 }
 
-/** Batch schemas of servers with short minutes, by minute (a server has one): built once, not per request. */
-const shortMinuteSchemas = new Map<number, ReturnType<typeof shortMinuteBatchSchema>>();
-
-function shortMinuteSchemaOf(minuteMs: number): ReturnType<typeof shortMinuteBatchSchema> {
-  let schema = shortMinuteSchemas.get(minuteMs);
-  if (schema === undefined) {
-    if (shortMinuteSchemas.size >= 16) shortMinuteSchemas.clear();
-    schema = shortMinuteBatchSchema(minuteMs);
-    shortMinuteSchemas.set(minuteMs, schema);
-  }
-  return schema;
-}
+const shortMinuteSchemaOf = byMinuteLength(shortMinuteBatchSchema);
 
 /** Checks a posted batch; throws a `ValidationError` naming every bad field. Starts come back canonical. */
 export function parseMetricBatch(input: unknown, options: { minuteMs?: number | undefined } = {}): MetricBatch {

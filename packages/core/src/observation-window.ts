@@ -380,18 +380,28 @@ function batchSchema(minuteMs: number) {
 
 export const ObservationWindowSchema = windowSchema(MINUTE_MS);
 export const ObservationBatchSchema = batchSchema(MINUTE_MS);
-/** Batch schemas of servers with short minutes, by minute (a server has one). */
-const shortMinuteSchemas = new Map<number, typeof ObservationBatchSchema>();
+
+/**
+ * `build` kept per minute length: a server has one, so its short-minute batch schema is built once,
+ * not on every posted batch (at most 16 kept, for tests that start many servers).
+ */
+export function byMinuteLength<T>(build: (minuteMs: number) => T): (minuteMs: number) => T {
+  const built = new Map<number, T>();
+  return (minuteMs) => {
+    let value = built.get(minuteMs);
+    if (value === undefined) {
+      if (built.size >= 16) built.clear();
+      value = build(minuteMs);
+      built.set(minuteMs, value);
+    }
+    return value;
+  };
+}
+
+const shortMinuteBatchSchema = byMinuteLength(batchSchema);
 
 function batchSchemaOf(minuteMs: number): typeof ObservationBatchSchema {
-  if (minuteMs === MINUTE_MS) return ObservationBatchSchema;
-  let schema = shortMinuteSchemas.get(minuteMs);
-  if (schema === undefined) {
-    if (shortMinuteSchemas.size >= 16) shortMinuteSchemas.clear();
-    schema = batchSchema(minuteMs);
-    shortMinuteSchemas.set(minuteMs, schema);
-  }
-  return schema;
+  return minuteMs === MINUTE_MS ? ObservationBatchSchema : shortMinuteBatchSchema(minuteMs);
 }
 
 /**
