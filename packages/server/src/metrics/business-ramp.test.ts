@@ -1,9 +1,9 @@
 import { MetricCounter, type RampRecord } from "@darklaunch/core";
-import { TestReceiver } from "@darklaunch/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestReceiver } from "@darklaunch/testkit";
+import { describe, expect, it } from "vitest";
 import { dataMinuteOf, RampClock } from "../ramps/ramp-clock.js";
-import { reportUntil, TrafficReporter } from "../ramps/test-traffic.js";
-import { STORE_FACTORIES, startTestServer, type TestServer, type TestStore, testFlag } from "../test-support.js";
+import { reportUntil, TrafficReporter, useRampTestServer } from "../ramps/test-traffic.js";
+import { STORE_FACTORIES, type TestServer, testFlag } from "../test-support.js";
 
 const MINUTE_MS = 250;
 const PLAN = { steps: [5, 25, 50, 100], minStep: "2m", maxStep: "30m", warmup: "1m" };
@@ -71,20 +71,11 @@ class TrafficWithConversions extends TrafficReporter {
 
 for (const factory of STORE_FACTORIES) {
   describe(`a ramp judged on a business metric (${factory.name})`, () => {
-    let store: TestStore | undefined;
     let t: TestServer | undefined;
     let receiver: TestReceiver;
-
-    beforeAll(async () => {
-      store = await factory.create();
-      receiver = await TestReceiver.start();
-      if (store)
-        t = await startTestServer(store, { minuteMs: MINUTE_MS, allowPrivateWebhookTargets: true, alerts: { wait: async () => {} } });
-    });
-    afterAll(async () => {
-      await t?.close();
-      await receiver.close();
-      await store?.drop();
+    useRampTestServer(factory, MINUTE_MS, (server, started) => {
+      t = server;
+      receiver = started;
     });
 
     it("rolls back a dark that converts worse (errors alike) and pages with the metric in the why", { timeout: 120_000 }, async (ctx) => {

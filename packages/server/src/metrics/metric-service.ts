@@ -1,6 +1,5 @@
 import {
   attributeEvent,
-  type BusinessMetricInput,
   type BusinessMinuteCounts,
   businessMinutes,
   defaultMetricKey,
@@ -13,13 +12,11 @@ import {
   type MetricDefinition,
   type MetricRecordResult,
   type MetricRequestSchema,
-  rampServeVariant,
 } from "@darklaunch/core";
 import type { z } from "zod";
 import { badField, NotFoundError } from "../errors.js";
 import type { FlagService } from "../flags/flag-service.js";
-import { flagOf } from "../flags/flag-store.js";
-import type { DataMinutes } from "../observations/observation-service.js";
+import { type DataMinutes, ontoDataMinutes } from "../observations/observation-service.js";
 import type { RulesetCache } from "../ruleset/ruleset-cache.js";
 import type { MetricStore, MetricTransaction } from "./metric-store.js";
 
@@ -147,13 +144,10 @@ export class MetricService {
   /** Short periods onto whole minutes, as observation windows are: a ramp's data minute for a flag under one, else the real minute. */
   private async toMinutes(batch: Pick<MetricBatch, "exposures" | "windows">): Promise<Pick<MetricBatch, "exposures" | "windows">> {
     if (this.minuteMs === MINUTE_MS) return batch;
-    const flags = [...new Set([...batch.exposures, ...batch.windows].map((w) => w.flag))];
-    const clocks = (await this.dataMinutes?.(flags)) ?? new Map<string, (realMs: number) => number>();
-    const onto = <T extends { flag: string; start: string }>(w: T): T => {
-      const realMs = Date.parse(w.start);
-      const minute = clocks.get(w.flag)?.(realMs) ?? Math.floor(realMs / MINUTE_MS) * MINUTE_MS;
-      return { ...w, start: new Date(minute).toISOString() };
-    };
+    const onto = await ontoDataMinutes(
+      [...batch.exposures, ...batch.windows].map((w) => w.flag),
+      this.dataMinutes,
+    );
     return { exposures: batch.exposures.map(onto), windows: batch.windows.map(onto) };
   }
 
@@ -192,15 +186,6 @@ export class MetricService {
     });
     await this.store.merge(await this.toMinutes(counter.drain()));
     return { events: batch.events.length, attributed, exposures };
-  }
-
-  /**
-   * The judge's `business` input for a flag over [since, until): the dark arm is the variant a ramp
-   * serves (core `rampServeVariant`); a flag with no such variant, or no metrics, has none.
-   */
-  async judgeInput(flagKey: string, since: string, until: string): Promise<BusinessMetricInput[]> {
-    const dark = rampServeVariant(flagOf(await this.flags.get(flagKey)));
-    return dark === undefined ? [] : this.business(flagKey, dark, since, until);
   }
 
   /**

@@ -170,6 +170,22 @@ function alignedPeriod(query: PeriodQuery): { startMs: number; untilMs: number }
 /** Per flag, where a window that began at a real time is stored (epoch ms); flags absent are floored to the minute. */
 export type DataMinutes = (flags: readonly string[]) => Promise<ReadonlyMap<string, (realMs: number) => number>>;
 
+/**
+ * Short periods onto whole minutes, for observation and metric windows alike: the mapping of a
+ * window of one of `flags` to its ramp's data minute for a flag under one, else to its real minute.
+ */
+export async function ontoDataMinutes(
+  flags: Iterable<string>,
+  dataMinutes: DataMinutes | undefined,
+): Promise<<T extends { flag: string; start: string }>(w: T) => T> {
+  const clocks = (await dataMinutes?.([...new Set(flags)])) ?? new Map<string, (realMs: number) => number>();
+  return (w) => {
+    const realMs = Date.parse(w.start);
+    const minute = clocks.get(w.flag)?.(realMs) ?? Math.floor(realMs / MINUTE_MS) * MINUTE_MS;
+    return { ...w, start: new Date(minute).toISOString() };
+  };
+}
+
 export interface ObservationServiceOptions {
   /**
    * The server's minute in ms (default 60 000). Shorter (tests and demos): reporters send windows
@@ -218,18 +234,17 @@ export class ObservationService {
       if (known.has(w.flag)) kept.push(redactWindow(w, this.redactor));
       else skipped.push({ index, flag: w.flag, reason: "UNKNOWN_FLAG" });
     });
-    await this.store.merge(this.minuteMs === MINUTE_MS ? kept : await this.toMinutes(kept));
+    await this.store.merge(
+      this.minuteMs === MINUTE_MS
+        ? kept
+        : kept.map(
+            await ontoDataMinutes(
+              kept.map((w) => w.flag),
+              this.dataMinutes,
+            ),
+          ),
+    );
     return { accepted: kept.length, skipped, minuteMs: this.minuteMs };
-  }
-
-  /** Short periods onto whole minutes: a ramp's data minute for a flag under one, else the real minute. */
-  private async toMinutes(windows: ObservationWindow[]): Promise<ObservationWindow[]> {
-    const clocks = (await this.dataMinutes?.([...new Set(windows.map((w) => w.flag))])) ?? new Map();
-    return windows.map((w) => {
-      const realMs = Date.parse(w.start);
-      const minute = clocks.get(w.flag)?.(realMs) ?? Math.floor(realMs / MINUTE_MS) * MINUTE_MS;
-      return { ...w, start: new Date(minute).toISOString() };
-    });
   }
 
   /** The flag's stored windows of minutes in [since, until), oldest first (the judge reads them). */

@@ -1,11 +1,11 @@
 import type { RampRecord } from "@darklaunch/core";
-import { TestReceiver } from "@darklaunch/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STORE_FACTORIES, startTestServer, type TestServer, type TestStore, testFlag } from "../test-support.js";
-import { eventually, reportUntil, TrafficReporter, type TrafficSpec } from "./test-traffic.js";
+import type { TestReceiver } from "@darklaunch/testkit";
+import { describe, expect, it } from "vitest";
+import { STORE_FACTORIES, type TestServer, testFlag } from "../test-support.js";
+import { eventually, reportUntil, TrafficReporter, type TrafficSpec, useRampTestServer } from "./test-traffic.js";
 
 // A ramp's minute is 250 ms: a whole step passes in a second or two.
-const SERVER = { minuteMs: 250, allowPrivateWebhookTargets: true, alerts: { wait: async () => {} } };
+const MINUTE_MS = 250;
 const QUIET = { requests: 20, baseErrorRate: 0, darkErrorRate: () => 0 };
 
 interface Alert {
@@ -21,19 +21,11 @@ function events(ramp: RampRecord, kind: string) {
 
 for (const factory of STORE_FACTORIES) {
   describe(`what a ramp does with each verdict (${factory.name})`, () => {
-    let store: TestStore | undefined;
     let t: TestServer | undefined;
     let receiver: TestReceiver;
-
-    beforeAll(async () => {
-      store = await factory.create();
-      receiver = await TestReceiver.start();
-      if (store) t = await startTestServer(store, SERVER);
-    });
-    afterAll(async () => {
-      await t?.close();
-      await receiver.close();
-      await store?.drop();
+    useRampTestServer(factory, MINUTE_MS, (server, started) => {
+      t = server;
+      receiver = started;
     });
 
     /** A flag with a ticket destination of its own on the receiver; its alerts arrive at `/<store>/<flag>`. */

@@ -1,14 +1,13 @@
 import type { RampRecord } from "@darklaunch/core";
-import { TestReceiver } from "@darklaunch/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestReceiver } from "@darklaunch/testkit";
+import { describe, expect, it } from "vitest";
 import { verifySignature } from "../alerts/webhook-signature.js";
-import { STORE_FACTORIES, startTestServer, type TestServer, type TestStore, testFlag } from "../test-support.js";
-import { eventually, reportUntil, TrafficReporter } from "./test-traffic.js";
+import { STORE_FACTORIES, type TestServer, testFlag } from "../test-support.js";
+import { eventually, reportUntil, TrafficReporter, useRampTestServer } from "./test-traffic.js";
 
 const MINUTE_MS = 250;
 const PLAN = { steps: [1, 5, 25, 50, 100], minStep: "2m", maxStep: "30m", warmup: "1m" };
 const HEALTHY = { requests: 1_000_000, baseErrorRate: 0.01, darkErrorRate: () => 0.01 };
-const SERVER = { minuteMs: MINUTE_MS, allowPrivateWebhookTargets: true, alerts: { wait: async () => {} } };
 
 function served(ramp: RampRecord): number {
   return ramp.state.target.phase === "serve" ? ramp.state.target.percentage : 0;
@@ -22,19 +21,11 @@ async function flagPercentage(t: TestServer, key: string): Promise<number> {
 
 for (const factory of STORE_FACTORIES) {
   describe(`ramps run by the server (${factory.name})`, () => {
-    let store: TestStore | undefined;
     let t: TestServer | undefined;
     let receiver: TestReceiver;
-
-    beforeAll(async () => {
-      store = await factory.create();
-      receiver = await TestReceiver.start();
-      if (store) t = await startTestServer(store, SERVER);
-    });
-    afterAll(async () => {
-      await t?.close();
-      await receiver.close();
-      await store?.drop();
+    useRampTestServer(factory, MINUTE_MS, (server, started) => {
+      t = server;
+      receiver = started;
     });
 
     it("ramps a healthy dark through every step to 100 %, each step audited as ramp:<id> with the why", async (ctx) => {

@@ -20,6 +20,7 @@ import {
   type RampStatus,
   rampFlag,
   rampFlagProblems,
+  rampServeVariant,
   rampTargetOf,
   resumeRamp,
   sameRampTarget,
@@ -201,8 +202,8 @@ export class RampService {
 
   /** The current verdict: over the ramp's steps for a flag under an active ramp, else over the period since `since`. */
   async verdict(key: string, since: string | undefined): Promise<VerdictResponse> {
-    const { plan, ramp } = await this.judgePlan(key, since);
-    const verdict = jsonSafe(judgeWindows(plan, await this.windows(key, plan)));
+    const { plan, ramp, flag } = await this.judgePlan(key, since);
+    const verdict = jsonSafe(judgeWindows(plan, await this.windows(flag, plan)));
     return {
       ...verdict,
       health: { ...verdict.health },
@@ -226,8 +227,8 @@ export class RampService {
 
   /** Per minute, each metric's estimate, band and e-values, for charts. */
   async analysis(key: string, since: string | undefined): Promise<AnalysisResponse> {
-    const { plan } = await this.judgePlan(key, since);
-    return jsonSafe({ flag: key, from: plan.from, series: analyzeWindows(plan, await this.windows(key, plan)) });
+    const { plan, flag } = await this.judgePlan(key, since);
+    return jsonSafe({ flag: key, from: plan.from, series: analyzeWindows(plan, await this.windows(flag, plan)) });
   }
 
   /** For `/metrics`: each flag under an active ramp with its last stored verdict's numbers. */
@@ -279,7 +280,8 @@ export class RampService {
   async tick(ramp: StoredRamp, replica: string): Promise<RampTick> {
     const now = this.now();
     const record = await this.services.flags.get(ramp.flag);
-    const current = rampTargetOf(flagOf(record));
+    const flag = flagOf(record);
+    const current = rampTargetOf(flag);
     if (current === undefined || !sameRampTarget(current, ramp.state.target)) {
       // A control (resume, promote …) writes the ramp, then the flag: while the flag's last change
       // is older than the ramp's last event, and that event is recent, the flag is catching up.
@@ -313,7 +315,7 @@ export class RampService {
       return { rampId: ramp.id, action: manual.action, why: manual.why };
     }
     const plan = rampJudgePlan(ramp, now, await this.services.judgeSettings.stored(ramp.flag));
-    const verdict = judgeWindows(plan, await this.windows(ramp.flag, plan));
+    const verdict = judgeWindows(plan, await this.windows(flag, plan));
     const decision = nextRampAction(ramp.plan, ramp.state, rampVerdictOf(verdict), now, { minuteMs: ramp.minuteMs });
     const written = await this.write(ramp, decision.newState);
     if (written === undefined) return { rampId: ramp.id, action: "none", why: "another writer changed the ramp this minute" };
@@ -351,19 +353,28 @@ export class RampService {
     return ramp;
   }
 
-  private async judgePlan(key: string, since: string | undefined): Promise<{ plan: JudgePlan; ramp?: StoredRamp }> {
+  /** The plan the judge reads `key` with, and the flag as read (its windows are read for it next). */
+  private async judgePlan(key: string, since: string | undefined): Promise<{ plan: JudgePlan; ramp?: StoredRamp; flag: Flag }> {
     const flag = flagOf(await this.services.flags.get(key));
     const ramp = await this.store.forFlag(key);
     const settings = await this.services.judgeSettings.stored(key);
     if (ramp !== undefined && ACTIVE.includes(ramp.state.status) && since === undefined) {
-      return { plan: rampJudgePlan(ramp, this.now(), settings), ramp };
+      return { plan: rampJudgePlan(ramp, this.now(), settings), ramp, flag };
     }
-    return { plan: periodJudgePlan(flag, since ?? new Date(this.now() - 3_600_000).toISOString(), this.now(), settings) };
+    return { plan: periodJudgePlan(flag, since ?? new Date(this.now() - 3_600_000).toISOString(), this.now(), settings), flag };
   }
 
-  private async windows(key: string, plan: JudgePlan): Promise<JudgeData> {
-    const windows = await this.services.observations.windows(key, plan.from, plan.until);
-    return { windows, business: await this.services.metrics?.judgeInput(key, plan.from, plan.until) };
+  /**
+   * The flag's observation windows over the plan's period and its business metrics' minutes, the
+   * dark arm being the variant its ramp serves (core `rampServeVariant`; none without such a
+   * variant). Takes the flag its caller read: one flag read per judge pass.
+   */
+  private async windows(flag: Flag, plan: JudgePlan): Promise<JudgeData> {
+    const windows = await this.services.observations.windows(flag.key, plan.from, plan.until);
+    const metrics = this.services.metrics;
+    if (metrics === undefined) return { windows, business: undefined };
+    const dark = rampServeVariant(flag);
+    return { windows, business: dark === undefined ? [] : await metrics.business(flag.key, dark, plan.from, plan.until) };
   }
 
   /** Stores a new state if nobody wrote the ramp since it was read; the ramp as written, or undefined. */

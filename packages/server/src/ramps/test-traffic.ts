@@ -1,5 +1,7 @@
 import { LatencySketch, type ObservationWindow, type RampRecord, type SideWindow } from "@darklaunch/core";
-import type { TestServer } from "../test-support.js";
+import { TestReceiver } from "@darklaunch/testkit";
+import { afterAll, beforeAll } from "vitest";
+import { type STORE_FACTORIES, type TestServer, useTestServer } from "../test-support.js";
 import { dataMinuteOf, RampClock } from "./ramp-clock.js";
 
 /** Latencies of both sides: 100 values, 10 ms to 109 ms, equally often. */
@@ -112,4 +114,28 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
     value = await read();
   }
   return value;
+}
+
+/**
+ * Registers a ramp suite's server (`useTestServer`: ramp minutes of `minuteMs`, alerts sent at once,
+ * to private addresses too) and a webhook receiver for its alerts, started before the server and
+ * closed after it. `use` receives both (no server when Postgres is absent off CI).
+ */
+export function useRampTestServer(
+  factory: (typeof STORE_FACTORIES)[number],
+  minuteMs: number,
+  use: (server: TestServer | undefined, receiver: TestReceiver) => void,
+): void {
+  let receiver: TestReceiver | undefined;
+  beforeAll(async () => {
+    receiver = await TestReceiver.start();
+  });
+  afterAll(async () => {
+    await receiver?.close();
+  });
+  useTestServer(factory, (server) => use(server, receiver as TestReceiver), {
+    minuteMs,
+    allowPrivateWebhookTargets: true,
+    alerts: { wait: async () => {} },
+  });
 }
