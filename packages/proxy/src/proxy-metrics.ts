@@ -74,15 +74,7 @@ export class ProxyMetrics {
       help: "Mirrors not sent or not compared: inflight bound, rate limit, open breaker, body over the limit, comparison queue full",
       labelNames: ["reason"],
       registers,
-      collect: () => {
-        const dropped = this.mirrorCounts.dropped;
-        for (const reason of DROP_REASONS) {
-          const n = dropped[reason];
-          if (n === 0) continue;
-          dropped[reason] = 0;
-          this.dropped.inc({ reason }, n);
-        }
-      },
+      collect: () => foldCounts(this.dropped, "reason", this.mirrorCounts.dropped, DROP_REASONS),
     });
     for (const reason of DROP_REASONS) this.dropped.inc({ reason }, 0);
     this.inflight = new Gauge({
@@ -104,15 +96,9 @@ export class ProxyMetrics {
       help: "Stable and dark responses compared, by verdict (noise excluded)",
       labelNames: ["result"],
       registers,
-      collect: () => {
-        const counts = this.mirrorCounts;
-        if (counts.match > 0) this.comparisons.inc({ result: "match" }, counts.match);
-        if (counts.mismatch > 0) this.comparisons.inc({ result: "mismatch" }, counts.mismatch);
-        counts.match = 0;
-        counts.mismatch = 0;
-      },
+      collect: () => foldCounts(this.comparisons, "result", this.mirrorCounts, VERDICTS),
     });
-    for (const result of ["match", "mismatch"]) this.comparisons.inc({ result }, 0);
+    for (const result of VERDICTS) this.comparisons.inc({ result }, 0);
     this.divergence = new Gauge({
       name: "darklaunch_proxy_divergence_ratio",
       help: "Mismatched comparisons / all comparisons since start, per route",
@@ -130,6 +116,25 @@ export class ProxyMetrics {
       labelNames: ["route"],
       registers,
     });
+  }
+}
+
+const VERDICTS = ["match", "mismatch"] as const;
+
+/** Adds what was counted in plain numbers under `keys` to `counter` (as the values of `label`), and zeroes them. */
+function foldCounts<K extends string, L extends string>(
+  counter: Counter<L>,
+  label: L,
+  counts: Record<K, number>,
+  keys: readonly K[],
+): void {
+  for (const key of keys) {
+    const n = counts[key];
+    if (n === 0) continue;
+    counts[key] = 0;
+    const labels = {} as Record<L, string>;
+    labels[label] = key;
+    counter.inc(labels, n);
   }
 }
 
@@ -242,9 +247,4 @@ export class CallDurations {
     this.sums.fill(0);
     this.counts.fill(0);
   }
-}
-
-/** `204` → `2xx`; no response → `error`. */
-export function statusClass(status: number | undefined): string {
-  return status === undefined ? "error" : `${Math.floor(status / 100)}xx`;
 }

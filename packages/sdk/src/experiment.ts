@@ -99,6 +99,7 @@ export class ExperimentRunner {
     // that neither side is systematically first. A synchronous control is done at once: the
     // candidate waits for the next turn, so that even a synchronous candidate never runs before the
     // caller has its answer.
+    // The experiment's key in `asyncControls` and `watched`.
     const key = `${flag}\u0000${route}`;
     let candidate: Promise<Outcome<T>> | undefined;
     if (this.asyncControls.has(key) && Math.random() < 0.5) {
@@ -126,7 +127,7 @@ export class ExperimentRunner {
     }
     const recording = candidate
       .then((outcome) => new Promise<Outcome<T>>((resolve) => setImmediate(() => resolve(outcome))))
-      .then((outcome) => this.record(flag, route, options, control, outcome));
+      .then((outcome) => this.record(flag, route, key, options, control, outcome));
     this.pending.add(recording);
     void recording.finally(() => this.pending.delete(recording));
     if (control.ok) return control.value;
@@ -180,7 +181,14 @@ export class ExperimentRunner {
       });
   }
 
-  private record<T>(flag: string, route: string, options: ExperimentOptions<T>, control: Outcome<T>, candidate: Outcome<T>): void {
+  private record<T>(
+    flag: string,
+    route: string,
+    key: string,
+    options: ExperimentOptions<T>,
+    control: Outcome<T>,
+    candidate: Outcome<T>,
+  ): void {
     try {
       // One request on each side and their pair (the judge's paired tests), in one window.
       this.recorder.recordPair({
@@ -191,7 +199,7 @@ export class ExperimentRunner {
         baselineError: !control.ok,
         darkError: !candidate.ok,
       });
-      this.watch(flag, route);
+      this.watch(flag, route, key);
     } catch {
       // The recorder is bounded and total; nothing here can fail but a bug, which must not escape.
       return;
@@ -211,8 +219,7 @@ export class ExperimentRunner {
    * From its first recorded run on, an experiment is reported every minute, with zero requests
    * when nobody ran it: a quiet minute, not one nobody reported. Bounded, in case names are made per call.
    */
-  private watch(flag: string, route: string): void {
-    const key = `${flag}\u0000${route}`;
+  private watch(flag: string, route: string, key: string): void {
     if (this.watched.has(key) || this.watched.size >= MAX_WATCHED_EXPERIMENTS) return;
     this.watched.add(key);
     this.recorder.watch(flag, route);

@@ -49,3 +49,31 @@ export function isRetryable(error: unknown): boolean {
   const status = error instanceof SdkError ? error.status : 0;
   return status === 0 || status === 429 || status >= 500;
 }
+
+/** The counters a window sender keeps of its failed posts (`ObservationReporter`, `MetricTracker`). */
+export interface PostFailures {
+  failedPosts: number;
+  rejectedWindows: number;
+}
+
+/**
+ * Handles a post of `count` windows that failed: counted in `stats`; true when the failure is a
+ * passing one (`isRetryable`) and the caller keeps the windows for the next flush; false when the
+ * server refused them: they are dropped, counted as rejected and reported (sending them again
+ * would be refused again).
+ */
+export function postFailed(
+  error: unknown,
+  count: number,
+  what: string,
+  code: SdkErrorCode,
+  stats: PostFailures,
+  report: (error: SdkError) => void,
+): boolean {
+  stats.failedPosts++;
+  if (isRetryable(error)) return true;
+  stats.rejectedWindows += count;
+  const cause = error instanceof SdkError ? error : new SdkError(code, String(error));
+  report(new SdkError(code, `${count} ${what} windows were refused and dropped: ${cause.message}`, cause.status));
+  return false;
+}

@@ -7,17 +7,12 @@ import { OpenFeature } from "@openfeature/server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type DarkLaunchClient, DarkLaunchProvider } from "./index.js";
 import { MetricTracker } from "./metric-tracker.js";
-import { waitFor } from "./test-fake-server.js";
+import { adminApi, waitFor } from "./test-fake-server.js";
 
 const ADMIN = "dl_admin_sdk-metrics-secret-0123456789";
-const admin = { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" };
 const MIN = 60_000;
 
-async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${url}${path}`, { method, headers: admin, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  return { status: response.status, body: text === "" ? {} : JSON.parse(text) };
-}
+const api = adminApi(ADMIN);
 
 const releaseFlag = (key: string, dark: number) => ({
   key,

@@ -16,7 +16,7 @@ import {
   subjectText,
 } from "@darklaunch/core";
 import { SdkError } from "./errors.js";
-import { isRetryable, type PostTarget, postJson } from "./http-post.js";
+import { type PostTarget, postFailed, postJson } from "./http-post.js";
 
 /** Windows (metric and exposure) kept for the next flush while the server is away, at most. */
 export const MAX_PENDING_METRIC_WINDOWS = 10_000;
@@ -188,16 +188,12 @@ export class MetricTracker {
           this.counter.minuteMs = answer.minuteMs;
         this.stats.sentWindows += batch.exposures.length + batch.windows.length;
       } catch (error) {
-        this.stats.failedPosts++;
-        if (isRetryable(error)) {
+        const count = batch.exposures.length + batch.windows.length;
+        if (postFailed(error, count, "metric", "METRICS_FAILED", this.stats, this.report)) {
           // The server is away or busy: keep this batch and the rest for the next flush (bounded).
           this.putBack({ exposures: exposures.slice(i), windows: windows.slice(i) });
           break;
         }
-        const count = batch.exposures.length + batch.windows.length;
-        this.stats.rejectedWindows += count;
-        const cause = error instanceof SdkError ? error : new SdkError("METRICS_FAILED", String(error));
-        this.report(new SdkError("METRICS_FAILED", `${count} metric windows were refused and dropped: ${cause.message}`, cause.status));
       }
     }
     // Stopped (closing): the last windows are sent, the definitions are not needed again.

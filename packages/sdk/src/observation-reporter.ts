@@ -1,6 +1,6 @@
 import { MAX_WINDOWS_PER_BATCH, type ObservationBatch, type ObservationRecorder, type ObservationWindow } from "@darklaunch/core";
 import { SdkError } from "./errors.js";
-import { isRetryable } from "./http-post.js";
+import { postFailed } from "./http-post.js";
 
 /** Counters of what happened to recorded windows (`client.observationStats()`). */
 export interface ObservationReportStats {
@@ -104,21 +104,11 @@ export class ObservationReporter {
           );
         }
       } catch (error) {
-        this.stats.failedPosts++;
-        if (isRetryable(error)) {
+        if (postFailed(error, chunk.length, "observation", "OBSERVATIONS_FAILED", this.stats, this.onError)) {
           // The server is away or busy: keep this chunk and the rest for the next interval.
           this.recorder.restore(windows.slice(i));
           return;
         }
-        this.stats.rejectedWindows += chunk.length;
-        const cause = error instanceof SdkError ? error : new SdkError("OBSERVATIONS_FAILED", String(error));
-        this.onError(
-          new SdkError(
-            "OBSERVATIONS_FAILED",
-            `${chunk.length} observation windows were refused and dropped: ${cause.message}`,
-            cause.status,
-          ),
-        );
       }
     }
   }

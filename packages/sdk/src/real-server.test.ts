@@ -6,16 +6,11 @@ import { createServer, type DarkLaunchServer } from "@darklaunch/server";
 import { killProcess as kill, type ServerProcess, startServerProcess } from "@darklaunch/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type DarkLaunchClient, type SdkError } from "./index.js";
-import { boolFlag, waitFor } from "./test-fake-server.js";
+import { adminApi, boolFlag, waitFor } from "./test-fake-server.js";
 
 const ADMIN = "dl_admin_sdk-test-secret-0123456789";
-const admin = { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" };
 
-async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${url}${path}`, { method, headers: admin, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  return { status: response.status, body: text === "" ? {} : JSON.parse(text) };
-}
+const api = adminApi(ADMIN);
 
 async function sdkToken(url: string): Promise<string> {
   const created = await api(url, "POST", "/api/v1/tokens", { name: "sdk-test", scope: "sdk" });

@@ -160,7 +160,7 @@ export class Sync {
   /** Hands one event to the client; true for a `put`, after which the stream counts as held. */
   private dispatch(event: SseEvent): boolean {
     // Heartbeats only prove the stream alive; events a newer server may add are skipped.
-    if (event.event === "heartbeat" || !KNOWN_EVENTS.has(event.event)) return false;
+    if (!KNOWN_EVENTS.has(event.event)) return false;
     let data: unknown;
     try {
       data = JSON.parse(event.data);

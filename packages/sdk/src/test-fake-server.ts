@@ -123,3 +123,15 @@ export function waitFor<T>(
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** A caller of a real server's API with an admin token: `(url, method, path, body?)` → the status and the JSON body (`{}` when empty). */
+export function adminApi(
+  token: string,
+): (url: string, method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, unknown> }> {
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  return async (url, method, path, body) => {
+    const response = await fetch(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: text === "" ? {} : JSON.parse(text) };
+  };
+}
