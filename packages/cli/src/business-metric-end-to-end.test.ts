@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { RampRecord } from "@darklaunch/core";
 import type { MetricStats } from "@darklaunch/sdk";
+import { verifySignature } from "@darklaunch/server";
 import { killProcess, STORE_FACTORIES, startServerProcess, TestReceiver, type TestStore } from "@darklaunch/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { apiAs, type Cleanup, darkFlag, serviceProcess, signedBy, waitFor } from "./test-processes.js";
+import { apiAs, type Cleanup, darkFlag, serviceProcess, waitFor } from "./test-processes.js";
 
 // Issue 13's scenario end to end with real processes: a server (short minutes, `minuteMs` 1000), a
 // checkout service in its own process that gates its dark path with the SDK's `isEnabled` and calls
@@ -150,7 +151,7 @@ for (const factory of STORE_FACTORIES) {
       const pages = receiver.at("/pages");
       expect(pages).toHaveLength(1);
       const page = pages[0];
-      expect(signedBy(destination.body.secret, page?.body ?? "", String(page?.headers["x-darklaunch-signature"]))).toBe(true);
+      expect(verifySignature(destination.body.secret, page?.body ?? "", String(page?.headers["x-darklaunch-signature"]))).toBe(true);
       const alert = JSON.parse(page?.body ?? "{}").alert;
       expect(alert).toMatchObject({ kind: "verdict", flag: FLAG, severity: "page", state: "REGRESSION" });
       expect(alert.why).toMatch(/checkout_conversion|checkout conversion/);

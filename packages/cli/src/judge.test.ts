@@ -3,21 +3,14 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, startServer, type TestServer } from "./test-cli.js";
+import { offFlag, runCli, startServer, type TestServer } from "./test-cli.js";
 
 let srv: TestServer;
 const cli = (args: string[]) => runCli(args, { url: srv.url });
 
 beforeAll(async () => {
   srv = await startServer();
-  for (const key of ["tuned", "ramped"]) {
-    const response = await fetch(`${srv.url}/api/v1/flags`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${await srv.token("admin")}`, "content-type": "application/json" },
-      body: JSON.stringify({ key, variants: { on: true, off: false }, offVariant: "off", enabled: true, fallthrough: { variant: "off" } }),
-    });
-    expect(response.status).toBe(201);
-  }
+  for (const key of ["tuned", "ramped"]) await srv.createFlag(offFlag(key));
 });
 afterAll(async () => {
   await srv?.close();

@@ -1,10 +1,7 @@
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, startServer, type TestServer } from "./test-cli.js";
-
-/** Each test runs the CLI binary many times, its tests side by side: on a loaded machine they share two cores. */
-const CLI_CALLS = { timeout: 120_000 };
+import { CLI_CALLS, runCli, startServer, type TestServer } from "./test-cli.js";
 
 let srv: TestServer;
 const cli = (args: string[], token?: string | null) => runCli(args, { url: srv.url, token });

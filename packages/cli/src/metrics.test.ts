@@ -1,7 +1,7 @@
 import { MetricCounter } from "@darklaunch/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseTolerance } from "./commands/metrics.js";
-import { ADMIN_TOKEN, runCli, startServer, type TestServer } from "./test-cli.js";
+import { runCli, startServer, type TestServer } from "./test-cli.js";
 
 let srv: TestServer;
 const cli = (args: string[]) => runCli(args, { url: srv.url });
@@ -9,7 +9,7 @@ const MIN = 60_000;
 
 beforeAll(async () => {
   srv = await startServer();
-  const flag = {
+  await srv.createFlag({
     key: "checkout",
     variants: { on: true, off: false },
     offVariant: "off",
@@ -20,13 +20,7 @@ beforeAll(async () => {
         { variant: "off", weight: 50 },
       ],
     },
-  };
-  const response = await fetch(`${srv.url}/api/v1/flags`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify(flag),
   });
-  expect(response.status).toBe(201);
 });
 afterAll(async () => {
   await srv?.close();

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { RampRecord } from "@darklaunch/core";
+import { verifySignature } from "@darklaunch/server";
 import {
   killProcess,
   STORE_FACTORIES,
@@ -12,7 +13,7 @@ import {
 } from "@darklaunch/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN } from "./test-cli.js";
-import { apiAs, darkFlag, listening as listeningFor, serviceProcess, signedBy } from "./test-processes.js";
+import { apiAs, darkFlag, listening as listeningFor, serviceProcess } from "./test-processes.js";
 
 // End to end with real processes: the server (`createServer` in its own process, SIGKILLed and
 // restarted on the same store), the CLI's `darklaunch proxy`, real stable/secondary/dark backends and
@@ -306,8 +307,8 @@ for (const factory of STORE_FACTORIES) {
         const pages = receiver.at("/pages");
         expect(pages).toHaveLength(1);
         const page = pages[0];
-        expect(signedBy(destination.body.secret, page?.body ?? "", String(page?.headers["x-darklaunch-signature"]))).toBe(true);
-        expect(signedBy(destination.body.secret, `${page?.body} `, String(page?.headers["x-darklaunch-signature"]))).toBe(false);
+        expect(verifySignature(destination.body.secret, page?.body ?? "", String(page?.headers["x-darklaunch-signature"]))).toBe(true);
+        expect(verifySignature(destination.body.secret, `${page?.body} `, String(page?.headers["x-darklaunch-signature"]))).toBe(false);
         expect(JSON.parse(page?.body ?? "{}").alert).toMatchObject({
           kind: "verdict",
           flag: "e2e-failing",

@@ -1,23 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, startServer, type TestServer } from "./test-cli.js";
+import { offFlag, runCli, startServer, type TestServer } from "./test-cli.js";
 
 let srv: TestServer;
 const cli = (args: string[]) => runCli(args, { url: srv.url });
 
 beforeAll(async () => {
   srv = await startServer();
-  const response = await fetch(`${srv.url}/api/v1/flags`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${await srv.token("admin")}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      key: "checkout-v2",
-      variants: { on: true, off: false },
-      offVariant: "off",
-      enabled: true,
-      fallthrough: { variant: "off" },
-    }),
-  });
-  expect(response.status).toBe(201);
+  await srv.createFlag(offFlag("checkout-v2"));
 });
 afterAll(async () => {
   await srv?.close();

@@ -11,12 +11,22 @@ export const BIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 
 export const ADMIN_TOKEN = "dl_admin_cli-test-secret-0123456789";
 
+/** Each test runs the CLI binary many times, its tests side by side: on a loaded machine they share two cores. */
+export const CLI_CALLS = { timeout: 120_000 };
+
+/** A release flag (`on`/`off`) serving everyone `off`. */
+export function offFlag(key: string): Record<string, unknown> {
+  return { key, variants: { on: true, off: false }, offVariant: "off", enabled: true, fallthrough: { variant: "off" } };
+}
+
 export interface TestServer {
   url: string;
   dir: string;
   server: DarkLaunchServer;
   /** A token of another scope, created through the API. */
   token(scope: "admin" | "write" | "read" | "sdk", name?: string): Promise<string>;
+  /** Creates a flag through the API (fails unless the server answers 201). */
+  createFlag(body: Record<string, unknown>): Promise<void>;
   /** Evaluates a flag for a subject through the API, so the evaluations log has rows. */
   evaluate(flag: string, id: string): Promise<unknown>;
   close(): Promise<void>;
@@ -28,13 +38,14 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
   const dir = mkdtempSync(join(tmpdir(), "darklaunch-cli-"));
   const server = await createServer({ sqlitePath: join(dir, "darklaunch.db"), adminToken: ADMIN_TOKEN, ...options });
   const url = await server.listen(0, "127.0.0.1");
-  const call = async (path: string, body: unknown) => {
+  const call = async (path: string, body: unknown, status?: number) => {
     const response = await fetch(`${url}${path}`, {
       method: "POST",
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify(body),
     });
-    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    if (status === undefined ? !response.ok : response.status !== status)
+      throw new Error(`${path}: ${response.status} ${await response.text()}`);
     return response.json() as Promise<Record<string, unknown>>;
   };
   return {
@@ -43,6 +54,9 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
     server,
     async token(scope, name = `${scope}-token`) {
       return String((await call("/api/v1/tokens", { name, scope })).secret);
+    },
+    async createFlag(body) {
+      await call("/api/v1/flags", body, 201);
     },
     evaluate: (flag, id) => call(`/api/v1/flags/${flag}/evaluate`, { context: { id } }),
     async close() {

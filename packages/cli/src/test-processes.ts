@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 
@@ -69,16 +68,6 @@ export async function serviceProcess(script: string, what: string, cleanup: Clea
     stdio: ["ignore", "pipe", "pipe"],
   });
   return { url: await listening(child, what, cleanup), child };
-}
-
-/** Checks an `x-darklaunch-signature` (`t=<seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`) as a receiver would. */
-export function signedBy(secret: string, body: string, header: string): boolean {
-  const parts = Object.fromEntries(header.split(",").map((part) => part.trim().split("=", 2) as [string, string]));
-  const t = Number(parts.t);
-  if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > 300 || parts.v1 === undefined) return false;
-  const expected = createHmac("sha256", secret).update(`${t}.${body}`, "utf8").digest();
-  const given = Buffer.from(parts.v1, "hex");
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Polls `read` every 100 ms until `done` holds for its answer; fails with the last answer after `ms`. */

@@ -5,7 +5,7 @@ import { apiOf, jsonOption, parseSince } from "../options.js";
 import { type Cell, print, printJson, printTable } from "../output.js";
 
 /** An e-value for people: 3 significant digits, "∞" past the doubles. */
-export function evidence(e: number | null): string {
+function evidence(e: number | null): string {
   if (e === null) return "∞";
   return e >= 1e4 ? e.toExponential(1) : String(Number(e.toPrecision(3)));
 }
@@ -19,7 +19,7 @@ function rate(value: number | null): string {
 }
 
 /** One row per metric: its counts, estimate, harm and safe evidence against their thresholds. */
-export function metricRows(verdict: VerdictResponse): Cell[][] {
+function metricRows(verdict: VerdictResponse): Cell[][] {
   return verdict.metrics.map((m) => [
     `${m.metric}${m.critical ? " *" : ""}`,
     `${m.baseline.events}/${m.baseline.exposure} (${rate(m.baseline.rate)})`,
@@ -35,7 +35,7 @@ function relative(value: number | null): string {
 }
 
 /** One row per business metric, in its own terms: each arm's rate, the relative effect, the tolerance. */
-export function businessRows(verdict: VerdictResponse): Cell[][] {
+function businessRows(verdict: VerdictResponse): Cell[][] {
   return verdict.metrics.flatMap((m) => {
     const b = m.business;
     if (b === undefined || b === null) return [];
@@ -61,7 +61,7 @@ function rateOf(kind: string, value: number | null): string {
 }
 
 /** Prints a verdict: state and why, the per-metric table, the evidence still needed. */
-export function printVerdict(verdict: VerdictResponse): void {
+function printVerdict(verdict: VerdictResponse): void {
   print(
     `${verdict.flag}: ${verdict.state} (${verdict.mode} mode${verdict.ramp ? `, ramp ${verdict.ramp.id} at ${verdict.ramp.percentage} %` : ""})`,
   );

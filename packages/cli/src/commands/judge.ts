@@ -3,7 +3,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { apiPath } from "../client.js";
 import { CliError } from "../errors.js";
 import { readDocument } from "../files.js";
-import { apiOf, jsonOption } from "../options.js";
+import { apiOf, collect, jsonOption } from "../options.js";
 import { print, printJson, printTable } from "../output.js";
 
 /** A number option; the server checks its range and names the field when it is out of it. */
@@ -20,13 +20,8 @@ function parseShare(text: string): number {
   return parseNumber(trimmed);
 }
 
-/** `--critical errors,latencyP99` (empty: no critical metric). */
-function parseList(text: string): string[] {
-  return text
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-}
+/** `--critical errors,latencyP99` (empty: no critical metric); the last one given wins. */
+const parseList = (text: string): string[] => collect(text);
 
 /** `--tolerance errors=1.2`, repeatable. */
 function collectNumbers(value: string, previous: Record<string, number> = {}): Record<string, number> {

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exponential } from "./seeded-random.js";
 
 /** `stable` and `secondary` run the current code; `dark` the new one. */
 export type ServiceRole = "stable" | "secondary" | "dark";
@@ -27,7 +26,7 @@ export interface SampleService {
 }
 
 /** What a quote holds; `deliveryDays` is the field dark changed, `quotedAt` and `requestId` differ on every call. */
-export interface Quote {
+interface Quote {
   sku: string;
   name: string;
   price: number;
@@ -38,7 +37,7 @@ export interface Quote {
 }
 
 /** The answer for a SKU: deterministic but for the two noise fields. */
-export function quoteOf(role: ServiceRole, sku: string): Quote {
+function quoteOf(role: ServiceRole, sku: string): Quote {
   let n = 0;
   for (const ch of sku) n = (n * 31 + ch.charCodeAt(0)) >>> 0;
   const standard = 3 + (n % 3);
@@ -52,6 +51,11 @@ export function quoteOf(role: ServiceRole, sku: string): Quote {
     quotedAt: new Date().toISOString(),
     requestId: randomBytes(6).toString("hex"),
   };
+}
+
+/** An exponential draw with this mean (1 − u keeps the log away from 0). */
+function exponential(random: () => number, mean: number): number {
+  return -Math.log(1 - random()) * mean;
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {

@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DestinationCreated, TokenCreated } from "@darklaunch/core";
+import { type DestinationCreated, seededRandom, type TokenCreated } from "@darklaunch/core";
 import type { RunningProxy } from "@darklaunch/proxy";
 import type { DarkLaunchServer } from "@darklaunch/server";
 import { ApiClient, apiPath } from "../client.js";
 import { BASE_ERROR_RATE, DARK_DELAY_MS, DEMO_FLAG, DEMO_FLAG_BODY, STABLE_DELAY_MS } from "./demo-plan.js";
 import { type SampleService, startSampleService } from "./sample-service.js";
-import { seededRandom } from "./seeded-random.js";
 import { startTraffic, type TrafficGenerator } from "./traffic-generator.js";
 import { type ReceivedAlert, startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.js";
 
