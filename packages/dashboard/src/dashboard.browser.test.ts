@@ -1,13 +1,21 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { FlagRecord } from "@darklaunch/core";
-import { createServer, type DarkLaunchServer } from "@darklaunch/server";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, CLI, callApi, expectAccessible, MISSING, SHOTS, SKIP_BROWSER, shot, signIn } from "./test-browser.js";
+import {
+  type BrowserSuite,
+  CLI,
+  callApi,
+  expectAccessible,
+  MISSING,
+  SHOTS,
+  SKIP_BROWSER,
+  shot,
+  signIn,
+  startBrowserSuite,
+} from "./test-browser.js";
 
 /**
  * The dashboard in a real browser (Debian's chromium, driven by playwright-core) against a real
@@ -22,9 +30,8 @@ describe.skipIf(SKIP_BROWSER)(
   `dashboard in chromium${SKIP_BROWSER ? ` (skipped: ${MISSING.join("; ")})` : ""}`,
   { timeout: 60_000 },
   () => {
-    let server: DarkLaunchServer;
+    let suite: BrowserSuite | undefined;
     let url: string;
-    let dir: string;
     let browser: Browser;
     let context: BrowserContext;
     let page: Page;
@@ -44,11 +51,8 @@ describe.skipIf(SKIP_BROWSER)(
     }
 
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), "darklaunch-dashboard-"));
-      mkdirSync(SHOTS, { recursive: true });
-      console.log(`dashboard screenshots: ${SHOTS}`);
-      server = await createServer({ sqlitePath: join(dir, "darklaunch.db"), adminToken: ADMIN });
-      url = await server.listen(0, "127.0.0.1");
+      suite = await startBrowserSuite("dashboard", ADMIN);
+      ({ url, browser } = suite);
       for (const scope of ["read", "write"] as const) {
         tokens[scope] = (await api<{ secret: string }>("POST", "/api/v1/tokens", { name: `${scope} person`, scope })).secret;
       }
@@ -62,14 +66,11 @@ describe.skipIf(SKIP_BROWSER)(
         expiresAt: "2026-01-01T00:00:00Z",
       });
       await postObservations();
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
       ({ context, page } = await newPage());
     });
 
     afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+      await suite?.close();
     });
 
     /** Five minutes of a dark launch where dark is slower, fails more and answers a different total. */

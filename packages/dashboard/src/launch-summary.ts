@@ -14,12 +14,15 @@ export const LAUNCH_STATE_LABELS: Record<LaunchState, { icon: string; label: str
   "not-launched": { icon: "·", label: "not launched" },
 };
 
+/** A ramp not over yet: running, or paused (it carries its effective settings and moves the flag). */
+export function isRampInProgress<R extends Pick<RampRecord, "status">>(ramp: R | null | undefined): ramp is R {
+  return ramp != null && (ramp.status === "running" || ramp.status === "paused");
+}
+
 /** The ramp that speaks for a flag: its running or paused one, else its newest. */
 export function rampOf(flag: string, ramps: readonly RampRecord[]): RampRecord | undefined {
   const mine = ramps.filter((r) => r.flag === flag);
-  return (
-    mine.find((r) => r.status === "running" || r.status === "paused") ?? mine.sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0]
-  );
+  return mine.find((r) => isRampInProgress(r)) ?? mine.sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
 }
 
 export function launchState(flag: Pick<FlagRecord, "enabled" | "percentage">, ramp: RampRecord | undefined): LaunchState {
@@ -39,7 +42,7 @@ export function isUnderLaunch(state: LaunchState): boolean {
 
 /** `step 2 of 5 · serve 25%`, or null without a ramp in progress. */
 export function stepText(ramp: RampRecord | undefined): string | null {
-  if (ramp === undefined || (ramp.status !== "running" && ramp.status !== "paused")) return null;
+  if (!isRampInProgress(ramp)) return null;
   const steps = ramp.state.phase === "shadow" ? ramp.plan.shadowSteps : ramp.plan.steps;
   return `${ramp.state.phase} step ${ramp.state.step + 1} of ${steps.length} · ${ramp.state.target.percentage}%`;
 }
@@ -80,7 +83,8 @@ export interface LaunchSummary {
 /** How long without observations before a launch is marked stale. */
 export const STALE_MINUTES = 5;
 
-const divergenceOf = (points: ObservationSeries["series"]) => {
+/** Mismatched over compared responses in these steps; null when none was compared. */
+export const divergenceOf = (points: ObservationSeries["series"]): number | null => {
   const total = points.reduce((n, p) => n + p.comparison.total, 0);
   return total === 0 ? null : points.reduce((n, p) => n + p.comparison.mismatched, 0) / total;
 };

@@ -1,12 +1,18 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
-import { createServer, type DarkLaunchServer } from "@darklaunch/server";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM, CLI_BIN, callApi, expectAccessible, MISSING, SHOTS, SKIP_BROWSER, shot, signIn } from "./test-browser.js";
+import {
+  type BrowserSuite,
+  CLI_BIN,
+  callApi,
+  expectAccessible,
+  MISSING,
+  SKIP_BROWSER,
+  shot,
+  signIn,
+  startBrowserSuite,
+} from "./test-browser.js";
 
 /**
  * The lists in a real browser (Debian's chromium through playwright-core) against a real server on
@@ -23,9 +29,8 @@ describe.skipIf(SKIP_BROWSER)(
   `dashboard lists in chromium${SKIP_BROWSER ? ` (skipped: ${MISSING.join("; ")})` : ""}`,
   { timeout: 60_000 },
   () => {
-    let server: DarkLaunchServer;
+    let suite: BrowserSuite | undefined;
     let url: string;
-    let dir: string;
     let browser: Browser;
     let page: Page;
     const notModified: string[] = [];
@@ -82,11 +87,8 @@ describe.skipIf(SKIP_BROWSER)(
     }
 
     beforeAll(async () => {
-      dir = mkdtempSync(join(tmpdir(), "darklaunch-lists-"));
-      mkdirSync(SHOTS, { recursive: true });
-      console.log(`dashboard screenshots: ${SHOTS}`);
-      server = await createServer({ sqlitePath: join(dir, "darklaunch.db"), adminToken: ADMIN });
-      url = await server.listen(0, "127.0.0.1");
+      suite = await startBrowserSuite("lists", ADMIN);
+      ({ url, browser } = suite);
       await api("PUT", "/api/v1/flags/checkout-v2/launch", { percentage: 10 });
       await api("PUT", "/api/v1/flags/search-v3/launch", { percentage: 5 });
       await api("PUT", "/api/v1/flags/pricing-ramp/launch", { percentage: 1 });
@@ -99,7 +101,6 @@ describe.skipIf(SKIP_BROWSER)(
         fallthrough: { variant: "off" },
       });
       await postObservations();
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
       const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
       page = await context.newPage();
       page.setDefaultTimeout(15_000);
@@ -109,9 +110,7 @@ describe.skipIf(SKIP_BROWSER)(
     });
 
     afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+      await suite?.close();
     });
 
     it("a wrong token gets a clear message", async () => {

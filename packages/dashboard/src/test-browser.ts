@@ -1,9 +1,10 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createServer } from "@darklaunch/server";
 import axe from "axe-core";
-import type { Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
 
 /** What the dashboard's browser suites share: where things are, and the checks every view gets. */
@@ -55,4 +56,45 @@ export async function callApi<T>(url: string, token: string, method: string, pat
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
   return JSON.parse(text) as T;
+}
+
+/** A browser suite's world: a real server on a temp SQLite store, and chromium. */
+export interface BrowserSuite {
+  url: string;
+  browser: Browser;
+  /** Closes the browser and the server and removes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a suite's server (on a store in a temp folder named after `name`) and chromium, and makes
+ * the screenshot folder, printing where it is.
+ */
+export async function startBrowserSuite(name: string, adminToken: string, minuteMs?: number): Promise<BrowserSuite> {
+  const dir = mkdtempSync(join(tmpdir(), `darklaunch-${name}-`));
+  mkdirSync(SHOTS, { recursive: true });
+  console.log(`${name} screenshots: ${SHOTS}`);
+  const server = await createServer({
+    sqlitePath: join(dir, "darklaunch.db"),
+    adminToken,
+    ...(minuteMs === undefined ? {} : { minuteMs }),
+  });
+  const url = await server.listen(0, "127.0.0.1");
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  } catch (error) {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url,
+    browser,
+    async close() {
+      await browser.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

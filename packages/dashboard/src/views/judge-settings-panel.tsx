@@ -2,6 +2,7 @@ import type { FlagJudgeSettingsResponse, RampRecord } from "@darklaunch/core";
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { ActionNote } from "../action-note.js";
 import { ApiError, describeError, flagPath } from "../api.js";
+import { isRampInProgress } from "../launch-summary.js";
 import { useSession } from "../session-context.js";
 import { ErrorNote, Loading } from "../status.js";
 import type { Polled } from "../use-poll.js";
@@ -42,7 +43,7 @@ export function JudgeSettingsPanel({
 }) {
   const { canWrite } = useSession();
   const view = judge.data;
-  const active = ramp != null && (ramp.status === "running" || ramp.status === "paused");
+  const active = isRampInProgress(ramp);
   // A ramp in progress is judged with its effective settings (flag, ramp and plan layered); else the flag's.
   const settings = active ? ramp.judgeEffective.settings : view?.settings;
   const set = new Set(view?.set ?? []);

@@ -45,15 +45,15 @@ export function useLaunchData(flag: Pick<FlagRecord, "key">): LaunchData {
   );
   const rampId = ramp.data?.id;
   const verdicts = usePoll(
-    () =>
+    (tag) =>
       rampId === undefined
         ? Promise.resolve([])
-        : api.request<RampVerdictListResponse>("GET", flagPath(key, "/ramp/verdicts?limit=200")).then((r) => r.verdicts),
+        : api.request<RampVerdictListResponse>("GET", flagPath(key, "/ramp/verdicts?limit=200"), undefined, tag).then((r) => r.verdicts),
     [api, key, rampId],
   );
   const analysis = usePoll(() => api.request<AnalysisResponse>("GET", flagPath(key, "/analysis")), [api, key]);
   const observations = usePoll(
-    () => api.request<ObservationSeries>("GET", flagPath(key, `/observations?since=${SUMMARY_SINCE}&step=1m`)),
+    (tag) => api.request<ObservationSeries>("GET", flagPath(key, `/observations?since=${SUMMARY_SINCE}&step=1m`), undefined, tag),
     [api, key],
   );
   const judge = usePoll(() => api.request<FlagJudgeSettingsResponse>("GET", flagPath(key, "/judge")), [api, key]);

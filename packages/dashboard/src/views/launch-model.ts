@@ -1,5 +1,6 @@
 import type { AnalysisResponse, ObservationSeries, RampRecord, RampVerdictListResponse, VerdictResponse } from "@darklaunch/core";
 import type { Columns } from "../chart-data.js";
+import { divergenceOf, isRampInProgress } from "../launch-summary.js";
 
 /**
  * What the launch page shows, derived from the API's answers (verdict, analysis, ramp, observations)
@@ -274,12 +275,8 @@ export interface Trend {
 /** The divergence trend: the later half of the period's comparisons against the earlier half. */
 export function divergenceTrend(series: ObservationSeries["series"]): Trend {
   const half = Math.floor(series.length / 2);
-  const rate = (points: ObservationSeries["series"]) => {
-    const total = points.reduce((s, p) => s + p.comparison.total, 0);
-    return total === 0 ? null : points.reduce((s, p) => s + p.comparison.mismatched, 0) / total;
-  };
-  const before = rate(series.slice(0, half));
-  const after = rate(series.slice(half));
+  const before = divergenceOf(series.slice(0, half));
+  const after = divergenceOf(series.slice(half));
   if (before === null || after === null) return { direction: "unknown", text: "no trend yet" };
   const diff = after - before;
   // Within a tenth of the earlier rate (or 0.1 point) is steady: noise, not a trend.
@@ -306,7 +303,7 @@ export function trafficShare(
   percentage: number | null,
   totals: ObservationSeries["totals"] | undefined,
 ): TrafficShare {
-  const active = ramp !== undefined && (ramp.status === "running" || ramp.status === "paused");
+  const active = isRampInProgress(ramp);
   const shadow = active ? ramp.state.target.phase === "shadow" : mode === "shadow";
   const target = active ? ramp.state.target.percentage : percentage;
   let observed: number | null = null;
@@ -336,8 +333,7 @@ export function errorRateObjective(
   ramp: Pick<RampRecord, "status" | "judgeEffective"> | null | undefined,
   flagSettings: { errorRateObjective?: number | undefined } | undefined,
 ): number | undefined {
-  const active = ramp != null && (ramp.status === "running" || ramp.status === "paused");
-  const value = active ? ramp.judgeEffective?.settings.errorRateObjective : flagSettings?.errorRateObjective;
+  const value = isRampInProgress(ramp) ? ramp.judgeEffective?.settings.errorRateObjective : flagSettings?.errorRateObjective;
   return typeof value === "number" && value > 0 && value < 1 ? value : undefined;
 }
 
@@ -358,7 +354,7 @@ export function rampControls(ramp: Pick<RampRecord, "status" | "state"> | undefi
   dismiss: boolean;
 } {
   const status = ramp?.status;
-  const active = status === "running" || status === "paused";
+  const active = isRampInProgress(ramp);
   const last = ramp?.state.lastVerdict;
   const dismissable = last != null && ["REGRESSION", "UNHEALTHY", "INSUFFICIENT"].includes(last.state) && !last.criticalHarm;
   return {

@@ -11,6 +11,7 @@ import { flagPath } from "../api.js";
 import { formatPercentage, formatRate, formatRelative, isStale, matchesSearch } from "../format.js";
 import {
   filterLaunches,
+  isRampInProgress,
   isUnderLaunch,
   LAUNCH_STATE_LABELS,
   type LaunchState,
@@ -169,7 +170,7 @@ function LaunchRow({ row }: { row: Row }) {
     [api, flag.key],
   );
   // A ramp in progress carries its effective settings; otherwise the flag's objective is read.
-  const rampActive = ramp?.status === "running" || ramp?.status === "paused";
+  const rampActive = isRampInProgress(ramp);
   const judge = usePoll(
     () =>
       rampActive
@@ -179,6 +180,7 @@ function LaunchRow({ row }: { row: Row }) {
   );
   const objective = errorRateObjective(ramp, judge.data);
   const burn = errorBudgetBurn(series.data?.totals.dark.errorRate, objective);
+  const burnText = burn === undefined ? undefined : burnWords(burn);
   const now = Date.now();
   const summary = series.data === undefined ? undefined : summarizeLaunch(series.data, now);
   const gate = nextGate(ramp, now);
@@ -235,10 +237,10 @@ function LaunchRow({ row }: { row: Row }) {
                 )}
               </div>
             )}
-            {burn !== undefined && (
-              <div className={`small ${burnWords(burn).over ? "bad-text" : ""}`} data-testid="summary-burn">
-                <span aria-hidden="true">{burnWords(burn).mark} </span>
-                error budget burn {burn.toFixed(2)}× ({burnWords(burn).level})
+            {burn !== undefined && burnText !== undefined && (
+              <div className={`small ${burnText.over ? "bad-text" : ""}`} data-testid="summary-burn">
+                <span aria-hidden="true">{burnText.mark} </span>
+                error budget burn {burn.toFixed(2)}× ({burnText.level})
               </div>
             )}
             {summary.stale && (

@@ -35,11 +35,12 @@ export function SignalsView({ flagKey }: { flagKey: string }) {
   const [periodIndex, setPeriodIndex] = useState(1);
   const period = PERIODS[periodIndex]!;
   const observations = usePoll(
-    () => api.request<ObservationSeries>("GET", flagPath(flagKey, `/observations?since=${period.since}&step=${period.step}`)),
+    (tag) =>
+      api.request<ObservationSeries>("GET", flagPath(flagKey, `/observations?since=${period.since}&step=${period.step}`), undefined, tag),
     [api, flagKey, period.since, period.step],
   );
   const changes = usePoll(
-    () => api.request<AuditPage>("GET", flagPath(flagKey, `/audit?since=${period.since}&limit=100`)),
+    (tag) => api.request<AuditPage>("GET", flagPath(flagKey, `/audit?since=${period.since}&limit=100`), undefined, tag),
     [api, flagKey, period.since],
   );
   const markers = useMemo(() => changeMarkers(changes.data?.entries ?? []), [changes.data]);
