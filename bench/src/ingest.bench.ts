@@ -10,23 +10,24 @@
  * and (Postgres) lock waits sampled from `pg_locks` every 50 ms. The servers run in processes of their
  * own (the load generator shares the machine's cores with them; say so when reading the figures).
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LatencySketch, type ObservationWindow, RESERVOIR_CAPACITY, type SideWindow, seededRandom } from "@darklaunch/core";
 import pg from "pg";
 import { Pool } from "undici";
+import { percentile } from "./measure.js";
 import {
-  apiRequest,
   closeApi,
-  expectStatus,
+  createFlagsAndToken,
   formatMiB,
   kill,
   onCleanup,
+  POSTGRES_URL,
   peakRssMiB,
   runCleanups,
   type ServerProcess,
+  startPostgresReplicas,
   startServerProcess,
 } from "./processes.js";
 
@@ -37,12 +38,8 @@ const SPEEDUP = Number(process.env.INGEST_SPEEDUP ?? 10);
 const MINUTES = Number(process.env.INGEST_MINUTES ?? 4);
 const REQUESTS_PER_ROUTE = 60;
 const ADMIN_SECRET = "dl_admin_bench-ingest-0123456789abcdef";
-const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 /** Connections per replica: a fleet of services holds many; a pool this size keeps the generator light. */
 const CONNECTIONS = 32;
-
-/** Seeded, so every run posts the same windows. */
-const prng = seededRandom;
 
 function side(random: () => number, requests: number, errors: number, slower: number): SideWindow {
   const sketch = new LatencySketch();
@@ -84,11 +81,6 @@ function reporterBatch(reporter: number, minuteStart: string, random: () => numb
   return { instance: `reporter-${reporter}`, windows };
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
 interface LockSampler {
   stop(): Promise<{ samples: number; withWaits: number; maxWaiting: number }>;
 }
@@ -124,23 +116,16 @@ async function sampleLocks(database: string): Promise<LockSampler> {
   };
 }
 
-async function createFlagsAndToken(server: ServerProcess): Promise<string> {
-  for (let f = 0; f < FLAGS; f++) {
-    await expectStatus(
-      201,
-      apiRequest(server, "POST", "/api/v1/flags", {
-        key: `ingest-${f}`,
-        variants: { on: true, off: false },
-        offVariant: "off",
-        enabled: true,
-        fallthrough: { variant: "on" },
-      }),
-    );
-  }
-  const token = (await expectStatus(201, apiRequest(server, "POST", "/api/v1/tokens", { name: "bench-ingest", scope: "sdk" }))) as {
-    secret: string;
-  };
-  return token.secret;
+/** The flags the reporters' windows name, and an SDK token to post them with. */
+function createIngestFlagsAndToken(server: ServerProcess): Promise<string> {
+  const flags = Array.from({ length: FLAGS }, (_, f) => ({
+    key: `ingest-${f}`,
+    variants: { on: true, off: false },
+    offVariant: "off",
+    enabled: true,
+    fallthrough: { variant: "on" },
+  }));
+  return createFlagsAndToken(server, flags, "bench-ingest");
 }
 
 interface RunResult {
@@ -160,7 +145,8 @@ interface RunResult {
 async function runFleet(replicas: readonly ServerProcess[], token: string): Promise<RunResult> {
   const pools = replicas.map((r) => new Pool(r.url, { connections: CONNECTIONS, pipelining: 1 }));
   const minuteMs = 60_000 / SPEEDUP;
-  const random = prng(42);
+  // Seeded, so every run posts the same windows.
+  const random = seededRandom(42);
   // Bodies are built before the clock starts: the generator must not be what falls behind.
   const firstMinute = Math.floor(Date.now() / 60_000) * 60_000 - (MINUTES + 1) * 60_000;
   const bodies: string[][] = [];
@@ -241,31 +227,11 @@ function report(what: string, result: RunResult, realRate: number): void {
 
 async function postgresPart(realRate: number): Promise<void> {
   console.log(`\n[1] two replicas, one Postgres: reporter i posts to replica i mod 2`);
-  const admin = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5_000 });
-  try {
-    await admin.connect();
-  } catch (error) {
-    console.log(`  SKIPPED: Postgres at ${POSTGRES_URL} is unreachable (${(error as Error).message})`);
-    return;
-  }
-  const name = `darklaunch_bench_${randomBytes(6).toString("hex")}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  onCleanup(async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await client.end();
-  });
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  const options = { databaseUrl: url.toString(), adminToken: ADMIN_SECRET, rateLimits: { ingestPerMinute: 1_000_000 } };
-  const a = await startServerProcess(options);
-  onCleanup(() => kill(a.child));
-  const b = await startServerProcess(options);
-  onCleanup(() => kill(b.child));
-  const token = await createFlagsAndToken(a);
-  const locks = await sampleLocks(name);
+  const replicas = await startPostgresReplicas({ adminToken: ADMIN_SECRET, rateLimits: { ingestPerMinute: 1_000_000 } });
+  if (replicas === undefined) return;
+  const { a, b } = replicas;
+  const token = await createIngestFlagsAndToken(a);
+  const locks = await sampleLocks(replicas.database);
   const result = await runFleet([a, b], token);
   const waits = await locks.stop();
   report("Postgres × 2 replicas", result, realRate);
@@ -286,7 +252,7 @@ async function sqlitePart(realRate: number): Promise<void> {
     rateLimits: { ingestPerMinute: 1_000_000 },
   });
   onCleanup(() => kill(server.child));
-  const token = await createFlagsAndToken(server);
+  const token = await createIngestFlagsAndToken(server);
   const result = await runFleet([server], token);
   report("SQLite × 1 server", result, realRate);
   console.log(`  server peak RSS: ${formatMiB(peakRssMiB(server.child.pid))}`);

@@ -50,6 +50,13 @@ export async function measureAsync(
   return { name, operations, seconds, opsPerSecond: operations / seconds, nsPerOp: (seconds * 1e9) / operations };
 }
 
+/** The `p`-th percentile (nearest rank) of ascending `sorted`; NaN when it is empty. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? Number.NaN;
+}
+
 export function formatMeasurement(m: Measurement): string {
   return `${m.name.padEnd(44)} ${(m.opsPerSecond / 1e6).toFixed(2).padStart(8)} M/s ${m.nsPerOp.toFixed(1).padStart(9)} ns/op  (${m.operations.toLocaleString("en")} in ${m.seconds.toFixed(2)} s)`;
 }

@@ -1,13 +1,15 @@
 /**
  * What the benchmarks share: child processes that are always killed (also on errors and Ctrl-C),
- * cleanups run in reverse order, a darklaunch server in a process of its own, the admin API, and the
- * memory of a process read from /proc.
+ * cleanups run in reverse order, a darklaunch server in a process of its own, two replicas on a
+ * throw-away Postgres database, the admin API, and the memory of a process read from /proc.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import http from "node:http";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 
 const children = new Set<ChildProcess>();
 const cleanups: (() => Promise<void>)[] = [];
@@ -93,6 +95,44 @@ export async function startServerProcess(options: Record<string, unknown> & { ad
   return { child, url, host: parsed.hostname, port: Number(parsed.port), adminToken: options.adminToken };
 }
 
+/** The Postgres the benchmarks use, the tests' one (CONTRIBUTING.md); override with TEST_DATABASE_URL. */
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/**
+ * Two server processes (`options` plus the database's URL) on a new database of POSTGRES_URL; both are
+ * killed and the database dropped at the next `runCleanups()`. When Postgres is unreachable, prints
+ * SKIPPED and resolves undefined.
+ */
+export async function startPostgresReplicas(
+  options: Record<string, unknown> & { adminToken: string },
+): Promise<{ database: string; a: ServerProcess; b: ServerProcess } | undefined> {
+  const admin = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5_000 });
+  try {
+    await admin.connect();
+  } catch (error) {
+    console.log(`  SKIPPED: Postgres at ${POSTGRES_URL} is unreachable (${(error as Error).message})`);
+    return undefined;
+  }
+  const database = `darklaunch_bench_${randomBytes(6).toString("hex")}`;
+  await admin.query(`CREATE DATABASE ${database}`);
+  await admin.end();
+  onCleanup(async () => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await client.end();
+  });
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${database}`;
+  const replicaOptions = { ...options, databaseUrl: url.toString() };
+  // One after the other: each runs the migrations at start.
+  const a = await startServerProcess(replicaOptions);
+  onCleanup(() => kill(a.child));
+  const b = await startServerProcess(replicaOptions);
+  onCleanup(() => kill(b.child));
+  return { database, a, b };
+}
+
 const apiAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 /** Closes the API's idle sockets so the benchmark can exit. */
@@ -140,6 +180,15 @@ export async function expectStatus(status: number, response: Promise<{ status: n
   const result = await response;
   if (result.status !== status) throw new Error(`expected ${status}, got ${result.status}: ${JSON.stringify(result.body)}`);
   return result.body;
+}
+
+/** Creates `flags` through the admin API, then an SDK token named `tokenName`; resolves with its secret. */
+export async function createFlagsAndToken(server: ServerProcess, flags: readonly unknown[], tokenName: string): Promise<string> {
+  for (const flag of flags) await expectStatus(201, apiRequest(server, "POST", "/api/v1/flags", flag));
+  const token = (await expectStatus(201, apiRequest(server, "POST", "/api/v1/tokens", { name: tokenName, scope: "sdk" }))) as {
+    secret: string;
+  };
+  return token.secret;
 }
 
 function procStatus(pid: number | undefined, field: "VmRSS" | "VmHWM"): number | undefined {

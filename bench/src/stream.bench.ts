@@ -10,15 +10,15 @@
  * the time until every client holds the new version.
  */
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
+import { percentile } from "./measure.js";
 import {
   apiRequest,
   closeApi,
+  createFlagsAndToken,
   expectStatus,
   formatMiB,
   kill,
@@ -26,6 +26,7 @@ import {
   rssMiB,
   runCleanups,
   type ServerProcess,
+  startPostgresReplicas,
   startServerProcess,
 } from "./processes.js";
 
@@ -37,16 +38,13 @@ const ROUND_GAP_MS = 50;
 const ROUND_TIMEOUT_MS = 5_000;
 const ADMIN_SECRET = "dl_admin_bench-stream-0123456789abcdef";
 const FLAG_KEY = "bench-stream";
-const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const TARGET_ONE_REPLICA_MS = 100;
 const TARGET_CROSS_REPLICA_MS = 250;
 /** Sockets besides the SSE streams: the writes, the Postgres pool, stdio, the listening socket. */
 const FD_MARGIN = 200;
 
-/** A server process whose heartbeats are an hour apart: a change reaches the streams only through the change feed being measured. */
-function startReplica(options: Record<string, unknown>): Promise<ServerProcess> {
-  return startServerProcess({ ...options, adminToken: ADMIN_SECRET, heartbeatMs: 3_600_000 });
-}
+/** Server options with heartbeats an hour apart: a change reaches the streams only through the change feed being measured. */
+const SERVER_OPTIONS = { adminToken: ADMIN_SECRET, heartbeatMs: 3_600_000 };
 
 // ---------------------------------------------------------------------------------------------------
 // SSE clients: one node:http request each, on an agent of its own (keep-alive, one socket).
@@ -211,12 +209,6 @@ async function runRound(writer: ServerProcess, groups: Map<string, StreamClient[
   return { latencies, lost, early, writeMs: acked - sent };
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? Number.NaN;
-}
-
 const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
 
 function verdict(value: number, target: number): string {
@@ -248,26 +240,21 @@ function writeSummary(results: RoundResult[]): string {
   return `write round trip (PATCH → 200): p50 ${percentile(writes, 50).toFixed(1)} ms, p99 ${percentile(writes, 99).toFixed(1)} ms`;
 }
 
-async function createFlagAndToken(writer: ServerProcess): Promise<string> {
-  await expectStatus(
-    201,
-    apiRequest(writer, "POST", "/api/v1/flags", {
-      key: FLAG_KEY,
-      variants: { on: true, off: false },
-      offVariant: "off",
-      enabled: true,
-      fallthrough: {
-        split: [
-          { variant: "on", weight: 10 },
-          { variant: "off", weight: 90 },
-        ],
-      },
-    }),
-  );
-  const token = (await expectStatus(201, apiRequest(writer, "POST", "/api/v1/tokens", { name: "bench-stream", scope: "sdk" }))) as {
-    secret: string;
+/** The flag the rounds change, and an SDK token for the streams. */
+function createFlagAndToken(writer: ServerProcess): Promise<string> {
+  const flag = {
+    key: FLAG_KEY,
+    variants: { on: true, off: false },
+    offVariant: "off",
+    enabled: true,
+    fallthrough: {
+      split: [
+        { variant: "on", weight: 10 },
+        { variant: "off", weight: 90 },
+      ],
+    },
   };
-  return token.secret;
+  return createFlagsAndToken(writer, [flag], "bench-stream");
 }
 
 async function runRounds(writer: ServerProcess, groups: Map<string, StreamClient[]>): Promise<RoundResult[]> {
@@ -296,7 +283,7 @@ async function partOne(clientCount: number): Promise<void> {
   console.log(`\n[1] one replica, SQLite: ${clientCount} SSE clients, ${ROUNDS} rounds (after 2 warm-up rounds)`);
   const dir = mkdtempSync(join(tmpdir(), "darklaunch-bench-stream-"));
   onCleanup(async () => rmSync(dir, { recursive: true, force: true }));
-  const server = await startReplica({ sqlitePath: join(dir, "darklaunch.db") });
+  const server = await startServerProcess({ ...SERVER_OPTIONS, sqlitePath: join(dir, "darklaunch.db") });
   onCleanup(() => kill(server.child));
   const token = await createFlagAndToken(server);
   const rssIdle = rssMiB(server.child.pid);
@@ -326,29 +313,9 @@ async function partOne(clientCount: number): Promise<void> {
 async function partTwo(clientCount: number): Promise<void> {
   const perReplica = Math.floor(clientCount / 2);
   console.log(`\n[2] two replicas, one Postgres: ${perReplica} clients on A + ${perReplica} on B, writes through A, ${ROUNDS} rounds`);
-  const admin = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 5_000 });
-  try {
-    await admin.connect();
-  } catch (error) {
-    console.log(`  SKIPPED: Postgres at ${POSTGRES_URL} is unreachable (${(error as Error).message})`);
-    return;
-  }
-  const name = `darklaunch_bench_${randomBytes(6).toString("hex")}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  onCleanup(async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await client.end();
-  });
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  // One after the other: each runs the migrations at start.
-  const a = await startReplica({ databaseUrl: url.toString() });
-  onCleanup(() => kill(a.child));
-  const b = await startReplica({ databaseUrl: url.toString() });
-  onCleanup(() => kill(b.child));
+  const replicas = await startPostgresReplicas(SERVER_OPTIONS);
+  if (replicas === undefined) return;
+  const { a, b } = replicas;
   const token = await createFlagAndToken(a);
   const onA = Array.from({ length: perReplica }, () => new StreamClient(a, token));
   const onB = Array.from({ length: perReplica }, () => new StreamClient(b, token));
