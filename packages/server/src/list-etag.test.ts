@@ -53,6 +53,7 @@ describe("ETags on list reads", () => {
     const period = `since=${encodeURIComponent(minute)}&until=${encodeURIComponent(new Date(Date.parse(minute) + 120_000).toISOString())}`;
     await expectCached(`/api/v1/flags/etag-a/observations?${period}`);
     await expectCached(`/api/v1/flags/etag-a/mismatches?${period}`);
+    await expectCached("/api/v1/flags/etag-a/judge");
 
     expect((await t.request("PATCH", "/api/v1/flags/etag-a", { percentage: 30 })).status).toBe(200);
     const changed = await get("/api/v1/flags", flags);

@@ -56,7 +56,7 @@ export function useLaunchData(flag: Pick<FlagRecord, "key">): LaunchData {
     (tag) => api.request<ObservationSeries>("GET", flagPath(key, `/observations?since=${SUMMARY_SINCE}&step=1m`), undefined, tag),
     [api, key],
   );
-  const judge = usePoll(() => api.request<FlagJudgeSettingsResponse>("GET", flagPath(key, "/judge")), [api, key]);
+  const judge = usePoll((tag) => api.request<FlagJudgeSettingsResponse>("GET", flagPath(key, "/judge"), undefined, tag), [api, key]);
   const reload = () => {
     verdict.reload();
     ramp.reload();

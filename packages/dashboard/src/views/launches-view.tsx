@@ -172,10 +172,10 @@ function LaunchRow({ row }: { row: Row }) {
   // A ramp in progress carries its effective settings; otherwise the flag's objective is read.
   const rampActive = isRampInProgress(ramp);
   const judge = usePoll(
-    () =>
+    (tag) =>
       rampActive
         ? Promise.resolve(undefined)
-        : api.request<FlagJudgeSettingsResponse>("GET", flagPath(flag.key, "/judge")).then((r) => r.settings),
+        : api.request<FlagJudgeSettingsResponse>("GET", flagPath(flag.key, "/judge"), undefined, tag).then((r) => r.settings),
     [api, flag.key, rampActive],
   );
   const objective = errorRateObjective(ramp, judge.data);

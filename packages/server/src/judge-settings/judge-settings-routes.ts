@@ -2,6 +2,7 @@ import { FlagJudgeSettingsRequestSchema, FlagJudgeSettingsResponseSchema, KeyPar
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../context.js";
 import { actorOf, parse } from "../http.js";
+import { listEtag, NOT_MODIFIED } from "../list-etag.js";
 import { parameters, requestBody, response } from "../openapi.js";
 
 /** A flag's judge settings: read (effective, with which fields are set), replace, reset. */
@@ -13,11 +14,13 @@ export function judgeSettingsRoutes(app: FastifyInstance, { judgeSettings }: Ser
     "/api/v1/flags/:key/judge",
     {
       config: { scope: "read" },
+      // Dashboards poll it per launch: a 304 saves the body while nothing changed.
+      onSend: listEtag,
       schema: {
         tags,
         summary: "The flag's judge settings: effective (defaults filled in) and which fields the flag sets",
         params: parameters(KeyParams),
-        response: response({ 200: answer }, [400, 404]),
+        response: response({ 200: answer, 304: NOT_MODIFIED }, [400, 404]),
       },
     },
     async (request) => {
