@@ -193,14 +193,34 @@ export function mergeSides(a: SideWindow, b: SideWindow, random: Random = Math.r
 
 /** Adds comparison counters; field maps stay within `MAX_FIELDS_PER_WINDOW` paths. */
 export function mergeComparisons(a: ComparisonCounts, b: ComparisonCounts): ComparisonCounts {
-  return {
-    total: a.total + b.total,
-    matched: a.matched + b.matched,
-    mismatched: a.mismatched + b.mismatched,
-    noiseTotal: a.noiseTotal + b.noiseTotal,
-    fields: addCounts(a.fields, b.fields),
-    noise: addCounts(a.noise, b.noise),
-  };
+  const out = copyComparison(a);
+  addComparisonInto(out, b);
+  return out;
+}
+
+/** A copy of `c` that adding into leaves `c` alone. */
+export function copyComparison(c: ComparisonCounts): ComparisonCounts {
+  return { ...c, fields: { ...c.fields }, noise: { ...c.noise } };
+}
+
+/** Adds `b` into `into` (which the caller owns): `mergeComparisons` without new objects, for sums over many windows. */
+export function addComparisonInto(into: ComparisonCounts, b: ComparisonCounts): void {
+  into.total += b.total;
+  into.matched += b.matched;
+  into.mismatched += b.mismatched;
+  into.noiseTotal += b.noiseTotal;
+  addCountsInto(into.fields, b.fields);
+  addCountsInto(into.noise, b.noise);
+}
+
+/** Adds `b` into `into` (which the caller owns). */
+export function addPairedInto(into: PairedCounts, b: PairedCounts): void {
+  into.bothErr += b.bothErr;
+  into.darkOnlyErr += b.darkOnlyErr;
+  into.baseOnlyErr += b.baseOnlyErr;
+  into.slower += b.slower;
+  into.faster += b.faster;
+  into.tie += b.tie;
 }
 
 /** Adds `count` for `path` to a field map in place, folding paths past the bound into one entry. */
@@ -210,10 +230,12 @@ export function countField(fields: Record<string, number>, path: string, count =
   fields[key] = (Object.hasOwn(fields, key) ? (fields[key] as number) : 0) + count;
 }
 
-function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = { ...a };
-  for (const [path, count] of Object.entries(b)) countField(out, path, count);
-  return out;
+function addCountsInto(into: Record<string, number>, b: Record<string, number>): void {
+  for (const path of Object.keys(b)) {
+    // A path already counted needs no bound check (which counts the keys).
+    if (Object.hasOwn(into, path)) into[path] = (into[path] as number) + (b[path] as number);
+    else countField(into, path, b[path]);
+  }
 }
 
 // ---- wire format -------------------------------------------------------------------------------

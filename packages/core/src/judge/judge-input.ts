@@ -1,13 +1,24 @@
-import { emptySketchData, type SketchData } from "../latency-sketch.js";
-import { type ComparisonCounts, mergeComparisons, mergePaired, type ObservationWindow, type PairedCounts } from "../observation-window.js";
-import { addSketchInto } from "./sketch-sum.js";
+import type { SketchData } from "../latency-sketch.js";
+import {
+  addComparisonInto,
+  addPairedInto,
+  type ComparisonCounts,
+  copyComparison,
+  type ObservationWindow,
+  type PairedCounts,
+} from "../observation-window.js";
 
 /** One side of one minute, as the judge reads it. */
 export interface JudgeSide {
   requests: number;
   errors: number;
-  /** The side's latency sketch, for tail exceedances; absent: no tail tests that minute. */
-  latency?: SketchData | undefined;
+  /**
+   * The side's latency, for tail exceedances: one sketch, or the sketches of the minute's windows
+   * (their sum: the judge only counts requests above a threshold, which adds up across sketches,
+   * so summing them bin by bin first would be work and garbage for nothing). Absent: no tail tests
+   * that minute.
+   */
+  latency?: SketchData | readonly SketchData[] | undefined;
 }
 
 /** Error counts of one route in one minute, for the per-route diagnostics. */
@@ -62,23 +73,25 @@ export function judgeMinutes(windows: Iterable<ObservationWindow>, targetShareAt
     if (m === undefined) {
       m = {
         start,
-        baseline: { requests: 0, errors: 0, latency: emptySketchData() },
-        dark: { requests: 0, errors: 0, latency: emptySketchData() },
+        baseline: { requests: 0, errors: 0, latency: [] },
+        dark: { requests: 0, errors: 0, latency: [] },
         routes: {},
       };
       const share = targetShareAt?.(start);
       if (share !== undefined) m.targetShare = share;
       byMinute.set(start, m);
     }
-    for (const side of ["baseline", "dark"] as const) {
-      const into = m[side];
-      into.requests += w[side].requests;
-      into.errors += w[side].errors;
-      addSketchInto(into.latency as SketchData, w[side].latency);
+    addSide(m.baseline, w.baseline);
+    addSide(m.dark, w.dark);
+    // The minute owns its sums (copied from the first window, added into after), so that summing
+    // 120 000 windows doesn't make a new object per window.
+    if (w.paired !== undefined) {
+      if (m.paired === undefined) m.paired = { ...w.paired };
+      else addPairedInto(m.paired, w.paired);
     }
-    m.paired = mergePaired(m.paired, w.paired);
     if (w.comparison.total > 0 || w.comparison.noiseTotal > 0) {
-      m.comparison = m.comparison === undefined ? w.comparison : mergeComparisons(m.comparison, w.comparison);
+      if (m.comparison === undefined) m.comparison = copyComparison(w.comparison);
+      else addComparisonInto(m.comparison, w.comparison);
     }
     const routes = m.routes as Record<string, JudgeRouteMinute>;
     const route = routes[w.route] ?? { baseline: { requests: 0, errors: 0 }, dark: { requests: 0, errors: 0 } };
@@ -87,7 +100,16 @@ export function judgeMinutes(windows: Iterable<ObservationWindow>, targetShareAt
     route.baseline.errors += w.baseline.errors;
     route.dark.requests += w.dark.requests;
     route.dark.errors += w.dark.errors;
-    route.paired = mergePaired(route.paired, w.paired);
+    if (w.paired !== undefined) {
+      if (route.paired === undefined) route.paired = { ...w.paired };
+      else addPairedInto(route.paired, w.paired);
+    }
   }
   return [...byMinute.values()].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+}
+
+function addSide(into: JudgeSide, side: ObservationWindow["baseline"]): void {
+  into.requests += side.requests;
+  into.errors += side.errors;
+  if (side.latency.count > 0) (into.latency as SketchData[]).push(side.latency);
 }

@@ -6,11 +6,11 @@ import { eBenjaminiHochberg } from "./e-bh.js";
 import type { JudgeMinute } from "./judge-input.js";
 import type { JudgeMetric, JudgeSettings } from "./judge-settings.js";
 import type { DiagnosticRow, MetricCounts, SeriesPoint } from "./judge-types.js";
-import { countAbove, type LatencyThreshold, thresholdAt } from "./latency-threshold.js";
+import { countAbove, type LatencyThreshold, requestCount, thresholdAt } from "./latency-threshold.js";
 import { eValue } from "./ratio-e-process.js";
 import { RatioMetric } from "./ratio-metric.js";
 import { ShareTest } from "./share-test.js";
-import { addSketches } from "./sketch-sum.js";
+import { addSketchInto } from "./sketch-sum.js";
 
 const MINUTE_MS = 60_000;
 /** Baseline requests needed before a tail threshold is frozen: a p99 from fewer is mostly noise. */
@@ -46,8 +46,8 @@ export class JudgeRun {
   /** Minutes tested in the current step, and the step's reported minutes. */
   stepTestedMinutes = 0;
   stepReportedMinutes = 0;
-  /** Baseline latencies before the tail thresholds were frozen. */
-  private priorBaseline: SketchData = emptySketchData();
+  /** Baseline latencies before the tail thresholds were frozen (owned: sketches are added into it). */
+  private readonly priorBaseline: SketchData = emptySketchData();
 
   constructor(
     readonly settings: JudgeSettings,
@@ -85,9 +85,7 @@ export class JudgeRun {
   add(minute: JudgeMinute, tested: boolean): void {
     const { baseline, dark } = minute;
     if (!tested) {
-      if (baseline.latency !== undefined && this.thresholds.latencyP99 === undefined) {
-        this.priorBaseline = addSketches(this.priorBaseline, baseline.latency);
-      }
+      if (baseline.latency !== undefined && this.thresholds.latencyP99 === undefined) this.addPriorBaseline(baseline.latency);
       return;
     }
     this.testedMinutes++;
@@ -130,7 +128,7 @@ export class JudgeRun {
         }
       }
       if (this.thresholds.latencyP99 === undefined) {
-        this.priorBaseline = addSketches(this.priorBaseline, baseline.latency);
+        this.addPriorBaseline(baseline.latency);
         return;
       }
     }
@@ -139,11 +137,16 @@ export class JudgeRun {
       if (t === undefined) continue;
       (this.metrics.get(metric) as RatioMetric).update({
         darkEvents: countAbove(dark.latency, t),
-        darkExposure: dark.latency.count,
+        darkExposure: requestCount(dark.latency),
         baseEvents: countAbove(baseline.latency, t),
-        baseExposure: baseline.latency.count,
+        baseExposure: requestCount(baseline.latency),
       });
     }
+  }
+
+  private addPriorBaseline(latency: SketchData | readonly SketchData[]): void {
+    if (!Array.isArray(latency)) addSketchInto(this.priorBaseline, latency as SketchData);
+    else for (const sketch of latency) addSketchInto(this.priorBaseline, sketch);
   }
 
   private addComparison(minute: JudgeMinute): void {

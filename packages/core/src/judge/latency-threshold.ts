@@ -25,10 +25,27 @@ export function thresholdAt(baseline: SketchData, quantile: number): LatencyThre
   return { key, ms: GAMMA ** key, quantile };
 }
 
-/** Requests of a sketch above τ: the bins past τ's key (zero-latency requests never are). */
-export function countAbove(sketch: SketchData, threshold: LatencyThreshold): number {
-  const bins = sketch.bins;
+/** Requests of a sketch (or of a list of sketches, summed) above τ: the bins past τ's key (zero-latency requests never are). */
+export function countAbove(latency: SketchData | readonly SketchData[], threshold: LatencyThreshold): number {
+  if (isSketchList(latency)) {
+    let count = 0;
+    for (const sketch of latency) count += countAbove(sketch, threshold);
+    return count;
+  }
+  const bins = latency.bins;
   let count = 0;
-  for (let i = Math.max(0, threshold.key + 1 - sketch.offset); i < bins.length; i++) count += bins[i] as number;
+  for (let i = Math.max(0, threshold.key + 1 - latency.offset); i < bins.length; i++) count += bins[i] as number;
   return count;
+}
+
+/** Requests in a sketch, or in a list of sketches. */
+export function requestCount(latency: SketchData | readonly SketchData[]): number {
+  if (!isSketchList(latency)) return latency.count;
+  let count = 0;
+  for (const sketch of latency) count += sketch.count;
+  return count;
+}
+
+function isSketchList(latency: SketchData | readonly SketchData[]): latency is readonly SketchData[] {
+  return Array.isArray(latency);
 }

@@ -1,35 +1,5 @@
 import type { SketchData } from "../latency-sketch.js";
 
-/**
- * The sum of two sketches as JSON, bin by bin: exactly what merging them would give, without
- * building a DDSketch (whose construction costs more than the judge's whole minute).
- */
-export function addSketches(a: SketchData, b: SketchData): SketchData {
-  if (b.count === 0) return a;
-  if (a.count === 0) return b;
-  let offset = a.offset;
-  let bins = a.bins;
-  if (b.bins.length > 0 && a.bins.length === 0) {
-    offset = b.offset;
-    bins = b.bins;
-  } else if (b.bins.length > 0) {
-    offset = Math.min(a.offset, b.offset);
-    const high = Math.max(a.offset + a.bins.length, b.offset + b.bins.length);
-    bins = new Array<number>(high - offset).fill(0);
-    for (let i = 0; i < a.bins.length; i++) bins[a.offset - offset + i] = (bins[a.offset - offset + i] as number) + (a.bins[i] as number);
-    for (let i = 0; i < b.bins.length; i++) bins[b.offset - offset + i] = (bins[b.offset - offset + i] as number) + (b.bins[i] as number);
-  }
-  return {
-    count: a.count + b.count,
-    sum: a.sum + b.sum,
-    min: a.min === null ? b.min : b.min === null ? a.min : Math.min(a.min, b.min),
-    max: a.max === null ? b.max : b.max === null ? a.max : Math.max(a.max, b.max),
-    zeroCount: a.zeroCount + b.zeroCount,
-    offset,
-    bins: bins.slice(),
-  };
-}
-
 /** Adds `b` into `into` (which the caller owns), growing its bins as needed; the cheap way to sum many sketches. */
 export function addSketchInto(into: SketchData, b: SketchData): void {
   if (b.count === 0) return;
