@@ -8,6 +8,7 @@ import {
   positive,
 } from "@darklaunch/core";
 import { SdkError } from "./errors.js";
+import { type SettleTurns, settle, settleTurns } from "./settle-turns.js";
 
 /**
  * The two paths of `client.experiment()`. `control` is the current code: its value (or error) is
@@ -101,9 +102,10 @@ export class ExperimentRunner {
     // caller has its answer.
     // The experiment's key in `asyncControls` and `watched`.
     const key = `${flag}\u0000${route}`;
+    const turns = settleTurns();
     let candidate: Promise<Outcome<T>> | undefined;
     if (this.asyncControls.has(key) && Math.random() < 0.5) {
-      candidate = new Promise<Outcome<T>>((resolve) => this.startCandidate(options, resolve));
+      candidate = new Promise<Outcome<T>>((resolve) => this.startCandidate(options, turns, resolve));
     }
     const started = performance.now();
     let result: T | PromiseLike<T>;
@@ -115,8 +117,8 @@ export class ExperimentRunner {
     const async = isThenable(result);
     if (async && !this.asyncControls.has(key) && this.asyncControls.size < MAX_WATCHED_EXPERIMENTS) this.asyncControls.add(key);
     candidate ??= new Promise<Outcome<T>>((resolve) => {
-      if (async) this.startCandidate(options, resolve);
-      else setImmediate(() => this.startCandidate(options, resolve));
+      if (async) this.startCandidate(options, turns, resolve);
+      else setImmediate(() => this.startCandidate(options, turns, resolve));
     });
     let control: Outcome<T>;
     try {
@@ -125,9 +127,10 @@ export class ExperimentRunner {
     } catch (error) {
       control = { ok: false, error, ms: performance.now() - started };
     }
+    if (async) settle(turns);
     const recording = candidate
       .then((outcome) => new Promise<Outcome<T>>((resolve) => setImmediate(() => resolve(outcome))))
-      .then((outcome) => this.record(flag, route, key, options, control, outcome));
+      .then((outcome) => this.record(flag, route, key, options, control, outcome, turns.tied));
     this.pending.add(recording);
     void recording.finally(() => this.pending.delete(recording));
     if (control.ok) return control.value;
@@ -147,15 +150,17 @@ export class ExperimentRunner {
     clearTimeout(timer);
   }
 
-  private startCandidate<T>(options: ExperimentOptions<T>, resolve: (outcome: Outcome<T>) => void): void {
+  private startCandidate<T>(options: ExperimentOptions<T>, turns: SettleTurns, resolve: (outcome: Outcome<T>) => void): void {
     const timeoutMs = positive(options.timeoutMs, DEFAULT_TIMEOUT_MS);
     const abort = new AbortController();
     const started = performance.now();
     let done = false;
+    let async = false;
     const finish = (outcome: Outcome<T>): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      if (async) settle(turns);
       resolve(outcome);
     };
     const timer = setTimeout(() => {
@@ -167,6 +172,7 @@ export class ExperimentRunner {
     let result: PromiseLike<T> | T;
     try {
       result = options.candidate(abort.signal);
+      async = isThenable(result);
     } catch (error) {
       result = Promise.reject(error);
     }
@@ -188,6 +194,7 @@ export class ExperimentRunner {
     options: ExperimentOptions<T>,
     control: Outcome<T>,
     candidate: Outcome<T>,
+    sameTurn: boolean,
   ): void {
     try {
       // One request on each side and their pair (the judge's paired tests), in one window.
@@ -198,6 +205,7 @@ export class ExperimentRunner {
         darkMs: candidate.ms,
         baselineError: !control.ok,
         darkError: !candidate.ok,
+        sameTurn,
       });
       this.watch(flag, route, key);
     } catch {
