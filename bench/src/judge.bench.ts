@@ -147,7 +147,8 @@ const judged = Array.from({ length: PASSES }, () => cpuMs(() => passOverMinutes(
 const withoutStates = [...states];
 passOverMinutes(true); // warm-up
 const judgedBusiness = Array.from({ length: PASSES }, () => cpuMs(() => passOverMinutes(true))).sort((a, b) => a - b);
-const fromWindows = Array.from({ length: 3 }, () => cpuMs(passOverWindows)).sort((a, b) => a - b);
+passOverWindows(); // warm-up, as for the other passes (the server's judge runs warm)
+const fromWindows = Array.from({ length: PASSES }, () => cpuMs(passOverWindows)).sort((a, b) => a - b);
 const median = (xs: number[]) => xs[Math.floor(xs.length / 2)] as number;
 
 console.log(`verdicts: ${withoutStates.map(([s, n]) => `${s} ${n}`).join(", ")}`);
@@ -163,6 +164,7 @@ console.log(
     `${(median(judgedBusiness) / median(judged)).toFixed(2)}× the pass without them — budget ${BUDGET_MS} ms: ${median(judgedBusiness) < BUDGET_MS ? "met" : "MISSED"}`,
 );
 console.log(
-  `judgeMinutes + judge, full pass from stored windows: median ${median(fromWindows).toFixed(0)} ms CPU (3 passes), ` +
-    `${((median(fromWindows) * 1000) / FLAGS).toFixed(0)} µs per flag`,
+  `judgeMinutes + judge, full pass from stored windows (held in memory): median ${median(fromWindows).toFixed(0)} ms CPU ` +
+    `(min ${fromWindows[0]?.toFixed(0)}, max ${fromWindows[fromWindows.length - 1]?.toFixed(0)}; ${PASSES} passes), ` +
+    `${((median(fromWindows) * 1000) / FLAGS).toFixed(0)} µs per flag — budget ${BUDGET_MS} ms: ${median(fromWindows) < BUDGET_MS ? "met" : "MISSED"}`,
 );

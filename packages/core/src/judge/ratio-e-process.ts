@@ -29,6 +29,8 @@ export class RatioEProcess {
   readonly nullRatio: number;
   readonly alternatives: readonly number[];
   private readonly logProducts: Float64Array;
+  /** log(r_k / r0) per alternative. */
+  private readonly logRatios: Float64Array;
   private readonly logWeight: number;
   /** Events counted so far (both sides), for display. */
   events = 0;
@@ -43,6 +45,7 @@ export class RatioEProcess {
     this.nullRatio = options.nullRatio;
     this.alternatives = multipliers.map((m) => (options.direction === "harm" ? options.nullRatio * m : options.nullRatio / m));
     this.logProducts = new Float64Array(this.alternatives.length);
+    this.logRatios = Float64Array.from(this.alternatives, (r) => Math.log(r / options.nullRatio));
     this.logWeight = -Math.log(this.alternatives.length);
   }
 
@@ -51,13 +54,12 @@ export class RatioEProcess {
     const { darkEvents: x, baseEvents: y, darkExposure: a, baseExposure: b } = minute;
     if (x + y <= 0 || !(a > 0) || !(b > 0)) return;
     this.events += x + y;
-    const r0a = this.nullRatio * a;
-    const logP0 = Math.log(r0a / (r0a + b));
-    const logQ0 = Math.log(b / (r0a + b));
+    // log(π(r_k)/π(r0)) = log(r_k/r0) + log((r0·a + b)/(r_k·a + b)) and log((1−π(r_k))/(1−π(r0))) =
+    // log((r0·a + b)/(r_k·a + b)): one logarithm per alternative (this runs for every metric, minute and flag).
+    const logTotal0 = Math.log(this.nullRatio * a + b);
     for (let k = 0; k < this.alternatives.length; k++) {
-      const rka = (this.alternatives[k] as number) * a;
-      const total = rka + b;
-      this.logProducts[k] = (this.logProducts[k] as number) + x * (Math.log(rka / total) - logP0) + y * (Math.log(b / total) - logQ0);
+      const logShrink = logTotal0 - Math.log((this.alternatives[k] as number) * a + b);
+      this.logProducts[k] = (this.logProducts[k] as number) + x * (this.logRatios[k] as number) + (x + y) * logShrink;
     }
     this.maxLogE = Math.max(this.maxLogE, this.logE);
   }
