@@ -189,15 +189,6 @@ describe("ObservationRecorder, shadow pairs and coverage", () => {
     expect(() => parseObservationBatch({ windows: [w] })).not.toThrow();
   });
 
-  it("counts a pair seen in one turn of the loop as a latency tie, its latencies as measured", () => {
-    const r = recorder();
-    r.recordPair({ flag: FLAG, route: ROUTE, baselineMs: 10, darkMs: 30, sameTurn: true });
-    r.recordPair({ flag: FLAG, route: ROUTE, baselineMs: 10, darkMs: 30, sameTurn: false });
-    const [w] = r.drain();
-    expect(w?.paired).toMatchObject({ slower: 1, faster: 0, tie: 1 });
-    expect(w?.dark.latency.sum).toBe(60);
-  });
-
   it("keeps paired counters through a failed send", () => {
     const r = recorder();
     r.recordPair({ flag: FLAG, route: ROUTE, baselineMs: 10, darkMs: 30, darkError: true });

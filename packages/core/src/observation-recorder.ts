@@ -64,12 +64,6 @@ export interface PairedObservation {
   darkMs: number;
   baselineError?: boolean;
   darkError?: boolean;
-  /**
-   * In-process pairs: both answers were seen within a turn of the event loop of each other, so
-   * their order is the loop's, not the paths': a latency tie (both latencies are still recorded as
-   * measured). See the SDK's `experiment()`.
-   */
-  sameTurn?: boolean;
   /** Epoch milliseconds; default now. */
   at?: number;
 }
@@ -215,7 +209,7 @@ export class ObservationRecorder {
     if (baselineError && darkError) paired.bothErr++;
     else if (darkError) paired.darkOnlyErr++;
     else if (baselineError) paired.baseOnlyErr++;
-    paired[observation.sameTurn === true ? "tie" : pairedLatencyOutcome(baselineMs, darkMs)]++;
+    paired[pairedLatencyOutcome(baselineMs, darkMs)]++;
   }
 
   /**

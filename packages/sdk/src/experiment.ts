@@ -8,7 +8,6 @@ import {
   positive,
 } from "@darklaunch/core";
 import { SdkError } from "./errors.js";
-import { type SettleTurns, settle, settleTurns } from "./settle-turns.js";
 
 /**
  * The two paths of `client.experiment()`. `control` is the current code: its value (or error) is
@@ -102,10 +101,9 @@ export class ExperimentRunner {
     // caller has its answer.
     // The experiment's key in `asyncControls` and `watched`.
     const key = `${flag}\u0000${route}`;
-    const turns = settleTurns();
     let candidate: Promise<Outcome<T>> | undefined;
     if (this.asyncControls.has(key) && Math.random() < 0.5) {
-      candidate = new Promise<Outcome<T>>((resolve) => this.startCandidate(options, turns, resolve));
+      candidate = new Promise<Outcome<T>>((resolve) => this.startCandidate(options, resolve));
     }
     const started = performance.now();
     let result: T | PromiseLike<T>;
@@ -117,8 +115,8 @@ export class ExperimentRunner {
     const async = isThenable(result);
     if (async && !this.asyncControls.has(key) && this.asyncControls.size < MAX_WATCHED_EXPERIMENTS) this.asyncControls.add(key);
     candidate ??= new Promise<Outcome<T>>((resolve) => {
-      if (async) this.startCandidate(options, turns, resolve);
-      else setImmediate(() => this.startCandidate(options, turns, resolve));
+      if (async) this.startCandidate(options, resolve);
+      else setImmediate(() => this.startCandidate(options, resolve));
     });
     let control: Outcome<T>;
     try {
@@ -127,10 +125,9 @@ export class ExperimentRunner {
     } catch (error) {
       control = { ok: false, error, ms: performance.now() - started };
     }
-    if (async) settle(turns);
     const recording = candidate
       .then((outcome) => new Promise<Outcome<T>>((resolve) => setImmediate(() => resolve(outcome))))
-      .then((outcome) => this.record(flag, route, key, options, control, outcome, turns.tied));
+      .then((outcome) => this.record(flag, route, key, options, control, outcome));
     this.pending.add(recording);
     void recording.finally(() => this.pending.delete(recording));
     if (control.ok) return control.value;
@@ -150,17 +147,15 @@ export class ExperimentRunner {
     clearTimeout(timer);
   }
 
-  private startCandidate<T>(options: ExperimentOptions<T>, turns: SettleTurns, resolve: (outcome: Outcome<T>) => void): void {
+  private startCandidate<T>(options: ExperimentOptions<T>, resolve: (outcome: Outcome<T>) => void): void {
     const timeoutMs = positive(options.timeoutMs, DEFAULT_TIMEOUT_MS);
     const abort = new AbortController();
     const started = performance.now();
     let done = false;
-    let async = false;
     const finish = (outcome: Outcome<T>): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      if (async) settle(turns);
       resolve(outcome);
     };
     const timer = setTimeout(() => {
@@ -172,7 +167,6 @@ export class ExperimentRunner {
     let result: PromiseLike<T> | T;
     try {
       result = options.candidate(abort.signal);
-      async = isThenable(result);
     } catch (error) {
       result = Promise.reject(error);
     }
@@ -194,7 +188,6 @@ export class ExperimentRunner {
     options: ExperimentOptions<T>,
     control: Outcome<T>,
     candidate: Outcome<T>,
-    sameTurn: boolean,
   ): void {
     try {
       // One request on each side and their pair (the judge's paired tests), in one window.
@@ -205,7 +198,6 @@ export class ExperimentRunner {
         darkMs: candidate.ms,
         baselineError: !control.ok,
         darkError: !candidate.ok,
-        sameTurn,
       });
       this.watch(flag, route, key);
     } catch {
