@@ -218,9 +218,10 @@ for (const factory of STORE_FACTORIES) {
       // (2 cores at load 16: 37 slower vs 14 faster pairs at 20 %, rolled back) although experiment()
       // now starts both sides in the same turn in random order (it started the candidate a turn
       // late: 5–8 ms under load, a bias it no longer has; see the SDK README, "Paired latency
-      // in-process"). What is left is the served side's follow-on work on the one thread, which a
-      // healthy verdict cannot be asked to ignore: the healthy ramp runs through the proxy only,
-      // which pairs dark against an equally mirrored secondary. Set DARKLAUNCH_E2E_EXPERIMENT_HEALTHY=1 to run it.
+      // in-process"; `npm run bench:pairing` measures it). What is left is the served side's
+      // follow-on work on the one thread, which a healthy verdict cannot be asked to ignore: the
+      // healthy ramp runs through the proxy only, which pairs dark against an equally mirrored
+      // secondary. Set DARKLAUNCH_E2E_EXPERIMENT_HEALTHY=1 to run it.
       const healthyVia = via === "proxy" || process.env.DARKLAUNCH_E2E_EXPERIMENT_HEALTHY === "1" ? it : it.skip;
       healthyVia(
         `ramps a healthy dark (a noise field only) through every step to 100 % (${VIA[via]})`,
