@@ -77,25 +77,44 @@ function textProblem(text: string): string | undefined {
  */
 export function unstorableText(value: unknown, limit = 20): Problem[] {
   const found: Problem[] = [];
-  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value, path: [] }];
+  // Each entry links to its parent instead of copying the path: a window's bins and reservoirs are
+  // thousands of numbers per request, and a path is only needed for the rare problem found.
+  const stack: Visit[] = [{ value, parent: undefined, key: undefined }];
   while (stack.length > 0 && found.length < limit) {
-    const { value: item, path } = stack.pop()!;
+    const visit = stack.pop()!;
+    const item = visit.value;
     if (typeof item === "string") {
       const message = textProblem(item);
-      if (message) found.push({ path: formatPath(path), message });
+      if (message) found.push({ path: formatPath(pathOf(visit)), message });
     } else if (Array.isArray(item)) {
-      for (let i = item.length - 1; i >= 0; i--) stack.push({ value: item[i], path: [...path, i] });
+      for (let i = item.length - 1; i >= 0; i--) {
+        const inner: unknown = item[i];
+        // Numbers, booleans and null hold no text.
+        if (typeof inner === "string" || (typeof inner === "object" && inner !== null)) stack.push({ value: inner, parent: visit, key: i });
+      }
     } else if (typeof item === "object" && item !== null) {
       const entries = Object.entries(item);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, inner] = entries[i]!;
         const message = textProblem(key);
-        if (message) found.push({ path: formatPath([...path, key]), message });
-        stack.push({ value: inner, path: [...path, key] });
+        if (message) found.push({ path: formatPath([...pathOf(visit), key]), message });
+        if (typeof inner === "string" || (typeof inner === "object" && inner !== null)) stack.push({ value: inner, parent: visit, key });
       }
     }
   }
   return found.slice(0, limit);
+}
+
+interface Visit {
+  value: unknown;
+  parent: Visit | undefined;
+  key: PropertyKey | undefined;
+}
+
+function pathOf(visit: Visit): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let v: Visit | undefined = visit; v?.parent !== undefined; v = v.parent) path.push(v.key as PropertyKey);
+  return path.reverse();
 }
 
 /** The problem with input nested deeper than any request may be, naming the path, or undefined. */

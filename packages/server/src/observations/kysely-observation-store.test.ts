@@ -1,4 +1,5 @@
 import { LatencySketch, type ObservationWindow, summarizeSide } from "@darklaunch/core";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { retainedStores } from "../composition-root.js";
 import { type Database, openDatabase } from "../store/database.js";
@@ -40,6 +41,14 @@ describe.each(STORE_FACTORIES)("observation store on $name", (factory) => {
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
+
+  it("on Postgres, keeps window data out of line and uncompressed (merges rewrite it often)", async (ctx) => {
+    if (!database) return ctx.skip("no Postgres");
+    if (database.dialect !== "postgres") return ctx.skip("a Postgres setting");
+    const { rows } = await sql<{ attstorage: string }>`
+      SELECT attstorage FROM pg_attribute WHERE attrelid = 'observation_windows'::regclass AND attname = 'data'`.execute(database.db);
+    expect(rows).toEqual([{ attstorage: "e" }]);
+  });
 
   it("stores a window and reads it back as posted", async (ctx) => {
     if (!database) return ctx.skip("no Postgres");
