@@ -15,6 +15,7 @@
  * comparison. PROXY_BENCH_CASES=id,id… runs a subset; PROXY_BENCH_BASELINE_CLI=…/cli/dist/main.js
  * adds the shadowing-off and fast cases of another build (before/after in one run);
  * PROXY_BENCH_NODE_ARGS passes Node options to the proxy processes alone (a CPU profile per case).
+ * PROXY_BENCH_INSTRUCTIONS=1 counts instructions per request instead (proxy-instructions.ts).
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -35,12 +36,15 @@ import {
   spawnChild,
   startServerProcess,
 } from "./processes.js";
+import { INSTRUCTIONS, instructionsPerRequest, proxyCommand } from "./proxy-instructions.js";
 import { cpuMicros, ensureInstalled, type Generator, peakMiB, processTree, runLoad } from "./proxy-load.js";
 
 const CONNECTIONS = Number(process.env.PROXY_BENCH_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.PROXY_BENCH_SECONDS ?? 6);
 const WARMUP_S = 2;
-const ROUNDS = Number(process.env.PROXY_BENCH_ROUNDS ?? 5);
+const ROUNDS = INSTRUCTIONS ? 1 : Number(process.env.PROXY_BENCH_ROUNDS ?? 5);
+/** Under callgrind a proxy starts and answers tens of times slower. */
+const READY_TIMEOUT_MS = INSTRUCTIONS ? 180_000 : 20_000;
 // Node options for the proxy processes only (ours and the floor), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a case spends its time.
 const PROXY_NODE_ARGS = (process.env.PROXY_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const ONLY = process.env.PROXY_BENCH_CASES?.split(",").filter(Boolean);
@@ -63,6 +67,8 @@ interface CaseResult {
   /** CPU time of the proxy's processes per request served, µs; undefined for the backend itself. */
   cpuPerRequest: number | undefined;
   mirrored: number | undefined;
+  /** PROXY_BENCH_INSTRUCTIONS: instructions per request of the proxy process, per batch. */
+  instructions?: number[];
 }
 
 function freePort(): Promise<number> {
@@ -74,6 +80,17 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+let callgrindOut: string | undefined;
+/** Where callgrind writes its dumps (PROXY_BENCH_INSTRUCTIONS), removed at the end. */
+function callgrindDir(): string {
+  if (callgrindOut === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), "darklaunch-bench-callgrind-"));
+    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    callgrindOut = dir;
+  }
+  return callgrindOut;
 }
 
 function get(url: string): Promise<{ status: number; text: string }> {
@@ -90,7 +107,7 @@ function get(url: string): Promise<{ status: number; text: string }> {
   });
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
@@ -107,6 +124,24 @@ async function darkCount(url: string | undefined): Promise<number | undefined> {
 
 /** Warm-up, then the measured run, with the CPU the processes `pids` spent during it. */
 async function measure(name: string, url: string, pids: () => number[], dark: string | undefined): Promise<CaseResult> {
+  if (INSTRUCTIONS) {
+    const [pid] = pids();
+    if (pid === undefined) throw new Error(`${name}: no process to count instructions of`);
+    const instructions = await instructionsPerRequest(url, pid, callgrindDir());
+    const none = Number.NaN;
+    return {
+      name,
+      reqPerSec: none,
+      p50: none,
+      p99: none,
+      errors: 0,
+      non2xx: 0,
+      peakMiB: undefined,
+      cpuPerRequest: undefined,
+      mirrored: undefined,
+      instructions,
+    };
+  }
   await runLoad(generator, url, CONNECTIONS, WARMUP_S);
   const before = await darkCount(dark);
   const tree = pids();
@@ -183,25 +218,27 @@ async function proxyCase(setup: Setup, { name, flag, dark, counted, cli = cliMai
   const port = await freePort();
   const adminPort = await freePort();
   const child = spawnChild(
-    process.execPath,
-    [
-      ...PROXY_NODE_ARGS,
-      cli,
-      "proxy",
-      "--flag",
-      flag,
-      "--stable",
-      setup.stable,
-      "--dark",
-      dark,
-      "--listen",
-      `127.0.0.1:${port}`,
-      "--admin-listen",
-      `127.0.0.1:${adminPort}`,
-      "--timeout",
-      "1000",
-      ...(workers === undefined ? [] : ["--workers", String(workers)]),
-    ],
+    ...proxyCommand(
+      [
+        ...PROXY_NODE_ARGS,
+        cli,
+        "proxy",
+        "--flag",
+        flag,
+        "--stable",
+        setup.stable,
+        "--dark",
+        dark,
+        "--listen",
+        `127.0.0.1:${port}`,
+        "--admin-listen",
+        `127.0.0.1:${adminPort}`,
+        "--timeout",
+        "1000",
+        ...(workers === undefined ? [] : ["--workers", String(workers)]),
+      ],
+      callgrindDir(),
+    ),
     { env: { ...process.env, DARKLAUNCH_URL: setup.server.url, DARKLAUNCH_TOKEN: setup.sdkToken }, stdio: ["ignore", "ignore", "inherit"] },
   );
   try {
@@ -223,13 +260,12 @@ async function proxyCase(setup: Setup, { name, flag, dark, counted, cli = cliMai
 }
 
 async function floorCase(setup: Setup, name: string, dark: string | undefined): Promise<CaseResult> {
-  const child = spawnChild(process.execPath, [
-    ...PROXY_NODE_ARGS,
-    floorScript,
-    "--stable",
-    setup.stable,
-    ...(dark === undefined ? [] : ["--dark", dark]),
-  ]);
+  const child = spawnChild(
+    ...proxyCommand(
+      [...PROXY_NODE_ARGS, floorScript, "--stable", setup.stable, ...(dark === undefined ? [] : ["--dark", dark])],
+      callgrindDir(),
+    ),
+  );
   try {
     const { url: base } = await firstJsonLine<{ url: string }>(child, "floor");
     const url = `${base}/orders/1842`;
@@ -370,6 +406,34 @@ const throughputRatio = (a: CaseResult, b: CaseResult) => a.reqPerSec / b.reqPer
 const p99Ratio = (a: CaseResult, b: CaseResult) => a.p99 / Math.max(b.p99, 1e-9);
 const cpuRatio = (a: CaseResult, b: CaseResult) => (a.cpuPerRequest ?? Number.NaN) / (b.cpuPerRequest ?? Number.NaN);
 
+/** PROXY_BENCH_INSTRUCTIONS: instructions per request of the floor and of ours, and their ratios. */
+async function instructionsReport(all: [string, () => Promise<CaseResult>][]): Promise<void> {
+  if (!ensureInstalled("valgrind", "valgrind")) throw new Error("PROXY_BENCH_INSTRUCTIONS needs valgrind (apt-get install valgrind)");
+  const ids = ONLY ?? ["floor", "off", "floor mirror", "fast"];
+  const results = new Map<string, CaseResult>();
+  console.log("instructions per request (callgrind; 10 000 requests warm-up, then 3 batches of 5 000 over 10 connections):");
+  for (const [id, run] of all.filter(([id]) => ids.includes(id))) {
+    const result = await run();
+    results.set(id, result);
+    const batches = result.instructions ?? [];
+    console.log(`  ${result.name.padEnd(40)} ${batches.map((n) => Math.round(n).toLocaleString("en")).join(" / ")}`);
+  }
+  const middle = (r: CaseResult | undefined) => {
+    const xs = r?.instructions?.slice().sort((a, b) => a - b);
+    return xs === undefined || xs.length === 0 ? undefined : (xs[Math.floor(xs.length / 2)] as number);
+  };
+  const ratio = (label: string, a: string, b: string, bound: number) => {
+    const x = middle(results.get(a));
+    const y = middle(results.get(b));
+    if (x === undefined || y === undefined) return;
+    console.log(`  ${label}: ${(x / y).toFixed(2)}× (median batches; ≤ ${bound.toFixed(2)}) → ${verdict(x / y <= bound)}`);
+  };
+  console.log("Targets (issue #16), CPU per request as instructions:");
+  ratio("shadowing off ÷ floor", "off", "floor", 1.3);
+  // The fast-dark target is on throughput (≥ 0.75×); as CPU per request that is at most 1 / 0.75.
+  ratio("fast dark ÷ floor with mirror", "fast", "floor mirror", 1 / 0.75);
+}
+
 async function main(): Promise<void> {
   if (!ensureInstalled("wrk", "wrk")) generator = "autocannon";
   const nginx = nginxPath();
@@ -408,6 +472,10 @@ async function main(): Promise<void> {
       ["nginx slow", () => nginxCase(nginx, setup, "nginx mirror, dark 200 ms", setup.darkSlow, setup.darkSlow)],
       ["nginx down", () => nginxCase(nginx, setup, "nginx mirror, dark down", setup.darkDown, undefined)],
     );
+  }
+  if (INSTRUCTIONS) {
+    await instructionsReport(all);
+    return;
   }
   const cases = ONLY === undefined ? all : all.filter(([id]) => ONLY.includes(id));
   // Rounds interleave the cases, so a slow minute of a shared machine hits every case alike.
