@@ -145,6 +145,8 @@ export class ObservationRecorder {
   private droppedCount = 0;
   private lastMinute = Number.NaN;
   private lastMinuteText = "";
+  /** The window the last observation went to, and its flag, route and start: a proxy's next one is usually for it too. */
+  private last: { flag: string; route: string; start: number; open: OpenWindow } | undefined;
 
   constructor(private readonly options: ObservationRecorderOptions) {
     this.now = options.now ?? Date.now;
@@ -263,6 +265,7 @@ export class ObservationRecorder {
       out.push(window);
     }
     this.windows.clear();
+    this.last = undefined;
     return out;
   }
 
@@ -364,6 +367,10 @@ export class ObservationRecorder {
     // made once per minute, not a Date and a JSON text per call.
     const minuteMs = this.minuteMs;
     const start = Math.floor((at ?? this.now()) / minuteMs) * minuteMs;
+    const last = this.last;
+    // Same window as the last call: no key text to build, flatten and hash (a proxy with one route
+    // asks for the same window on every request of a minute).
+    if (last !== undefined && last.start === start && last.flag === flag && last.route === route) return last.open;
     const id = `${start}\u0000${flag}\u0000${route}`;
     let open = this.windows.get(id);
     if (open === undefined) {
@@ -378,6 +385,13 @@ export class ObservationRecorder {
       }
       open = { key, baseline: this.openSide(), dark: this.openSide(), comparison: emptyComparison(), samples: [] };
       this.windows.set(id, open);
+    }
+    if (last === undefined) this.last = { flag, route, start, open };
+    else {
+      last.flag = flag;
+      last.route = route;
+      last.start = start;
+      last.open = open;
     }
     return open;
   }
