@@ -95,15 +95,9 @@ export function emptyPaired(): PairedCounts {
 /** Adds paired counters; absent (a split-mode window, or an old reporter's) stays absent unless the other has them. */
 export function mergePaired(a: PairedCounts | undefined, b: PairedCounts | undefined): PairedCounts | undefined {
   if (a === undefined) return b === undefined ? undefined : { ...b };
-  if (b === undefined) return { ...a };
-  return {
-    bothErr: a.bothErr + b.bothErr,
-    darkOnlyErr: a.darkOnlyErr + b.darkOnlyErr,
-    baseOnlyErr: a.baseOnlyErr + b.baseOnlyErr,
-    slower: a.slower + b.slower,
-    faster: a.faster + b.faster,
-    tie: a.tie + b.tie,
-  };
+  const out = { ...a };
+  if (b !== undefined) addPairedInto(out, b);
+  return out;
 }
 
 /**
