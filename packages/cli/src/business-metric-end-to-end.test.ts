@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { RampRecord } from "@darklaunch/core";
 import type { MetricStats } from "@darklaunch/sdk";
 import { verifySignature } from "@darklaunch/server";
-import { killProcess, STORE_FACTORIES, startServerProcess, TestReceiver, type TestStore } from "@darklaunch/testkit";
+import { killProcess, releaseFlag, STORE_FACTORIES, startServerProcess, TestReceiver, type TestStore } from "@darklaunch/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { apiAs, type Cleanup, darkFlag, serviceProcess, waitFor } from "./test-processes.js";
+import { apiAs, type Cleanup, serviceProcess, waitFor } from "./test-processes.js";
 
 // Issue 13's scenario end to end with real processes: a server (short minutes, `minuteMs` 1000), a
 // checkout service in its own process that gates its dark path with the SDK's `isEnabled` and calls
@@ -101,7 +101,7 @@ for (const factory of STORE_FACTORIES) {
       cleanup.push(() => store.drop());
       const control = await server(store);
       const token = (await api(control, "POST", "/api/v1/tokens", { name: "checkout", scope: "sdk" })).body.secret as string;
-      const flag = await api(control, "POST", "/api/v1/flags", darkFlag(FLAG));
+      const flag = await api(control, "POST", "/api/v1/flags", releaseFlag(FLAG, 0));
       expect(flag.status, JSON.stringify(flag.body)).toBe(201);
       const metric = await api(control, "POST", `/api/v1/flags/${FLAG}/metrics`, {
         key: METRIC,

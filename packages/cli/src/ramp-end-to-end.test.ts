@@ -4,6 +4,7 @@ import type { RampRecord } from "@darklaunch/core";
 import { verifySignature } from "@darklaunch/server";
 import {
   killProcess,
+  releaseFlag,
   STORE_FACTORIES,
   startBackend,
   startServerProcess,
@@ -13,7 +14,7 @@ import {
 } from "@darklaunch/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN } from "./test-cli.js";
-import { apiAs, darkFlag, listening as listeningFor, serviceProcess } from "./test-processes.js";
+import { apiAs, listening as listeningFor, serviceProcess } from "./test-processes.js";
 
 // End to end with real processes: the server (`createServer` in its own process, SIGKILLed and
 // restarted on the same store), the CLI's `darklaunch proxy`, real stable/secondary/dark backends and
@@ -195,7 +196,7 @@ async function experimentService(
 async function setUp(store: TestStore, flag: string, front: "proxy" | "experiment", darkFails: () => boolean = () => false) {
   const control = await server(store);
   const token = (await api(control.url, "POST", "/api/v1/tokens", { name: "reporter", scope: "sdk" })).body.secret as string;
-  expect((await api(control.url, "POST", "/api/v1/flags", darkFlag(flag))).status).toBe(201);
+  expect((await api(control.url, "POST", "/api/v1/flags", releaseFlag(flag, 0))).status).toBe(201);
   const [stable, secondary, dark] = await Promise.all([service(), service(), service(darkFails)]);
   return {
     control,

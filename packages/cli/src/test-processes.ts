@@ -80,19 +80,3 @@ export async function waitFor<T>(what: string, read: () => Promise<T>, done: (va
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
-
-/** A release flag (`on`/`off`) serving everyone `off`: what a ramp starts from. */
-export function darkFlag(key: string): Record<string, unknown> {
-  return {
-    key,
-    variants: { on: true, off: false },
-    offVariant: "off",
-    enabled: true,
-    fallthrough: {
-      split: [
-        { variant: "on", weight: 0 },
-        { variant: "off", weight: 100 },
-      ],
-    },
-  };
-}

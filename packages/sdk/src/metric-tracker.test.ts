@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { position, type Snapshot } from "@darklaunch/core";
 import { createServer, type DarkLaunchServer } from "@darklaunch/server";
+import { releaseFlag } from "@darklaunch/testkit";
 import { OpenFeature } from "@openfeature/server-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type DarkLaunchClient, DarkLaunchProvider } from "./index.js";
@@ -13,19 +14,6 @@ const ADMIN = "dl_admin_sdk-metrics-secret-0123456789";
 const MIN = 60_000;
 
 const api = adminApi(ADMIN);
-
-const releaseFlag = (key: string, dark: number) => ({
-  key,
-  variants: { on: true, off: false },
-  offVariant: "off",
-  enabled: true,
-  fallthrough: {
-    split: [
-      { variant: "on", weight: dark },
-      { variant: "off", weight: 100 - dark },
-    ],
-  },
-});
 
 function subjectWhere(salt: string, wanted: (p: number) => boolean): string {
   for (let i = 0; ; i++) if (wanted(position(`user-${i}`, salt))) return `user-${i}`;

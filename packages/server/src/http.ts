@@ -89,8 +89,7 @@ export function unstorableText(value: unknown, limit = 20): Problem[] {
     } else if (Array.isArray(item)) {
       for (let i = item.length - 1; i >= 0; i--) {
         const inner: unknown = item[i];
-        // Numbers, booleans and null hold no text.
-        if (typeof inner === "string" || (typeof inner === "object" && inner !== null)) stack.push({ value: inner, parent: visit, key: i });
+        if (mayHoldText(inner)) stack.push({ value: inner, parent: visit, key: i });
       }
     } else if (typeof item === "object" && item !== null) {
       const entries = Object.entries(item);
@@ -98,11 +97,16 @@ export function unstorableText(value: unknown, limit = 20): Problem[] {
         const [key, inner] = entries[i]!;
         const message = textProblem(key);
         if (message) found.push({ path: formatPath([...pathOf(visit), key]), message });
-        if (typeof inner === "string" || (typeof inner === "object" && inner !== null)) stack.push({ value: inner, parent: visit, key });
+        if (mayHoldText(inner)) stack.push({ value: inner, parent: visit, key });
       }
     }
   }
   return found.slice(0, limit);
+}
+
+/** Numbers, booleans and null hold no text: only strings, objects and arrays are visited. */
+function mayHoldText(value: unknown): boolean {
+  return typeof value === "string" || (typeof value === "object" && value !== null);
 }
 
 interface Visit {

@@ -1,4 +1,4 @@
-import { ADMIN_SECRET, type STORE_FACTORIES, type TestServer, type TestStore } from "@darklaunch/testkit";
+import { ADMIN_SECRET, releaseFlag, type STORE_FACTORIES, type TestServer, type TestStore } from "@darklaunch/testkit";
 import { afterAll, beforeAll } from "vitest";
 import type { Scope } from "./auth/scopes.js";
 import { createServer, type ServerOptions } from "./server.js";
@@ -49,21 +49,9 @@ export async function startTestServer(store: TestStore, options: ServerOptions =
   };
 }
 
-/** A minimal valid boolean flag; spread overrides over it. */
+/** A minimal valid boolean flag (10 % on); spread overrides over it. */
 export function testFlag(key: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    key,
-    variants: { on: true, off: false },
-    offVariant: "off",
-    enabled: true,
-    fallthrough: {
-      split: [
-        { variant: "on", weight: 10 },
-        { variant: "off", weight: 90 },
-      ],
-    },
-    ...overrides,
-  };
+  return releaseFlag(key, 10, overrides);
 }
 
 /**

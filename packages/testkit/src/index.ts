@@ -27,6 +27,7 @@ export {
   type JsonValue,
   loadEvaluationFixtures,
 } from "./test-fixtures.js";
+export { releaseFlag } from "./test-flags.js";
 export { connectTestPostgres, TEST_DATABASE_URL } from "./test-postgres.js";
 export { type ReceivedWebhook, TestReceiver } from "./test-receiver.js";
 export { ADMIN_SECRET, startTestServer, type TestScope, type TestServer, useListeningSqliteServer } from "./test-server.js";

@@ -85,10 +85,7 @@ export function judgeMinutes(windows: Iterable<ObservationWindow>, targetShareAt
     addSide(m.dark, w.dark);
     // The minute owns its sums (copied from the first window, added into after), so that summing
     // 120 000 windows doesn't make a new object per window.
-    if (w.paired !== undefined) {
-      if (m.paired === undefined) m.paired = { ...w.paired };
-      else addPairedInto(m.paired, w.paired);
-    }
+    m.paired = sumPaired(m.paired, w.paired);
     if (w.comparison.total > 0 || w.comparison.noiseTotal > 0) {
       if (m.comparison === undefined) m.comparison = copyComparison(w.comparison);
       else addComparisonInto(m.comparison, w.comparison);
@@ -100,12 +97,22 @@ export function judgeMinutes(windows: Iterable<ObservationWindow>, targetShareAt
     route.baseline.errors += w.baseline.errors;
     route.dark.requests += w.dark.requests;
     route.dark.errors += w.dark.errors;
-    if (w.paired !== undefined) {
-      if (route.paired === undefined) route.paired = { ...w.paired };
-      else addPairedInto(route.paired, w.paired);
-    }
+    route.paired = sumPaired(route.paired, w.paired);
   }
   return [...byMinute.values()].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+}
+
+/** `sum` (owned) with `b` added into it, or a copy of `b` to own. */
+function sumPaired(sum: PairedCounts | undefined, b: PairedCounts | undefined): PairedCounts | undefined {
+  if (b === undefined) return sum;
+  if (sum === undefined) return { ...b };
+  addPairedInto(sum, b);
+  return sum;
+}
+
+/** A latency list (the sketches of a minute's windows) rather than one sketch. */
+export function isSketchList(latency: SketchData | readonly SketchData[]): latency is readonly SketchData[] {
+  return Array.isArray(latency);
 }
 
 function addSide(into: JudgeSide, side: ObservationWindow["baseline"]): void {

@@ -3,7 +3,7 @@ import { isSignificant } from "../noise-rule.js";
 import { pairCount } from "../observation-window.js";
 import { BusinessMetric, type BusinessMetricDefinition, type BusinessMetricMinute } from "./business-metric.js";
 import { eBenjaminiHochberg } from "./e-bh.js";
-import type { JudgeMinute } from "./judge-input.js";
+import { isSketchList, type JudgeMinute } from "./judge-input.js";
 import type { JudgeMetric, JudgeSettings } from "./judge-settings.js";
 import type { DiagnosticRow, MetricCounts, SeriesPoint } from "./judge-types.js";
 import { countAbove, type LatencyThreshold, requestCount, thresholdAt } from "./latency-threshold.js";
@@ -145,7 +145,7 @@ export class JudgeRun {
   }
 
   private addPriorBaseline(latency: SketchData | readonly SketchData[]): void {
-    if (!Array.isArray(latency)) addSketchInto(this.priorBaseline, latency as SketchData);
+    if (!isSketchList(latency)) addSketchInto(this.priorBaseline, latency);
     else for (const sketch of latency) addSketchInto(this.priorBaseline, sketch);
   }
 

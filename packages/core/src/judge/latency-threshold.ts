@@ -1,4 +1,5 @@
 import { LatencySketch, SKETCH_RELATIVE_ACCURACY, type SketchData } from "../latency-sketch.js";
+import { isSketchList } from "./judge-input.js";
 
 /** γ of the sketches' logarithmic mapping: bucket k holds latencies in (γ^(k−1), γ^k]. */
 const GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
@@ -44,8 +45,4 @@ export function requestCount(latency: SketchData | readonly SketchData[]): numbe
   let count = 0;
   for (const sketch of latency) count += sketch.count;
   return count;
-}
-
-function isSketchList(latency: SketchData | readonly SketchData[]): latency is readonly SketchData[] {
-  return Array.isArray(latency);
 }
