@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { type ProxyConfigInput, type RunningProxy, startProxy } from "@darklaunch/proxy";
 import { createClient, type DarkLaunchClient } from "@darklaunch/sdk";
 import { afterEach } from "vitest";
@@ -54,13 +55,38 @@ export function json(response: ServerResponse, body: unknown, status = 200): voi
   response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
 }
 
-/** A URL on which nothing listens (a port that was free a moment ago). */
+/**
+ * A URL on which nothing listens. The port lies below the kernel's ephemeral range, from which every
+ * `listen(0)` of the tests running in parallel takes its port (and every connection its source
+ * port): a port that was merely free a moment ago could be taken by another test's server meanwhile,
+ * which then answers instead of the refusal the test expects.
+ */
 export async function deadUrl(): Promise<{ url: string; port: number }> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return { url: `http://127.0.0.1:${port}`, port };
+  for (let port = ephemeralLow() - 1; port >= 1024; port--) {
+    if (await isRefused(port)) return { url: `http://127.0.0.1:${port}`, port };
+  }
+  throw new Error("no free port below the ephemeral range for a dead URL");
+}
+
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 1024 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/** Nothing listens on `port`: a connection is refused (probed by connecting, so nothing is bound meanwhile). */
+function isRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ECONNREFUSED"));
+  });
 }
 
 /** A real SDK client, offline, serving one flag whose every subject gets `value` (e.g. "shadow", "dark", true). */
