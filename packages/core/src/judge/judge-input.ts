@@ -61,25 +61,25 @@ export interface JudgeMinute {
  */
 export function judgeMinutes(windows: Iterable<ObservationWindow>, targetShareAt?: (start: string) => number | undefined): JudgeMinute[] {
   const byMinute = new Map<string, JudgeMinute>();
-  // Stored windows carry canonical ISO starts already; parsing each of them again is most of the cost.
-  const canonical = new Map<string, string>();
+  // The store returns windows by minute: most follow one of the same minute, found without a lookup.
+  let lastStart: string | undefined;
+  let m: JudgeMinute | undefined;
   for (const w of windows) {
-    let start = canonical.get(w.start);
-    if (start === undefined) {
-      start = new Date(Date.parse(w.start)).toISOString();
-      canonical.set(w.start, start);
-    }
-    let m = byMinute.get(start);
-    if (m === undefined) {
-      m = {
-        start,
-        baseline: { requests: 0, errors: 0, latency: [] },
-        dark: { requests: 0, errors: 0, latency: [] },
-        routes: {},
-      };
-      const share = targetShareAt?.(start);
-      if (share !== undefined) m.targetShare = share;
-      byMinute.set(start, m);
+    if (m === undefined || w.start !== lastStart) {
+      lastStart = w.start;
+      const start = canonicalStart(w.start);
+      m = byMinute.get(start);
+      if (m === undefined) {
+        m = {
+          start,
+          baseline: { requests: 0, errors: 0, latency: [] },
+          dark: { requests: 0, errors: 0, latency: [] },
+          routes: {},
+        };
+        const share = targetShareAt?.(start);
+        if (share !== undefined) m.targetShare = share;
+        byMinute.set(start, m);
+      }
     }
     addSide(m.baseline, w.baseline);
     addSide(m.dark, w.dark);
@@ -100,6 +100,24 @@ export function judgeMinutes(windows: Iterable<ObservationWindow>, targetShareAt
     route.paired = sumPaired(route.paired, w.paired);
   }
   return [...byMinute.values()].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+}
+
+/**
+ * Window starts as canonical ISO strings, remembered across calls: every flag judged in a pass has
+ * windows for the same minutes, and parsing each start again was most of the cost of a pass.
+ */
+const canonicalStarts = new Map<string, string>();
+const CANONICAL_STARTS_KEPT = 10_000;
+
+function canonicalStart(raw: string): string {
+  let start = canonicalStarts.get(raw);
+  if (start === undefined) {
+    // Bounded: past the bound the memory starts afresh (a pass then parses its minutes once more).
+    if (canonicalStarts.size >= CANONICAL_STARTS_KEPT) canonicalStarts.clear();
+    start = new Date(Date.parse(raw)).toISOString();
+    canonicalStarts.set(raw, start);
+  }
+  return start;
 }
 
 /** `sum` (owned) with `b` added into it, or a copy of `b` to own. */

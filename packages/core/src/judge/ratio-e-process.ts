@@ -57,11 +57,16 @@ export class RatioEProcess {
     // log(π(r_k)/π(r0)) = log(r_k/r0) + log((r0·a + b)/(r_k·a + b)) and log((1−π(r_k))/(1−π(r0))) =
     // log((r0·a + b)/(r_k·a + b)): one logarithm per alternative (this runs for every metric, minute and flag).
     const logTotal0 = Math.log(this.nullRatio * a + b);
+    let top = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < this.alternatives.length; k++) {
       const logShrink = logTotal0 - Math.log((this.alternatives[k] as number) * a + b);
-      this.logProducts[k] = (this.logProducts[k] as number) + x * (this.logRatios[k] as number) + (x + y) * logShrink;
+      const product = (this.logProducts[k] as number) + x * (this.logRatios[k] as number) + (x + y) * logShrink;
+      this.logProducts[k] = product;
+      if (product > top) top = product;
     }
-    this.maxLogE = Math.max(this.maxLogE, this.logE);
+    // The mixture (weights summing to 1) is at most its largest term: when that is no new high, the
+    // sum cannot be one either, and its exponentials are not needed (the usual case under the null).
+    if (top > this.maxLogE) this.maxLogE = Math.max(this.maxLogE, this.logE);
   }
 
   /** log E_T, the log of the mixture e-value so far (0 before any information). */
