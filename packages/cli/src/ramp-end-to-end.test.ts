@@ -215,39 +215,38 @@ const VIA = { proxy: "through the CLI's proxy", experiment: "through experiment(
 for (const factory of STORE_FACTORIES) {
   describe(`a ramp end to end with real processes (${factory.name})`, () => {
     for (const via of ["proxy", "experiment"] as const) {
-      // Through experiment() the judge still sees a healthy candidate slower on a saturated machine
-      // (2 cores at load 16: 37 slower vs 14 faster pairs at 20 %, rolled back) although experiment()
-      // now starts both sides in the same turn in random order (it started the candidate a turn
-      // late: 5–8 ms under load, a bias it no longer has; see the SDK README, "Paired latency
-      // in-process"; `npm run bench:pairing` measures it). What is left is the served side's
-      // follow-on work on the one thread, which a healthy verdict cannot be asked to ignore: the
-      // healthy ramp runs through the proxy only, which pairs dark against an equally mirrored
-      // secondary. Set DARKLAUNCH_E2E_EXPERIMENT_HEALTHY=1 to run it.
-      const healthyVia = via === "proxy" || process.env.DARKLAUNCH_E2E_EXPERIMENT_HEALTHY === "1" ? it : it.skip;
-      healthyVia(
-        `ramps a healthy dark (a noise field only) through every step to 100 % (${VIA[via]})`,
-        async (ctx) => {
-          const store = await factory.create();
-          if (!store) return ctx.skip("no Postgres");
-          cleanup.push(() => store.drop());
-          const { control, front } = await setUp(store, "e2e-healthy", via);
-          const started = await api(control.url, "POST", "/api/v1/flags/e2e-healthy/ramp", { plan: PLAN, judge: JUDGE_HEALTHY });
-          expect(started.status, JSON.stringify(started.body)).toBe(201);
-          const t0 = Date.now();
-          const done = await driveUntil(
-            () => front.url,
-            () => control.url,
-            "e2e-healthy",
-            (ramp) => ramp.status !== "running",
-          );
-          console.log(`healthy ramp (${factory.name}, ${via}) ended ${done.status} in ${Date.now() - t0} ms`);
-          expect(done.status, done.state.statusWhy).toBe("completed");
-          expect(done.state.history.filter((e) => e.kind === "advance").map((e) => e.target.percentage)).toEqual([50, 100]);
-          const verdicts = await api(control.url, "GET", "/api/v1/flags/e2e-healthy/ramp/verdicts?limit=1000");
-          expect(verdicts.body.verdicts.filter((v: { state: string }) => v.state === "SAFE").length).toBeGreaterThanOrEqual(2);
-        },
-        90_000,
-      );
+      // Through experiment() a healthy candidate leans "slower" on a loaded machine: the control is
+      // served, and the caller's follow-on work runs on the one thread while the candidate waits
+      // (`npm run bench:pairing`: 54.6–56.3 % of the untied pairs for identical backends; the SDK
+      // README, "Paired latency in-process"). The service here is given what that README tells a
+      // user to give it, a paired-latency tolerance above 1: harm past 3 slower pairs to 2 faster,
+      // safe once shown below 2 to 1. A candidate that is slower by more than that lean (as when it
+      // started a turn late: 37 slower to 14 faster in one run) still fails here. With the default
+      // tolerance of 1 it is opt-in: DARKLAUNCH_E2E_EXPERIMENT_HEALTHY=1.
+      const judgeHealthy =
+        via === "experiment" && process.env.DARKLAUNCH_E2E_EXPERIMENT_HEALTHY !== "1"
+          ? { ...JUDGE_HEALTHY, tolerances: { latencyPaired: 1.5, safe: 2 } }
+          : JUDGE_HEALTHY;
+      it(`ramps a healthy dark (a noise field only) through every step to 100 % (${VIA[via]})`, async (ctx) => {
+        const store = await factory.create();
+        if (!store) return ctx.skip("no Postgres");
+        cleanup.push(() => store.drop());
+        const { control, front } = await setUp(store, "e2e-healthy", via);
+        const started = await api(control.url, "POST", "/api/v1/flags/e2e-healthy/ramp", { plan: PLAN, judge: judgeHealthy });
+        expect(started.status, JSON.stringify(started.body)).toBe(201);
+        const t0 = Date.now();
+        const done = await driveUntil(
+          () => front.url,
+          () => control.url,
+          "e2e-healthy",
+          (ramp) => ramp.status !== "running",
+        );
+        console.log(`healthy ramp (${factory.name}, ${via}) ended ${done.status} in ${Date.now() - t0} ms`);
+        expect(done.status, done.state.statusWhy).toBe("completed");
+        expect(done.state.history.filter((e) => e.kind === "advance").map((e) => e.target.percentage)).toEqual([50, 100]);
+        const verdicts = await api(control.url, "GET", "/api/v1/flags/e2e-healthy/ramp/verdicts?limit=1000");
+        expect(verdicts.body.verdicts.filter((v: { state: string }) => v.state === "SAFE").length).toBeGreaterThanOrEqual(2);
+      }, 90_000);
 
       it(`rolls a dark that answers 5xx to 3 % of requests at step 3 back, audited as ramp:<id> with the why, and pages a real receiver once, signed (${VIA[via]})`, async (ctx) => {
         const store = await factory.create();
