@@ -317,38 +317,38 @@ for (const factory of STORE_FACTORIES) {
           state: "REGRESSION",
         });
       }, 90_000);
-    }
 
-    it("goes on where it was when the server is SIGKILLed mid-ramp and restarted on the same store", async (ctx) => {
-      const store = await factory.create();
-      if (!store) return ctx.skip("no Postgres");
-      cleanup.push(() => store.drop());
-      const set = await setUp(store, "e2e-restart", "proxy");
-      let control = set.control;
-      const started = await api(control.url, "POST", "/api/v1/flags/e2e-restart/ramp", { plan: PLAN, judge: JUDGE_HEALTHY });
-      expect(started.status, JSON.stringify(started.body)).toBe(201);
-      const id = started.body.ramp.id as string;
-      const t0 = Date.now();
-      const midway = await driveUntil(
-        () => set.front.url,
-        () => control.url,
-        "e2e-restart",
-        (ramp) => ramp.state.step >= 1 || ramp.status !== "running",
-      );
-      expect(midway.status).toBe("running");
-      await killProcess(control.child);
-      control = await server(store, Number(new URL(control.url).port));
-      const done = await driveUntil(
-        () => set.front.url,
-        () => control.url,
-        "e2e-restart",
-        (ramp) => ramp.status !== "running",
-      );
-      console.log(`restarted ramp (${factory.name}) ended ${done.status} in ${Date.now() - t0} ms`);
-      expect(done.id).toBe(id);
-      expect(done.status, done.state.statusWhy).toBe("completed");
-      // Step 1 was passed once, before the kill: the ramp went on from step 2, not from the start.
-      expect(done.state.history.filter((e) => e.kind === "advance").map((e) => e.target.percentage)).toEqual([50, 100]);
-    }, 120_000);
+      it(`goes on where it was when the server is SIGKILLed mid-ramp and restarted on the same store (${VIA[via]})`, async (ctx) => {
+        const store = await factory.create();
+        if (!store) return ctx.skip("no Postgres");
+        cleanup.push(() => store.drop());
+        const set = await setUp(store, "e2e-restart", via);
+        let control = set.control;
+        const started = await api(control.url, "POST", "/api/v1/flags/e2e-restart/ramp", { plan: PLAN, judge: judgeHealthy });
+        expect(started.status, JSON.stringify(started.body)).toBe(201);
+        const id = started.body.ramp.id as string;
+        const t0 = Date.now();
+        const midway = await driveUntil(
+          () => set.front.url,
+          () => control.url,
+          "e2e-restart",
+          (ramp) => ramp.state.step >= 1 || ramp.status !== "running",
+        );
+        expect(midway.status).toBe("running");
+        await killProcess(control.child);
+        control = await server(store, Number(new URL(control.url).port));
+        const done = await driveUntil(
+          () => set.front.url,
+          () => control.url,
+          "e2e-restart",
+          (ramp) => ramp.status !== "running",
+        );
+        console.log(`restarted ramp (${factory.name}, ${via}) ended ${done.status} in ${Date.now() - t0} ms`);
+        expect(done.id).toBe(id);
+        expect(done.status, done.state.statusWhy).toBe("completed");
+        // Step 1 was passed once, before the kill: the ramp went on from step 2, not from the start.
+        expect(done.state.history.filter((e) => e.kind === "advance").map((e) => e.target.percentage)).toEqual([50, 100]);
+      }, 120_000);
+    }
   });
 }
