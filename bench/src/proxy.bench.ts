@@ -6,20 +6,18 @@
  * dispatch, no features) without and with a fire-and-forget mirror; our proxy with shadowing off,
  * shadowing at 100 % with a fast dark backend, a dark backend answering after 200 ms and one that is
  * down; the shadowing-off case with `--workers 2`; and nginx `proxy_pass` and `mirror` (installed
- * from Debian when missing and allowed). Backends, proxies (processes of their own per case, so
- * peak memory is the case's own) and the control plane each run in a process of their own. Every
- * case's processes start once and stay up; a round is one burst per case (1 s warm-up, 3 s before
- * the first, then DURATION seconds measured), in an order reversed every other round, with the
- * cases a target compares next to each other. Per case: req/s, p50/p99, peak RSS and the proxy's
- * CPU µs per request (from /proc, over the measured burst). The cases run in ROUNDS rounds
- * (PROXY_BENCH_ROUNDS, default 7); each case reports its median run, and every target is judged on
- * the median of ratios taken within a round: on a shared machine a noisy stretch then costs the
- * cases compared (seconds apart) alike instead of deciding a comparison. PROXY_BENCH_CASES=id,id… runs a subset; PROXY_BENCH_BASELINE_CLI=…/cli/dist/main.js
+ * from Debian when missing and allowed). Backends, proxies (a fresh process per case, so peak
+ * memory is the case's own) and the control plane each run in a process of their own. Per case:
+ * req/s, p50/p99, peak RSS and the proxy's CPU µs per request (from /proc, over the measured run).
+ * The cases run in ROUNDS interleaved rounds (PROXY_BENCH_ROUNDS, default 5); each case reports its
+ * median run, and every target is judged on the median of ratios taken within a round: on a
+ * shared machine one noisy minute then costs the cases compared alike instead of deciding a
+ * comparison. PROXY_BENCH_CASES=id,id… runs a subset; PROXY_BENCH_BASELINE_CLI=…/cli/dist/main.js
  * adds the shadowing-off and fast cases of another build (before/after in one run);
  * PROXY_BENCH_NODE_ARGS passes Node options to the proxy processes alone (a CPU profile per case).
  * PROXY_BENCH_INSTRUCTIONS=1 counts instructions per request instead (proxy-instructions.ts).
  */
-import { type ChildProcess, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
@@ -42,11 +40,9 @@ import { INSTRUCTIONS, instructionsPerRequest, proxyCommand } from "./proxy-inst
 import { cpuMicros, ensureInstalled, type Generator, peakMiB, processTree, runLoad } from "./proxy-load.js";
 
 const CONNECTIONS = Number(process.env.PROXY_BENCH_CONNECTIONS ?? 50);
-const DURATION_S = Number(process.env.PROXY_BENCH_SECONDS ?? 4);
-/** Before each burst (connections opened, the backends' pools warm); the first burst of a process warms its JIT longer. */
-const WARMUP_S = 1;
-const FIRST_WARMUP_S = 3;
-const ROUNDS = INSTRUCTIONS ? 1 : Number(process.env.PROXY_BENCH_ROUNDS ?? 7);
+const DURATION_S = Number(process.env.PROXY_BENCH_SECONDS ?? 6);
+const WARMUP_S = 2;
+const ROUNDS = INSTRUCTIONS ? 1 : Number(process.env.PROXY_BENCH_ROUNDS ?? 5);
 /** Under callgrind a proxy starts and answers tens of times slower. */
 const READY_TIMEOUT_MS = INSTRUCTIONS ? 180_000 : 20_000;
 // Node options for the proxy processes only (ours and the floor), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a case spends its time.
@@ -126,20 +122,8 @@ async function darkCount(url: string | undefined): Promise<number | undefined> {
   return (JSON.parse(text) as { count: number }).count;
 }
 
-/** A case's processes, started and answering: measured in bursts, round after round, and stopped at the end. */
-interface Running {
-  name: string;
-  url: string;
-  /** The processes whose CPU and memory are the case's (none for the backend itself). */
-  pids: () => number[];
-  /** The dark backend whose requests count as mirrored, if any. */
-  counted: string | undefined;
-  stop: () => Promise<void>;
-}
-
-/** Warm-up, then one measured burst, with the CPU the case's processes spent during it. */
-async function measure(running: Running, warmupS: number): Promise<CaseResult> {
-  const { name, url, pids, counted } = running;
+/** Warm-up, then the measured run, with the CPU the processes `pids` spent during it. */
+async function measure(name: string, url: string, pids: () => number[], dark: string | undefined): Promise<CaseResult> {
   if (INSTRUCTIONS) {
     const [pid] = pids();
     if (pid === undefined) throw new Error(`${name}: no process to count instructions of`);
@@ -158,13 +142,13 @@ async function measure(running: Running, warmupS: number): Promise<CaseResult> {
       instructions,
     };
   }
-  await runLoad(generator, url, CONNECTIONS, warmupS);
-  const before = await darkCount(counted);
+  await runLoad(generator, url, CONNECTIONS, WARMUP_S);
+  const before = await darkCount(dark);
   const tree = pids();
   const cpuBefore = cpuMicros(tree);
   const load = await runLoad(generator, url, CONNECTIONS, DURATION_S);
   const cpu = cpuMicros(tree) - cpuBefore;
-  const after = await darkCount(counted);
+  const after = await darkCount(dark);
   return {
     name,
     reqPerSec: load.reqPerSec,
@@ -176,29 +160,6 @@ async function measure(running: Running, warmupS: number): Promise<CaseResult> {
     cpuPerRequest: tree.length === 0 || load.requests === 0 ? undefined : cpu / load.requests,
     mirrored: before === undefined || after === undefined ? undefined : after - before,
   };
-}
-
-/** `stop` once, also at the bench's exit; a case that never became ready is stopped before the error goes on. */
-async function started(
-  child: ChildProcess,
-  ready: () => Promise<void>,
-  running: Omit<Running, "stop">,
-  after?: () => void,
-): Promise<Running> {
-  let stopped: Promise<void> | undefined;
-  const stop = () => {
-    // SIGTERM: the floor and our proxy exit on their own, so a `--cpu-prof` profile is written.
-    stopped ??= kill(child, "SIGTERM").then(after);
-    return stopped;
-  };
-  onCleanup(stop);
-  try {
-    await ready();
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { ...running, stop };
 }
 
 interface Setup {
@@ -253,7 +214,7 @@ interface ProxyCase {
   workers?: number;
 }
 
-async function startProxy(setup: Setup, { name, flag, dark, counted, cli = cliMain, workers }: ProxyCase): Promise<Running> {
+async function proxyCase(setup: Setup, { name, flag, dark, counted, cli = cliMain, workers }: ProxyCase): Promise<CaseResult> {
   const port = await freePort();
   const adminPort = await freePort();
   const child = spawnChild(
@@ -280,43 +241,41 @@ async function startProxy(setup: Setup, { name, flag, dark, counted, cli = cliMa
     ),
     { env: { ...process.env, DARKLAUNCH_URL: setup.server.url, DARKLAUNCH_TOKEN: setup.sdkToken }, stdio: ["ignore", "ignore", "inherit"] },
   );
-  const url = `http://127.0.0.1:${port}/orders/1842`;
-  const pid = child.pid;
-  return started(
-    child,
-    async () => {
-      await waitFor(`proxy (${name})`, async () => (await get(url)).status === 200);
-      // The proxy must hold the flag before the measurement: in shadow cases a request reaches dark.
-      if (flag === "bench-shadow" && counted !== undefined) {
-        const start = (await darkCount(counted)) ?? 0;
-        await waitFor(`mirroring (${name})`, async () => {
-          await get(url);
-          return ((await darkCount(counted)) ?? 0) > start;
-        });
-      }
-    },
-    { name, url, pids: () => (pid === undefined ? [] : processTree(pid)), counted },
-  );
+  try {
+    const url = `http://127.0.0.1:${port}/orders/1842`;
+    await waitFor(`proxy (${name})`, async () => (await get(url)).status === 200);
+    // The proxy must hold the flag before the measurement: in shadow cases a request reaches dark.
+    if (flag === "bench-shadow" && counted !== undefined) {
+      const start = (await darkCount(counted)) ?? 0;
+      await waitFor(`mirroring (${name})`, async () => {
+        await get(url);
+        return ((await darkCount(counted)) ?? 0) > start;
+      });
+    }
+    const pid = child.pid;
+    return await measure(name, url, () => (pid === undefined ? [] : processTree(pid)), counted);
+  } finally {
+    await kill(child, "SIGTERM");
+  }
 }
 
-async function startFloor(setup: Setup, name: string, dark: string | undefined): Promise<Running> {
+async function floorCase(setup: Setup, name: string, dark: string | undefined): Promise<CaseResult> {
   const child = spawnChild(
     ...proxyCommand(
       [...PROXY_NODE_ARGS, floorScript, "--stable", setup.stable, ...(dark === undefined ? [] : ["--dark", dark])],
       callgrindDir(),
     ),
   );
-  const pid = child.pid;
-  const running = { name, url: "", pids: () => (pid === undefined ? [] : [pid]), counted: dark };
-  return started(
-    child,
-    async () => {
-      const { url: base } = await firstJsonLine<{ url: string }>(child, "floor");
-      running.url = `${base}/orders/1842`;
-      await waitFor(`floor (${name})`, async () => (await get(running.url)).status === 200);
-    },
-    running,
-  );
+  try {
+    const { url: base } = await firstJsonLine<{ url: string }>(child, "floor");
+    const url = `${base}/orders/1842`;
+    await waitFor(`floor (${name})`, async () => (await get(url)).status === 200);
+    const pid = child.pid;
+    return await measure(name, url, () => (pid === undefined ? [] : [pid]), dark);
+  } finally {
+    // SIGTERM: the floor exits on its own, so a `--cpu-prof` profile is written.
+    await kill(child, "SIGTERM");
+  }
 }
 
 function nginxPath(): string | undefined {
@@ -332,13 +291,13 @@ function nginxPath(): string | undefined {
   return undefined;
 }
 
-async function startNginx(
+async function nginxCase(
   binary: string,
   setup: Setup,
   name: string,
   dark: string | undefined,
   counted: string | undefined,
-): Promise<Running> {
+): Promise<CaseResult> {
   const dir = mkdtempSync(join(tmpdir(), "darklaunch-bench-nginx-"));
   const port = await freePort();
   const stable = new URL(setup.stable);
@@ -385,14 +344,15 @@ http {
 `,
   );
   const child = spawnChild(binary, ["-c", join(dir, "nginx.conf"), "-p", dir], { stdio: ["ignore", "ignore", "inherit"] });
-  const url = `http://127.0.0.1:${port}/orders/1842`;
-  const pid = child.pid;
-  return started(
-    child,
-    () => waitFor(`nginx (${name})`, async () => (await get(url)).status === 200),
-    { name, url, pids: () => (pid === undefined ? [] : processTree(pid)), counted },
-    () => rmSync(dir, { recursive: true, force: true }),
-  );
+  try {
+    const url = `http://127.0.0.1:${port}/orders/1842`;
+    await waitFor(`nginx (${name})`, async () => (await get(url)).status === 200);
+    const pid = child.pid;
+    return await measure(name, url, () => (pid === undefined ? [] : processTree(pid)), counted);
+  } finally {
+    await kill(child, "SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function row(r: CaseResult, base: CaseResult | undefined): string {
@@ -447,14 +407,13 @@ const p99Ratio = (a: CaseResult, b: CaseResult) => a.p99 / Math.max(b.p99, 1e-9)
 const cpuRatio = (a: CaseResult, b: CaseResult) => (a.cpuPerRequest ?? Number.NaN) / (b.cpuPerRequest ?? Number.NaN);
 
 /** PROXY_BENCH_INSTRUCTIONS: instructions per request of the floor and of ours, and their ratios. */
-async function instructionsReport(all: [string, () => Promise<Running>][]): Promise<void> {
+async function instructionsReport(all: [string, () => Promise<CaseResult>][]): Promise<void> {
   if (!ensureInstalled("valgrind", "valgrind")) throw new Error("PROXY_BENCH_INSTRUCTIONS needs valgrind (apt-get install valgrind)");
   const ids = ONLY ?? ["floor", "off", "floor mirror", "fast"];
   const results = new Map<string, CaseResult>();
   console.log("instructions per request (callgrind; 10 000 requests warm-up, then 3 batches of 5 000 over 10 connections):");
-  for (const [id, start] of all.filter(([id]) => ids.includes(id))) {
-    const running = await start();
-    const result = await measure(running, 0).finally(running.stop);
+  for (const [id, run] of all.filter(([id]) => ids.includes(id))) {
+    const result = await run();
     results.set(id, result);
     const batches = result.instructions ?? [];
     console.log(`  ${result.name.padEnd(40)} ${batches.map((n) => Math.round(n).toLocaleString("en")).join(" / ")}`);
@@ -487,39 +446,31 @@ async function main(): Promise<void> {
   if (nginx === undefined) console.log("nginx is not installed: its rows are skipped (Debian: apt-get install nginx-light)");
   const off = { flag: "bench-off", dark: setup.darkFast, counted: setup.darkFast };
   const fast = { flag: "bench-shadow", dark: setup.darkFast, counted: setup.darkFast };
-  const direct: Running = {
-    name: "direct to stable",
-    url: `${setup.stable}/orders/1842`,
-    pids: () => [],
-    counted: undefined,
-    stop: async () => {},
-  };
-  // Ordered so that the cases a target compares are measured one after the other.
-  const all: [string, () => Promise<Running>][] = [
-    ["floor", () => startFloor(setup, "bare floor (node:http + undici)", undefined)],
-    ["off", () => startProxy(setup, { name: "darklaunch, shadowing off", ...off })],
-    ["floor mirror", () => startFloor(setup, "bare floor + mirror, fast dark", setup.darkFast)],
-    ["fast", () => startProxy(setup, { name: "darklaunch shadow 100 %, fast dark", ...fast })],
+  const all: [string, () => Promise<CaseResult>][] = [
+    ["direct", () => measure("direct to stable", `${setup.stable}/orders/1842`, () => [], undefined)],
+    ["floor", () => floorCase(setup, "bare floor (node:http + undici)", undefined)],
+    ["floor mirror", () => floorCase(setup, "bare floor + mirror, fast dark", setup.darkFast)],
+    ["off", () => proxyCase(setup, { name: "darklaunch, shadowing off", ...off })],
+    ["fast", () => proxyCase(setup, { name: "darklaunch shadow 100 %, fast dark", ...fast })],
     [
       "slow",
-      () => startProxy(setup, { name: "darklaunch shadow 100 %, dark 200 ms", ...fast, dark: setup.darkSlow, counted: setup.darkSlow }),
+      () => proxyCase(setup, { name: "darklaunch shadow 100 %, dark 200 ms", ...fast, dark: setup.darkSlow, counted: setup.darkSlow }),
     ],
-    ["down", () => startProxy(setup, { name: "darklaunch shadow 100 %, dark down", ...fast, dark: setup.darkDown, counted: undefined })],
-    ["off w2", () => startProxy(setup, { name: "darklaunch, shadowing off, --workers 2", ...off, workers: 2 })],
-    ["direct", async () => direct],
+    ["down", () => proxyCase(setup, { name: "darklaunch shadow 100 %, dark down", ...fast, dark: setup.darkDown, counted: undefined })],
+    ["off w2", () => proxyCase(setup, { name: "darklaunch, shadowing off, --workers 2", ...off, workers: 2 })],
   ];
   if (BASELINE_CLI !== undefined) {
     all.push(
-      ["before off", () => startProxy(setup, { name: "BEFORE: shadowing off", ...off, cli: BASELINE_CLI })],
-      ["before fast", () => startProxy(setup, { name: "BEFORE: shadow 100 %, fast dark", ...fast, cli: BASELINE_CLI })],
+      ["before off", () => proxyCase(setup, { name: "BEFORE: shadowing off", ...off, cli: BASELINE_CLI })],
+      ["before fast", () => proxyCase(setup, { name: "BEFORE: shadow 100 %, fast dark", ...fast, cli: BASELINE_CLI })],
     );
   }
   if (nginx !== undefined) {
     all.push(
-      ["nginx", () => startNginx(nginx, setup, "nginx proxy_pass", undefined, undefined)],
-      ["nginx fast", () => startNginx(nginx, setup, "nginx mirror, fast dark", setup.darkFast, setup.darkFast)],
-      ["nginx slow", () => startNginx(nginx, setup, "nginx mirror, dark 200 ms", setup.darkSlow, setup.darkSlow)],
-      ["nginx down", () => startNginx(nginx, setup, "nginx mirror, dark down", setup.darkDown, undefined)],
+      ["nginx", () => nginxCase(nginx, setup, "nginx proxy_pass", undefined, undefined)],
+      ["nginx fast", () => nginxCase(nginx, setup, "nginx mirror, fast dark", setup.darkFast, setup.darkFast)],
+      ["nginx slow", () => nginxCase(nginx, setup, "nginx mirror, dark 200 ms", setup.darkSlow, setup.darkSlow)],
+      ["nginx down", () => nginxCase(nginx, setup, "nginx mirror, dark down", setup.darkDown, undefined)],
     );
   }
   if (INSTRUCTIONS) {
@@ -527,23 +478,17 @@ async function main(): Promise<void> {
     return;
   }
   const cases = ONLY === undefined ? all : all.filter(([id]) => ONLY.includes(id));
-  // Every case's processes start once and stay up: a round is one short burst per case, so the
-  // cases a ratio compares are measured seconds apart and a noisy stretch of a shared machine
-  // costs both alike. An idle proxy costs nothing while the others are measured.
-  const running = new Map<string, Running>();
-  for (const [id, start] of cases) running.set(id, await start());
+  // Rounds interleave the cases, so a slow minute of a shared machine hits every case alike.
   const runs = new Map<string, CaseResult[]>(cases.map(([id]) => [id, []]));
   for (let round = 1; round <= ROUNDS; round++) {
-    // Every other round runs backwards: no case always follows the same one.
-    for (const [id] of round % 2 === 1 ? cases : cases.slice().reverse()) {
-      const result = await measure(running.get(id) as Running, round === 1 ? FIRST_WARMUP_S : WARMUP_S);
+    for (const [id, run] of cases) {
+      const result = await run();
       runs.get(id)?.push(result);
       console.log(
         `  round ${round}: ${result.name.padEnd(40)} ${result.reqPerSec.toFixed(0).padStart(7)} req/s, p99 ${result.p99.toFixed(2)} ms, ${result.cpuPerRequest?.toFixed(0) ?? "—"} µs CPU/req`,
       );
     }
   }
-  for (const r of running.values()) await r.stop();
   const byId = new Map(cases.map(([id]) => [id, median(runs.get(id) ?? [])]));
   const base = byId.get("floor") ?? byId.get("off");
   console.log(
