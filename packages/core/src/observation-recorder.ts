@@ -143,10 +143,8 @@ export class ObservationRecorder {
   private readonly maxWindows: number;
   private minuteMs: number;
   private droppedCount = 0;
-  private lastMinute = Number.NaN;
-  private lastMinuteText = "";
-  /** The window the last observation went to, and its flag, route and start: a proxy's next one is usually for it too. */
-  private last: { flag: string; route: string; start: number; open: OpenWindow } | undefined;
+  /** The window the last observation went to, and its minute: a proxy's next one is usually for it too. */
+  private last: { start: number; open: OpenWindow } | undefined;
 
   constructor(private readonly options: ObservationRecorderOptions) {
     this.now = options.now ?? Date.now;
@@ -368,17 +366,15 @@ export class ObservationRecorder {
     const minuteMs = this.minuteMs;
     const start = Math.floor((at ?? this.now()) / minuteMs) * minuteMs;
     const last = this.last;
+    const lastOfMinute = last !== undefined && last.start === start ? last.open : undefined;
     // Same window as the last call: no key text to build, flatten and hash (a proxy with one route
     // asks for the same window on every request of a minute).
-    if (last !== undefined && last.start === start && last.flag === flag && last.route === route) return last.open;
+    if (lastOfMinute !== undefined && lastOfMinute.key.flag === flag && lastOfMinute.key.route === route) return lastOfMinute;
     const id = `${start}\u0000${flag}\u0000${route}`;
     let open = this.windows.get(id);
     if (open === undefined) {
-      if (start !== this.lastMinute) {
-        this.lastMinute = start;
-        this.lastMinuteText = new Date(start).toISOString();
-      }
-      const key = { flag, source: this.options.source, route, start: this.lastMinuteText };
+      const text = lastOfMinute?.key.start ?? new Date(start).toISOString();
+      const key = { flag, source: this.options.source, route, start: text };
       if (this.windows.size >= this.maxWindows) {
         this.droppedCount++;
         return undefined;
@@ -386,10 +382,8 @@ export class ObservationRecorder {
       open = { key, baseline: this.openSide(), dark: this.openSide(), comparison: emptyComparison(), samples: [] };
       this.windows.set(id, open);
     }
-    if (last === undefined) this.last = { flag, route, start, open };
+    if (last === undefined) this.last = { start, open };
     else {
-      last.flag = flag;
-      last.route = route;
       last.start = start;
       last.open = open;
     }
