@@ -106,9 +106,6 @@ export class ProxyHandler {
     const mode = modeOf(this.evaluate(config.flag, subject ?? anonymousSubject()));
     const call: Call = { method, url, headers: backendHeaders(request.headers, requestId, request.socket.remoteAddress) };
     const body = RequestBody.of(request, config.bodyLimit);
-    // A request without a body is read to its end now, while it flows: left paused, its end waits
-    // for the response to finish and Node to drain it then, a chain of ticks more per request.
-    if (!body.present) request.resume();
 
     if (mode === "dark") {
       this.split(route, call, body, response).catch((error: unknown) => this.failed(response, error));
