@@ -17,8 +17,11 @@ const BATCH_REQUESTS = 5_000;
 const BATCHES = 3;
 const CONCURRENCY = 10;
 
-/** The command that runs a proxy: `node …`, or under callgrind (instrumentation off until measured). */
-export function proxyCommand(nodeArgs: readonly string[], outDir: string): [string, string[]] {
+/**
+ * The command that runs a proxy: `node …`, or under callgrind (instrumentation off until measured),
+ * its dumps in `outDir()` (asked for only then).
+ */
+export function proxyCommand(nodeArgs: readonly string[], outDir: () => string): [string, string[]] {
   if (!INSTRUCTIONS) return [process.execPath, [...nodeArgs]];
   return [
     "valgrind",
@@ -28,7 +31,7 @@ export function proxyCommand(nodeArgs: readonly string[], outDir: string): [stri
       "--instr-atstart=no",
       // V8 writes and rewrites machine code: valgrind must notice code changing outside files.
       "--smc-check=all-non-file",
-      `--callgrind-out-file=${outDir}/callgrind.%p`,
+      `--callgrind-out-file=${outDir()}/callgrind.%p`,
       process.execPath,
       ...nodeArgs,
     ],

@@ -237,7 +237,7 @@ async function proxyCase(setup: Setup, { name, flag, dark, counted, cli = cliMai
         "1000",
         ...(workers === undefined ? [] : ["--workers", String(workers)]),
       ],
-      callgrindDir(),
+      callgrindDir,
     ),
     { env: { ...process.env, DARKLAUNCH_URL: setup.server.url, DARKLAUNCH_TOKEN: setup.sdkToken }, stdio: ["ignore", "ignore", "inherit"] },
   );
@@ -263,7 +263,7 @@ async function floorCase(setup: Setup, name: string, dark: string | undefined): 
   const child = spawnChild(
     ...proxyCommand(
       [...PROXY_NODE_ARGS, floorScript, "--stable", setup.stable, ...(dark === undefined ? [] : ["--dark", dark])],
-      callgrindDir(),
+      callgrindDir,
     ),
   );
   try {
