@@ -5,6 +5,7 @@ import type { EvaluationTrace } from "./evaluation-trace.js";
 import type { Flag, Override, Serve, VariantValue } from "./flag-schema.js";
 import { POSITION_SCALE, positionHundredths, saltPrefix, toHundredths } from "./position.js";
 import { atPosition, type EvaluationResult, errorResult, makeResult, type Reason, toOpenFeatureReason, valueType } from "./result.js";
+import type { SharedResults } from "./shared-results.js";
 import { onVariants } from "./validate.js";
 
 function deepFreeze<T>(value: T): T {
@@ -37,7 +38,7 @@ export class CompiledServe {
     const inRule = ruleId !== undefined;
     if (serve.variant !== undefined) {
       const reason: Reason = inRule ? "RULE_MATCH" : "FALLTHROUGH";
-      this.fixed = Object.freeze(
+      this.fixed = flag.shared.share(
         makeResult({
           flagKey: key,
           variant: serve.variant,
@@ -70,7 +71,7 @@ export class CompiledServe {
         ruleId,
         flagVersion: version,
       });
-      return Object.freeze(template);
+      return flag.shared.share(template);
     });
     this.bounds = new Int32Array(split.length);
     let total = 0;
@@ -80,7 +81,7 @@ export class CompiledServe {
     });
     // Weights were validated to sum to 100; pinning the last bound makes the scan always stop.
     this.bounds[split.length - 1] = POSITION_SCALE;
-    this.missingSubject = Object.freeze(
+    this.missingSubject = flag.shared.share(
       makeResult({
         flagKey: key,
         variant: offVariant,
@@ -173,6 +174,8 @@ export class CompiledFlag {
     overrides: readonly Override[],
     segments: ReadonlyMap<string, CompiledSegment>,
     private readonly now: () => number,
+    /** Where this flag's shared results are numbered (one per snapshot). */
+    readonly shared: SharedResults,
   ) {
     this.key = source.key;
     this.version = source.version;
@@ -189,7 +192,7 @@ export class CompiledFlag {
     this.prerequisites = source.prerequisites.map((p) => ({ key: p.flag, variant: p.variant, flag: undefined }));
 
     const off = (reason: Reason) =>
-      Object.freeze(
+      shared.share(
         makeResult({
           flagKey: this.key,
           variant: this.offVariant,
@@ -218,7 +221,7 @@ export class CompiledFlag {
       const variant = override.variant ?? (override.source === "opt-out" ? this.offVariant : on[0]!);
       this.overrides.set(
         override.subject,
-        Object.freeze(
+        shared.share(
           makeResult({
             flagKey: this.key,
             variant,

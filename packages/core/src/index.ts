@@ -246,6 +246,7 @@ export { hideSecretQuery } from "./secret-query.js";
 // The control plane's REST and OFREP contract: one schema per message, imported by every side.
 export { seededRandom } from "./seeded-random.js";
 export { compareSemver, parseSemver, type SemVer } from "./semver.js";
+export { type SharedResults, sharedSlot } from "./shared-results.js";
 export { type CompileOptions, compile, Snapshot } from "./snapshot.js";
 export {
   formatPath,

@@ -6,6 +6,7 @@ import { type ExplainOptions, type Explanation, explainFlag } from "./explain.js
 import type { Flag, Ruleset, Segment, VariantValue } from "./flag-schema.js";
 import { groupBy } from "./group-by.js";
 import { type EvaluationResult, errorResult, valueType } from "./result.js";
+import { SharedResults } from "./shared-results.js";
 import { parseRuleset } from "./validate.js";
 
 export interface CompileOptions {
@@ -30,6 +31,11 @@ const EMPTY_CONTEXT = Object.freeze({});
 export class Snapshot {
   readonly ruleset: Ruleset;
   private readonly flags = new Map<string, CompiledFlag>();
+  /**
+   * Every result this snapshot returns as it is (all but errors and a split's position), numbered:
+   * `sharedSlot(result)` is its index here, what a counter of evaluations keys on.
+   */
+  readonly shared = new SharedResults();
 
   constructor(ruleset: Ruleset, options: CompileOptions = {}) {
     this.ruleset = ruleset;
@@ -37,7 +43,7 @@ export class Snapshot {
     const segments = new Map<string, CompiledSegment>(ruleset.segments.map((s) => [s.key, compileSegment(s)]));
     const overridesByFlag = groupBy(ruleset.overrides, (o) => o.flag);
     for (const flag of ruleset.flags) {
-      this.flags.set(flag.key, new CompiledFlag(flag, overridesByFlag.get(flag.key) ?? [], segments, now));
+      this.flags.set(flag.key, new CompiledFlag(flag, overridesByFlag.get(flag.key) ?? [], segments, now, this.shared));
     }
     for (const compiled of this.flags.values()) {
       for (const prerequisite of compiled.prerequisites) prerequisite.flag = this.flags.get(prerequisite.key);

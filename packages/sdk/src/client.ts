@@ -229,7 +229,7 @@ export class DarkLaunchClient {
     const result = snapshot.decide(flagKey, context, defaultValue);
     if (result.errorCode !== undefined) return this.failed(result, defaultValue);
     const telemetry = this.telemetry;
-    if (telemetry?.count(result)) {
+    if (telemetry?.count(snapshot, result)) {
       telemetry.sample(snapshot.withPosition(flagKey, result), subjectOf(snapshot, flagKey, context));
     }
     // Exposures count for flags with business metrics only: the others keep the path allocation-free.

@@ -1,4 +1,12 @@
-import { type EvaluationResult, positive, type TelemetryBatch, type TelemetryCount, type TelemetrySample } from "@darklaunch/core";
+import {
+  type EvaluationResult,
+  positive,
+  type Snapshot,
+  sharedSlot,
+  type TelemetryBatch,
+  type TelemetryCount,
+  type TelemetrySample,
+} from "@darklaunch/core";
 
 export type { TelemetryBatch, TelemetryCount, TelemetrySample } from "@darklaunch/core";
 
@@ -18,11 +26,6 @@ export interface TelemetryOptions {
 interface Interval {
   start: number;
   counts: Map<string, TelemetryCount>;
-  /**
-   * The same rows found by the shared result objects of compiled flags (by identity): counting a
-   * shared result is one lookup and an increment, with no key built. Dropped with the interval.
-   */
-  byResult: Map<EvaluationResult<unknown>, TelemetryCount>;
   samples: TelemetrySample[];
   rows: number;
 }
@@ -42,6 +45,13 @@ export class Telemetry {
   private dropped = 0;
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
+  /**
+   * Evaluations not yet in a row, per shared result of `tallied` (indexed by `sharedSlot`): counting
+   * is one increment, with no lookup. Folded into the interval's rows when it closes and when the
+   * snapshot changes.
+   */
+  private tally = new Float64Array(0);
+  private tallied: Snapshot | undefined;
 
   constructor(
     options: TelemetryOptions,
@@ -70,26 +80,23 @@ export class Telemetry {
   }
 
   /**
-   * Counts one evaluation whose result object is shared by every evaluation that ends the same way
-   * (what `Snapshot.decide` returns): after its first count in an interval, this allocates nothing.
+   * Counts one evaluation of `snapshot`, whose result it shares with every evaluation that ends the
+   * same way (what `Snapshot.decide` returns): this allocates nothing unless the snapshot changed.
    * Returns true when the evaluation should be sampled: then call `sample` with its full result.
    */
-  count(result: EvaluationResult<unknown>): boolean {
-    const current = this.current;
-    let row = current.byResult.get(result);
-    if (row === undefined) {
-      row = this.row(result);
-      if (row === undefined) return false;
-      current.byResult.set(result, row);
-    }
-    row.count++;
-    return !result.included && result.reason !== "ERROR" && current.samples.length < this.maxSamples;
+  count(snapshot: Snapshot, result: EvaluationResult<unknown>): boolean {
+    if (snapshot !== this.tallied) this.tallyFor(snapshot);
+    const slot = sharedSlot(result);
+    if (slot >= 0) this.tally[slot]!++;
+    else this.countOnce(result);
+    return !result.included && result.reason !== "ERROR" && this.current.samples.length < this.maxSamples;
   }
 
   /** Counts one evaluation whose result was built for it (an error): found by key. */
   countOnce(result: EvaluationResult<unknown>): void {
     const row = this.row(result);
     if (row !== undefined) row.count++;
+    else this.dropped++;
   }
 
   /** The row counting (flag, variant, reason) in this interval, made when missing; undefined when there is no room. */
@@ -98,10 +105,7 @@ export class Telemetry {
     const key = `${result.flagKey}\u0000${result.variant ?? ""}\u0000${result.reason}`;
     const existing = current.counts.get(key);
     if (existing !== undefined) return existing;
-    if (!this.makeRoom()) {
-      this.dropped++;
-      return undefined;
-    }
+    if (!this.makeRoom()) return undefined;
     const row: TelemetryCount = {
       flag: result.flagKey,
       variant: result.variant ?? null,
@@ -162,7 +166,30 @@ export class Telemetry {
     }
   }
 
+  /** Starts counting `snapshot`'s results, after folding what was counted of the one before. */
+  private tallyFor(snapshot: Snapshot): void {
+    this.fold();
+    this.tallied = snapshot;
+    this.tally = new Float64Array(snapshot.shared.size);
+  }
+
+  /** Moves the tally into the current interval's rows (found by key, so snapshots merge). */
+  private fold(): void {
+    const snapshot = this.tallied;
+    if (snapshot === undefined) return;
+    const tally = this.tally;
+    for (let slot = 0; slot < tally.length; slot++) {
+      const evaluations = tally[slot]!;
+      if (evaluations === 0) continue;
+      tally[slot] = 0;
+      const row = this.row(snapshot.shared.at(slot)!);
+      if (row === undefined) this.dropped += evaluations;
+      else row.count += evaluations;
+    }
+  }
+
   private rotate(): void {
+    this.fold();
     const current = this.current;
     this.current = this.newInterval();
     if (current.rows === 0) return;
@@ -189,6 +216,6 @@ export class Telemetry {
   }
 
   private newInterval(): Interval {
-    return { start: this.now(), counts: new Map(), byResult: new Map(), samples: [], rows: 0 };
+    return { start: this.now(), counts: new Map(), samples: [], rows: 0 };
   }
 }
