@@ -42,7 +42,7 @@ import { cpuMicros, ensureInstalled, type Generator, peakMiB, processTree, runLo
 const CONNECTIONS = Number(process.env.PROXY_BENCH_CONNECTIONS ?? 50);
 const DURATION_S = Number(process.env.PROXY_BENCH_SECONDS ?? 6);
 const WARMUP_S = 2;
-const ROUNDS = INSTRUCTIONS ? 1 : Number(process.env.PROXY_BENCH_ROUNDS ?? 5);
+const ROUNDS = INSTRUCTIONS ? 1 : Number(process.env.PROXY_BENCH_ROUNDS ?? 7);
 /** Under callgrind a proxy starts and answers tens of times slower. */
 const READY_TIMEOUT_MS = INSTRUCTIONS ? 180_000 : 20_000;
 // Node options for the proxy processes only (ours and the floor), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a case spends its time.
@@ -478,10 +478,12 @@ async function main(): Promise<void> {
     return;
   }
   const cases = ONLY === undefined ? all : all.filter(([id]) => ONLY.includes(id));
-  // Rounds interleave the cases, so a slow minute of a shared machine hits every case alike.
+  // Rounds interleave the cases, so a slow minute of a shared machine hits every case alike; each
+  // round starts one case later than the one before, so no case always runs first or after another's wind-down.
   const runs = new Map<string, CaseResult[]>(cases.map(([id]) => [id, []]));
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const [id, run] of cases) {
+    const shift = (round - 1) % cases.length;
+    for (const [id, run] of [...cases.slice(shift), ...cases.slice(0, shift)]) {
       const result = await run();
       runs.get(id)?.push(result);
       console.log(

@@ -217,8 +217,8 @@ export class DarkLaunchClient {
 
   /**
    * The hot path of every evaluation: the snapshot's shared result (a split's without its position),
-   * counted by identity, so a warm snapshot allocates nothing here unless the error path is taken or
-   * an excluded evaluation is sampled (at most `sampleExcluded` per interval).
+   * counted by its number in the snapshot, so a warm snapshot allocates nothing here unless the
+   * error path is taken or an excluded evaluation is sampled (at most `sampleExcluded` per interval).
    */
   private decide<T extends VariantValue>(
     snapshot: Snapshot,
