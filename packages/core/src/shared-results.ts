@@ -8,8 +8,8 @@ type Numbered = EvaluationResult<unknown> & { readonly [SLOT]?: number };
 /**
  * The results a snapshot builds once and returns to every evaluation that ends the same way,
  * numbered in the order they were built. A counter keyed by that number (a typed array) counts an
- * evaluation with one load and one increment; a Map keyed by the result's identity cost ~40 ns of a
- * ~350 ns evaluation in `bench:sdk`, the whole price of SDK telemetry.
+ * evaluation with one load and one increment, where a Map keyed by the result's identity missed the
+ * cache (the SDK README's "Evaluation cost" has the figures).
  */
 export class SharedResults {
   private readonly list: EvaluationResult<unknown>[] = [];

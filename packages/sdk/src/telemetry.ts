@@ -94,9 +94,14 @@ export class Telemetry {
 
   /** Counts one evaluation whose result was built for it (an error): found by key. */
   countOnce(result: EvaluationResult<unknown>): void {
+    this.add(result, 1);
+  }
+
+  /** Adds evaluations to their row in this interval, or to `dropped` when there is no room for it. */
+  private add(result: EvaluationResult<unknown>, evaluations: number): void {
     const row = this.row(result);
-    if (row !== undefined) row.count++;
-    else this.dropped++;
+    if (row !== undefined) row.count += evaluations;
+    else this.dropped += evaluations;
   }
 
   /** The row counting (flag, variant, reason) in this interval, made when missing; undefined when there is no room. */
@@ -182,9 +187,7 @@ export class Telemetry {
       const evaluations = tally[slot]!;
       if (evaluations === 0) continue;
       tally[slot] = 0;
-      const row = this.row(snapshot.shared.at(slot)!);
-      if (row === undefined) this.dropped += evaluations;
-      else row.count += evaluations;
+      this.add(snapshot.shared.at(slot)!, evaluations);
     }
   }
 
