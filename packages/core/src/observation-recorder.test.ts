@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ComparisonResult, Difference } from "./difference.js";
 import { ObservationRecorder } from "./observation-recorder.js";
 import { totalWindows } from "./observation-summary.js";
-import { parseObservationBatch } from "./observation-window.js";
+import { addPairedInto, type ObservationWindow, parseObservationBatch } from "./observation-window.js";
 
 const T0 = Date.parse("2026-11-22T07:31:10Z");
 const FLAG = "checkout-v2";
@@ -185,7 +185,7 @@ describe("ObservationRecorder, shadow pairs and coverage", () => {
     expect(w?.baseline).toMatchObject({ requests: 4, errors: 2 });
     expect(w?.dark).toMatchObject({ requests: 4, errors: 2 });
     expect(w?.dark.latency.sum).toBe(61);
-    expect(w?.paired).toEqual({ bothErr: 1, darkOnlyErr: 1, baseOnlyErr: 1, slower: 1, faster: 1, tie: 2 });
+    expect(w?.paired).toEqual({ bothErr: 1, darkOnlyErr: 1, baseOnlyErr: 1, slower: 1, faster: 1, tie: 2, lost: 0 });
     expect(() => parseObservationBatch({ windows: [w] })).not.toThrow();
   });
 
@@ -195,7 +195,46 @@ describe("ObservationRecorder, shadow pairs and coverage", () => {
     const failed = r.drain();
     r.recordPair({ flag: FLAG, route: ROUTE, baselineMs: 10, darkMs: 10 });
     r.restore(failed);
-    expect(r.drain()[0]?.paired).toEqual({ bothErr: 0, darkOnlyErr: 1, baseOnlyErr: 0, slower: 1, faster: 0, tie: 1 });
+    expect(r.drain()[0]?.paired).toEqual({ bothErr: 0, darkOnlyErr: 1, baseOnlyErr: 0, slower: 1, faster: 0, tie: 1, lost: 0 });
+  });
+
+  it("counts lost mirrors in the window's paired counters, beside its pairs and alone", () => {
+    const r = recorder();
+    r.recordLostMirror({ flag: FLAG, route: ROUTE });
+    r.recordLostMirror({ flag: FLAG, route: "GET /other" });
+    r.recordPair({ flag: FLAG, route: ROUTE, baselineMs: 10, darkMs: 10 });
+    r.recordLostMirror({ flag: FLAG, route: ROUTE });
+    const windows = r.drain();
+    const byRoute = Object.fromEntries(windows.map((w) => [w.route, w]));
+    expect(byRoute[ROUTE]?.paired).toEqual({ bothErr: 0, darkOnlyErr: 0, baseOnlyErr: 0, slower: 0, faster: 0, tie: 1, lost: 2 });
+    // A lost mirror is no request on either side: only its count travels.
+    expect(byRoute["GET /other"]?.baseline.requests).toBe(0);
+    expect(byRoute["GET /other"]?.paired).toMatchObject({ tie: 0, lost: 1 });
+    expect(parseObservationBatch({ windows }).windows.map((w) => w.paired?.lost)).toEqual(windows.map((w) => w.paired?.lost));
+  });
+
+  it("keeps lost mirrors through a failed send, and an older reporter's window without them leaves them known", () => {
+    const r = recorder();
+    r.recordLostMirror({ flag: FLAG, route: ROUTE });
+    const failed = r.drain();
+    r.recordLostMirror({ flag: FLAG, route: ROUTE });
+    r.restore(failed);
+    const old = { bothErr: 0, darkOnlyErr: 0, baseOnlyErr: 0, slower: 1, faster: 0, tie: 0 };
+    r.restore([{ ...failed[0], paired: old } as ObservationWindow]);
+    expect(r.drain()[0]?.paired).toMatchObject({ slower: 1, lost: 2 });
+    const alone = { ...old };
+    addPairedInto(alone, { ...old, lost: 4 });
+    expect(alone).toMatchObject({ slower: 2, lost: 4 });
+  });
+
+  it("refuses a lost count that is not a whole, non-negative number, naming it", () => {
+    const w = recorder();
+    w.recordLostMirror({ flag: FLAG, route: ROUTE });
+    const [window] = w.drain();
+    for (const lost of [-1, 1.5, "2"]) {
+      const bad = { ...window, paired: { ...window?.paired, lost } };
+      expect(() => parseObservationBatch({ windows: [bad] })).toThrow(/paired\.lost/);
+    }
   });
 
   it("reports every minute of a watched flag, with zero requests when no traffic came", () => {

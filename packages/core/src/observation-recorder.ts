@@ -3,6 +3,7 @@ import { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-res
 import { LatencySketch, MAX_SKETCH_LATENCY_MS } from "./latency-sketch.js";
 import { DEFAULT_NOISE_THRESHOLDS, isSignificant, type NoiseThresholds } from "./noise-rule.js";
 import {
+  addPairedInto,
   type ComparisonCounts,
   countField,
   emptyComparison,
@@ -213,6 +214,20 @@ export class ObservationRecorder {
   }
 
   /**
+   * Records a mirror that was meant and ended without a pair (dropped at a bound, a breaker, the
+   * body limit, or left alone by stable's client): the judge's mirror loss counts it.
+   *
+   * @example
+   * if (inFlight >= maxInFlight) recorder.recordLostMirror({ flag: "checkout-v2", route: "GET /cart" });
+   */
+  recordLostMirror(observation: { flag: string; route: string; at?: number }): void {
+    const window = this.window(observation.flag, observation.route, observation.at);
+    if (window === undefined) return;
+    window.paired ??= emptyPaired();
+    window.paired.lost = (window.paired.lost ?? 0) + 1;
+  }
+
+  /**
    * Reports `flag` on `route` every minute from now on, with zero requests when no traffic came, so
    * that the judge can tell a quiet minute from one nobody reported (coverage). `drain()` fills in
    * the minutes since the last drain (up to an hour).
@@ -284,7 +299,7 @@ export class ObservationRecorder {
       open.samples = [...w.samples, ...open.samples].slice(0, MAX_SAMPLES_PER_WINDOW);
       if (w.paired !== undefined) {
         open.paired ??= emptyPaired();
-        for (const name of Object.keys(w.paired) as (keyof PairedCounts)[]) open.paired[name] += w.paired[name];
+        addPairedInto(open.paired, w.paired);
       }
     }
   }

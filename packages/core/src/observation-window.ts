@@ -70,6 +70,13 @@ export interface PairedCounts {
   slower: number;
   faster: number;
   tie: number;
+  /**
+   * Mirrors the reporter meant to make (the flag put the request in the shadow) that ended without
+   * a pair: dropped at a bound, the rate limit, a breaker or the body limit, or left alone by
+   * stable's client. The judge's mirror loss is lost / (pairs + lost). Absent from reporters that
+   * do not count it (older versions): the judge then expects baseline requests × the target share.
+   */
+  lost?: number;
 }
 
 /** The band within which two latencies of one pair are a tie: 10 % of the baseline's, plus 2 ms. */
@@ -89,7 +96,7 @@ export function pairCount(paired: PairedCounts): number {
 }
 
 export function emptyPaired(): PairedCounts {
-  return { bothErr: 0, darkOnlyErr: 0, baseOnlyErr: 0, slower: 0, faster: 0, tie: 0 };
+  return { bothErr: 0, darkOnlyErr: 0, baseOnlyErr: 0, slower: 0, faster: 0, tie: 0, lost: 0 };
 }
 
 /** Adds paired counters; absent (a split-mode window, or an old reporter's) stays absent unless the other has them. */
@@ -215,6 +222,8 @@ export function addPairedInto(into: PairedCounts, b: PairedCounts): void {
   into.slower += b.slower;
   into.faster += b.faster;
   into.tie += b.tie;
+  // One side without the count (an older reporter) leaves the other's: what was counted stays known.
+  if (b.lost !== undefined) into.lost = (into.lost ?? 0) + b.lost;
 }
 
 /** Adds `count` for `path` to a field map in place, folding paths past the bound into one entry. */
@@ -349,13 +358,15 @@ const PairedSchema = z
     slower: Count,
     faster: Count,
     tie: Count,
+    lost: Count.optional(),
   })
   .refine((p) => p.bothErr + p.darkOnlyErr + p.baseOnlyErr <= pairCount(p), {
     error: "bothErr + darkOnlyErr + baseOnlyErr must not exceed the pairs (slower + faster + tie)",
   })
   .describe(
     "Shadow mode: outcomes of requests sent to both sides. Errors: bothErr, darkOnlyErr, baseOnlyErr; latency per pair: " +
-      "slower (dark > 1.1 × base + 2 ms), faster (the mirror image) or tie. Absent: no pairs (split mode)",
+      "slower (dark > 1.1 × base + 2 ms), faster (the mirror image) or tie; lost: mirrors meant and ended without a pair " +
+      "(dropped at a bound, rate limit, breaker or body limit, or stable's client left). Absent: no pairs (split mode)",
   );
 
 /**

@@ -88,11 +88,21 @@ export class Mirror {
     return { dark, secondary };
   }
 
-  /** Gives back a place whose request will not be sent (its body was over the limit, or never came). */
+  /** Gives back a place whose request will not be sent (its body was over the limit, or never came): a lost mirror. */
   release(slot: MirrorSlot): void {
     this.dark.breaker.abandon(slot.dark);
     if (slot.secondary !== undefined) this.secondary?.breaker.abandon(slot.secondary);
     this.leave();
+    this.lost();
+  }
+
+  /** A mirror this route meant to make that will end without a pair: the judge's mirror loss counts it. */
+  private lost(): void {
+    try {
+      this.context.observations.recordLostMirror({ flag: this.route.flag, route: this.route.name });
+    } catch (error) {
+      this.context.warn("recording an observation failed", error);
+    }
   }
 
   /** Sends the job to dark (and secondary) in a reserved place; returns at once. */
@@ -102,6 +112,8 @@ export class Mirror {
     // Stable and dark are recorded together, as one pair in one window, once both have ended: a
     // window never holds a pair without its two requests, however a flush or a minute cuts them.
     const paired = job.baseline.claim();
+    // Stable's call ended before the body was read: dark is recorded alone, with no pair.
+    if (!paired) this.lost();
     const withSecondary = slot.secondary !== undefined && this.secondary !== undefined;
     let waiting = withSecondary ? 2 : 1;
     let dark: MirrorResult;
@@ -139,9 +151,11 @@ export class Mirror {
     const { flag, name: route } = this.route;
     const darkError = callFailed(dark);
     try {
-      if (baseline.baselineMs === undefined)
+      if (baseline.baselineMs === undefined) {
+        // Stable's client left: nothing of stable's to pair with.
         this.context.observations.recordRequest({ flag, route, side: "dark", latencyMs: dark.latencyMs, error: darkError });
-      else
+        this.context.observations.recordLostMirror({ flag, route });
+      } else
         this.context.observations.recordPair({
           flag,
           route,
@@ -179,6 +193,7 @@ export class Mirror {
 
   private refuse(reason: DropReason): undefined {
     this.drop(reason);
+    this.lost();
     return undefined;
   }
 

@@ -121,7 +121,36 @@ describe("shadow mode's paired counters", () => {
     await proxy.close();
 
     const read = await totals("paired-slow");
-    expect(read.paired).toEqual({ pairs: 8, bothErr: 0, darkOnlyErr: 0, baseOnlyErr: 0, slower: 8, faster: 0, tie: 0 });
+    expect(read.paired).toEqual({ pairs: 8, bothErr: 0, darkOnlyErr: 0, baseOnlyErr: 0, slower: 8, faster: 0, tie: 0, lost: 0 });
+  });
+
+  it("counts mirrors dropped at the in-flight bound and over the body limit as lost, a method not mirrored as neither", async () => {
+    await shadowFlag("paired-lost");
+    const stable = await backend((req, res) => json(res, { path: req.url }));
+    // Dark holds its first answer until the test has sent the rest: the one place stays taken.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const dark = await backend((req, res) => void held.then(() => json(res, { path: req.url })));
+    const proxy = await proxyFor("paired-lost", stable.url, dark.url, { maxInflight: 1, bodyLimit: 64, mirrorMethods: ["GET", "POST"] });
+    const first = fetch(`${proxy.url}/i/0`);
+    await eventually(() => dark.received.length === 1, "dark's first request");
+    for (let i = 1; i <= 3; i++) expect((await (await fetch(`${proxy.url}/i/${i}`)).arrayBuffer()).byteLength).toBeGreaterThan(0);
+    release();
+    expect((await first).status).toBe(200);
+    await eventually(
+      async () => /^darklaunch_proxy_mirror_inflight 0$/m.test(await (await fetch(`${proxy.adminUrl}/metrics`)).text()),
+      "the held mirror to end",
+    );
+    expect((await fetch(`${proxy.url}/big`, { method: "POST", body: "x".repeat(200) })).status).toBe(200);
+    expect((await fetch(`${proxy.url}/put`, { method: "PUT", body: "x" })).status).toBe(200);
+    await proxy.close();
+
+    const read = await totals("paired-lost");
+    // 3 refused at the bound, 1 body over the limit; the PUT was never meant to be mirrored.
+    expect(read.paired).toMatchObject({ pairs: 1, lost: 4 });
+    expect(read.baseline.requests).toBe(6);
   });
 
   it("reports a quiet minute as a window with zero requests, so it differs from a minute nobody reported", async () => {
@@ -211,7 +240,7 @@ describe("pairs at the edges (in-process client)", () => {
     });
   });
 
-  it("a client that leaves before stable answers: dark is counted on its own, no pair and no baseline request", async () => {
+  it("a client that leaves before stable answers: dark is counted on its own, no pair (a lost mirror) and no baseline request", async () => {
     const stable = await kit.backend(() => "hang");
     const dark = await kit.backend(ok);
     const client = clientServing("edge-flag", "shadow");
@@ -224,6 +253,6 @@ describe("pairs at the edges (in-process client)", () => {
     await proxy.close(); // waits for the mirror, which waits for stable's call to end
     const windows = client.observations.drain();
     expect(pairsOf(windows)).toBe(0);
-    expect(windows[0]).toMatchObject({ baseline: { requests: 0 }, dark: { requests: 1, errors: 0 } });
+    expect(windows[0]).toMatchObject({ baseline: { requests: 0 }, dark: { requests: 1, errors: 0 }, paired: { lost: 1 } });
   });
 });

@@ -362,7 +362,7 @@ describe("experiment(): what is recorded", () => {
     expect(c.observationStats().compareFailures).toBe(1);
   });
 
-  it("at most maxInFlight candidates run; over that the candidate is skipped and counted", async () => {
+  it("at most maxInFlight candidates run; over that the candidate is skipped and counted, as a lost mirror", async () => {
     const c = client(100, { experiments: { maxInFlight: 2 } });
     let started = 0;
     const hang = (signal: AbortSignal) =>
@@ -381,6 +381,8 @@ describe("experiment(): what is recorded", () => {
     // Skipped runs are recorded on neither side, so both sides describe the same runs.
     expect(window.baseline.requests).toBe(2);
     expect(window.dark).toMatchObject({ requests: 2, errors: 2 });
+    // The judge's mirror loss: 2 of the 4 runs meant to reach the candidate ended without a pair.
+    expect(window.paired).toMatchObject({ slower: 2, lost: 2 });
   });
 });
 

@@ -84,9 +84,14 @@ export class ExperimentRunner {
 
   /** Runs an included subject's experiment: the control's value or error, the candidate on the side. */
   async run<T>(flag: string, route: string, options: ExperimentOptions<T>): Promise<T> {
-    // Over the bound neither side is recorded, so that both sides keep describing the same runs.
+    // Over the bound neither side is recorded, so that both sides keep describing the same runs;
+    // the run counts as a lost mirror, which the judge's mirror loss weighs against the pairs.
+    // The experiment's key in `asyncControls` and `watched`.
+    const key = `${flag}\u0000${route}`;
     if (this.inFlight >= this.maxInFlight) {
       this.skipped++;
+      this.recorder.recordLostMirror({ flag, route });
+      this.watch(flag, route, key);
       return await options.control();
     }
     this.inFlight++;
@@ -99,8 +104,6 @@ export class ExperimentRunner {
     // that neither side is systematically first. A synchronous control is done at once: the
     // candidate waits for the next turn, so that even a synchronous candidate never runs before the
     // caller has its answer.
-    // The experiment's key in `asyncControls` and `watched`.
-    const key = `${flag}\u0000${route}`;
     let candidate: Promise<Outcome<T>> | undefined;
     if (this.asyncControls.has(key) && Math.random() < 0.5) {
       candidate = new Promise<Outcome<T>>((resolve) => this.startCandidate(options, resolve));

@@ -47,13 +47,11 @@ export const FAIL_AT_STEP = 3;
  * in a hundred), more than a one-minute demo sends. Latency is still judged for harm, with room
  * for dark's designed slowness (10 % longer delays: about 1.5× as many answers past stable's p99,
  * about 1.1× as many slower pairs as faster ones), so SAFE means dark's errors are shown below 2×
- * stable's (the safe margin must lie above every harm tolerance). With one-second minutes a mirror
- * still in flight at a minute's end is a larger share of the minute, and a busy machine delays more of them: up to 30 % mirror loss.
+ * stable's (the safe margin must lie above every harm tolerance).
  */
 export const DEMO_JUDGE: JudgeSettingsInput = {
   critical: ["errors"],
   tolerances: { errors: 1.1, latencyTail: 1.8, latencyPaired: 1.5, mismatches: 1.2, safe: 2 },
-  health: { maxMirrorLoss: 0.3 },
 };
 
 /**

@@ -103,7 +103,10 @@ export class JudgeRun {
           .get("latencyPaired")
           ?.update({ darkEvents: paired.slower, darkExposure: n, baseEvents: paired.faster, baseExposure: n });
         this.mirrorPaired += n;
-        this.mirrorExpected += baseline.requests * (minute.targetShare ?? 1);
+        // Reporters that count their lost mirrors say exactly how many they meant to make. A
+        // share-based expectation counted binomial noise, and a reporter still on the previous
+        // step's share (a stream reconnecting after a restart), as loss: neither biases the pairs.
+        this.mirrorExpected += paired.lost !== undefined ? n + paired.lost : baseline.requests * (minute.targetShare ?? 1);
       }
     } else {
       errors.update({ darkEvents: dark.errors, darkExposure: dark.requests, baseEvents: baseline.errors, baseExposure: baseline.requests });

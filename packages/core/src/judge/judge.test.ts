@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../errors.js";
 import { emptySketchData, LatencySketch } from "../latency-sketch.js";
-import { emptyWindow, type ObservationWindow } from "../observation-window.js";
+import { emptyWindow, type ObservationWindow, type PairedCounts } from "../observation-window.js";
 import { eBenjaminiHochberg } from "./e-bh.js";
 import { analysisSeries, judge } from "./judge.js";
 import { type JudgeMinute, judgeMinutes } from "./judge-input.js";
@@ -289,6 +289,38 @@ describe("verdicts", () => {
     const verdict = judge({ minutes });
     expect(verdict.state).toBe("UNHEALTHY");
     expect(verdict.why).toMatch(/^50\.0 % of 8 000 expected mirrors came back without a paired outcome/);
+  });
+
+  it("UNHEALTHY when a reporter counts its mirrors lost: lost / (pairs + lost)", () => {
+    const random = seededRandom(18);
+    const minutes = Array.from({ length: 10 }, (_, t) => {
+      const m = shadowMinute(random, T0 + t, { n: 600, baseRate: 0.01, darkRate: 0.01 });
+      (m.paired as PairedCounts).lost = 200;
+      return m;
+    });
+    const verdict = judge({ minutes });
+    expect(verdict.state).toBe("UNHEALTHY");
+    expect(verdict.health.mirrorLoss).toMatchObject({ loss: 0.25, expected: 6400, paired: 4800, exceeded: true });
+    expect(verdict.why).toMatch(/^25\.0 % of 6 400 expected mirrors came back without a paired outcome/);
+  });
+
+  it("weighs what a reporter meant to mirror, not the step's share, when it counts its losses", () => {
+    // The step mirrors 50 %; the reporter still mirrors the previous step's 20 % (its stream is
+    // reconnecting after a server restart) and loses none of them: fewer pairs, none lost.
+    const random = seededRandom(19);
+    const stale = (lost: number | undefined) =>
+      Array.from({ length: 10 }, (_, t) => {
+        const m = shadowMinute(random, T0 + t, { n: 200, baseRate: 0.01, darkRate: 0.01 });
+        m.targetShare = 0.5;
+        m.baseline.requests = 1000;
+        if (lost !== undefined) (m.paired as PairedCounts).lost = lost;
+        return m;
+      });
+    const counted = judge({ minutes: stale(0) });
+    expect(counted.health.mirrorLoss).toMatchObject({ loss: 0, exceeded: false });
+    expect(counted.state).not.toBe("UNHEALTHY");
+    // A reporter that does not count losses: the share's expectation, as before (60 % short).
+    expect(judge({ minutes: stale(undefined) }).health.mirrorLoss).toMatchObject({ loss: 0.6, exceeded: true });
   });
 
   it("UNHEALTHY on a data gap, INSUFFICIENT on low coverage", () => {

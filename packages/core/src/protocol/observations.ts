@@ -52,7 +52,8 @@ export const ComparisonSummarySchema = z.object({
 
 /**
  * Shadow mode's paired counters over a step or period (requests sent to both sides): `pairs` is
- * slower + faster + tie; errors counted per pair (dark only, baseline only, both). Null when no
+ * slower + faster + tie; errors counted per pair (dark only, baseline only, both); `lost`: mirrors
+ * meant that ended without a pair (the judge's mirror loss is lost / (pairs + lost)). Null when no
  * window there had pairs (split mode, no traffic, or reporters that do not pair).
  */
 export const PairedSummarySchema = z
@@ -64,6 +65,8 @@ export const PairedSummarySchema = z
     slower: z.number().int(),
     faster: z.number().int(),
     tie: z.number().int(),
+    /** Mirrors meant and ended without a pair; absent when no reporter there counted them. */
+    lost: z.number().int().optional(),
   })
   .nullable();
 export type PairedSummary = z.output<typeof PairedSummarySchema>;

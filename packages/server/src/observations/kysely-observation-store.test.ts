@@ -113,12 +113,12 @@ describe.each(STORE_FACTORIES)("observation store on $name", (factory) => {
     const a = window("s-paired", T0, {
       baselineErrors: 2,
       darkErrors: 4,
-      paired: { bothErr: 1, darkOnlyErr: 3, baseOnlyErr: 1, slower: 4, faster: 1, tie: 5 },
+      paired: { bothErr: 1, darkOnlyErr: 3, baseOnlyErr: 1, slower: 4, faster: 1, tie: 5, lost: 2 },
     });
     const b = window("s-paired", T0, {
       baselineErrors: 1,
       darkErrors: 2,
-      paired: { bothErr: 0, darkOnlyErr: 2, baseOnlyErr: 1, slower: 2, faster: 3, tie: 4 },
+      paired: { bothErr: 0, darkOnlyErr: 2, baseOnlyErr: 1, slower: 2, faster: 3, tie: 4, lost: 3 },
     });
     // A report without pairs (an old reporter's, or split mode's) merges in and leaves them as they are.
     const old = window("s-paired", T0, { baseline: range(3), dark: range(3) });
@@ -127,7 +127,7 @@ describe.each(STORE_FACTORIES)("observation store on $name", (factory) => {
     await observations.merge([old]);
     const [stored, ...rest] = await all("s-paired");
     expect(rest).toEqual([]);
-    expect(stored!.paired).toEqual({ bothErr: 1, darkOnlyErr: 5, baseOnlyErr: 2, slower: 6, faster: 4, tie: 9 });
+    expect(stored!.paired).toEqual({ bothErr: 1, darkOnlyErr: 5, baseOnlyErr: 2, slower: 6, faster: 4, tie: 9, lost: 5 });
     expect(stored!.baseline.requests).toBe(23);
 
     await observations.merge([window("s-unpaired", T0)]);

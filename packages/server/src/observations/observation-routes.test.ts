@@ -134,7 +134,8 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
 
   it("answers shadow mode's paired counters per step and in totals, merged exactly; null where no window had pairs", async (ctx) => {
     if (!t) return ctx.skip("no Postgres");
-    const pairedA = { bothErr: 1, darkOnlyErr: 3, baseOnlyErr: 0, slower: 6, faster: 1, tie: 3 };
+    // Lost mirrors: counted by the first reporter, not by the second (an older one).
+    const pairedA = { bothErr: 1, darkOnlyErr: 3, baseOnlyErr: 0, slower: 6, faster: 1, tie: 3, lost: 4 };
     const pairedB = { bothErr: 0, darkOnlyErr: 1, baseOnlyErr: 2, slower: 1, faster: 2, tie: 7 };
     await post(t, [window("o-paired", BASE, { baselineErrors: 1, darkErrors: 4, paired: pairedA })]);
     const second = await post(t, [
@@ -147,11 +148,20 @@ describe.each(STORE_FACTORIES)("observations API on $name", (factory) => {
     const read = await t.request("GET", `/api/v1/flags/o-paired/observations?since=${iso(BASE)}&until=${iso(BASE + 5 * MIN)}&step=2m`);
     expect(read.status).toBe(200);
     expect(read.body.series.map((p: { paired: unknown }) => p.paired)).toEqual([
-      { pairs: 20, bothErr: 1, darkOnlyErr: 4, baseOnlyErr: 2, slower: 7, faster: 3, tie: 10 },
+      { pairs: 20, bothErr: 1, darkOnlyErr: 4, baseOnlyErr: 2, slower: 7, faster: 3, tie: 10, lost: 4 },
       { pairs: 10, bothErr: 0, darkOnlyErr: 1, baseOnlyErr: 0, slower: 1, faster: 2, tie: 7 },
       null,
     ]);
-    expect(read.body.totals.paired).toEqual({ pairs: 30, bothErr: 1, darkOnlyErr: 5, baseOnlyErr: 2, slower: 8, faster: 5, tie: 17 });
+    expect(read.body.totals.paired).toEqual({
+      pairs: 30,
+      bothErr: 1,
+      darkOnlyErr: 5,
+      baseOnlyErr: 2,
+      slower: 8,
+      faster: 5,
+      tie: 17,
+      lost: 4,
+    });
     const none = await t.request("GET", `/api/v1/flags/o-paired/observations?since=${iso(BASE + 4 * MIN)}&until=${iso(BASE + 5 * MIN)}`);
     expect(none.body.totals.paired).toBeNull();
   });
