@@ -72,7 +72,7 @@ export interface PairedCounts {
   tie: number;
   /**
    * Mirrors the reporter meant to make (the flag put the request in the shadow) that ended without
-   * a pair: dropped at a bound, the rate limit, a breaker or the body limit, or left alone by
+   * a pair: dropped at the in-flight bound, a breaker or the body limit, or left alone by
    * stable's client. The judge's mirror loss is lost / (pairs + lost). Absent from reporters that
    * do not count it (older versions): the judge then expects baseline requests × the target share.
    */
@@ -366,7 +366,7 @@ const PairedSchema = z
   .describe(
     "Shadow mode: outcomes of requests sent to both sides. Errors: bothErr, darkOnlyErr, baseOnlyErr; latency per pair: " +
       "slower (dark > 1.1 × base + 2 ms), faster (the mirror image) or tie; lost: mirrors meant and ended without a pair " +
-      "(dropped at a bound, rate limit, breaker or body limit, or stable's client left). Absent: no pairs (split mode)",
+      "(dropped at the in-flight bound, a breaker or the body limit, or stable's client left). Absent: no pairs (split mode)",
   );
 
 /**

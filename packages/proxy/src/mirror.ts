@@ -51,6 +51,8 @@ export class Mirror {
   private readonly redactor: Redactor;
   /** Comparisons made and mismatched since start: the divergence gauge reads them at scrape time. */
   private readonly divergence = { total: 0, mismatched: 0 };
+  /** The route's flag and name, as the recorder takes them. */
+  private readonly where: { flag: string; route: string };
 
   constructor(
     private readonly route: RouteConfig,
@@ -58,6 +60,7 @@ export class Mirror {
     private readonly secondary: Backend | undefined,
     private readonly context: ProxyContext,
   ) {
+    this.where = { flag: route.flag, route: route.name };
     this.bucket = route.mirrorRate === undefined ? undefined : new TokenBucket(route.mirrorRate);
     this.comparator = compileComparator(route.compare);
     this.redactor = compileRedactor(route.redaction);
@@ -76,7 +79,11 @@ export class Mirror {
    */
   reserve(): MirrorSlot | undefined {
     if (this.inflight >= this.route.maxInflight) return this.refuse("inflight");
-    if (this.bucket !== undefined && !this.bucket.take()) return this.refuse("rate");
+    // The rate limit samples, whatever dark does: what it refuses is not lost, only not mirrored.
+    if (this.bucket !== undefined && !this.bucket.take()) {
+      this.drop("rate");
+      return undefined;
+    }
     const dark = this.dark.breaker.tryAcquire();
     if (dark === undefined) return this.refuse("breaker");
     const secondary = this.secondary?.breaker.tryAcquire();
@@ -99,7 +106,8 @@ export class Mirror {
   /** A mirror this route meant to make that will end without a pair: the judge's mirror loss counts it. */
   private lost(): void {
     try {
-      this.context.observations.recordLostMirror({ flag: this.route.flag, route: this.route.name });
+      // Made once: with dark down every request of the route comes here.
+      this.context.observations.recordLostMirror(this.where);
     } catch (error) {
       this.context.warn("recording an observation failed", error);
     }
@@ -154,7 +162,7 @@ export class Mirror {
       if (baseline.baselineMs === undefined) {
         // Stable's client left: nothing of stable's to pair with.
         this.context.observations.recordRequest({ flag, route, side: "dark", latencyMs: dark.latencyMs, error: darkError });
-        this.context.observations.recordLostMirror({ flag, route });
+        this.context.observations.recordLostMirror(this.where);
       } else
         this.context.observations.recordPair({
           flag,

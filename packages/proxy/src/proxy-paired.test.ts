@@ -153,6 +153,21 @@ describe("shadow mode's paired counters", () => {
     expect(read.baseline.requests).toBe(6);
   });
 
+  it("a mirror the rate limit refuses is not lost: the limit samples, whatever dark does", async () => {
+    await shadowFlag("paired-rate");
+    const stable = await backend((req, res) => json(res, { path: req.url }));
+    const dark = await backend((req, res) => json(res, { path: req.url }));
+    // One token, the next in 100 s: the first request is mirrored, the other four are refused.
+    const proxy = await proxyFor("paired-rate", stable.url, dark.url, { mirrorRate: 0.01 });
+    for (let i = 0; i < 5; i++) expect((await fetch(`${proxy.url}/i/${i}`)).status).toBe(200);
+    await proxy.close();
+
+    expect(dark.received).toHaveLength(1);
+    const read = await totals("paired-rate");
+    expect(read.paired).toMatchObject({ pairs: 1, lost: 0 });
+    expect(read.baseline.requests).toBe(5);
+  });
+
   it("reports a quiet minute as a window with zero requests, so it differs from a minute nobody reported", async () => {
     await shadowFlag("paired-quiet");
     const stable = await backend((req, res) => json(res, { path: req.url }));

@@ -370,13 +370,33 @@ describe("telemetry", () => {
       ),
     );
     let accept = false;
+    // Each refused post, for the test to wait on: the interval holding a key's counts has closed
+    // once two more posts were refused after it (one may have been on its way already).
+    const refused = new Set<() => void>();
+    let refusals = 0;
+    const refusedTwice = () => {
+      const target = refusals + 2;
+      return waitFor<number>(
+        (listener) => {
+          const each = () => listener(refusals);
+          refused.add(each);
+          return () => refused.delete(each);
+        },
+        (n) => n >= target,
+      );
+    };
     server.handle("/api/v1/sdk/telemetry", (request, response) => {
       let body = "";
       request.on("data", (chunk: Buffer) => {
         body += chunk.toString();
       });
       request.on("end", () => {
-        if (!accept) return response.writeHead(503).end();
+        if (!accept) {
+          response.writeHead(503).end();
+          refusals++;
+          for (const each of refused) each();
+          return;
+        }
         server.telemetry.push(JSON.parse(body));
         response.writeHead(202).end();
       });
@@ -387,7 +407,7 @@ describe("telemetry", () => {
     for (const key of ["a", "b", "c"]) {
       c.isEnabled(key, { id: "u1" });
       c.isEnabled(key, { id: "u2" });
-      await sleep(80);
+      await refusedTwice();
     }
     accept = true;
     await c.close();
