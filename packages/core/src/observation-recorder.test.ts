@@ -222,6 +222,10 @@ describe("ObservationRecorder, shadow pairs and coverage", () => {
     const old = { bothErr: 0, darkOnlyErr: 0, baseOnlyErr: 0, slower: 1, faster: 0, tie: 0 };
     r.restore([{ ...failed[0], paired: old } as ObservationWindow]);
     expect(r.drain()[0]?.paired).toMatchObject({ slower: 1, lost: 2 });
+    // Put back alone, an older reporter's window stays without the count: not counted is not 0.
+    const fresh = recorder();
+    fresh.restore([{ ...failed[0], paired: old } as ObservationWindow]);
+    expect(fresh.drain()[0]?.paired).not.toHaveProperty("lost");
     const alone = { ...old };
     addPairedInto(alone, { ...old, lost: 4 });
     expect(alone).toMatchObject({ slower: 2, lost: 4 });

@@ -297,9 +297,10 @@ export class ObservationRecorder {
       for (const [path, n] of Object.entries(w.comparison.fields)) countField(c.fields, path, n);
       for (const [path, n] of Object.entries(w.comparison.noise)) countField(c.noise, path, n);
       open.samples = [...w.samples, ...open.samples].slice(0, MAX_SAMPLES_PER_WINDOW);
+      // A window from a reporter that does not count lost mirrors stays without the count.
       if (w.paired !== undefined) {
-        open.paired ??= emptyPaired();
-        addPairedInto(open.paired, w.paired);
+        if (open.paired === undefined) open.paired = { ...w.paired };
+        else addPairedInto(open.paired, w.paired);
       }
     }
   }

@@ -366,7 +366,7 @@ const PairedSchema = z
   .describe(
     "Shadow mode: outcomes of requests sent to both sides. Errors: bothErr, darkOnlyErr, baseOnlyErr; latency per pair: " +
       "slower (dark > 1.1 × base + 2 ms), faster (the mirror image) or tie; lost: mirrors meant and ended without a pair " +
-      "(dropped at the in-flight bound, a breaker or the body limit, or stable's client left). Absent: no pairs (split mode)",
+      "(dropped at the in-flight bound, a breaker or the body limit, or left unpaired: stable's client left). Absent: no paired counters (split mode)",
   );
 
 /**

@@ -78,12 +78,13 @@ export class Mirror {
    * counts why there is none and returns undefined: a request past the bounds costs nothing more.
    */
   reserve(): MirrorSlot | undefined {
-    if (this.inflight >= this.route.maxInflight) return this.refuse("inflight");
-    // The rate limit samples, whatever dark does: what it refuses is not lost, only not mirrored.
+    // The rate limit samples first, whatever dark does: what it refuses is not lost, only not
+    // mirrored. A mirror it lets through was meant: refused past this point, it is lost.
     if (this.bucket !== undefined && !this.bucket.take()) {
       this.drop("rate");
       return undefined;
     }
+    if (this.inflight >= this.route.maxInflight) return this.refuse("inflight");
     const dark = this.dark.breaker.tryAcquire();
     if (dark === undefined) return this.refuse("breaker");
     const secondary = this.secondary?.breaker.tryAcquire();
@@ -95,19 +96,23 @@ export class Mirror {
     return { dark, secondary };
   }
 
-  /** Gives back a place whose request will not be sent (its body was over the limit, or never came): a lost mirror. */
-  release(slot: MirrorSlot): void {
+  /**
+   * Gives back a place whose request will not be sent: `lost` when that is the mirror's doing (its
+   * body over the limit), not when stable could not be reached (then nothing was meant to pair).
+   */
+  release(slot: MirrorSlot, lost: boolean): void {
     this.dark.breaker.abandon(slot.dark);
     if (slot.secondary !== undefined) this.secondary?.breaker.abandon(slot.secondary);
     this.leave();
-    this.lost();
+    if (lost) this.lost();
   }
 
   /** A mirror this route meant to make that will end without a pair: the judge's mirror loss counts it. */
   private lost(): void {
     try {
-      // Made once: with dark down every request of the route comes here.
-      this.context.observations.recordLostMirror(this.where);
+      // Made once: with dark down every request of the route comes here. A sink without the
+      // method (one of the user's own, written before it) counts nothing lost.
+      this.context.observations.recordLostMirror?.(this.where);
     } catch (error) {
       this.context.warn("recording an observation failed", error);
     }
@@ -162,7 +167,7 @@ export class Mirror {
       if (baseline.baselineMs === undefined) {
         // Stable's client left: nothing of stable's to pair with.
         this.context.observations.recordRequest({ flag, route, side: "dark", latencyMs: dark.latencyMs, error: darkError });
-        this.context.observations.recordLostMirror(this.where);
+        this.context.observations.recordLostMirror?.(this.where);
       } else
         this.context.observations.recordPair({
           flag,

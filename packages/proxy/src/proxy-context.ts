@@ -8,8 +8,11 @@ export interface ObservationSink {
   recordRequest(observation: RequestObservation): void;
   /** A mirrored request: stable's and dark's outcome in one window (a request on each side and the pair). */
   recordPair(observation: PairedObservation): void;
-  /** A mirror meant and ended without a pair (dropped, or stable's client left): the judge's mirror loss. */
-  recordLostMirror(observation: { flag: string; route: string }): void;
+  /**
+   * A mirror meant and ended without a pair (dropped, or stable's client left): the judge's mirror
+   * loss. Optional, so that a sink written before it still fits: it then counts no loss.
+   */
+  recordLostMirror?(observation: { flag: string; route: string }): void;
   recordComparison(observation: ComparisonObservation): ComparisonVerdict;
   /** Reports the route every minute, with zero requests when none came (so quiet differs from unreported). */
   watch?(flag: string, route: string): void;

@@ -177,7 +177,9 @@ export class ProxyHandler {
       .then((complete) => {
         if (!complete) {
           capture.cancel();
-          route.mirror.release(slot);
+          // Over the limit: the mirror's own bound, a lost mirror. Never read (stable unreachable):
+          // the same failure without a body is a pair with stable's error, so not lost either.
+          route.mirror.release(slot, body.overLimit);
           if (body.overLimit) route.mirror.drop("body_limit");
           return;
         }
@@ -185,7 +187,7 @@ export class ProxyHandler {
       })
       .catch((error: unknown) => {
         capture.cancel();
-        route.mirror.release(slot);
+        route.mirror.release(slot, true);
         this.context.warn("starting a mirror failed", error);
       });
     return capture;

@@ -156,10 +156,17 @@ describe("shadow mode's paired counters", () => {
   it("a mirror the rate limit refuses is not lost: the limit samples, whatever dark does", async () => {
     await shadowFlag("paired-rate");
     const stable = await backend((req, res) => json(res, { path: req.url }));
-    const dark = await backend((req, res) => json(res, { path: req.url }));
+    // Dark holds its answer while the rest are sent, so the one place stays taken: the rate
+    // limit, asked first, refuses them before the in-flight bound could call them lost.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const dark = await backend((req, res) => void held.then(() => json(res, { path: req.url })));
     // One token, the next in 100 s: the first request is mirrored, the other four are refused.
-    const proxy = await proxyFor("paired-rate", stable.url, dark.url, { mirrorRate: 0.01 });
+    const proxy = await proxyFor("paired-rate", stable.url, dark.url, { mirrorRate: 0.01, maxInflight: 1 });
     for (let i = 0; i < 5; i++) expect((await fetch(`${proxy.url}/i/${i}`)).status).toBe(200);
+    release();
     await proxy.close();
 
     expect(dark.received).toHaveLength(1);

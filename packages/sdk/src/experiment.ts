@@ -90,8 +90,12 @@ export class ExperimentRunner {
     const key = `${flag}\u0000${route}`;
     if (this.inFlight >= this.maxInFlight) {
       this.skipped++;
-      this.recorder.recordLostMirror({ flag, route });
-      this.watch(flag, route, key);
+      try {
+        this.recorder.recordLostMirror({ flag, route });
+        this.watch(flag, route, key);
+      } catch {
+        // The recorder is bounded and total; nothing here can fail but a bug, which must not escape.
+      }
       return await options.control();
     }
     this.inFlight++;

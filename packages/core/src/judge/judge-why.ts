@@ -105,7 +105,7 @@ export function explain(
         return `dark got ${formatRate(h.exposureSrm.observedShare)} of the exposed subjects against a target of ${formatRate(h.exposureSrm.targetShare)} (sample-ratio mismatch of the business metrics' exposures, evidence ${formatEvidence(h.exposureSrm.e)} ≥ ${formatEvidence(h.exposureSrm.threshold)}) → hold`;
       }
       if (h.mirrorLoss?.exceeded === true) {
-        return `${formatRate(h.mirrorLoss.loss)} of ${formatCount(h.mirrorLoss.expected)} expected mirrors came back without a paired outcome (limit ${formatRate(h.mirrorLoss.limit)}) → hold`;
+        return `${formatRate(h.mirrorLoss.loss)} of ${formatCount(h.mirrorLoss.expected)} mirrors meant ended without a paired outcome (dropped at the in-flight bound, a breaker or the body limit, or unanswered; limit ${formatRate(h.mirrorLoss.limit)}) → hold`;
       }
       return `no observations for the last ${h.gap.minutes} minutes (limit ${h.gap.limit}) → hold`;
     }

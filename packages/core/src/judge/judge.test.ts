@@ -288,7 +288,7 @@ describe("verdicts", () => {
     });
     const verdict = judge({ minutes });
     expect(verdict.state).toBe("UNHEALTHY");
-    expect(verdict.why).toMatch(/^50\.0 % of 8 000 expected mirrors came back without a paired outcome/);
+    expect(verdict.why).toMatch(/^50\.0 % of 8 000 mirrors meant ended without a paired outcome/);
   });
 
   it("UNHEALTHY when a reporter counts its mirrors lost: lost / (pairs + lost)", () => {
@@ -301,7 +301,9 @@ describe("verdicts", () => {
     const verdict = judge({ minutes });
     expect(verdict.state).toBe("UNHEALTHY");
     expect(verdict.health.mirrorLoss).toMatchObject({ loss: 0.25, expected: 6400, paired: 4800, exceeded: true });
-    expect(verdict.why).toMatch(/^25\.0 % of 6 400 expected mirrors came back without a paired outcome/);
+    expect(verdict.why).toMatch(
+      /^25\.0 % of 6 400 mirrors meant ended without a paired outcome \(dropped at the in-flight bound, a breaker or the body limit, or unanswered; limit 10\.0 %\) → hold$/,
+    );
   });
 
   it("weighs what a reporter meant to mirror, not the step's share, when it counts its losses", () => {

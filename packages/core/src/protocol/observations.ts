@@ -54,7 +54,8 @@ export const ComparisonSummarySchema = z.object({
  * Shadow mode's paired counters over a step or period (requests sent to both sides): `pairs` is
  * slower + faster + tie; errors counted per pair (dark only, baseline only, both); `lost`: mirrors
  * meant that ended without a pair (the judge's mirror loss is lost / (pairs + lost)). Null when no
- * window there had pairs (split mode, no traffic, or reporters that do not pair).
+ * window there had paired counters (split mode, no traffic, or reporters that do not pair); a
+ * window with lost mirrors only has `pairs: 0`.
  */
 export const PairedSummarySchema = z
   .object({

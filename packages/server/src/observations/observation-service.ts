@@ -129,7 +129,7 @@ function rates(side: SideWindow, seconds: number): SideRates {
   return { ...summarizeSide(side), requestRate: seconds > 0 ? side.requests / seconds : 0 };
 }
 
-/** The paired counters of some windows added up; null when none of them had pairs (split mode). */
+/** The paired counters of some windows added up; null when none of them had any (split mode). */
 function pairedTotal(windows: readonly ObservationWindow[]): PairedSummary {
   let total: PairedCounts | undefined;
   for (const w of windows) total = mergePaired(total, w.paired);
