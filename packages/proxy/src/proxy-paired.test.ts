@@ -68,6 +68,16 @@ async function totals(flag: string) {
   };
 }
 
+/** A dark backend that answers nothing until `release()`: its mirrors stay in flight until then. */
+async function heldDark(): Promise<{ dark: TestBackend; release: () => void }> {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const dark = await backend((req, res) => void held.then(() => json(res, { path: req.url })));
+  return { dark, release };
+}
+
 /** The index in `/i/<n>` (the tests' paths). */
 const indexOf = (path: string) => Number(path.split("/").pop()?.split("?")[0]);
 
@@ -128,11 +138,7 @@ describe("shadow mode's paired counters", () => {
     await shadowFlag("paired-lost");
     const stable = await backend((req, res) => json(res, { path: req.url }));
     // Dark holds its first answer until the test has sent the rest: the one place stays taken.
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const dark = await backend((req, res) => void held.then(() => json(res, { path: req.url })));
+    const { dark, release } = await heldDark();
     const proxy = await proxyFor("paired-lost", stable.url, dark.url, { maxInflight: 1, bodyLimit: 64, mirrorMethods: ["GET", "POST"] });
     const first = fetch(`${proxy.url}/i/0`);
     await eventually(() => dark.received.length === 1, "dark's first request");
@@ -158,11 +164,7 @@ describe("shadow mode's paired counters", () => {
     const stable = await backend((req, res) => json(res, { path: req.url }));
     // Dark holds its answer while the rest are sent, so the one place stays taken: the rate
     // limit, asked first, refuses them before the in-flight bound could call them lost.
-    let release: () => void = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const dark = await backend((req, res) => void held.then(() => json(res, { path: req.url })));
+    const { dark, release } = await heldDark();
     // One token, the next in 100 s: the first request is mirrored, the other four are refused.
     const proxy = await proxyFor("paired-rate", stable.url, dark.url, { mirrorRate: 0.01, maxInflight: 1 });
     for (let i = 0; i < 5; i++) expect((await fetch(`${proxy.url}/i/${i}`)).status).toBe(200);
