@@ -3,7 +3,6 @@ import { LatencyReservoir, type Random, RESERVOIR_CAPACITY } from "./latency-res
 import { LatencySketch, MAX_SKETCH_LATENCY_MS } from "./latency-sketch.js";
 import { DEFAULT_NOISE_THRESHOLDS, isSignificant, type NoiseThresholds } from "./noise-rule.js";
 import {
-  addPairedInto,
   type ComparisonCounts,
   countField,
   emptyComparison,
@@ -11,6 +10,7 @@ import {
   MAX_DIFFERENCES_PER_SAMPLE,
   MAX_SAMPLES_PER_WINDOW,
   type MismatchSample,
+  mergePaired,
   type ObservationSource,
   type ObservationWindow,
   type PairedCounts,
@@ -297,11 +297,8 @@ export class ObservationRecorder {
       for (const [path, n] of Object.entries(w.comparison.fields)) countField(c.fields, path, n);
       for (const [path, n] of Object.entries(w.comparison.noise)) countField(c.noise, path, n);
       open.samples = [...w.samples, ...open.samples].slice(0, MAX_SAMPLES_PER_WINDOW);
-      // A window from a reporter that does not count lost mirrors stays without the count.
-      if (w.paired !== undefined) {
-        if (open.paired === undefined) open.paired = { ...w.paired };
-        else addPairedInto(open.paired, w.paired);
-      }
+      // mergePaired keeps what one side lacks (pairs, an older reporter's lost count) absent.
+      if (w.paired !== undefined) open.paired = mergePaired(open.paired, w.paired);
     }
   }
 

@@ -33,6 +33,5 @@ export class SharedResults {
 
 /** The number of a result a snapshot shares, or -1 for one built for a single evaluation (an error, a position). */
 export function sharedSlot(result: EvaluationResult<unknown>): number {
-  const slot = (result as Numbered)[SLOT];
-  return slot === undefined ? -1 : slot;
+  return (result as Numbered)[SLOT] ?? -1;
 }

@@ -167,7 +167,7 @@ export class Mirror {
       if (baseline.baselineMs === undefined) {
         // Stable's client left: nothing of stable's to pair with.
         this.context.observations.recordRequest({ flag, route, side: "dark", latencyMs: dark.latencyMs, error: darkError });
-        this.context.observations.recordLostMirror?.(this.where);
+        this.lost();
       } else
         this.context.observations.recordPair({
           flag,

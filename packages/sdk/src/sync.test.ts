@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -372,15 +373,14 @@ describe("telemetry", () => {
     let accept = false;
     // Each refused post, for the test to wait on: the interval holding a key's counts has closed
     // once two more posts were refused after it (one may have been on its way already).
-    const refused = new Set<() => void>();
+    const refused = new EventEmitter();
     let refusals = 0;
     const refusedTwice = () => {
       const target = refusals + 2;
       return waitFor<number>(
         (listener) => {
-          const each = () => listener(refusals);
-          refused.add(each);
-          return () => refused.delete(each);
+          refused.on("post", listener);
+          return () => refused.off("post", listener);
         },
         (n) => n >= target,
       );
@@ -393,8 +393,7 @@ describe("telemetry", () => {
       request.on("end", () => {
         if (!accept) {
           response.writeHead(503).end();
-          refusals++;
-          for (const each of refused) each();
+          refused.emit("post", ++refusals);
           return;
         }
         server.telemetry.push(JSON.parse(body));
