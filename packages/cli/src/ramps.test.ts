@@ -1,5 +1,6 @@
+import { LatencySketch } from "@darklaunch/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { offFlag, runCli, startServer, type TestServer } from "./test-cli.js";
+import { ADMIN_TOKEN, offFlag, runCli, startServer, type TestServer } from "./test-cli.js";
 
 let srv: TestServer;
 const cli = (args: string[]) => runCli(args, { url: srv.url });
@@ -54,5 +55,45 @@ describe("ramp and analyze", () => {
 
     const aborted = await cli(["ramp", "abort", "checkout-v2"]);
     expect(aborted.stdout).toMatch(/^checkout-v2: aborted; aborted by .*; the flag is set to 0 %/);
+  });
+
+  it("names the peak a crossed harm side reached when its evidence has fallen since", async () => {
+    await srv.createFlag(offFlag("failed-once"));
+    const minute = 60_000;
+    const start = Math.floor(Date.now() / minute) * minute - 55 * minute;
+    const side = (errors: number) => {
+      const sketch = new LatencySketch();
+      for (let i = 0; i < 500; i++) sketch.record(10);
+      return { requests: 500, errors, latency: sketch.toJSON(), reservoir: [10] };
+    };
+    // Shadow minutes: dark fails 4 % of 500 pairs for 10 minutes (harm crosses), then fails none of
+    // them while stable fails 2 % for 40 (the e-value falls; the crossing stands).
+    const windows = Array.from({ length: 50 }, (_, t) => {
+      const [darkOnlyErr, baseOnlyErr] = t < 10 ? [20, 5] : [0, 10];
+      return {
+        flag: "failed-once",
+        source: "proxy",
+        route: "GET /",
+        start: new Date(start + t * minute).toISOString(),
+        baseline: side(baseOnlyErr),
+        dark: side(darkOnlyErr),
+        paired: { bothErr: 0, darkOnlyErr, baseOnlyErr, slower: 0, faster: 0, tie: 500, lost: 0 },
+      };
+    });
+    const posted = await fetch(`${srv.url}/api/v1/observations`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ windows }),
+    });
+    expect(posted.status, await posted.clone().text()).toBeLessThan(300);
+
+    const json = JSON.parse((await cli(["analyze", "failed-once", "--since", "1h", "--json"])).stdout);
+    const errors = json.metrics.find((m: { metric: string }) => m.metric === "errors");
+    expect(errors.harm).toMatchObject({ crossed: true });
+    expect(errors.harm.maxE).toBeGreaterThanOrEqual(errors.harm.threshold);
+    expect(errors.harm.e).toBeLessThan(errors.harm.threshold);
+    const analyzed = await cli(["analyze", "failed-once", "--since", "1h"]);
+    expect(analyzed.stdout).toMatch(/\nerrors \*.* [\d.e+-]+ \/ 80 +crossed at [\d.e+]+ /);
+    expect(analyzed.stdout).toMatch(/; evidence [\d.e ]+ ≥ 80 \(now [\d.]+\) → rollback\n/);
   });
 });

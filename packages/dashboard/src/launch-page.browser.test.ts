@@ -30,6 +30,8 @@ const RAMPED = "search-v3";
 const DISMISSED = "pricing-v2";
 /** Rolled out without a ramp, with dark failing 2 % of its requests: the error budget burn's flag. */
 const BURNING = "checkout-v4";
+/** Rolled out at 50 % without a ramp: dark failed for ten minutes, then did better than stable. */
+const RECOVERED = "cart-v2";
 
 /** One side of a minute: `requests` spread over 10–109 ms, `errors` of them failed. */
 function side(requests: number, errors: number): SideWindow {
@@ -287,6 +289,42 @@ describe.skipIf(SKIP_BROWSER)(
       await expect.poll(() => row.getByTestId("summary-burn").textContent()).toContain("2.00×");
       expect(await row.getByTestId("summary-burn").textContent()).toContain("over budget");
       await shot(page, "launches-list-burn");
+    });
+
+    it("shows a harm crossing that stands though its evidence has fallen since, with the peak", async () => {
+      await api("POST", "/api/v1/flags", {
+        key: RECOVERED,
+        variants: { on: true, off: false },
+        offVariant: "off",
+        enabled: true,
+        fallthrough: { variant: "off" },
+      });
+      const flag = await api<{ version: number }>("GET", `/api/v1/flags/${RECOVERED}`);
+      await api("PUT", `/api/v1/flags/${RECOVERED}/launch`, { percentage: 50, version: flag.version });
+      // Fifty minutes of the last hour at 50 %: dark fails 3 % for the first three (harm crosses),
+      // then 1 % against stable's 2 % (its e-value falls; the crossing stands, anytime-valid).
+      const first = Math.floor(Date.now() / WINDOW_MINUTE) * WINDOW_MINUTE - 52 * WINDOW_MINUTE;
+      const windows = Array.from({ length: 50 }, (_, t) => ({
+        flag: RECOVERED,
+        source: "proxy" as const,
+        route: "GET /cart",
+        start: new Date(first + t * WINDOW_MINUTE).toISOString(),
+        baseline: side(2000, t < 3 ? 20 : 40),
+        dark: side(2000, t < 3 ? 60 : 20),
+        comparison: { total: 0, matched: 0, mismatched: 0, noiseTotal: 0, fields: {}, noise: {} },
+        samples: [],
+      }));
+      await api("POST", "/api/v1/observations", { windows });
+      await page.goto(`${url}/flags/${RECOVERED}`);
+      const tile = page.getByTestId("tile-errors");
+      await expect.poll(() => tile.textContent()).toMatch(/crossed at \d/);
+      const harm = tile.getByRole("meter", { name: "errors: evidence toward rollback" });
+      expect(await harm.getAttribute("value")).toBe("1");
+      expect(await harm.getAttribute("aria-valuetext")).toMatch(/^e [\d.]+ of \d+ ✓ crossed at [\d.e]+$/);
+      await expect.poll(() => page.getByTestId("why-sentence").textContent()).toMatch(/evidence [\d.e ]+ ≥ \d+ \(now [\d.]+\)/);
+      await tile.screenshot({ path: join(SHOTS, "metric-tile-crossed-then-fallen.png") });
+      await shot(page, "launch-page-crossed-then-fallen");
+      await expectAccessible(page, "launch page, a crossing whose evidence fell since");
     });
 
     it("offers a read token no action on the launch page", async () => {

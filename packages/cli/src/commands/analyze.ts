@@ -25,9 +25,15 @@ function metricRows(verdict: VerdictResponse): Cell[][] {
     `${m.baseline.events}/${m.baseline.exposure} (${rate(m.baseline.rate)})`,
     `${m.dark.events}/${m.dark.exposure} (${rate(m.dark.rate)})`,
     ratio(m.estimate),
-    `${evidence(m.harm.e)} / ${evidence(m.harm.threshold)}${m.harm.crossed ? " crossed" : ""}`,
+    `${evidence(m.harm.e)} / ${evidence(m.harm.threshold)}${m.harm.crossed ? crossedAt(m.harm) : ""}`,
     m.safe === null ? "-" : `${evidence(m.safe.e)} / ${evidence(m.safe.threshold)}${m.safe.crossed ? " crossed" : ""}`,
   ]);
+}
+
+/** Harm crosses on its running maximum and stays crossed, so a crossed side names the peak when the e-value has fallen since. */
+function crossedAt(side: { e: number | null; maxE: number | null }): string {
+  const peak = evidence(side.maxE);
+  return peak === evidence(side.e) ? " crossed" : ` crossed at ${peak}`;
 }
 
 function relative(value: number | null): string {

@@ -95,7 +95,12 @@ export function explain(
     case "REGRESSION": {
       const m = context.regression as MetricVerdict;
       const act = v.action === "rollback" ? "rollback" : `hold (${nameOf(m)} is not critical)`;
-      return `${measured(m, shadow)}; evidence ${formatEvidence(m.harm.e)} ≥ ${formatEvidence(m.harm.threshold)} → ${act}`;
+      // The harm side crossed on its running maximum (anytime-valid: a crossing stays crossed), so the
+      // sentence cites that peak; the e-value now can have fallen since, which is worth saying.
+      const peak = formatEvidence(m.harm.maxE);
+      const now = formatEvidence(m.harm.e);
+      const since = now === peak ? "" : ` (now ${now})`;
+      return `${measured(m, shadow)}; evidence ${peak} ≥ ${formatEvidence(m.harm.threshold)}${since} → ${act}`;
     }
     case "UNHEALTHY": {
       if (h.srm?.crossed === true) {

@@ -7,6 +7,7 @@ import { eBenjaminiHochberg } from "./e-bh.js";
 import { analysisSeries, judge } from "./judge.js";
 import { type JudgeMinute, judgeMinutes } from "./judge-input.js";
 import { DEFAULT_JUDGE_SETTINGS, type JudgeSettingsInput, parseJudgeSettings } from "./judge-settings.js";
+import { formatEvidence } from "./judge-why.js";
 import { countAbove, requestCount, thresholdAt } from "./latency-threshold.js";
 import { EFFECT_MULTIPLIERS, RatioEProcess } from "./ratio-e-process.js";
 import { addSketchInto } from "./sketch-sum.js";
@@ -191,6 +192,23 @@ describe("verdicts", () => {
     expect(errors?.harm.crossed).toBe(true);
     expect(errors?.harm.threshold).toBe(80);
     expect(verdict.why).toMatch(/^dark errors \d\.\d %? vs \d\.\d+ % on [\d ]+ paired requests; evidence [\d.e ]+ ≥ 80 → rollback$/);
+  });
+
+  it("a REGRESSION's why cites the peak evidence that crossed, and the evidence now when it has fallen since", () => {
+    const random = seededRandom(13);
+    // Dark fails for 10 minutes (crossing), then does better than stable for 40: the e-value falls,
+    // the crossing stands (anytime-valid), and the sentence must not read "evidence 12 ≥ 80".
+    const minutes = Array.from({ length: 50 }, (_, t) =>
+      shadowMinute(random, T0 + t, t < 10 ? { n: 500, baseRate: 0.01, darkRate: 0.04 } : { n: 500, baseRate: 0.02, darkRate: 0.005 }),
+    );
+    const verdict = judge({ minutes });
+    expect(verdict).toMatchObject({ state: "REGRESSION", action: "rollback" });
+    const errors = verdict.metrics.find((m) => m.metric === "errors");
+    expect(errors?.harm.maxE).toBeGreaterThanOrEqual(80);
+    expect(errors?.harm.e).toBeLessThan(80);
+    const [, peak, now] = /evidence ([\d.e ]+) ≥ 80 \(now ([\d.]+)\) → rollback$/.exec(verdict.why) ?? [];
+    expect(peak).toBe(formatEvidence(errors?.harm.maxE ?? 0));
+    expect(now).toBe(formatEvidence(errors?.harm.e ?? 0));
   });
 
   it("REGRESSION on a metric that is not critical holds instead of rolling back", () => {

@@ -74,6 +74,17 @@ describe("evidence meters", () => {
     expect(evidenceMeters(metric("errors")).map((m) => m.label)).toEqual(["toward rollback", "toward advance"]);
     expect(evidenceMeters(metric("errors", { safe: null })).map((m) => m.label)).toEqual(["toward rollback"]);
   });
+  it("fills a crossed harm meter and names its peak when the e-value has fallen since", () => {
+    const fallen = { ...side(12, 80, true), maxE: 95 };
+    const [harm] = evidenceMeters(metric("errors", { harm: fallen }));
+    expect(harm).toMatchObject({ e: 12, peak: 95, fraction: 1, crossed: true });
+    const [atPeak] = evidenceMeters(metric("errors", { harm: side(95, 80, true) }));
+    expect(atPeak?.peak).toBeUndefined();
+    // Safe is crossed only while it holds now: its meter stays at the e-value now.
+    const [, safe] = evidenceMeters(metric("errors", { safe: { ...side(25, 20, true), maxE: 400 } }));
+    expect(safe).toMatchObject({ e: 25, crossed: true });
+    expect(safe?.peak).toBeUndefined();
+  });
   it("reads a metric's state from its crossings", () => {
     expect(metricState(metric("errors", { harm: side(70, 60, true) }))).toBe("regression");
     expect(metricState(metric("errors", { safe: side(30, 20, true) }))).toBe("safe");

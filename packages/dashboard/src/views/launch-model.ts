@@ -87,9 +87,15 @@ export interface EvidenceMeter {
   threshold: number;
   fraction: number;
   crossed: boolean;
+  /** Harm crossed at this peak and its e-value has fallen since (the crossing stands); else absent. */
+  peak?: number | null;
 }
 
-/** The two meters of a tile: toward rollback (harm) and toward advance (safe, when the metric has one). */
+/**
+ * The two meters of a tile: toward rollback (harm) and toward advance (safe, when the metric has
+ * one). Harm crosses on its running maximum and stays crossed, so a crossed harm meter is full and
+ * names its peak; safe is crossed only while its e-value is at the threshold now.
+ */
 export function evidenceMeters(m: Pick<MetricVerdict, "harm" | "safe">): EvidenceMeter[] {
   const meter = (label: string, side: EvidenceSide): EvidenceMeter => ({
     label,
@@ -98,7 +104,12 @@ export function evidenceMeters(m: Pick<MetricVerdict, "harm" | "safe">): Evidenc
     fraction: evidenceFraction(side.e, side.threshold),
     crossed: side.crossed,
   });
-  return [meter("toward rollback", m.harm), ...(m.safe ? [meter("toward advance", m.safe)] : [])];
+  const harm = meter("toward rollback", m.harm);
+  if (m.harm.crossed && formatEvidence(m.harm.maxE) !== formatEvidence(m.harm.e)) {
+    harm.peak = m.harm.maxE;
+    harm.fraction = 1;
+  }
+  return [harm, ...(m.safe ? [meter("toward advance", m.safe)] : [])];
 }
 
 /**

@@ -76,7 +76,8 @@ function MetricTile({ metric, analysis }: { metric: MetricVerdict; analysis: Ana
 
 /** An e-value against its threshold on a log scale, with the numbers in words beside the bar. */
 function Meter({ meter, metric }: { meter: EvidenceMeter; metric: string }) {
-  const text = `e ${formatEvidence(meter.e)} of ${formatEvidence(meter.threshold)}${meter.crossed ? " ✓ crossed" : ""}`;
+  const crossed = meter.peak !== undefined ? ` ✓ crossed at ${formatEvidence(meter.peak)}` : " ✓ crossed";
+  const text = `e ${formatEvidence(meter.e)} of ${formatEvidence(meter.threshold)}${meter.crossed ? crossed : ""}`;
   return (
     <div className="meter-row">
       <span className="small">Evidence {meter.label}</span>
