@@ -14,7 +14,7 @@ import { Pool } from "undici";
 export const INSTRUCTIONS = process.env.PROXY_BENCH_INSTRUCTIONS === "1";
 const WARMUP_REQUESTS = 10_000;
 const BATCH_REQUESTS = 5_000;
-const BATCHES = 3;
+const BATCHES = Number(process.env.PROXY_BENCH_BATCHES ?? 5);
 const CONCURRENCY = 10;
 
 /**

@@ -411,7 +411,9 @@ async function instructionsReport(all: [string, () => Promise<CaseResult>][]): P
   if (!ensureInstalled("valgrind", "valgrind")) throw new Error("PROXY_BENCH_INSTRUCTIONS needs valgrind (apt-get install valgrind)");
   const ids = ONLY ?? ["floor", "off", "floor mirror", "fast"];
   const results = new Map<string, CaseResult>();
-  console.log("instructions per request (callgrind; 10 000 requests warm-up, then 3 batches of 5 000 over 10 connections):");
+  console.log(
+    `instructions per request (callgrind; 10 000 requests warm-up, then ${process.env.PROXY_BENCH_BATCHES ?? 5} batches of 5 000 over 10 connections):`,
+  );
   for (const [id, run] of all.filter(([id]) => ids.includes(id))) {
     const result = await run();
     results.set(id, result);

@@ -13,52 +13,67 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-/** Headers without hop-by-hop fields (including those the `connection` header names). */
-export function withoutHopByHop(
-  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
-): Record<string, string | string[]> {
-  const named = headers.connection;
+/**
+ * Request headers as undici takes them fastest: `[name, value, name, value, …]`. An object of
+ * headers costs undici an `Object.keys` walk of a dictionary-mode object per call, and a mirror's
+ * copy of it (`{ ...headers, … }`) another; the flat array is a packed array both walk and extend
+ * cheaply (about a third of the time, two calls per mirrored request, measured in-process).
+ */
+export type FlatHeaders = string[];
+
+const VIA = "1.1 darklaunch";
+
+/**
+ * Client fields not passed on as they came: `host` is the backend's own; Node has already answered
+ * `expect: 100-continue` to the client (and undici refuses the field); the request id, forwarded-for
+ * and via are written below, the client's value kept inside ours. `x-dark-launch` is the proxy's
+ * word alone: a client's `x-dark-launch: shadow` would tell stable that a real request is a mirror
+ * (whose side effects a backend may suppress).
+ */
+const NOT_PASSED_ON = new Set(["host", "expect", "x-request-id", "x-forwarded-for", "via", "x-dark-launch"]);
+
+/**
+ * What goes to a backend: the client's headers minus hop-by-hop fields (including those the
+ * `connection` header names), `host` and `expect`, plus the forwarding headers.
+ */
+export function backendHeaders(incoming: IncomingHttpHeaders, requestId: string, remoteAddress: string | undefined): FlatHeaders {
+  const named = incoming.connection;
   // `connection: keep-alive` (the usual case) names nothing beyond the fixed list.
   const listed =
     named === undefined || named === "keep-alive" || named === "close"
       ? undefined
       : new Set(
-          (Array.isArray(named) ? named.join(",") : named)
+          named
             .split(",")
             .map((h) => h.trim().toLowerCase())
             .filter((h) => h !== ""),
         );
-  const out: Record<string, string | string[]> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || listed?.has(name) === true) continue;
-    out[name] = value;
+  const out: FlatHeaders = [];
+  for (const name in incoming) {
+    const value = incoming[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || NOT_PASSED_ON.has(name) || listed?.has(name) === true) continue;
+    if (typeof value === "string") out.push(name, value);
+    // Node keeps only `set-cookie` as a list: one field line per value, as it came.
+    else for (const one of value) out.push(name, one);
   }
+  out.push("x-request-id", requestId);
+  const forwardedFor = incoming["x-forwarded-for"];
+  if (remoteAddress !== undefined)
+    out.push("x-forwarded-for", forwardedFor === undefined ? remoteAddress : `${forwardedFor}, ${remoteAddress}`);
+  if (incoming.host !== undefined && incoming["x-forwarded-host"] === undefined) out.push("x-forwarded-host", incoming.host);
+  // The proxy listens on plain HTTP: a TLS terminator in front sets its own value, which is kept.
+  if (incoming["x-forwarded-proto"] === undefined) out.push("x-forwarded-proto", "http");
+  // RFC 9110 §7.6.3: a gateway MUST add itself to Via on the requests it forwards.
+  const via = incoming.via;
+  out.push("via", via === undefined ? VIA : `${via}, ${VIA}`);
   return out;
 }
 
-const VIA = "1.1 darklaunch";
-
-/** What goes to a backend: the client's headers minus hop-by-hop and `host`, plus forwarding headers. */
-export function backendHeaders(
-  incoming: IncomingHttpHeaders,
-  requestId: string,
-  remoteAddress: string | undefined,
-): Record<string, string | string[]> {
-  const out = withoutHopByHop(incoming);
-  delete out.host;
-  // Node has already answered `expect: 100-continue` to the client; undici refuses the header.
-  delete out.expect;
-  out["x-request-id"] = requestId;
-  const forwardedFor = incoming["x-forwarded-for"];
-  if (remoteAddress !== undefined)
-    out["x-forwarded-for"] = forwardedFor === undefined ? remoteAddress : `${forwardedFor}, ${remoteAddress}`;
-  if (incoming.host !== undefined && incoming["x-forwarded-host"] === undefined) out["x-forwarded-host"] = incoming.host;
-  // The proxy listens on plain HTTP: a TLS terminator in front sets its own value, which is kept.
-  if (incoming["x-forwarded-proto"] === undefined) out["x-forwarded-proto"] = "http";
-  // RFC 9110 §7.6.3: a gateway MUST add itself to Via on the requests it forwards.
-  const via = incoming.via;
-  out.via = via === undefined ? VIA : `${via}, ${VIA}`;
+/** `headers` with `name` (lower-case) set to `value`: an existing field of that name is replaced. */
+export function withHeader(headers: FlatHeaders, name: string, value: string): FlatHeaders {
+  const out: FlatHeaders = [];
+  for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i] !== name) out.push(headers[i] as string, headers[i + 1] as string);
+  out.push(name, value);
   return out;
 }
 

@@ -10,7 +10,7 @@ import {
 import type { Dispatcher } from "undici";
 import type { Backend } from "./backend.js";
 import type { BreakerPermit } from "./circuit-breaker.js";
-import { headerRecord } from "./forward-headers.js";
+import { type FlatHeaders, headerRecord, withHeader } from "./forward-headers.js";
 import type { RouteConfig } from "./proxy-config.js";
 import { type CallOutcome, callFailed, type ProxyContext, recordCall } from "./proxy-context.js";
 import type { BackendRole, DropReason } from "./proxy-metrics.js";
@@ -23,7 +23,7 @@ export interface MirrorJob {
   method: string;
   /** `/path?query` as the client sent it. */
   url: string;
-  headers: Record<string, string | string[]>;
+  headers: FlatHeaders;
   body: Buffer | undefined;
   requestId: string;
   /** Stable's response as it streams to the client, and its outcome (latency, error) once the call ended. */
@@ -225,8 +225,11 @@ export class Mirror {
 
   /** One mirrored call: `done` gets undefined when no usable response came. */
   private call(backend: Backend, permit: BreakerPermit, job: MirrorJob, outcome: CallOutcome, done: (result: MirrorResult) => void): void {
-    const headers: Record<string, string | string[]> = { ...job.headers, "x-dark-launch": "shadow" };
-    if (job.body !== undefined) headers["content-length"] = String(job.body.length);
+    // The body is sent whole, so its length is known: the client's own field (or its chunking) is replaced.
+    const headers =
+      job.body === undefined
+        ? job.headers.concat(SHADOW_MARK)
+        : withHeader(job.headers, "content-length", String(job.body.length)).concat(SHADOW_MARK);
     const handler = new MirrorCall(this.route, backend, permit, outcome, this.context, done);
     try {
       backend.pool.dispatch(
@@ -287,6 +290,9 @@ export class Mirror {
     return { ...result, differences: result.differences.map((d) => this.redactor.difference(d)) };
   }
 }
+
+/** What marks a mirror to the dark side (`backendHeaders` never passes a client's own on). */
+const SHADOW_MARK: FlatHeaders = ["x-dark-launch", "shadow"];
 
 class MirrorTimeout extends Error {
   override readonly name = "TimeoutError";

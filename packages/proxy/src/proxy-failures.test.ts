@@ -315,6 +315,11 @@ describe("what passes through", () => {
         "x-secret: 1",
         "te: trailers",
         "via: 1.0 edge",
+        "x-forwarded-for: 10.0.0.1",
+        // A client must not pass a real request off as a mirror.
+        "x-dark-launch: shadow",
+        "set-cookie: a=1",
+        "set-cookie: b=2",
         "proxy-authorization: Basic eA==",
         "transfer-encoding: chunked",
         "",
@@ -333,15 +338,25 @@ describe("what passes through", () => {
     for (const name of ["x-secret", "te", "proxy-authorization"]) expect(sent?.headers[name]).toBeUndefined();
     expect(sent?.headers.host).toBe(new URL(stable.url).host);
     expect(sent?.headers["x-forwarded-host"]).toBe("public.example");
-    expect(sent?.headers["x-forwarded-for"]).toBe("127.0.0.1");
+    expect(sent?.headers["x-forwarded-for"]).toBe("10.0.0.1, 127.0.0.1");
     expect(sent?.headers["x-forwarded-proto"]).toBe("http");
     expect(sent?.headers.via).toBe("1.0 edge, 1.1 darklaunch");
+    expect(sent?.headers["x-dark-launch"]).toBeUndefined();
+    expect(sent?.headers["set-cookie"]).toEqual(["a=1", "b=2"]);
     await eventually(() => dark.received.length === 1, "the mirror");
     const mirrored = dark.received[0];
     expect(mirrored).toMatchObject({ method: "POST", url: "/h?a=1", body: "hello" });
-    expect(mirrored?.headers["x-dark-launch"]).toBe("shadow");
+    expect(mirrored?.headers["x-dark-launch"]).toBe("shadow"); // once: not "shadow, shadow"
     expect(mirrored?.headers["x-request-id"]).toBe(sent?.headers["x-request-id"]);
     expect(mirrored?.headers["content-length"]).toBe("5"); // a fixed length, not chunked
+    expect(mirrored?.headers.via).toBe("1.0 edge, 1.1 darklaunch");
+    expect(mirrored?.headers["x-forwarded-for"]).toBe("10.0.0.1, 127.0.0.1");
+
+    // A body with the client's own content-length: the mirror carries one field, not two.
+    expect((await fetch(`${proxy.url}/h2`, { method: "POST", body: "abc" })).status).toBe(200);
+    await eventually(() => dark.received.length === 2, "the second mirror");
+    expect(dark.received[1]).toMatchObject({ url: "/h2", body: "abc" });
+    expect(dark.received[1]?.headers["content-length"]).toBe("3");
     expect(mirrored?.headers["x-secret"]).toBeUndefined();
   });
 

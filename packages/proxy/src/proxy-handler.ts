@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import type { Backend } from "./backend.js";
 import { hasDotSegment } from "./dot-segments.js";
-import { backendHeaders } from "./forward-headers.js";
+import { backendHeaders, type FlatHeaders } from "./forward-headers.js";
 import type { Mirror, MirrorSlot } from "./mirror.js";
 import type { RouteConfig } from "./proxy-config.js";
 import type { CallOutcome, ProxyContext } from "./proxy-context.js";
@@ -45,7 +45,7 @@ type Body = AsyncIterable<Buffer> | Buffer | undefined;
 interface Call {
   method: string;
   url: string;
-  headers: Record<string, string | string[]>;
+  headers: FlatHeaders;
 }
 
 /**
