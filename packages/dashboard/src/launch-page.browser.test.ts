@@ -322,6 +322,8 @@ describe.skipIf(SKIP_BROWSER)(
       expect(await harm.getAttribute("value")).toBe("1");
       expect(await harm.getAttribute("aria-valuetext")).toMatch(/^e [\d.]+ of \d+ ✓ crossed at [\d.e]+$/);
       await expect.poll(() => page.getByTestId("why-sentence").textContent()).toMatch(/evidence [\d.e ]+ ≥ \d+ \(now [\d.]+\)/);
+      // Proven safe since, but the crossing stands: the checklist does not tick safety.
+      await expect.poll(() => page.getByTestId("criteria").textContent()).toContain("Errors crossed toward rollback");
       await tile.screenshot({ path: join(SHOTS, "metric-tile-crossed-then-fallen.png") });
       await shot(page, "launch-page-crossed-then-fallen");
       await expectAccessible(page, "launch page, a crossing whose evidence fell since");

@@ -163,6 +163,12 @@ describe("the criteria checklist", () => {
     expect(ready.every((c) => c.met)).toBe(true);
     expect(ready[1]!.detail).toBe("12 min of 10 min");
   });
+  it("does not tick safety for a critical metric whose harm crossed, though it proved safe since", () => {
+    const recovered = metric("errors", { critical: true, harm: { ...side(0.01, 60, true), maxE: 95 }, safe: side(30, 20, true) });
+    const safe = metric("latencyP99", { critical: true, safe: side(25, 20, true) });
+    const criteria = advanceCriteria(verdictWith({ minutes: 12, metrics: [recovered, safe] }));
+    expect(criteria[3]).toMatchObject({ met: false, detail: "Errors crossed toward rollback" });
+  });
   it("does not call a step safe when no metric is critical", () => {
     const criteria = advanceCriteria(verdictWith({ minutes: 12, metrics: [metric("errors")] }));
     expect(criteria[3]).toMatchObject({ met: false, detail: "no critical metric" });

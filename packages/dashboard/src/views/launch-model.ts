@@ -168,7 +168,10 @@ export function advanceCriteria(verdict: Pick<VerdictResponse, "metrics" | "heal
   const min = step.minMinutes ?? 0;
   const coverage = health.coverage;
   const critical = verdict.metrics.filter((m) => m.critical && m.decision);
-  const unsafe = critical.filter((m) => !m.safe?.crossed);
+  // A harm crossing stands (anytime-valid) even when the metric has since proven safe: it still blocks.
+  const regressed = critical.filter((m) => m.harm.crossed);
+  const unsafe = critical.filter((m) => !m.harm.crossed && !m.safe?.crossed);
+  const labels = (ms: readonly MetricVerdict[]) => ms.map((m) => metricLabel(m.metric)).join(", ");
   const healthProblems = [
     health.srm?.crossed ? "sample-ratio mismatch" : undefined,
     health.mirrorLoss?.exceeded ? "mirror loss" : undefined,
@@ -184,13 +187,15 @@ export function advanceCriteria(verdict: Pick<VerdictResponse, "metrics" | "heal
     },
     {
       label: "Every critical metric safe",
-      met: critical.length > 0 && unsafe.length === 0,
+      met: critical.length > 0 && regressed.length === 0 && unsafe.length === 0,
       detail:
         critical.length === 0
           ? "no critical metric"
-          : unsafe.length === 0
-            ? `${critical.map((m) => metricLabel(m.metric)).join(", ")} proven safe`
-            : `waiting on ${unsafe.map((m) => metricLabel(m.metric)).join(", ")}`,
+          : regressed.length > 0
+            ? `${labels(regressed)} crossed toward rollback`
+            : unsafe.length === 0
+              ? `${labels(critical)} proven safe`
+              : `waiting on ${labels(unsafe)}`,
     },
     {
       label: "Health ok",
