@@ -17,6 +17,9 @@ const BATCH_REQUESTS = 5_000;
 const BATCHES = Number(process.env.PROXY_BENCH_BATCHES ?? 5);
 const CONCURRENCY = 10;
 
+/** What `instructionsPerRequest` sends, in words for the report. */
+export const INSTRUCTION_PLAN = `${WARMUP_REQUESTS} requests warm-up, then ${BATCHES} batches of ${BATCH_REQUESTS} over ${CONCURRENCY} connections`;
+
 /**
  * The command that runs a proxy: `node …`, or under callgrind (instrumentation off until measured),
  * its dumps in `outDir()` (asked for only then).

@@ -36,7 +36,7 @@ import {
   spawnChild,
   startServerProcess,
 } from "./processes.js";
-import { INSTRUCTIONS, instructionsPerRequest, proxyCommand } from "./proxy-instructions.js";
+import { INSTRUCTION_PLAN, INSTRUCTIONS, instructionsPerRequest, proxyCommand } from "./proxy-instructions.js";
 import { cpuMicros, ensureInstalled, type Generator, peakMiB, processTree, runLoad } from "./proxy-load.js";
 
 const CONNECTIONS = Number(process.env.PROXY_BENCH_CONNECTIONS ?? 50);
@@ -411,9 +411,7 @@ async function instructionsReport(all: [string, () => Promise<CaseResult>][]): P
   if (!ensureInstalled("valgrind", "valgrind")) throw new Error("PROXY_BENCH_INSTRUCTIONS needs valgrind (apt-get install valgrind)");
   const ids = ONLY ?? ["floor", "off", "floor mirror", "fast"];
   const results = new Map<string, CaseResult>();
-  console.log(
-    `instructions per request (callgrind; 10 000 requests warm-up, then ${process.env.PROXY_BENCH_BATCHES ?? 5} batches of 5 000 over 10 connections):`,
-  );
+  console.log(`instructions per request (callgrind; ${INSTRUCTION_PLAN}):`);
   for (const [id, run] of all.filter(([id]) => ids.includes(id))) {
     const result = await run();
     results.set(id, result);

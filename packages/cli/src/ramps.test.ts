@@ -1,6 +1,6 @@
 import { LatencySketch } from "@darklaunch/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, offFlag, runCli, startServer, type TestServer } from "./test-cli.js";
+import { offFlag, runCli, startServer, type TestServer } from "./test-cli.js";
 
 let srv: TestServer;
 const cli = (args: string[]) => runCli(args, { url: srv.url });
@@ -80,12 +80,7 @@ describe("ramp and analyze", () => {
         paired: { bothErr: 0, darkOnlyErr, baseOnlyErr, slower: 0, faster: 0, tie: 500, lost: 0 },
       };
     });
-    const posted = await fetch(`${srv.url}/api/v1/observations`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ windows }),
-    });
-    expect(posted.status, await posted.clone().text()).toBeLessThan(300);
+    await srv.postObservations(windows);
 
     const json = JSON.parse((await cli(["analyze", "failed-once", "--since", "1h", "--json"])).stdout);
     const errors = json.metrics.find((m: { metric: string }) => m.metric === "errors");

@@ -29,6 +29,8 @@ export interface TestServer {
   createFlag(body: Record<string, unknown>): Promise<void>;
   /** Evaluates a flag for a subject through the API, so the evaluations log has rows. */
   evaluate(flag: string, id: string): Promise<unknown>;
+  /** Posts observation windows through the API, as reporters do (fails unless the server takes them). */
+  postObservations(windows: readonly unknown[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,9 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
       await call("/api/v1/flags", body, 201);
     },
     evaluate: (flag, id) => call(`/api/v1/flags/${flag}/evaluate`, { context: { id } }),
+    async postObservations(windows) {
+      await call("/api/v1/observations", { windows });
+    },
     async close() {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

@@ -131,7 +131,7 @@ describe.skipIf(SKIP_BROWSER)(
       suite = await startBrowserSuite("launch-page", ADMIN, MINUTE_MS);
       ({ url, browser } = suite);
       readToken = (await api<{ secret: string }>("POST", "/api/v1/tokens", { name: "read person", scope: "read" })).secret;
-      for (const key of [RAMPED, DISMISSED, BURNING]) {
+      for (const key of [RAMPED, DISMISSED, BURNING, RECOVERED]) {
         await api("POST", "/api/v1/flags", {
           key,
           description: `${key} dark launch`,
@@ -292,13 +292,6 @@ describe.skipIf(SKIP_BROWSER)(
     });
 
     it("shows a harm crossing that stands though its evidence has fallen since, with the peak", async () => {
-      await api("POST", "/api/v1/flags", {
-        key: RECOVERED,
-        variants: { on: true, off: false },
-        offVariant: "off",
-        enabled: true,
-        fallthrough: { variant: "off" },
-      });
       const flag = await api<{ version: number }>("GET", `/api/v1/flags/${RECOVERED}`);
       await api("PUT", `/api/v1/flags/${RECOVERED}/launch`, { percentage: 50, version: flag.version });
       // Fifty minutes of the last hour at 50 %: dark fails 3 % for the first three (harm crosses),

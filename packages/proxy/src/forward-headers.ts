@@ -30,11 +30,11 @@ const VIA = "1.1 darklaunch";
  * word alone: a client's `x-dark-launch: shadow` would tell stable that a real request is a mirror
  * (whose side effects a backend may suppress).
  */
-const NOT_PASSED_ON = new Set(["host", "expect", "x-request-id", "x-forwarded-for", "via", "x-dark-launch"]);
+const NOT_PASSED_ON = new Set([...HOP_BY_HOP, "host", "expect", "x-request-id", "x-forwarded-for", "via", "x-dark-launch"]);
 
 /**
  * What goes to a backend: the client's headers minus hop-by-hop fields (including those the
- * `connection` header names), `host` and `expect`, plus the forwarding headers.
+ * `connection` header names) and the fields above, plus the forwarding headers.
  */
 export function backendHeaders(incoming: IncomingHttpHeaders, requestId: string, remoteAddress: string | undefined): FlatHeaders {
   const named = incoming.connection;
@@ -51,7 +51,7 @@ export function backendHeaders(incoming: IncomingHttpHeaders, requestId: string,
   const out: FlatHeaders = [];
   for (const name in incoming) {
     const value = incoming[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || NOT_PASSED_ON.has(name) || listed?.has(name) === true) continue;
+    if (value === undefined || NOT_PASSED_ON.has(name) || listed?.has(name) === true) continue;
     if (typeof value === "string") out.push(name, value);
     // Node keeps only `set-cookie` as a list: one field line per value, as it came.
     else for (const one of value) out.push(name, one);
@@ -69,12 +69,15 @@ export function backendHeaders(incoming: IncomingHttpHeaders, requestId: string,
   return out;
 }
 
-/** `headers` with `name` (lower-case) set to `value`: an existing field of that name is replaced. */
-export function withHeader(headers: FlatHeaders, name: string, value: string): FlatHeaders {
-  const out: FlatHeaders = [];
-  for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i] !== name) out.push(headers[i] as string, headers[i + 1] as string);
-  out.push(name, value);
-  return out;
+/** Sets `name` (lower-case) to `value` in place: the field's value is replaced, or the field added. */
+export function setHeader(headers: FlatHeaders, name: string, value: string): void {
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    if (headers[i] === name) {
+      headers[i + 1] = value;
+      return;
+    }
+  }
+  headers.push(name, value);
 }
 
 /** A backend's raw response headers (undici's `[name, value, …]` buffers) as the client gets them. */

@@ -10,7 +10,7 @@ import {
 import type { Dispatcher } from "undici";
 import type { Backend } from "./backend.js";
 import type { BreakerPermit } from "./circuit-breaker.js";
-import { type FlatHeaders, headerRecord, withHeader } from "./forward-headers.js";
+import { type FlatHeaders, headerRecord, setHeader } from "./forward-headers.js";
 import type { RouteConfig } from "./proxy-config.js";
 import { type CallOutcome, callFailed, type ProxyContext, recordCall } from "./proxy-context.js";
 import type { BackendRole, DropReason } from "./proxy-metrics.js";
@@ -225,11 +225,10 @@ export class Mirror {
 
   /** One mirrored call: `done` gets undefined when no usable response came. */
   private call(backend: Backend, permit: BreakerPermit, job: MirrorJob, outcome: CallOutcome, done: (result: MirrorResult) => void): void {
-    // The body is sent whole, so its length is known: the client's own field (or its chunking) is replaced.
-    const headers =
-      job.body === undefined
-        ? job.headers.concat(SHADOW_MARK)
-        : withHeader(job.headers, "content-length", String(job.body.length)).concat(SHADOW_MARK);
+    const headers = job.headers.concat(SHADOW_MARK);
+    // The body is sent whole, so its length is known: the client's own field (or its chunking) is
+    // replaced (Node keeps one content-length of a request).
+    if (job.body !== undefined) setHeader(headers, "content-length", String(job.body.length));
     const handler = new MirrorCall(this.route, backend, permit, outcome, this.context, done);
     try {
       backend.pool.dispatch(

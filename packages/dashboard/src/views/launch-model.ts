@@ -97,19 +97,16 @@ export interface EvidenceMeter {
  * names its peak; safe is crossed only while its e-value is at the threshold now.
  */
 export function evidenceMeters(m: Pick<MetricVerdict, "harm" | "safe">): EvidenceMeter[] {
-  const meter = (label: string, side: EvidenceSide): EvidenceMeter => ({
+  const meter = (label: string, side: EvidenceSide, peak?: number | null): EvidenceMeter => ({
     label,
     e: side.e,
     threshold: side.threshold,
-    fraction: evidenceFraction(side.e, side.threshold),
+    fraction: peak === undefined ? evidenceFraction(side.e, side.threshold) : 1,
     crossed: side.crossed,
+    ...(peak === undefined ? {} : { peak }),
   });
-  const harm = meter("toward rollback", m.harm);
-  if (m.harm.crossed && formatEvidence(m.harm.maxE) !== formatEvidence(m.harm.e)) {
-    harm.peak = m.harm.maxE;
-    harm.fraction = 1;
-  }
-  return [harm, ...(m.safe ? [meter("toward advance", m.safe)] : [])];
+  const fallen = m.harm.crossed && formatEvidence(m.harm.maxE) !== formatEvidence(m.harm.e);
+  return [meter("toward rollback", m.harm, fallen ? m.harm.maxE : undefined), ...(m.safe ? [meter("toward advance", m.safe)] : [])];
 }
 
 /**
