@@ -3,8 +3,10 @@
  * darklaunch's features (no flags, routes, breakers, comparison, metrics or streaming of large
  * bodies). A node:http front; undici `Pool.dispatch` behind with a raw handler; the response body
  * collected and written once. With `--dark URL` every request is also sent to dark fire-and-forget,
- * at most 100 in flight (the excess is dropped). `node proxy-floor.js --stable URL [--dark URL]`
- * prints `{ "url": "http://127.0.0.1:port" }`.
+ * at most 100 in flight (the excess is dropped); with `--mirror-prefix /p` only requests whose path
+ * starts with `/p` are (bench:proxy's one-process pairs). `GET /__inflight` answers the mirrors in
+ * flight. `node proxy-floor.js --stable URL [--dark URL [--mirror-prefix /p]]` prints
+ * `{ "url": "http://127.0.0.1:port" }`.
  */
 import http, { type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,11 +20,12 @@ const option = (name: string) => {
 const stableUrl = option("--stable");
 const darkUrl = option("--dark");
 if (stableUrl === undefined) {
-  console.error("usage: proxy-floor.js --stable URL [--dark URL]");
+  console.error("usage: proxy-floor.js --stable URL [--dark URL [--mirror-prefix /p]]");
   process.exit(2);
 }
 const stable = new Pool(stableUrl, { keepAliveTimeout: 30_000 });
 const dark = darkUrl === undefined ? undefined : new Pool(darkUrl, { keepAliveTimeout: 30_000 });
+const mirrorPrefix = option("--mirror-prefix") ?? "/";
 const MIRROR_LIMIT = 100;
 let inflight = 0;
 // undici's raw (legacy) handler, as a pool dispatches it: no streams, no promises.
@@ -75,13 +78,17 @@ function forward(req: http.IncomingMessage, res: http.ServerResponse, body: Buff
       },
     },
   );
-  if (dark !== undefined && inflight < MIRROR_LIMIT) {
+  if (dark !== undefined && inflight < MIRROR_LIMIT && path.startsWith(mirrorPrefix)) {
     inflight++;
     dark.dispatch({ path, method, headers: { ...headers, "x-dark-launch": "shadow" }, body }, mirrorDone);
   }
 }
 
 const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  if (req.url === "/__inflight") {
+    res.end(String(inflight));
+    return;
+  }
   if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) {
     req.resume();
     forward(req, res, undefined);
