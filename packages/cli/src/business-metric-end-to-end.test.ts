@@ -4,7 +4,7 @@ import type { MetricStats } from "@darklaunch/sdk";
 import { verifySignature } from "@darklaunch/server";
 import { killProcess, releaseFlag, STORE_FACTORIES, startServerProcess, TestReceiver, type TestStore } from "@darklaunch/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { apiAs, type Cleanup, serviceProcess, waitFor } from "./test-processes.js";
+import { apiAs, auditEntry, type Cleanup, serviceProcess, waitFor } from "./test-processes.js";
 
 // Issue 13's scenario end to end with real processes: a server (short minutes, `minuteMs` 1000), a
 // checkout service in its own process that gates its dark path with the SDK's `isEnabled` and calls
@@ -138,9 +138,8 @@ for (const factory of STORE_FACTORIES) {
       expect(stats.trackedEvents).toBeGreaterThan(0);
       expect(stats.sentWindows).toBeGreaterThan(0);
 
-      const audit = await api(control, "GET", `/api/v1/flags/${FLAG}/audit?limit=100`);
-      const rollback = (audit.body.entries as { actor: string; action: string }[]).find((e) => e.action === "ramp.rollback");
-      expect(rollback?.actor).toBe(`ramp:${id}`);
+      const rollback = await auditEntry(ADMIN, control, FLAG, "ramp.rollback");
+      expect(rollback.actor).toBe(`ramp:${id}`);
 
       const deliveries = await waitFor(
         "the page's delivery",

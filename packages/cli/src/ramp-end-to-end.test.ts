@@ -14,7 +14,7 @@ import {
 } from "@darklaunch/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN } from "./test-cli.js";
-import { apiAs, listening as listeningFor, serviceProcess } from "./test-processes.js";
+import { apiAs, auditEntry, listening as listeningFor, serviceProcess } from "./test-processes.js";
 
 // End to end with real processes: the server (`createServer` in its own process, SIGKILLed and
 // restarted on the same store), the CLI's `darklaunch proxy`, real stable/secondary/dark backends and
@@ -294,12 +294,9 @@ for (const factory of STORE_FACTORIES) {
         );
         console.log(`failing ramp (${factory.name}, ${via}) ended ${done.status} in ${Date.now() - t0} ms: ${done.state.statusWhy}`);
         expect(done.status, done.state.statusWhy).toBe("rolled_back");
-        const audit = await api(control.url, "GET", "/api/v1/flags/e2e-failing/audit?limit=100");
-        const rollback = (audit.body.entries as { actor: string; action: string; after: { why: string } }[]).find(
-          (e) => e.action === "ramp.rollback",
-        );
-        expect(rollback?.actor).toBe(`ramp:${id}`);
-        expect(rollback?.after.why).toMatch(/errors/);
+        const rollback = await auditEntry(ADMIN, control.url, "e2e-failing", "ramp.rollback");
+        expect(rollback.actor).toBe(`ramp:${id}`);
+        expect(rollback.after.why).toMatch(/errors/);
         const deadline = Date.now() + 20_000;
         let deliveries: { status: string }[] = [];
         while (!(deliveries.length > 0 && deliveries.every((d) => d.status !== "pending"))) {

@@ -80,3 +80,23 @@ export async function waitFor<T>(what: string, read: () => Promise<T>, done: (va
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** An entry of a flag's audit log, as the API lists it. */
+export interface AuditEntry {
+  actor: string;
+  action: string;
+  after: { why: string };
+}
+
+/**
+ * The flag's audit entry with `action`, waited for: a ramp stores its new state first and changes
+ * the flag (which audits it) just after, so a ramp already read as ended may not have its entry yet.
+ */
+export async function auditEntry(token: string, base: string, flag: string, action: string): Promise<AuditEntry> {
+  const entries = await waitFor(
+    `the ${action} audit entry of ${flag}`,
+    async () => (await apiAs(token, base, "GET", `/api/v1/flags/${flag}/audit?limit=100`)).body.entries as AuditEntry[],
+    (list) => list.some((e) => e.action === action),
+  );
+  return entries.find((e) => e.action === action) as AuditEntry;
+}
