@@ -308,11 +308,11 @@ async function sameProcess(setup: Setup, name: string, counted: string | undefin
     await runLoad(generator, off, CONNECTIONS, WARMUP_S);
     await runLoad(generator, shadow, CONNECTIONS, WARMUP_S);
     const tree = proxy.child.pid === undefined ? [] : [proxy.child.pid];
+    const dark = setup.darkPid === undefined ? [] : [setup.darkPid];
     const result: SameProcess = { name, off: [], shadow: [] };
     const run = async (which: "off" | "shadow") => {
       // What the last shadow run left in flight would otherwise end (and be compared) inside the next run.
       await waitFor(`no mirror in flight (${name})`, async () => (await proxy.inFlight()) === 0);
-      const dark = setup.darkPid === undefined ? [] : [setup.darkPid];
       const [darkBefore, started] = [cpuMicros(dark), performance.now()];
       const r = await measuredRun(`${name}: ${which}`, which === "off" ? off : shadow, tree, counted, PAIR_RUN_S);
       r.darkCpuPercent = dark.length === 0 ? undefined : ((cpuMicros(dark) - darkBefore) / 1000 / (performance.now() - started)) * 100;
@@ -368,18 +368,24 @@ async function ourPairedProxy(setup: Setup, dark: string): Promise<PairedProxy> 
 
 /** The bare floor mirroring `/shadow` alone to `dark`. */
 async function floorPairedProxy(setup: Setup, dark: string): Promise<PairedProxy> {
-  const child = spawnChild(process.execPath, [
-    ...PROXY_NODE_ARGS,
-    floorScript,
-    "--stable",
-    setup.stable,
-    "--dark",
-    dark,
-    "--mirror-prefix",
-    "/shadow",
-  ]);
-  const { url: base } = await firstJsonLine<{ url: string }>(child, "floor");
+  const { child, base } = await startFloor(setup, dark, ["--mirror-prefix", "/shadow"]);
   return { child, base, inFlight: async () => Number((await get(`${base}/__inflight`)).text) };
+}
+
+/** A bare floor process (proxy-floor.ts) in front of stable, mirroring to `dark` when given; `options` are more of its own. */
+async function startFloor(
+  setup: Setup,
+  dark: string | undefined,
+  options: readonly string[] = [],
+): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawnChild(
+    ...proxyCommand(
+      [...PROXY_NODE_ARGS, floorScript, "--stable", setup.stable, ...(dark === undefined ? [] : ["--dark", dark]), ...options],
+      callgrindDir,
+    ),
+  );
+  const { url: base } = await firstJsonLine<{ url: string }>(child, "floor");
+  return { child, base };
 }
 
 /** darklaunch_proxy_mirror_inflight from a /metrics text (summed over its series). */
@@ -390,14 +396,8 @@ function mirrorsInFlight(metrics: string): number {
 }
 
 async function floorCase(setup: Setup, name: string, dark: string | undefined): Promise<CaseResult> {
-  const child = spawnChild(
-    ...proxyCommand(
-      [...PROXY_NODE_ARGS, floorScript, "--stable", setup.stable, ...(dark === undefined ? [] : ["--dark", dark])],
-      callgrindDir,
-    ),
-  );
+  const { child, base } = await startFloor(setup, dark);
   try {
-    const { url: base } = await firstJsonLine<{ url: string }>(child, "floor");
     const url = `${base}/orders/1842`;
     await waitFor(`floor (${name})`, async () => (await get(url)).status === 200);
     const pid = child.pid;

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import type { AuditEntry } from "@darklaunch/core";
 
 // Helpers of the end-to-end tests that run real processes (ramp-end-to-end.test.ts,
 // business-metric-end-to-end.test.ts).
@@ -81,22 +82,22 @@ export async function waitFor<T>(what: string, read: () => Promise<T>, done: (va
   }
 }
 
-/** An entry of a flag's audit log, as the API lists it. */
-export interface AuditEntry {
-  actor: string;
-  action: string;
-  after: { why: string };
-}
-
 /**
- * The flag's audit entry with `action`, waited for: a ramp stores its new state first and changes
- * the flag (which audits it) just after, so a ramp already read as ended may not have its entry yet.
+ * The flag's newest audit entry with `action` (the API's own `action` filter), waited for: a ramp
+ * stores its new state first and changes the flag (which audits it) just after, so a ramp already
+ * read as ended may not have its entry yet.
  */
-export async function auditEntry(token: string, base: string, flag: string, action: string): Promise<AuditEntry> {
-  const entries = await waitFor(
+export async function auditEntry(
+  token: string,
+  base: string,
+  flag: string,
+  action: string,
+): Promise<AuditEntry & { after: { why: string } }> {
+  const path = `/api/v1/flags/${flag}/audit?action=${encodeURIComponent(action)}&limit=1`;
+  const entry = await waitFor(
     `the ${action} audit entry of ${flag}`,
-    async () => (await apiAs(token, base, "GET", `/api/v1/flags/${flag}/audit?limit=100`)).body.entries as AuditEntry[],
-    (list) => list.some((e) => e.action === action),
+    async () => ((await apiAs(token, base, "GET", path)).body.entries as AuditEntry[])[0],
+    (found) => found !== undefined,
   );
-  return entries.find((e) => e.action === action) as AuditEntry;
+  return entry as AuditEntry & { after: { why: string } };
 }

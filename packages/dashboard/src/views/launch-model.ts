@@ -164,11 +164,6 @@ export function advanceCriteria(verdict: Pick<VerdictResponse, "metrics" | "heal
   const warmup = step.warmupMinutes ?? 0;
   const min = step.minMinutes ?? 0;
   const coverage = health.coverage;
-  const critical = verdict.metrics.filter((m) => m.critical && m.decision);
-  // A harm crossing stands (anytime-valid) even when the metric has since proven safe: it still blocks.
-  const regressed = critical.filter((m) => m.harm.crossed);
-  const unsafe = critical.filter((m) => !m.harm.crossed && !m.safe?.crossed);
-  const labels = (ms: readonly MetricVerdict[]) => ms.map((m) => metricLabel(m.metric)).join(", ");
   const healthProblems = [
     health.srm?.crossed ? "sample-ratio mismatch" : undefined,
     health.mirrorLoss?.exceeded ? "mirror loss" : undefined,
@@ -182,24 +177,25 @@ export function advanceCriteria(verdict: Pick<VerdictResponse, "metrics" | "heal
       met: coverage !== undefined && !coverage.low,
       detail: coverage === undefined ? "no minutes yet" : `${pct(coverage.share)} of minutes reported (needs ${pct(coverage.minimum)})`,
     },
-    {
-      label: "Every critical metric safe",
-      met: critical.length > 0 && regressed.length === 0 && unsafe.length === 0,
-      detail:
-        critical.length === 0
-          ? "no critical metric"
-          : regressed.length > 0
-            ? `${labels(regressed)} crossed toward rollback`
-            : unsafe.length === 0
-              ? `${labels(critical)} proven safe`
-              : `waiting on ${labels(unsafe)}`,
-    },
+    safetyCriterion(verdict.metrics.filter((m) => m.critical && m.decision)),
     {
       label: "Health ok",
       met: healthProblems.length === 0,
       detail: healthProblems.length === 0 ? "no sample-ratio mismatch, mirror loss or data gap" : healthProblems.join(", "),
     },
   ];
+}
+
+/** Every critical metric proven safe now, and none whose harm crossed: a crossing stands (anytime-valid) though it proved safe since. */
+function safetyCriterion(critical: readonly MetricVerdict[]): Criterion {
+  const label = "Every critical metric safe";
+  const labels = (ms: readonly MetricVerdict[]) => ms.map((m) => metricLabel(m.metric)).join(", ");
+  if (critical.length === 0) return { label, met: false, detail: "no critical metric" };
+  const regressed = critical.filter((m) => m.harm.crossed);
+  if (regressed.length > 0) return { label, met: false, detail: `${labels(regressed)} crossed toward rollback` };
+  const unsafe = critical.filter((m) => !m.safe?.crossed);
+  if (unsafe.length > 0) return { label, met: false, detail: `waiting on ${labels(unsafe)}` };
+  return { label, met: true, detail: `${labels(critical)} proven safe` };
 }
 
 const fmtMin = (m: number) => `${Number.isInteger(m) ? m : m.toFixed(1)} min`;
