@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { LatencySketch, type ObservationWindow, RESERVOIR_CAPACITY, type SideWindow, seededRandom } from "@darklaunch/core";
 import pg from "pg";
 import { Pool } from "undici";
+import { intKnob } from "./env-knobs.js";
 import { percentile } from "./measure.js";
 import {
   closeApi,
@@ -31,11 +32,11 @@ import {
   startServerProcess,
 } from "./processes.js";
 
-const REPORTERS = Number(process.env.INGEST_REPORTERS ?? 500);
-const ROUTES = Number(process.env.INGEST_ROUTES ?? 20);
-const FLAGS = Number(process.env.INGEST_FLAGS ?? 10);
-const SPEEDUP = Number(process.env.INGEST_SPEEDUP ?? 10);
-const MINUTES = Number(process.env.INGEST_MINUTES ?? 4);
+const REPORTERS = intKnob("INGEST_REPORTERS", 500);
+const ROUTES = intKnob("INGEST_ROUTES", 20);
+const FLAGS = intKnob("INGEST_FLAGS", 10);
+const SPEEDUP = intKnob("INGEST_SPEEDUP", 10);
+const MINUTES = intKnob("INGEST_MINUTES", 4);
 const REQUESTS_PER_ROUTE = 60;
 const ADMIN_SECRET = "dl_admin_bench-ingest-0123456789abcdef";
 /** Connections per replica: a fleet of services holds many; a pool this size keeps the generator light. */

@@ -12,10 +12,11 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createClient } from "@darklaunch/sdk";
+import { intKnob } from "./env-knobs.js";
 import { firstJsonLine, kill, runCleanups, spawnChild } from "./processes.js";
 import { ensureInstalled, runLoad } from "./proxy-load.js";
 
-const SECONDS = Number(process.env.PAIRING_SECONDS ?? 8);
+const SECONDS = intKnob("PAIRING_SECONDS", 8);
 const CONNECTIONS = 50;
 const EXTRAS_MS = [0, 0, 1, 2, 5];
 const PAD = "x".repeat(20_000);

@@ -10,11 +10,12 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { Pool } from "undici";
+import { intKnob } from "./env-knobs.js";
 
 export const INSTRUCTIONS = process.env.PROXY_BENCH_INSTRUCTIONS === "1";
 const WARMUP_REQUESTS = 10_000;
 const BATCH_REQUESTS = 5_000;
-const BATCHES = Number(process.env.PROXY_BENCH_BATCHES ?? 5);
+const BATCHES = intKnob("PROXY_BENCH_BATCHES", 5);
 const CONCURRENCY = 10;
 
 /** What `instructionsPerRequest` sends, in words for the report. */

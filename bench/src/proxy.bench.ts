@@ -26,6 +26,7 @@ import net, { type AddressInfo } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { intKnob, listKnob } from "./env-knobs.js";
 import {
   apiRequest,
   closeApi,
@@ -41,18 +42,38 @@ import {
 import { INSTRUCTION_PLAN, INSTRUCTIONS, instructionsPerRequest, proxyCommand } from "./proxy-instructions.js";
 import { cpuMicros, ensureInstalled, type Generator, peakMiB, processTree, runLoad } from "./proxy-load.js";
 
-const CONNECTIONS = Number(process.env.PROXY_BENCH_CONNECTIONS ?? 50);
-const DURATION_S = Number(process.env.PROXY_BENCH_SECONDS ?? 6);
+const CONNECTIONS = intKnob("PROXY_BENCH_CONNECTIONS", 50);
+const DURATION_S = intKnob("PROXY_BENCH_SECONDS", 6);
 const WARMUP_S = 2;
-const ROUNDS = INSTRUCTIONS ? 1 : Number(process.env.PROXY_BENCH_ROUNDS ?? 7);
+const ROUNDS = INSTRUCTIONS ? 1 : intKnob("PROXY_BENCH_ROUNDS", 7);
 /** Pairs of runs in the same-process comparison of slow and down dark with shadowing off, and their length. */
-const PAIRS = Number(process.env.PROXY_BENCH_PAIRS ?? 8);
+const PAIRS = intKnob("PROXY_BENCH_PAIRS", 8);
 const PAIR_RUN_S = 2;
 /** Under callgrind a proxy starts and answers tens of times slower. */
 const READY_TIMEOUT_MS = INSTRUCTIONS ? 180_000 : 20_000;
 // Node options for the proxy processes only (ours and the floor), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a case spends its time.
 const PROXY_NODE_ARGS = (process.env.PROXY_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-const ONLY = process.env.PROXY_BENCH_CASES?.split(",").filter(Boolean);
+/** Every case id PROXY_BENCH_CASES can name: the rounds' cases, the one-process pairs, and the rows that need BEFORE or nginx. */
+const CASE_IDS = [
+  "direct",
+  "floor",
+  "floor mirror",
+  "off",
+  "fast",
+  "slow",
+  "down",
+  "off w2",
+  "before off",
+  "before fast",
+  "nginx",
+  "nginx fast",
+  "nginx slow",
+  "nginx down",
+  "slow pairs",
+  "down pairs",
+  "floor slow pairs",
+];
+const ONLY = listKnob("PROXY_BENCH_CASES", CASE_IDS);
 const BASELINE_CLI = process.env.PROXY_BENCH_BASELINE_CLI;
 const ADMIN_SECRET = "dl_admin_bench-proxy-0123456789abcdef";
 const cliMain = fileURLToPath(new URL("../../packages/cli/dist/main.js", import.meta.url));

@@ -28,6 +28,7 @@ import {
   makeUsers,
   ROLLOUT_PERCENT,
 } from "./core-ruleset.js";
+import { intKnob } from "./env-knobs.js";
 import { type Measurement, measure, measureAsync } from "./measure.js";
 
 const WARMUP_MS = 1_000;
@@ -41,7 +42,7 @@ const LATENCY_SAMPLES = 1 << 20;
 /** RSS is read every this many batches of the timed loop (a batch is one user × all flags). */
 const RSS_EVERY = 64;
 /** Interleaved rounds of ours and flagd-core (SDK_BENCH_ROUNDS): the same build's rate swings up to 2× between processes here. */
-const ROUNDS = Number(process.env.SDK_BENCH_ROUNDS ?? 3);
+const ROUNDS = intKnob("SDK_BENCH_ROUNDS", 3);
 /** Users × all flags evaluated while allocation is measured. */
 const ALLOCATION_USERS = 2_000;
 

@@ -14,6 +14,9 @@
  * // … SIGTERM:
  * await proxy.close();
  */
+// First, before anything loads undici: see fetch-dispatcher.ts.
+import "./fetch-dispatcher.js";
+
 export type { BreakerState } from "./circuit-breaker.js";
 export { type RunningProxyCluster, startProxyCluster, workerCount } from "./proxy-cluster.js";
 export {

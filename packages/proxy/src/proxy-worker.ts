@@ -3,6 +3,8 @@
  * shared port with its own flag client, hands its observations to the primary every second (the
  * primary reports them once per window), and answers the primary's metrics requests (prom-client).
  */
+// First, before anything loads undici: see fetch-dispatcher.ts.
+import "./fetch-dispatcher.js";
 import process from "node:process";
 import { AggregatorRegistry } from "prom-client";
 import { WORKER_CONFIG_ENV, type WorkerMessage } from "./proxy-cluster.js";
