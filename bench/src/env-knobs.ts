@@ -1,7 +1,7 @@
 /**
- * The benches' knobs from the environment. A knob set to something unusable stops the bench at
- * once with the knob's name and value: a typo must not run a 10-minute bench on a silent default
- * (or on NaN rounds, which ran nothing and printed nothing).
+ * The benches' knobs from the environment. A knob set to something unusable stops the bench with
+ * the knob's name and value: a typo must not run a 10-minute bench on a silent default (or on NaN
+ * rounds, which ran nothing and printed nothing).
  */
 
 /** A whole number of at least `min`, or `fallback` when unset or empty. */

@@ -53,27 +53,6 @@ const PAIR_RUN_S = 2;
 const READY_TIMEOUT_MS = INSTRUCTIONS ? 180_000 : 20_000;
 // Node options for the proxy processes only (ours and the floor), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where a case spends its time.
 const PROXY_NODE_ARGS = (process.env.PROXY_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-/** Every case id PROXY_BENCH_CASES can name: the rounds' cases, the one-process pairs, and the rows that need BEFORE or nginx. */
-const CASE_IDS = [
-  "direct",
-  "floor",
-  "floor mirror",
-  "off",
-  "fast",
-  "slow",
-  "down",
-  "off w2",
-  "before off",
-  "before fast",
-  "nginx",
-  "nginx fast",
-  "nginx slow",
-  "nginx down",
-  "slow pairs",
-  "down pairs",
-  "floor slow pairs",
-];
-const ONLY = listKnob("PROXY_BENCH_CASES", CASE_IDS);
 const BASELINE_CLI = process.env.PROXY_BENCH_BASELINE_CLI;
 const ADMIN_SECRET = "dl_admin_bench-proxy-0123456789abcdef";
 const cliMain = fileURLToPath(new URL("../../packages/cli/dist/main.js", import.meta.url));
@@ -560,9 +539,9 @@ const p99Ratio = (a: CaseResult, b: CaseResult) => a.p99 / Math.max(b.p99, 1e-9)
 const cpuRatio = (a: CaseResult, b: CaseResult) => (a.cpuPerRequest ?? Number.NaN) / (b.cpuPerRequest ?? Number.NaN);
 
 /** PROXY_BENCH_INSTRUCTIONS: instructions per request of the floor and of ours, and their ratios. */
-async function instructionsReport(all: [string, () => Promise<CaseResult>][]): Promise<void> {
+async function instructionsReport(all: [string, () => Promise<CaseResult>][], only: string[] | undefined): Promise<void> {
   if (!ensureInstalled("valgrind", "valgrind")) throw new Error("PROXY_BENCH_INSTRUCTIONS needs valgrind (apt-get install valgrind)");
-  const ids = ONLY ?? ["floor", "off", "floor mirror", "fast"];
+  const ids = only ?? ["floor", "off", "floor mirror", "fast"];
   const results = new Map<string, CaseResult>();
   console.log(`instructions per request (callgrind; ${INSTRUCTION_PLAN}):`);
   for (const [id, run] of all.filter(([id]) => ids.includes(id))) {
@@ -626,11 +605,18 @@ async function main(): Promise<void> {
       ["nginx down", () => nginxCase(nginx, setup, "nginx mirror, dark down", setup.darkDown, undefined)],
     );
   }
+  // Slow and down dark against shadowing off, each in one process (sameProcess): their targets are judged on these.
+  const pairCases = [
+    ["slow pairs", "darklaunch, dark 200 ms", setup.darkSlow, setup.darkSlow, ourPairedProxy],
+    ["down pairs", "darklaunch, dark down", setup.darkDown, undefined, ourPairedProxy],
+    ["floor slow pairs", "bare floor, dark 200 ms", setup.darkSlow, setup.darkSlow, floorPairedProxy],
+  ] as const;
+  const only = listKnob("PROXY_BENCH_CASES", [...all.map(([id]) => id), ...pairCases.map(([id]) => id)]);
   if (INSTRUCTIONS) {
-    await instructionsReport(all);
+    await instructionsReport(all, only);
     return;
   }
-  const cases = ONLY === undefined ? all : all.filter(([id]) => ONLY.includes(id));
+  const cases = only === undefined ? all : all.filter(([id]) => only.includes(id));
   // Rounds interleave the cases, so a slow minute of a shared machine hits every case alike; each
   // round starts one case later than the one before, so no case always runs first or after another's wind-down.
   const runs = new Map<string, CaseResult[]>(cases.map(([id]) => [id, []]));
@@ -644,14 +630,9 @@ async function main(): Promise<void> {
       );
     }
   }
-  // Slow and down dark against shadowing off, each in one process (sameProcess): their targets are judged on these.
   const pairs = new Map<string, SameProcess>();
-  for (const [id, name, dark, counted, start] of [
-    ["slow pairs", "darklaunch, dark 200 ms", setup.darkSlow, setup.darkSlow, ourPairedProxy],
-    ["down pairs", "darklaunch, dark down", setup.darkDown, undefined, ourPairedProxy],
-    ["floor slow pairs", "bare floor, dark 200 ms", setup.darkSlow, setup.darkSlow, floorPairedProxy],
-  ] as const) {
-    if (ONLY === undefined || ONLY.includes(id)) pairs.set(id, await sameProcess(setup, name, counted, await start(setup, dark)));
+  for (const [id, name, dark, counted, start] of pairCases) {
+    if (only === undefined || only.includes(id)) pairs.set(id, await sameProcess(setup, name, counted, await start(setup, dark)));
   }
   const byId = new Map(cases.map(([id]) => [id, median(runs.get(id) ?? [])]));
   const base = byId.get("floor") ?? byId.get("off");

@@ -14,7 +14,7 @@ import {
 } from "@darklaunch/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN } from "./test-cli.js";
-import { apiAs, auditEntry, listening as listeningFor, serviceProcess } from "./test-processes.js";
+import { apiAs, auditEntry, listening as listeningFor, serviceProcess, waitFor } from "./test-processes.js";
 
 // End to end with real processes: the server (`createServer` in its own process, SIGKILLed and
 // restarted on the same store), the CLI's `darklaunch proxy`, real stable/secondary/dark backends and
@@ -296,14 +296,12 @@ for (const factory of STORE_FACTORIES) {
         expect(done.status, done.state.statusWhy).toBe("rolled_back");
         const rollback = await auditEntry(ADMIN, control.url, "e2e-failing", "ramp.rollback");
         expect(rollback.actor).toBe(`ramp:${id}`);
-        expect(rollback.after.why).toMatch(/errors/);
-        const deadline = Date.now() + 20_000;
-        let deliveries: { status: string }[] = [];
-        while (!(deliveries.length > 0 && deliveries.every((d) => d.status !== "pending"))) {
-          if (Date.now() > deadline) throw new Error(`the page was not delivered: ${JSON.stringify(deliveries)}`);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          deliveries = (await api(control.url, "GET", "/api/v1/alerts/deliveries?flag=e2e-failing")).body.deliveries;
-        }
+        expect((rollback.after as { why: string }).why).toMatch(/errors/);
+        const deliveries = await waitFor(
+          "the page's delivery",
+          async () => (await api(control.url, "GET", "/api/v1/alerts/deliveries?flag=e2e-failing")).body.deliveries as { status: string }[],
+          (d) => d.length > 0 && d.every((x) => x.status !== "pending"),
+        );
         expect(deliveries.map((d) => d.status)).toEqual(["delivered"]);
         const pages = receiver.at("/pages");
         expect(pages).toHaveLength(1);

@@ -87,17 +87,12 @@ export async function waitFor<T>(what: string, read: () => Promise<T>, done: (va
  * stores its new state first and changes the flag (which audits it) just after, so a ramp already
  * read as ended may not have its entry yet.
  */
-export async function auditEntry(
-  token: string,
-  base: string,
-  flag: string,
-  action: string,
-): Promise<AuditEntry & { after: { why: string } }> {
+export async function auditEntry(token: string, base: string, flag: string, action: string): Promise<AuditEntry> {
   const path = `/api/v1/flags/${flag}/audit?action=${encodeURIComponent(action)}&limit=1`;
   const entry = await waitFor(
     `the ${action} audit entry of ${flag}`,
     async () => ((await apiAs(token, base, "GET", path)).body.entries as AuditEntry[])[0],
     (found) => found !== undefined,
   );
-  return entry as AuditEntry & { after: { why: string } };
+  return entry as AuditEntry;
 }
