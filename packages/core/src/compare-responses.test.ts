@@ -33,6 +33,38 @@ describe("compareResponses: status and headers", () => {
     expect(compareResponses(same, { ...same, status: 500 }).differences.map((d) => d.path)).toEqual(["status"]);
   });
 
+  it("compares Node Buffers (natively) and plain Uint8Arrays alike: equal exactly when the bytes are", () => {
+    const few = fc.uint8Array({ min: 0, max: 2, maxLength: 6 });
+    fc.assert(
+      fc.property(few, few, (a, b) => {
+        const of = (body: Uint8Array): ComparedResponse => ({ status: 200, headers: { "content-type": "text/plain" }, body });
+        const plain = compareResponses(of(a), of(b));
+        const buffers = compareResponses(of(Buffer.from(a)), of(Buffer.from(b)));
+        expect(buffers).toEqual(plain);
+        expect(plain.match).toBe(a.length === b.length && a.every((x, i) => x === b[i]));
+      }),
+    );
+  });
+
+  it("reads headers only when a header is compared or the bodies differ (a proxy builds them on first read)", () => {
+    const reads = { count: 0 };
+    const lazy = (body: string): ComparedResponse => ({
+      status: 200,
+      body,
+      get headers() {
+        reads.count++;
+        return JSON_HEADERS;
+      },
+    });
+    expect(compareResponses(lazy('{"a":1}'), lazy('{"a":1}')).match).toBe(true);
+    expect(reads.count).toBe(0);
+    expect(compareResponses(lazy('{"a":1}'), lazy('{"a":2}')).differences.map((d) => d.path)).toEqual(["body.a"]);
+    expect(reads.count).toBeGreaterThan(0);
+    reads.count = 0;
+    expect(compareResponses(lazy("{}"), lazy("{}"), { headers: ["content-type"] }).match).toBe(true);
+    expect(reads.count).toBe(2);
+  });
+
   it("reports a changed status at path status", () => {
     expect(compareResponses(json({}, 200), json({}, 503))).toEqual({
       match: false,

@@ -6,6 +6,7 @@
 /** One HTTP response as the comparer sees it. Header names are lower-case. */
 export interface ComparedResponse {
   status: number;
+  /** Read only when a header is compared or the bodies differ: it may be a getter that builds the record then. */
   headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   /** Raw body. JSON (by content-type, or `json: true` in the options) is parsed and diffed by path. */
   body?: Uint8Array | string | undefined;

@@ -114,17 +114,3 @@ export function relayHeaders(raw: readonly Buffer[]): RelayedHeaders {
     if (!listed.has((flat[i] as string).toLowerCase())) kept.push(flat[i] as string, flat[i + 1] as string);
   return { flat: kept, contentLength };
 }
-
-/** Raw headers as the object a comparison reads (lower-case names, repeated fields as arrays), as undici parses them. */
-export function headerRecord(raw: readonly Buffer[]): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as Buffer).toString("latin1").toLowerCase();
-    const value = (raw[i + 1] as Buffer).toString("latin1");
-    const had = out[name];
-    if (had === undefined) out[name] = value;
-    else if (Array.isArray(had)) had.push(value);
-    else out[name] = [had, value];
-  }
-  return out;
-}

@@ -10,11 +10,12 @@ import {
 import type { Dispatcher } from "undici";
 import type { Backend } from "./backend.js";
 import type { BreakerPermit } from "./circuit-breaker.js";
-import { type FlatHeaders, headerRecord, setHeader } from "./forward-headers.js";
+import { RelayedResponse } from "./compared-response.js";
+import { type FlatHeaders, relayHeaders, setHeader } from "./forward-headers.js";
 import type { RouteConfig } from "./proxy-config.js";
 import { type CallOutcome, callFailed, type ProxyContext, recordCall } from "./proxy-context.js";
 import type { BackendRole, DropReason } from "./proxy-metrics.js";
-import { countPath } from "./proxy-stats.js";
+import { countPaths } from "./proxy-stats.js";
 import type { ResponseCapture } from "./response-capture.js";
 import { TokenBucket } from "./token-bucket.js";
 
@@ -276,8 +277,8 @@ export class Mirror {
       this.divergence.mismatched++;
       stats.comparisons.mismatch++;
     } else stats.comparisons.match++;
-    for (const path of new Set(verdict.real.map((d) => d.path))) countPath(stats.comparisons.fields, path);
-    for (const path of new Set(verdict.noise.map((d) => d.path))) countPath(stats.comparisons.noise, path);
+    countPaths(stats.comparisons.fields, verdict.real);
+    countPaths(stats.comparisons.noise, verdict.noise);
     // Plain numbers: the counters and the divergence gauge read them at scrape time.
     const counts = metrics.mirrorCounts;
     if (verdict.mismatch) counts.mismatch++;
@@ -286,6 +287,7 @@ export class Mirror {
 
   /** Secrets leave the proxy's hands hidden: the route's redaction runs before the recorder's own. */
   private redacted(result: ComparisonResult): ComparisonResult {
+    if (result.differences.length === 0) return result;
     return { ...result, differences: result.differences.map((d) => this.redactor.difference(d)) };
   }
 }
@@ -301,7 +303,7 @@ class MirrorTimeout extends Error {
 class MirrorCall implements Dispatcher.DispatchHandler {
   private abort: ((error: Error) => void) | undefined;
   private status = 0;
-  private headers: Record<string, string | string[]> = {};
+  private headers: string[] = [];
   private chunks: Buffer[] = [];
   private size = 0;
   private overLimit = false;
@@ -324,7 +326,8 @@ class MirrorCall implements Dispatcher.DispatchHandler {
   onHeaders(status: number, raw: Buffer[]): boolean {
     if (status < 200) return true;
     this.status = status;
-    this.headers = headerRecord(raw);
+    // As stable's are kept for the comparison: strings (the buffers are undici's), hop-by-hop fields left out.
+    this.headers = relayHeaders(raw).flat;
     return true;
   }
 
@@ -366,7 +369,7 @@ class MirrorCall implements Dispatcher.DispatchHandler {
     if (this.overLimit) this.end({ overLimit: true });
     else {
       const body = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.size);
-      this.end({ response: { status: this.status, headers: this.headers, body } });
+      this.end({ response: new RelayedResponse(this.status, this.headers, body) });
     }
   }
 

@@ -66,6 +66,28 @@ describe("observations reach the server", () => {
     expect(JSON.stringify(mismatches.body.fields)).toContain("body.price");
   });
 
+  it("compares the headers it is told to by lower-case name, repeated fields as one list", async () => {
+    await createFlag("header-flag", "shadow");
+    const stable = await backend((_req, res) => {
+      res.setHeader("X-Version", "7");
+      res.setHeader("Set-Cookie", ["a=1", "b=2"]);
+      json(res, { ok: true });
+    });
+    const dark = await backend((req, res) => {
+      res.setHeader("x-version", req.url === "/other" ? "8" : "7");
+      res.setHeader("set-cookie", ["a=1", "b=2"]);
+      json(res, { ok: true });
+    });
+    const proxy = await proxyFor("header-flag", stable.url, dark.url, { compare: { headers: ["X-Version", "set-cookie"] } });
+    for (const path of ["/same", "/other"]) expect((await fetch(`${proxy.url}${path}`)).status).toBe(200);
+    await proxy.close();
+    const mismatches = await t.request("GET", "/api/v1/flags/header-flag/mismatches?since=1h", undefined, { scope: "read" });
+    expect(mismatches.body.comparison).toMatchObject({ total: 2, mismatched: 1 });
+    const fields = JSON.stringify(mismatches.body.fields);
+    expect(fields).toContain("headers.x-version");
+    expect(fields).not.toContain("set-cookie");
+  });
+
   it("never lets secrets reach the store", async () => {
     const SECRETS = [
       "sk_live_9f8e7d6c5b4a39281706",

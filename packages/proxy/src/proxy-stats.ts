@@ -50,8 +50,14 @@ export function emptyStats(): ProxyStats {
 
 const MAX_FIELDS = 200;
 
-/** Counts a path, keeping at most 200 of them (cardinality stays bounded). */
-export function countPath(fields: Record<string, number>, path: string): void {
+/** Counts each path the differences name once, keeping at most 200 paths (cardinality stays bounded). */
+export function countPaths(fields: Record<string, number>, differences: readonly { path: string }[]): void {
+  // Most comparisons match: nothing to count, nothing to build.
+  if (differences.length === 0) return;
+  for (const path of new Set(differences.map((d) => d.path))) countPath(fields, path);
+}
+
+function countPath(fields: Record<string, number>, path: string): void {
   const current = fields[path];
   if (current !== undefined) fields[path] = current + 1;
   else if (Object.keys(fields).length < MAX_FIELDS) fields[path] = 1;

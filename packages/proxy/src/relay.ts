@@ -4,7 +4,7 @@ import type { Dispatcher } from "undici";
 import { errorReason, isConnectionError } from "./backend.js";
 import type { BreakerPermit, CircuitBreaker } from "./circuit-breaker.js";
 import { type ClientGoneListener, ClientWatch } from "./client-watch.js";
-import { headerRecord, relayHeaders } from "./forward-headers.js";
+import { relayHeaders } from "./forward-headers.js";
 import { type CallOutcome, type ProxyContext, recordCall } from "./proxy-context.js";
 import type { ResponseCapture } from "./response-capture.js";
 
@@ -91,7 +91,7 @@ export class Relay implements Dispatcher.DispatchHandler, ClientGoneListener {
     this.outcome.status = status;
     const { flat, contentLength } = relayHeaders(raw);
     this.headers = flat;
-    this.capture?.start(status, headerRecord(raw));
+    this.capture?.start(status, flat);
     if (contentLength >= 0 && contentLength <= BUFFERED_RESPONSE_BYTES) {
       this.chunks = [];
       return true;

@@ -1,4 +1,5 @@
 import type { ComparedResponse } from "@darklaunch/core";
+import { RelayedResponse } from "./compared-response.js";
 
 /**
  * Stable's side of one mirrored request. A copy of the response as it streams to the client, for
@@ -10,7 +11,7 @@ export class ResponseCapture {
   private chunks: Buffer[] = [];
   private size = 0;
   private status = 0;
-  private headers: Record<string, string | string[] | undefined> = {};
+  private headers: readonly string[] = [];
   private active = true;
   private over = false;
   private done = false;
@@ -72,7 +73,8 @@ export class ResponseCapture {
     return this.over;
   }
 
-  start(status: number, headers: Record<string, string | string[] | undefined>): void {
+  /** Stable's status and fields as relayed (`[name, value, …]`, hop-by-hop fields left out). */
+  start(status: number, headers: readonly string[]): void {
     this.status = status;
     this.headers = headers;
   }
@@ -91,7 +93,7 @@ export class ResponseCapture {
     this.active = false;
     const chunks = this.chunks;
     this.chunks = [];
-    this.settle(failed ? undefined : { status: this.status, headers: this.headers, body: Buffer.concat(chunks, this.size) });
+    this.settle(failed ? undefined : new RelayedResponse(this.status, this.headers, Buffer.concat(chunks, this.size)));
   }
 
   /** Stops keeping the body (no mirror will want it) and resolves `result` with undefined. */
