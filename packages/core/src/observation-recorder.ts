@@ -470,9 +470,12 @@ function restoreSide(open: OpenSide, side: SideWindow): void {
   open.reservoir.merge(side.reservoir, side.requests);
 }
 
-function uniquePaths(differences: readonly Difference[]): Set<string> {
-  return new Set(differences.map((d) => d.path));
+/** Each path once. Most comparisons match: for them nothing is built. */
+function uniquePaths(differences: readonly Difference[]): Iterable<string> {
+  return differences.length === 0 ? NO_PATHS : new Set(differences.map((d) => d.path));
 }
+
+const NO_PATHS: readonly string[] = [];
 
 function bump(counts: Map<string, number>, path: string): void {
   const current = counts.get(path);
